@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mxwatch needs, idempotently: a quick no-op when every
+# package is present. `deps.sh run` installs what `make run` needs (never an MTA: Postfix
+# would replace the host's own); `deps.sh all` adds what building and testing need.
+# Called by `make deps` / `make deps-run`. Uses sudo when not root.
+set -euo pipefail
+
+RUN_PKGS=(gcc make pkg-config libc-ares-dev libcurl4-openssl-dev libmicrohttpd-dev
+    libyaml-dev libjson-c-dev libxml2-dev zlib1g-dev libssl-dev libsnmp-dev
+    dnsmasq-base snmpd snmp curl)
+TEST_PKGS=(libcmocka-dev postfix prometheus smitools chromium openssl python3 iproute2
+    procps psmisc)
+
+want=("${RUN_PKGS[@]}")
+[ "${1:-all}" = all ] && want+=("${TEST_PKGS[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+    st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    [ "$st" = installed ] || missing+=("$p")
+done
+command -v npm >/dev/null 2>&1 || [ "${1:-all}" != all ] || missing+=(npm)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    echo "deps: installing ${missing[*]}"
+    # Postfix asks a debconf question; "No configuration" leaves the host's mail alone.
+    echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Test-only tools from npm: the IETF base MIB modules (net-snmp carries them) and
+# playwright-core to drive Debian's chromium. Kept in .cache/, never committed.
+if [ "${1:-all}" = all ]; then
+    top=$(cd "$(dirname "$0")/../.." && pwd)
+    npmdir="$top/.cache/npm"
+    if [ ! -d "$npmdir/node_modules/net-snmp/lib/mibs" ] ||
+        [ ! -d "$npmdir/node_modules/playwright-core" ]; then
+        mkdir -p "$npmdir"
+        echo "deps: npm install net-snmp playwright-core (test tools)"
+        (cd "$npmdir" && npm install --silent --no-save --no-package-lock --no-audit \
+            --no-fund net-snmp@3 playwright-core@1 >/dev/null)
+    fi
+fi
+exit 0
