@@ -1,0 +1,599 @@
+/*
+ * config.c - loads the YAML configuration (config.h) with libyaml's document API and a
+ * table-driven schema: each section is a table of fields (key, type, where it goes). Unknown
+ * keys, wrong types and bad values are errors naming file, line, column and key path.
+ * Called on the main thread at start-up, by `check-config`, and on reload. Never logs.
+ */
+#include "config.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define CONFIG_FILE_MAX (4u << 20) /* a config larger than 4 MiB is a mistake */
+#define CONFIG_LIST_MAX 100000     /* items in one list (destinations included) */
+
+enum ftype { F_STR, F_BOOL, F_UINT, F_DURATION, F_STRLIST, F_UINTLIST, F_ENUM, F_SECTION, F_LIST };
+
+struct ctx;
+struct field {
+    const char *key;
+    enum ftype type;
+    size_t off;                    /* where the value goes, from the section's base */
+    size_t count_off;              /* F_STRLIST / F_UINTLIST / F_LIST: where the count goes */
+    unsigned min, max;             /* F_UINT bounds, F_DURATION bounds in seconds (max 0: none) */
+    const char *const *enum_names; /* F_ENUM: NULL-terminated; the value is the index */
+    const struct field *sub;       /* F_SECTION / F_LIST: the nested schema */
+    int (*item)(struct ctx *c, yaml_node_t *n, void *base); /* F_LIST: one item */
+};
+
+struct ctx {
+    const char *name; /* file name for messages */
+    yaml_document_t *doc;
+    struct config *cfg;
+    char path[256]; /* key path, "global.probe_interval" */
+    char *err;
+    size_t errlen;
+};
+
+static const char *const starttls_names[] = {"try", "never", "require", NULL};
+static const char *const mx_policy_names[] = {"all", "first", NULL};
+
+const char *config_starttls_name(enum starttls_mode m)
+{
+    return starttls_names[m];
+}
+
+static int fault(struct ctx *c, yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fault(struct ctx *c, yaml_node_t *n, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(c->err, c->errlen, "%s:%zu:%zu: %s: %s", c->name, n ? n->start_mark.line + 1 : 0,
+             n ? n->start_mark.column + 1 : 0, c->path[0] ? c->path : "(top)", msg);
+    return -1;
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+    return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+#define AT(base, off, T) ((T *)((char *)(base) + (off)))
+
+static int parse_uint(struct ctx *c, yaml_node_t *n, unsigned min, unsigned max, unsigned *out)
+{
+    const char *s = scalar(n);
+    if (!s)
+        return fault(c, n, "expected a number");
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || *s == '-')
+        return fault(c, n, "'%s' is not a whole number", s);
+    if (v < min || (max && v > max))
+        return fault(c, n, "%lu is out of range (%u..%u)", v, min, max);
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int set_scalar(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
+{
+    const char *s = scalar(n);
+    if (!s)
+        return fault(c, n, "expected a single value, not a %s",
+                     n->type == YAML_MAPPING_NODE ? "mapping" : "list");
+    switch (f->type) {
+    case F_STR:
+        free(*AT(base, f->off, char *));
+        *AT(base, f->off, char *) = strdup(s);
+        return 0;
+    case F_BOOL:
+        if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"))
+            *AT(base, f->off, bool) = true;
+        else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off"))
+            *AT(base, f->off, bool) = false;
+        else
+            return fault(c, n, "'%s' is not true or false", s);
+        return 0;
+    case F_UINT: return parse_uint(c, n, f->min, f->max, AT(base, f->off, unsigned));
+    case F_DURATION: {
+        int64_t ms;
+        if (mxw_parse_duration_ms(s, &ms) < 0)
+            return fault(c, n, "bad duration '%s' (use e.g. 500ms, 30s, 5m, 1h)", s);
+        if (ms <= 0)
+            return fault(c, n, "duration must be positive");
+        if (f->max && ms > (int64_t)f->max * 1000)
+            return fault(c, n, "duration '%s' is longer than %us", s, f->max);
+        *AT(base, f->off, int64_t) = ms;
+        return 0;
+    }
+    case F_ENUM:
+        for (int i = 0; f->enum_names[i]; i++) {
+            if (!strcmp(s, f->enum_names[i])) {
+                *AT(base, f->off, int) = i;
+                return 0;
+            }
+        }
+        return fault(c, n, "'%s' is not one of the allowed values", s);
+    default: return fault(c, n, "internal: not a scalar field");
+    }
+}
+
+static int set_list(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
+{
+    if (n->type != YAML_SEQUENCE_NODE)
+        return fault(c, n, "expected a list");
+    yaml_node_item_t *it = n->data.sequence.items.start, *end = n->data.sequence.items.top;
+    size_t count = (size_t)(end - it);
+    if (count > CONFIG_LIST_MAX)
+        return fault(c, n, "list has %zu items, more than %u", count, CONFIG_LIST_MAX);
+    for (; it < end; it++) {
+        yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+        size_t *cnt = AT(base, f->count_off, size_t);
+        if (f->type == F_LIST) {
+            if (f->item(c, item, base) < 0)
+                return -1;
+            continue;
+        }
+        if (f->type == F_STRLIST) {
+            const char *s = scalar(item);
+            if (!s)
+                return fault(c, item, "expected a string");
+            char ***arr = AT(base, f->off, char **);
+            *arr = realloc(*arr, (*cnt + 2) * sizeof **arr);
+            (*arr)[(*cnt)++] = strdup(s);
+            (*arr)[*cnt] = NULL;
+        } else {
+            unsigned v;
+            if (parse_uint(c, item, f->min, f->max, &v) < 0)
+                return -1;
+            unsigned **arr = AT(base, f->off, unsigned *);
+            *arr = realloc(*arr, (*cnt + 1) * sizeof **arr);
+            (*arr)[(*cnt)++] = v;
+        }
+    }
+    return 0;
+}
+
+static int walk_section(struct ctx *c, const struct field *schema, yaml_node_t *n, void *base);
+
+static int set_field(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
+{
+    switch (f->type) {
+    case F_SECTION: return walk_section(c, f->sub, n, base);
+    case F_STRLIST:
+    case F_UINTLIST:
+    case F_LIST: return set_list(c, f, n, base);
+    default: return set_scalar(c, f, n, base);
+    }
+}
+
+static yaml_node_t *lookup(struct ctx *c, yaml_node_t *map, const char *key)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const char *k = scalar(yaml_document_get_node(c->doc, p->key));
+        if (k && !strcmp(k, key))
+            return yaml_document_get_node(c->doc, p->value);
+    }
+    return NULL;
+}
+
+/* Rejects unknown keys first (so a misspelt key is reported at its own line), then applies
+ * the known ones in schema order (so "global" defaults exist before "destinations"). */
+static int walk_section(struct ctx *c, const struct field *schema, yaml_node_t *n, void *base)
+{
+    if (n->type == YAML_SCALAR_NODE && n->data.scalar.length == 0)
+        return 0; /* "section:" with nothing under it */
+    if (n->type != YAML_MAPPING_NODE)
+        return fault(c, n, "expected a mapping of keys");
+    size_t plen = strlen(c->path);
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
+        const char *k = scalar(kn);
+        const struct field *f = schema;
+        while (k && f->key && strcmp(f->key, k))
+            f++;
+        if (!k || !f->key) {
+            snprintf(c->path + plen, sizeof c->path - plen, "%s%s", plen ? "." : "", k ? k : "?");
+            return fault(c, kn, "unknown key");
+        }
+    }
+    for (const struct field *f = schema; f->key; f++) {
+        yaml_node_t *v = lookup(c, n, f->key);
+        if (!v)
+            continue;
+        snprintf(c->path + plen, sizeof c->path - plen, "%s%s", plen ? "." : "", f->key);
+        if (set_field(c, f, v, base) < 0)
+            return -1;
+        c->path[plen] = '\0';
+    }
+    return 0;
+}
+
+/* ---- the schema ---- */
+
+#define PROBE_FIELDS(T, m)                                                                         \
+    {"probe_interval", F_DURATION, offsetof(T, m.interval_ms), 0, 1, 86400, NULL, NULL, NULL},     \
+        {"dns_timeout", F_DURATION, offsetof(T, m.dns_timeout_ms), 0, 0, 300, NULL, NULL, NULL},   \
+        {"connect_timeout",                                                                        \
+         F_DURATION,                                                                               \
+         offsetof(T, m.connect_timeout_ms),                                                        \
+         0,                                                                                        \
+         0,                                                                                        \
+         600,                                                                                      \
+         NULL,                                                                                     \
+         NULL,                                                                                     \
+         NULL},                                                                                    \
+        {"banner_timeout",                                                                         \
+         F_DURATION,                                                                               \
+         offsetof(T, m.banner_timeout_ms),                                                         \
+         0,                                                                                        \
+         0,                                                                                        \
+         600,                                                                                      \
+         NULL,                                                                                     \
+         NULL,                                                                                     \
+         NULL},                                                                                    \
+        {"total_timeout",                                                                          \
+         F_DURATION,                                                                               \
+         offsetof(T, m.total_timeout_ms),                                                          \
+         0,                                                                                        \
+         0,                                                                                        \
+         3600,                                                                                     \
+         NULL,                                                                                     \
+         NULL,                                                                                     \
+         NULL},                                                                                    \
+        {"smtp_port", F_UINT, offsetof(T, m.smtp_port), 0, 1, 65535, NULL, NULL, NULL},            \
+        {"starttls", F_ENUM, offsetof(T, m.starttls), 0, 0, 0, starttls_names, NULL, NULL},        \
+        {"mx_policy", F_ENUM, offsetof(T, m.mx_policy), 0, 0, 0, mx_policy_names, NULL, NULL},     \
+    {                                                                                              \
+        "down_after", F_UINT, offsetof(T, m.down_after), 0, 1, 100, NULL, NULL, NULL               \
+    }
+
+#define FLD(k, t, m)                                                                               \
+    {                                                                                              \
+        k, t, offsetof(struct config, m), 0, 0, 0, NULL, NULL, NULL                                \
+    }
+#define FLD_UINT(k, m, lo, hi)                                                                     \
+    {                                                                                              \
+        k, F_UINT, offsetof(struct config, m), 0, lo, hi, NULL, NULL, NULL                         \
+    }
+#define FLD_LIST(k, t, m, n)                                                                       \
+    {                                                                                              \
+        k, t, offsetof(struct config, m), offsetof(struct config, n), 0, 0, NULL, NULL, NULL       \
+    }
+
+static const struct field global_schema[] = {
+    PROBE_FIELDS(struct config, defaults),
+    FLD("ehlo_name", F_STR, ehlo_name),
+    FLD("source_address", F_STR, source_address),
+    FLD_LIST("dns_servers", F_STRLIST, dns_servers, n_dns_servers),
+    FLD_UINT("dns_tries", dns_tries, 1, 10),
+    FLD_UINT("max_mx_hosts", max_mx_hosts, 1, 64),
+    FLD_UINT("max_addresses", max_addresses, 1, 64),
+    FLD_UINT("max_dns_in_flight", max_dns_in_flight, 1, 100000),
+    FLD_UINT("max_smtp_in_flight", max_smtp_in_flight, 1, 100000),
+    {"transcript_bytes", F_UINT, offsetof(struct config, transcript_bytes), 0, 256, 1u << 20, NULL,
+     NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct field dest_schema[] = {
+    {"domain", F_STR, offsetof(struct dest_config, domain), 0, 0, 0, NULL, NULL, NULL},
+    PROBE_FIELDS(struct dest_config, params),
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct field delivernow_schema[] = {
+    FLD("enabled", F_BOOL, delivernow_enabled),
+    FLD_LIST("admin_users", F_STRLIST, delivernow_users, n_delivernow_users),
+    FLD("token_file", F_STR, delivernow_token_file),
+    FLD("retry_on_recovery", F_BOOL, retry_on_recovery),
+    FLD("retry_min_interval", F_DURATION, retry_min_interval_ms),
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct field web_schema[] = {
+    FLD("listen_address", F_STR, web_listen_address),
+    FLD("config_file", F_STR, web_config_file),
+    FLD_UINT("max_connections", web_max_connections, 1, 100000),
+    FLD_UINT("max_connections_per_ip", web_max_connections_per_ip, 1, 100000),
+    FLD("timeout", F_DURATION, web_timeout_ms),
+    {"delivernow", F_SECTION, 0, 0, 0, 0, NULL, delivernow_schema, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct field snmp_schema[] = {
+    FLD("enabled", F_BOOL, snmp_enabled),
+    FLD("agentx_socket", F_STR, agentx_socket),
+    FLD("ping_interval", F_DURATION, agentx_ping_interval_ms),
+    FLD("timeout", F_DURATION, agentx_timeout_ms),
+    FLD("trap_min_interval", F_DURATION, trap_min_interval_ms),
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct field postfix_schema[] = {
+    FLD("enabled", F_BOOL, postfix_enabled),
+    FLD("config_directory", F_STR, postfix_config_dir),
+    FLD("postqueue", F_STR, postfix_queue_command),
+    FLD("queue_interval", F_DURATION, postfix_queue_interval_ms),
+    FLD("log_file", F_STR, postfix_log_file),
+    FLD("state_file", F_STR, postfix_state_file),
+    FLD_LIST("transport_maps", F_STRLIST, postfix_transport_maps, n_postfix_transport_maps),
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct field connections_schema[] = {
+    FLD("enabled", F_BOOL, connections_enabled),
+    {"ports", F_UINTLIST, offsetof(struct config, connections_ports),
+     offsetof(struct config, n_connections_ports), 1, 65535, NULL, NULL, NULL},
+    FLD("interval", F_DURATION, connections_interval_ms),
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static const struct field discovery_schema[] = {
+    FLD("enabled", F_BOOL, discovery_enabled),
+    FLD_UINT("max_destinations", discovery_max_destinations, 0, 1000000),
+    FLD("idle", F_DURATION, discovery_idle_ms),
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+#define GW(k, t, m)                                                                                \
+    {                                                                                              \
+        k, t, offsetof(struct gateway_config, m), 0, 0, 0, NULL, NULL, NULL                        \
+    }
+static const struct field gateway_schema[] = {
+    GW("name", F_STR, name),
+    GW("url", F_STR, url),
+    GW("username", F_STR, username),
+    GW("password_file", F_STR, password_file),
+    GW("ca_file", F_STR, ca_file),
+    GW("insecure_skip_verify", F_BOOL, insecure_skip_verify),
+    GW("interval", F_DURATION, interval_ms),
+    GW("timeout", F_DURATION, timeout_ms),
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static int gateway_item(struct ctx *c, yaml_node_t *n, void *base);
+static const struct field sources_schema[] = {
+    {"postfix", F_SECTION, 0, 0, 0, 0, NULL, postfix_schema, NULL},
+    {"connections", F_SECTION, 0, 0, 0, 0, NULL, connections_schema, NULL},
+    {"discovery", F_SECTION, 0, 0, 0, 0, NULL, discovery_schema, NULL},
+    {"gateways", F_LIST, offsetof(struct config, gateways), offsetof(struct config, n_gateways), 0,
+     0, NULL, gateway_schema, gateway_item},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static int dest_item(struct ctx *c, yaml_node_t *n, void *base);
+static const struct field root_schema[] = {
+    {"global", F_SECTION, 0, 0, 0, 0, NULL, global_schema, NULL},
+    {"destinations", F_LIST, offsetof(struct config, dests), offsetof(struct config, n_dests), 0, 0,
+     NULL, dest_schema, dest_item},
+    {"web", F_SECTION, 0, 0, 0, 0, NULL, web_schema, NULL},
+    {"snmp", F_SECTION, 0, 0, 0, 0, NULL, snmp_schema, NULL},
+    {"sources", F_SECTION, 0, 0, 0, 0, NULL, sources_schema, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
+/* A destination is "example.com" or {domain: example.com, probe_interval: 30s, ...}. */
+static int dest_item(struct ctx *c, yaml_node_t *n, void *base)
+{
+    struct config *cfg = base;
+    cfg->dests = realloc(cfg->dests, (cfg->n_dests + 1) * sizeof *cfg->dests);
+    struct dest_config *d = &cfg->dests[cfg->n_dests++];
+    memset(d, 0, sizeof *d);
+    d->params = cfg->defaults;
+    d->line = (int)n->start_mark.line + 1;
+    if (scalar(n))
+        d->domain = strdup(scalar(n));
+    else if (walk_section(c, dest_schema, n, d) < 0)
+        return -1;
+    if (!d->domain)
+        return fault(c, n, "a destination needs a domain");
+    size_t len = strlen(d->domain);
+    if (len > 1 && d->domain[len - 1] == '.')
+        d->domain[len - 1] = '\0';
+    mxw_lower(d->domain);
+    if (mxw_valid_domain(d->domain) < 0)
+        return fault(c, n, "'%s' is not a valid domain name", d->domain);
+    for (size_t i = 0; i + 1 < cfg->n_dests; i++)
+        if (!strcmp(cfg->dests[i].domain, d->domain))
+            return fault(c, n, "destination '%s' is listed twice (first at line %d)", d->domain,
+                         cfg->dests[i].line);
+    return 0;
+}
+
+static int gateway_item(struct ctx *c, yaml_node_t *n, void *base)
+{
+    struct config *cfg = base;
+    cfg->gateways = realloc(cfg->gateways, (cfg->n_gateways + 1) * sizeof *cfg->gateways);
+    struct gateway_config *g = &cfg->gateways[cfg->n_gateways++];
+    memset(g, 0, sizeof *g);
+    g->interval_ms = 60000;
+    g->timeout_ms = 10000;
+    g->line = (int)n->start_mark.line + 1;
+    if (walk_section(c, gateway_schema, n, g) < 0)
+        return -1;
+    if (!g->name || !g->url)
+        return fault(c, n, "a gateway needs a name and a url");
+    if (strncmp(g->url, "https://", 8) && strncmp(g->url, "http://", 7))
+        return fault(c, n, "gateway url '%s' must start with https://", g->url);
+    for (size_t i = 0; i + 1 < cfg->n_gateways; i++)
+        if (!strcmp(cfg->gateways[i].name, g->name))
+            return fault(c, n, "gateway name '%s' is used twice", g->name);
+    if (g->username && !g->password_file)
+        return fault(c, n, "gateway '%s' has a username but no password_file", g->name);
+    return 0;
+}
+
+/* ---- defaults, validation, load ---- */
+
+static void set_defaults(struct config *cfg)
+{
+    cfg->defaults = (struct probe_params){
+        .interval_ms = 60000,
+        .dns_timeout_ms = 5000,
+        .connect_timeout_ms = 10000,
+        .banner_timeout_ms = 30000,
+        .total_timeout_ms = 60000,
+        .smtp_port = 25,
+        .starttls = STARTTLS_TRY,
+        .mx_policy = MX_POLICY_ALL,
+        .down_after = 2,
+    };
+    cfg->ehlo_name = strdup("mxwatch.localdomain");
+    cfg->dns_tries = 2;
+    cfg->max_mx_hosts = 10;
+    cfg->max_addresses = 4;
+    cfg->max_dns_in_flight = 512;
+    cfg->max_smtp_in_flight = 256;
+    cfg->transcript_bytes = 8192;
+    cfg->web_listen_address = strdup(":9725");
+    cfg->web_max_connections = 64;
+    cfg->web_max_connections_per_ip = 16;
+    cfg->web_timeout_ms = 10000;
+    cfg->retry_min_interval_ms = 600000;
+    cfg->snmp_enabled = true;
+    cfg->agentx_socket = strdup("/var/agentx/master");
+    cfg->agentx_ping_interval_ms = 15000;
+    cfg->agentx_timeout_ms = 1000;
+    cfg->trap_min_interval_ms = 60000;
+    cfg->postfix_config_dir = strdup("/etc/postfix");
+    cfg->postfix_queue_command = strdup("/usr/sbin/postqueue");
+    cfg->postfix_queue_interval_ms = 30000;
+    cfg->postfix_log_file = strdup("/var/log/mail.log");
+    cfg->postfix_state_file = strdup("/var/lib/mxwatch/postfix-log.state");
+    cfg->connections_interval_ms = 15000;
+    cfg->discovery_max_destinations = 1000;
+    cfg->discovery_idle_ms = 3600000;
+}
+
+static int validate(struct ctx *c, yaml_node_t *root)
+{
+    struct config *cfg = c->cfg;
+    c->path[0] = '\0';
+    if (cfg->delivernow_enabled && !cfg->n_delivernow_users && !cfg->delivernow_token_file) {
+        mxw_strlcpy(c->path, "web.delivernow", sizeof c->path);
+        return fault(c, root, "enabled, but names no admin_users and no token_file");
+    }
+    for (size_t i = 0; i < cfg->n_dests; i++) {
+        struct probe_params *p = &cfg->dests[i].params;
+        if (p->total_timeout_ms < p->connect_timeout_ms) {
+            snprintf(c->path, sizeof c->path, "destinations[%zu]", i);
+            return fault(c, root, "total_timeout is shorter than connect_timeout");
+        }
+    }
+    return 0;
+}
+
+struct config *config_defaults(void)
+{
+    struct config *cfg = calloc(1, sizeof *cfg);
+    set_defaults(cfg);
+    return cfg;
+}
+
+struct config *config_parse(const char *name, const char *text, size_t len, char *err,
+                            size_t errlen)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    struct config *cfg = config_defaults();
+    struct ctx c = {.name = name, .doc = &doc, .cfg = cfg, .err = err, .errlen = errlen};
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        snprintf(err, errlen, "%s:%zu:%zu: YAML syntax: %s", name, parser.problem_mark.line + 1,
+                 parser.problem_mark.column + 1, parser.problem ? parser.problem : "error");
+        yaml_parser_delete(&parser);
+        config_free(cfg);
+        return NULL;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    int rc = 0;
+    if (root && !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
+        rc = walk_section(&c, root_schema, root, cfg);
+    if (rc == 0 && root)
+        rc = validate(&c, root);
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    if (rc < 0) {
+        config_free(cfg);
+        return NULL;
+    }
+    cfg->path = strdup(name);
+    return cfg;
+}
+
+struct config *config_load(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(CONFIG_FILE_MAX + 1);
+    size_t n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr || n > CONFIG_FILE_MAX) {
+        snprintf(err, errlen, "%s: %s", path,
+                 rerr ? "read error" : "larger than 4 MiB, refusing to parse");
+        free(buf);
+        return NULL;
+    }
+    struct config *cfg = config_parse(path, buf, n, err, errlen);
+    free(buf);
+    return cfg;
+}
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void config_free(struct config *cfg)
+{
+    if (!cfg)
+        return;
+    free(cfg->path);
+    free(cfg->ehlo_name);
+    free(cfg->source_address);
+    free_strv(cfg->dns_servers, cfg->n_dns_servers);
+    for (size_t i = 0; i < cfg->n_dests; i++)
+        free(cfg->dests[i].domain);
+    free(cfg->dests);
+    free(cfg->web_listen_address);
+    free(cfg->web_config_file);
+    free_strv(cfg->delivernow_users, cfg->n_delivernow_users);
+    free(cfg->delivernow_token_file);
+    free(cfg->agentx_socket);
+    free(cfg->postfix_config_dir);
+    free(cfg->postfix_queue_command);
+    free(cfg->postfix_log_file);
+    free(cfg->postfix_state_file);
+    free_strv(cfg->postfix_transport_maps, cfg->n_postfix_transport_maps);
+    free(cfg->connections_ports);
+    for (size_t i = 0; i < cfg->n_gateways; i++) {
+        struct gateway_config *g = &cfg->gateways[i];
+        free(g->name);
+        free(g->url);
+        free(g->username);
+        free(g->password_file);
+        free(g->ca_file);
+    }
+    free(cfg->gateways);
+    free(cfg);
+}

@@ -1,0 +1,123 @@
+/*
+ * config.h - the agent's configuration: the YAML schema (docs/CONFIGURATION.md) loaded
+ * into one immutable struct config. Loaded on the main thread at start-up and on reload;
+ * once published, a config is never changed: a reload builds a new one and the old one is
+ * freed when nobody uses it any more (the daemon swaps them on the loop thread).
+ *
+ * Errors name the file, line, column and key: "mxwatch.yml:12:5: global.probe_interval:
+ * bad duration 'fast'".
+ */
+#ifndef MXW_CONFIG_H
+#define MXW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_ERR_MAX 512
+
+enum starttls_mode { STARTTLS_TRY, STARTTLS_NEVER, STARTTLS_REQUIRE };
+enum mx_policy { MX_POLICY_ALL, MX_POLICY_FIRST };
+
+/* Probe settings: global defaults, each may be overridden per destination. */
+struct probe_params {
+    int64_t interval_ms;        /* time between two probes of one destination */
+    int64_t dns_timeout_ms;     /* per DNS query attempt */
+    int64_t connect_timeout_ms; /* TCP connect to one MX address */
+    int64_t banner_timeout_ms;  /* wait for the greeting and each later reply */
+    int64_t total_timeout_ms;   /* whole SMTP session with one address */
+    unsigned smtp_port;         /* 25 unless testing */
+    enum starttls_mode starttls;
+    enum mx_policy mx_policy; /* probe every address, or stop at the first that answers */
+    unsigned down_after;      /* consecutive failed probes before "down" */
+};
+
+struct dest_config {
+    char *domain; /* lower-case, no trailing dot */
+    struct probe_params params;
+    int line; /* where it was declared, for messages */
+};
+
+struct gateway_config {
+    char *name;
+    char *url; /* https://host[:port] */
+    char *username;
+    char *password_file;
+    char *ca_file;
+    bool insecure_skip_verify;
+    int64_t interval_ms;
+    int64_t timeout_ms;
+    int line;
+};
+
+struct config {
+    char *path; /* the file it came from, or NULL for built-in defaults */
+
+    /* global */
+    struct probe_params defaults;
+    char *ehlo_name;
+    char *source_address;
+    char **dns_servers; /* "ip:port" or "ip", NULL-terminated; empty = system resolver */
+    size_t n_dns_servers;
+    unsigned dns_tries;
+    unsigned max_mx_hosts;      /* per destination */
+    unsigned max_addresses;     /* per MX host and family */
+    unsigned max_dns_in_flight; /* global caps */
+    unsigned max_smtp_in_flight;
+    size_t transcript_bytes; /* bound of the kept SMTP conversation per destination */
+
+    struct dest_config *dests;
+    size_t n_dests;
+
+    /* web */
+    char *web_listen_address; /* host:port, [v6]:port or :port */
+    char *web_config_file;    /* exporter-toolkit web config (TLS, basic auth) */
+    unsigned web_max_connections;
+    unsigned web_max_connections_per_ip;
+    int64_t web_timeout_ms;
+    bool delivernow_enabled;
+    char **delivernow_users; /* basic-auth users with the admin role */
+    size_t n_delivernow_users;
+    char *delivernow_token_file;
+    bool retry_on_recovery;
+    int64_t retry_min_interval_ms;
+
+    /* snmp */
+    bool snmp_enabled;
+    char *agentx_socket;
+    int64_t agentx_ping_interval_ms;
+    int64_t agentx_timeout_ms;
+    int64_t trap_min_interval_ms; /* per destination, so a flapping host cannot flood */
+
+    /* sources */
+    bool postfix_enabled;
+    char *postfix_config_dir;
+    char *postfix_queue_command; /* postqueue binary */
+    int64_t postfix_queue_interval_ms;
+    char *postfix_log_file;
+    char *postfix_state_file;
+    char **postfix_transport_maps; /* "domain=nexthop" pairs mapping domains to destinations */
+    size_t n_postfix_transport_maps;
+    bool connections_enabled;
+    unsigned *connections_ports;
+    size_t n_connections_ports;
+    int64_t connections_interval_ms;
+    bool discovery_enabled;
+    unsigned discovery_max_destinations;
+    int64_t discovery_idle_ms;
+    struct gateway_config *gateways;
+    size_t n_gateways;
+};
+
+/* Loads and validates path. Returns a new config, or NULL with err filled in. */
+struct config *config_load(const char *path, char *err, size_t errlen);
+/* Parses YAML text (name is used in messages only). */
+struct config *config_parse(const char *name, const char *text, size_t len, char *err,
+                            size_t errlen);
+/* The built-in defaults, as if from an empty file. */
+struct config *config_defaults(void);
+void config_free(struct config *cfg);
+
+const char *config_starttls_name(enum starttls_mode m);
+
+#endif

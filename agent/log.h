@@ -1,0 +1,33 @@
+/*
+ * log.h - the agent's logger: logfmt (default) or JSON lines on stderr, one line per
+ * event, a subsystem token first (log_warn("dns", ...)). Any thread may call it; a line is
+ * written with one write(2), so lines from threads never interleave. Never log secrets.
+ */
+#ifndef MXW_LOG_H
+#define MXW_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_ERROR };
+enum log_format { LOG_FMT_LOGFMT, LOG_FMT_JSON };
+
+int log_parse_level(const char *s, enum log_level *out);
+int log_parse_format(const char *s, enum log_format *out);
+void log_setup(enum log_level level, enum log_format format);
+int log_enabled(enum log_level level);
+
+/* msg is a printf format; the result becomes the msg= field. Extra key=value pairs can be
+ * appended by the caller inside the message with log_kv-style formatting, e.g.
+ * log_info("web", "listening address=%s", addr): words "k=v" after the first ' k=' are
+ * emitted as fields. */
+void log_msg(enum log_level level, const char *subsys, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void log_vmsg(enum log_level level, const char *subsys, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+#define log_debug(s, ...) log_msg(LOG_LVL_DEBUG, s, __VA_ARGS__)
+#define log_info(s, ...)  log_msg(LOG_LVL_INFO, s, __VA_ARGS__)
+#define log_warn(s, ...)  log_msg(LOG_LVL_WARN, s, __VA_ARGS__)
+#define log_error(s, ...) log_msg(LOG_LVL_ERROR, s, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,489 @@
+/*
+ * store.c - the destination state store (see store.h for the concurrency contract).
+ *
+ * Working records live on the loop thread. Each holds a pointer to a dest_view; once a view
+ * has been published in a snapshot it is frozen, and the next write clones it first
+ * (copy-on-write), so readers holding an old snapshot are never disturbed. Records are kept
+ * in a hash table (find by domain, O(1)) and in an array sorted by domain (publish walks it
+ * in order, so snapshots come out sorted without a sort per publish).
+ */
+#include "store.h"
+
+#include "util.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dest {
+    struct dest_view *v; /* working view; frozen when published */
+    bool frozen;         /* v is shared with a snapshot: clone before writing */
+    bool dirty;          /* changed since the last publish */
+    bool mark;
+};
+
+static struct {
+    struct dest **sorted; /* by domain */
+    size_t n, cap;
+    struct dest **table; /* open addressing, capacity a power of two, load <= 1/2 */
+    size_t table_cap;
+    unsigned next_index;
+    bool set_changed; /* a destination came or went since the last publish */
+    struct agent_figures agent;
+    bool agent_dirty;
+    uint64_t generation;
+} st;
+
+static struct observer {
+    store_status_fn *fn;
+    void *arg;
+} observers[STORE_OBSERVERS_MAX];
+static size_t n_observers;
+
+static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct snapshot *snap_current; /* guarded by snap_lock */
+
+/* ---- names ---- */
+
+static const char *const status_names[] = {"unknown", "up", "down"};
+static const char *const outcome_names[OUT__COUNT] = {
+    "not_probed", "ok",         "refused",       "unreachable", "connect_timeout", "banner_timeout",
+    "banner_4xx", "banner_5xx", "ehlo_rejected", "tls_failed",  "protocol_error",  "local_error",
+};
+static const char *const reason_names[REASON__COUNT] = {
+    "not_probed", "ok",         "dns_nxdomain", "dns_temporary",
+    "null_mx",    "no_address", "all_failed",   "local_error",
+};
+
+const char *store_status_name(enum dest_status s)
+{
+    return (unsigned)s < 3 ? status_names[s] : "unknown";
+}
+
+const char *store_outcome_name(enum mx_outcome o)
+{
+    return (unsigned)o < OUT__COUNT ? outcome_names[o] : "unknown";
+}
+
+const char *store_reason_name(enum dest_reason r)
+{
+    return (unsigned)r < REASON__COUNT ? reason_names[r] : "unknown";
+}
+
+const char *store_dest_reason_text(const struct dest_view *d)
+{
+    if (d->reason == REASON_ALL_FAILED)
+        return store_outcome_name(d->addr_outcome);
+    return store_reason_name(d->reason);
+}
+
+size_t store_result_slots(void)
+{
+    return OUT__COUNT + REASON__COUNT;
+}
+
+const char *store_result_name(size_t slot)
+{
+    if (slot < OUT__COUNT)
+        return outcome_names[slot];
+    if (slot < OUT__COUNT + REASON__COUNT)
+        return reason_names[slot - OUT__COUNT];
+    return "unknown";
+}
+
+/* ---- views ---- */
+
+static void hosts_free(struct mx_host *hosts, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(hosts[i].addrs);
+    free(hosts);
+}
+
+static void view_unref(struct dest_view *v)
+{
+    if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
+        return;
+    hosts_free(v->hosts, v->n_hosts);
+    free(v->transcript);
+    free(v);
+}
+
+static struct mx_host *hosts_clone(const struct mx_host *src, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    struct mx_host *h = malloc(n * sizeof *h);
+    memcpy(h, src, n * sizeof *h);
+    for (size_t i = 0; i < n; i++) {
+        if (src[i].n_addrs == 0) {
+            h[i].addrs = NULL;
+            continue;
+        }
+        h[i].addrs = malloc(src[i].n_addrs * sizeof *h[i].addrs);
+        memcpy(h[i].addrs, src[i].addrs, src[i].n_addrs * sizeof *h[i].addrs);
+    }
+    return h;
+}
+
+/* Makes d->v private to the loop again before a write. */
+static struct dest_view *writable(struct dest *d)
+{
+    d->dirty = true;
+    if (!d->frozen)
+        return d->v;
+    struct dest_view *old = d->v, *v = malloc(sizeof *v);
+    memcpy(v, old, sizeof *v);
+    atomic_init(&v->refs, 1);
+    v->hosts = hosts_clone(old->hosts, old->n_hosts);
+    v->transcript = old->transcript ? strdup(old->transcript) : NULL;
+    view_unref(old);
+    d->v = v;
+    d->frozen = false;
+    return v;
+}
+
+/* ---- the index: hash table and sorted array ---- */
+
+static size_t hash_domain(const char *s)
+{
+    size_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static void table_put(struct dest *d)
+{
+    size_t mask = st.table_cap - 1, i = hash_domain(d->v->domain) & mask;
+    while (st.table[i])
+        i = (i + 1) & mask;
+    st.table[i] = d;
+}
+
+static void table_rebuild(size_t cap)
+{
+    free(st.table);
+    st.table_cap = cap;
+    st.table = calloc(cap, sizeof *st.table);
+    for (size_t i = 0; i < st.n; i++)
+        table_put(st.sorted[i]);
+}
+
+struct dest *store_dest_find(const char *domain)
+{
+    if (!st.table_cap)
+        return NULL;
+    size_t mask = st.table_cap - 1, i = hash_domain(domain) & mask;
+    for (; st.table[i]; i = (i + 1) & mask)
+        if (!strcmp(st.table[i]->v->domain, domain))
+            return st.table[i];
+    return NULL;
+}
+
+/* Position of domain in the sorted array (where it is, or where it would go). */
+static size_t sorted_pos(const char *domain)
+{
+    size_t lo = 0, hi = st.n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(st.sorted[mid]->v->domain, domain) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+struct dest *store_dest_add(const char *domain, enum dest_origin origin)
+{
+    struct dest *d = store_dest_find(domain);
+    if (d) {
+        if (origin == ORIGIN_CONFIG && d->v->origin != ORIGIN_CONFIG)
+            writable(d)->origin = ORIGIN_CONFIG;
+        return d;
+    }
+    d = calloc(1, sizeof *d);
+    d->v = calloc(1, sizeof *d->v);
+    atomic_init(&d->v->refs, 1);
+    mxw_strlcpy(d->v->domain, domain, sizeof d->v->domain);
+    d->v->origin = origin;
+    d->v->index = ++st.next_index;
+    d->dirty = true;
+    if (st.n == st.cap) {
+        st.cap = st.cap ? st.cap * 2 : 64;
+        st.sorted = realloc(st.sorted, st.cap * sizeof *st.sorted);
+    }
+    size_t pos = sorted_pos(domain);
+    memmove(&st.sorted[pos + 1], &st.sorted[pos], (st.n - pos) * sizeof *st.sorted);
+    st.sorted[pos] = d;
+    st.n++;
+    if (st.n * 2 > st.table_cap)
+        table_rebuild(st.table_cap ? st.table_cap * 2 : 128);
+    else
+        table_put(d);
+    st.set_changed = true;
+    return d;
+}
+
+void store_mark(struct dest *d, bool mark)
+{
+    d->mark = mark;
+}
+
+void store_unmark_all(void)
+{
+    for (size_t i = 0; i < st.n; i++)
+        st.sorted[i]->mark = false;
+}
+
+size_t store_sweep_unmarked(enum dest_origin origin)
+{
+    size_t kept = 0, removed = 0;
+    for (size_t i = 0; i < st.n; i++) {
+        struct dest *d = st.sorted[i];
+        if (!d->mark && d->v->origin == origin) {
+            view_unref(d->v);
+            free(d);
+            removed++;
+        } else {
+            st.sorted[kept++] = d;
+        }
+    }
+    st.n = kept;
+    if (removed) {
+        table_rebuild(st.table_cap);
+        st.set_changed = true;
+    }
+    return removed;
+}
+
+size_t store_count(void)
+{
+    return st.n;
+}
+
+void store_foreach(void (*fn)(struct dest *d, void *arg), void *arg)
+{
+    for (size_t i = 0; i < st.n; i++)
+        fn(st.sorted[i], arg);
+}
+
+const char *store_dest_domain(const struct dest *d)
+{
+    return d->v->domain;
+}
+
+enum dest_origin store_dest_origin(const struct dest *d)
+{
+    return d->v->origin;
+}
+
+enum dest_status store_dest_status(const struct dest *d)
+{
+    return d->v->status;
+}
+
+const struct mx_host *store_dest_hosts(const struct dest *d, size_t *n)
+{
+    *n = d->v->n_hosts;
+    return d->v->hosts;
+}
+
+/* ---- writers ---- */
+
+static void history_add(struct dest_view *v, double now)
+{
+    if (v->n_history == STORE_HISTORY_MAX) {
+        memmove(&v->history[0], &v->history[1], (STORE_HISTORY_MAX - 1) * sizeof v->history[0]);
+        v->n_history--;
+    }
+    uint64_t active = v->mta.active > UINT32_MAX ? UINT32_MAX : v->mta.active;
+    v->history[v->n_history++] =
+        (struct history_sample){.t = now, .active = (uint32_t)active, .status = (uint8_t)v->status};
+}
+
+/* The status rule of the probe engine: up at the first success; down only after
+ * down_after consecutive failures (flap damping); a local error says nothing about the
+ * destination, so it makes an unprobed destination "unknown" and leaves others alone. */
+static enum dest_status next_status(struct dest_view *v, enum dest_reason reason,
+                                    unsigned down_after)
+{
+    if (reason == REASON_OK) {
+        v->consecutive_failures = 0;
+        return DEST_UP;
+    }
+    if (reason == REASON_LOCAL_ERROR)
+        return v->status;
+    v->consecutive_failures++;
+    if (v->consecutive_failures >= down_after)
+        return DEST_DOWN;
+    return v->status;
+}
+
+void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts, double dns_s,
+                          unsigned dns_ttl, enum dest_reason reason, enum mx_outcome primary,
+                          unsigned down_after, enum dest_status *old_status,
+                          enum dest_status *new_status)
+{
+    struct dest_view *v = writable(d);
+    double now = mxw_wall_time();
+    hosts_free(v->hosts, v->n_hosts);
+    v->hosts = hosts;
+    v->n_hosts = n_hosts;
+    v->dns_s = dns_s;
+    v->dns_ttl = dns_ttl;
+    v->last_probe = now;
+    *old_status = v->status;
+    enum dest_status s = next_status(v, reason, down_after);
+    /* The reason shown is the latest probe's, even while damping holds the status. */
+    v->reason = reason;
+    v->addr_outcome = primary;
+    size_t slot = reason == REASON_ALL_FAILED ? (size_t)primary
+                  : reason == REASON_OK       ? (size_t)OUT_OK
+                                              : OUT__COUNT + (size_t)reason;
+    v->probes[slot]++;
+    if (s != v->status) {
+        v->status = s;
+        v->status_changed = now;
+    }
+    *new_status = s;
+    history_add(v, now);
+    if (s != *old_status)
+        for (size_t i = 0; i < n_observers; i++)
+            observers[i].fn(d, *old_status, s, observers[i].arg);
+}
+
+void store_subscribe_status(store_status_fn *fn, void *arg)
+{
+    if (n_observers < STORE_OBSERVERS_MAX)
+        observers[n_observers++] = (struct observer){fn, arg};
+}
+
+const struct dest_view *store_dest_view(const struct dest *d)
+{
+    return d->v;
+}
+
+void store_dest_set_transcript(struct dest *d, char *transcript)
+{
+    struct dest_view *v = writable(d);
+    free(v->transcript);
+    v->transcript = transcript;
+}
+
+struct mta_figures *store_dest_mta(struct dest *d)
+{
+    return &writable(d)->mta;
+}
+
+void store_dest_touch(struct dest *d)
+{
+    writable(d);
+}
+
+struct agent_figures *store_agent(void)
+{
+    st.agent_dirty = true;
+    return &st.agent;
+}
+
+/* ---- snapshots ---- */
+
+static void snapshot_free(struct snapshot *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        view_unref(s->dests[i]);
+    free(s->dests);
+    free(s);
+}
+
+int store_publish(void)
+{
+    bool changed = st.set_changed || st.agent_dirty;
+    for (size_t i = 0; i < st.n && !changed; i++)
+        changed = st.sorted[i]->dirty;
+    if (!changed && snap_current)
+        return 0;
+    struct snapshot *s = calloc(1, sizeof *s);
+    atomic_init(&s->refs, 1);
+    s->generation = ++st.generation;
+    s->taken_at = mxw_wall_time();
+    s->n = st.n;
+    s->dests = malloc((st.n ? st.n : 1) * sizeof *s->dests);
+    for (size_t i = 0; i < st.n; i++) {
+        struct dest *d = st.sorted[i];
+        atomic_fetch_add(&d->v->refs, 1);
+        d->frozen = true;
+        d->dirty = false;
+        s->dests[i] = d->v;
+    }
+    s->agent = st.agent;
+    st.agent_dirty = false;
+    st.set_changed = false;
+
+    pthread_mutex_lock(&snap_lock);
+    struct snapshot *old = snap_current;
+    snap_current = s;
+    pthread_mutex_unlock(&snap_lock);
+    store_snapshot_release(old);
+    return 1;
+}
+
+const struct snapshot *store_snapshot_acquire(void)
+{
+    pthread_mutex_lock(&snap_lock);
+    struct snapshot *s = snap_current;
+    if (s)
+        atomic_fetch_add(&s->refs, 1);
+    pthread_mutex_unlock(&snap_lock);
+    return s;
+}
+
+void store_snapshot_release(const struct snapshot *cs)
+{
+    struct snapshot *s = (struct snapshot *)cs;
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+        snapshot_free(s);
+}
+
+const struct dest_view *store_snapshot_find(const struct snapshot *s, const char *domain)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(s->dests[mid]->domain, domain);
+        if (c == 0)
+            return s->dests[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+void store_init(void)
+{
+    memset(&st, 0, sizeof st);
+    st.agent.start_time = mxw_wall_time();
+    st.agent.config_reload_ok = true;
+    store_publish();
+}
+
+void store_shutdown(void)
+{
+    pthread_mutex_lock(&snap_lock);
+    struct snapshot *old = snap_current;
+    snap_current = NULL;
+    pthread_mutex_unlock(&snap_lock);
+    store_snapshot_release(old);
+    for (size_t i = 0; i < st.n; i++) {
+        view_unref(st.sorted[i]->v);
+        free(st.sorted[i]);
+    }
+    free(st.sorted);
+    free(st.table);
+    memset(&st, 0, sizeof st);
+    n_observers = 0;
+}

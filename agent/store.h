@@ -1,0 +1,239 @@
+/*
+ * store.h - the destination state store: one record per destination (configured or
+ * discovered) holding its probe results, MTA figures and status, plus agent-wide figures.
+ *
+ * Concurrency rules (the whole contract; see also docs/ARCHITECTURE.md):
+ *  - The store is written only on the loop thread (probes, sources, scheduler, reload).
+ *    Writers change the loop-private working records through the store_* setters below.
+ *  - Readers on other threads (HTTP, SNMP) never see working records. They call
+ *    store_snapshot_acquire(), which returns the latest published snapshot: an immutable,
+ *    reference-counted, sorted array of immutable destination views. They read it without
+ *    locks for as long as they like and give it back with store_snapshot_release().
+ *  - store_publish() (loop thread) turns the working records into a new snapshot. Views of
+ *    destinations that did not change since the last publish are shared, not copied, so a
+ *    publish costs O(N) pointer copies plus O(changed) record copies.
+ *  - The only lock is a mutex around the "current snapshot" pointer swap and ref-count
+ *    increment; it is held for a few instructions, never across I/O.
+ */
+#ifndef MXW_STORE_H
+#define MXW_STORE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_DOMAIN_MAX   254 /* 253 characters and the terminator */
+#define STORE_BANNER_MAX   512 /* first greeting line(s) kept per address */
+#define STORE_EHLO_MAX     1024
+#define STORE_REASON_MAX   64
+#define STORE_TLSVER_MAX   32
+#define STORE_ADDR_STR_MAX 46
+#define STORE_HISTORY_MAX  240 /* recent samples kept per destination for charts */
+
+enum dest_status { DEST_UNKNOWN = 0, DEST_UP = 1, DEST_DOWN = 2 };
+enum dest_origin { ORIGIN_CONFIG = 0, ORIGIN_DISCOVERED = 1 };
+
+/* Outcome of one SMTP check of one MX address (issue: probe engine). */
+enum mx_outcome {
+    OUT_NOT_PROBED = 0,
+    OUT_OK,
+    OUT_REFUSED,
+    OUT_UNREACHABLE,
+    OUT_CONNECT_TIMEOUT,
+    OUT_BANNER_TIMEOUT,
+    OUT_BANNER_4XX,
+    OUT_BANNER_5XX,
+    OUT_EHLO_REJECTED,
+    OUT_TLS_FAILED,
+    OUT_PROTOCOL_ERROR,
+    OUT_LOCAL_ERROR,
+    OUT__COUNT
+};
+
+/* Destination-level reasons beyond the per-address outcomes. */
+enum dest_reason {
+    REASON_NOT_PROBED = 0,
+    REASON_OK,
+    REASON_DNS_NXDOMAIN,
+    REASON_DNS_TEMPORARY,
+    REASON_NULL_MX,
+    REASON_NO_ADDRESS,
+    REASON_ALL_FAILED, /* every address failed; the class of the primary is in addr_outcome */
+    REASON_LOCAL_ERROR,
+    REASON__COUNT
+};
+
+/* Result of one address probe. */
+struct mx_addr_result {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+    char addr_str[STORE_ADDR_STR_MAX];
+    enum mx_outcome outcome;
+    double connect_s, banner_s, ehlo_s, tls_s; /* phase durations, negative = not reached */
+    int smtp_code;                             /* greeting code, 0 if none */
+    bool starttls_offered, tls_negotiated, tls_verified;
+    char tls_version[STORE_TLSVER_MAX];
+    double tls_cert_expiry; /* seconds since 1970, 0 = unknown */
+    char banner[STORE_BANNER_MAX];
+    char ehlo[STORE_EHLO_MAX]; /* the EHLO reply lines, '\n'-separated */
+    double probed_at;          /* wall time */
+};
+
+enum mx_host_dns { MXH_OK = 0, MXH_NXDOMAIN, MXH_NODATA, MXH_TEMPORARY };
+
+struct mx_host {
+    char name[STORE_DOMAIN_MAX];
+    unsigned preference;
+    unsigned ttl;         /* of the MX record (the domain's own A TTL for implicit MX) */
+    enum mx_host_dns dns; /* outcome of the address lookups for this host */
+    bool implicit;        /* RFC 5321 5.1 implicit MX: the domain itself */
+    size_t n_addrs;
+    struct mx_addr_result *addrs;
+};
+
+/* Figures from the MTA sources (queue, log, kernel sockets), per destination. */
+struct mta_figures {
+    bool present; /* a source has reported this destination */
+    uint64_t active, unattempted, attempted;
+    uint64_t conn_current, conn_pending;
+    uint64_t delivered, completed, soft_bounce, deleted;
+    uint64_t hard_dns, hard_5xx, hard_filter, hard_expired, hard_other;
+    double oldest_age_s;
+    uint64_t conn_failed; /* failed outbound associations (MTA-MIB) */
+    char last_failure[STORE_REASON_MAX * 2];
+};
+
+struct history_sample {
+    double t;
+    uint32_t active;
+    uint8_t status; /* enum dest_status */
+};
+
+/* One destination, immutable once published. */
+struct dest_view {
+    atomic_int refs;
+    char domain[STORE_DOMAIN_MAX];
+    enum dest_origin origin;
+    unsigned index; /* stable small integer for the agent's lifetime (MTA-MIB) */
+    enum dest_status status;
+    enum dest_reason reason;
+    enum mx_outcome addr_outcome; /* with REASON_ALL_FAILED: the primary address's class */
+    double status_changed;        /* wall time of the last status change, 0 = never */
+    double last_probe;            /* wall time, 0 = never */
+    double dns_s;                 /* duration of the last DNS resolution */
+    unsigned dns_ttl;             /* min TTL of the MX answer */
+    uint64_t
+        probes[OUT__COUNT + REASON__COUNT]; /* probes_total by result name, see store_result_name */
+    unsigned consecutive_failures;
+    size_t n_hosts;
+    struct mx_host *hosts; /* sorted by preference */
+    struct mta_figures mta;
+    char *transcript; /* last SMTP conversation, bounded, may be NULL */
+    size_t n_history;
+    struct history_sample history[STORE_HISTORY_MAX]; /* oldest first */
+};
+
+struct source_status {
+    char name[32];
+    bool up;
+    uint64_t errors;
+    double last_duration_s;
+    double last_success; /* wall time */
+};
+
+#define STORE_SOURCES_MAX 16
+
+/* Agent-wide figures, copied into every snapshot. */
+struct agent_figures {
+    unsigned dns_in_flight, smtp_in_flight, http_in_flight;
+    double loop_lag_s;
+    bool config_reload_ok;
+    double config_reload_time;
+    bool agentx_connected;
+    bool first_round_done; /* every destination probed once: /-/ready */
+    double start_time;
+    size_t n_sources;
+    struct source_status sources[STORE_SOURCES_MAX];
+    uint64_t delivernow_manual, delivernow_recovery;
+};
+
+struct snapshot {
+    atomic_int refs;
+    uint64_t generation;
+    double taken_at;
+    size_t n;
+    struct dest_view **dests; /* sorted by domain (strcmp) */
+    struct agent_figures agent;
+};
+
+/* ---- readers: any thread ---- */
+const struct snapshot *store_snapshot_acquire(void);
+void store_snapshot_release(const struct snapshot *s);
+/* Binary search by domain; NULL when absent. O(log N). */
+const struct dest_view *store_snapshot_find(const struct snapshot *s, const char *domain);
+
+/* Names for the enums, as used in metrics, JSON and logs. */
+const char *store_status_name(enum dest_status s);
+const char *store_outcome_name(enum mx_outcome o);
+const char *store_reason_name(enum dest_reason r);
+/* The reason string users see: "refused" for REASON_ALL_FAILED with OUT_REFUSED. */
+const char *store_dest_reason_text(const struct dest_view *d);
+/* probes[] slot names: outcome names, then reason names. */
+const char *store_result_name(size_t slot);
+size_t store_result_slots(void);
+
+/* ---- writers: loop thread only ---- */
+struct dest; /* the working record, private to the store */
+
+void store_init(void);
+void store_shutdown(void);
+
+/* Adds (or finds) a destination. A configured destination that already exists as
+ * discovered becomes configured. Returns the working record. */
+struct dest *store_dest_add(const char *domain, enum dest_origin origin);
+struct dest *store_dest_find(const char *domain);
+/* Removes destinations of the given origin that are not marked; used by reload (config)
+ * and discovery (idle). store_mark_all(false) clears the marks. */
+void store_mark(struct dest *d, bool mark);
+void store_unmark_all(void);
+size_t store_sweep_unmarked(enum dest_origin origin);
+size_t store_count(void);
+/* Iterates working records in insertion order; the callback may not add or remove. */
+void store_foreach(void (*fn)(struct dest *d, void *arg), void *arg);
+
+const char *store_dest_domain(const struct dest *d);
+enum dest_origin store_dest_origin(const struct dest *d);
+enum dest_status store_dest_status(const struct dest *d);
+
+/* Probe results: replaces the MX hosts (ownership of hosts moves to the store), the DNS
+ * figures, and applies the status rule with flap damping (down only after down_after
+ * consecutive failures, up at the first success). Returns the status change, if any, in
+ * *old_status / *new_status (equal when unchanged). */
+void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts, double dns_s,
+                          unsigned dns_ttl, enum dest_reason reason, enum mx_outcome primary,
+                          unsigned down_after, enum dest_status *old_status,
+                          enum dest_status *new_status);
+/* Replaces the transcript (ownership moves to the store). */
+void store_dest_set_transcript(struct dest *d, char *transcript);
+/* MTA figures: the whole struct, written by the source aggregation. */
+struct mta_figures *store_dest_mta(struct dest *d);
+void store_dest_touch(struct dest *d); /* mark changed, e.g. after editing mta figures */
+const struct mx_host *store_dest_hosts(const struct dest *d, size_t *n);
+
+struct agent_figures *store_agent(void);
+
+/* Observers of status changes (SNMP traps, retry on recovery, logs). Called on the loop
+ * thread from store_dest_set_probe after the change is applied; they must not block. At
+ * most STORE_OBSERVERS_MAX, registered at start-up. */
+#define STORE_OBSERVERS_MAX 8
+typedef void store_status_fn(struct dest *d, enum dest_status old_status,
+                             enum dest_status new_status, void *arg);
+void store_subscribe_status(store_status_fn *fn, void *arg);
+/* The working view of a record (loop thread; valid until the next store_* write). */
+const struct dest_view *store_dest_view(const struct dest *d);
+
+/* Publishes a new snapshot if anything changed since the last one. Returns 1 if published. */
+int store_publish(void);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * util.c - clocks, bounded copies and duration parsing shared by every module (util.h).
+ * Pure functions; any thread.
+ */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int64_t mxw_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t mxw_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+double mxw_wall_time(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+size_t mxw_strlcpy(char *dst, const char *src, size_t cap)
+{
+    size_t n = strlen(src);
+    if (cap > 0) {
+        size_t c = n < cap - 1 ? n : cap - 1;
+        memcpy(dst, src, c);
+        dst[c] = '\0';
+    }
+    return n;
+}
+
+void mxw_strncpy0(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (cap == 0)
+        return;
+    if (n > cap - 1)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+int mxw_parse_duration_ms(const char *s, int64_t *out_ms)
+{
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (errno || end == s)
+        return -1;
+    double mult;
+    if (*end == '\0' || strcmp(end, "s") == 0)
+        mult = 1000;
+    else if (strcmp(end, "ms") == 0)
+        mult = 1;
+    else if (strcmp(end, "m") == 0)
+        mult = 60e3;
+    else if (strcmp(end, "h") == 0)
+        mult = 3600e3;
+    else if (strcmp(end, "d") == 0)
+        mult = 86400e3;
+    else
+        return -1;
+    double ms = v * mult;
+    if (ms < 0 || ms > 1e15)
+        return -1;
+    *out_ms = (int64_t)ms;
+    return 0;
+}
+
+char *mxw_lower(char *s)
+{
+    for (char *p = s; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return s;
+}
+
+int mxw_valid_domain(const char *s)
+{
+    size_t len = strlen(s), label = 0;
+    if (len == 0 || len > 254 || (len == 254 && s[253] != '.'))
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '.') {
+            if (label == 0 && !(i == len - 1 && i > 0))
+                return -1;
+            label = 0;
+            continue;
+        }
+        if (!(isalnum(c) || c == '-' || c == '_'))
+            return -1;
+        if (++label > 63)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * util.h - small helpers shared by every module: clocks, bounded string copies, duration
+ * parsing and formatting. Pure functions, any thread.
+ */
+#ifndef MXW_UTIL_H
+#define MXW_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MXW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Milliseconds on the monotonic clock (for intervals and deadlines). */
+int64_t mxw_now_ms(void);
+/* Microseconds on the monotonic clock (for phase timings). */
+int64_t mxw_now_us(void);
+/* Seconds since 1970 on the wall clock, with fractions (for timestamps users see). */
+double mxw_wall_time(void);
+
+/* Copies at most cap-1 bytes and always terminates; returns strlen(src) like BSD strlcpy,
+ * so a result >= cap means the copy was truncated. */
+size_t mxw_strlcpy(char *dst, const char *src, size_t cap);
+/* Copies n bytes of src (not necessarily terminated) into dst, truncating to cap-1. */
+void mxw_strncpy0(char *dst, size_t cap, const char *src, size_t n);
+
+/* Parses "250ms", "30s", "5m", "2h", "1d" or a bare number of seconds into milliseconds.
+ * Returns 0, or -1 on a malformed or out-of-range value (negative, overflow, no digits). */
+int mxw_parse_duration_ms(const char *s, int64_t *out_ms);
+
+/* Lower-cases ASCII in place; returns s. */
+char *mxw_lower(char *s);
+
+/* Checks that s is a plausible domain name (LDH labels of 1..63, total <= 253, at least
+ * one character, no empty label; a trailing dot is allowed). Returns 0 or -1. */
+int mxw_valid_domain(const char *s);
+
+#endif

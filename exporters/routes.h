@@ -1,0 +1,15 @@
+/*
+ * routes.h - the HTTP handlers that web.c's route table dispatches to, one group per file.
+ * Every handler runs on the HTTP thread and reads only the snapshot it is given.
+ */
+#ifndef MXW_ROUTES_H
+#define MXW_ROUTES_H
+
+#include "web.h"
+
+/* web.c */
+web_handler web_handle_healthy, web_handle_ready, web_handle_reload, web_handle_index;
+/* prom.c */
+web_handler prom_handle_metrics;
+
+#endif

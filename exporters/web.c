@@ -1,0 +1,388 @@
+/*
+ * web.c - the HTTP server on libmicrohttpd (web.h). libmicrohttpd runs its own thread with
+ * epoll; every request is answered from the store's latest snapshot, so a scrape never
+ * waits on a probe and a slow client never delays one. Connection limits (total and per
+ * client address) and a timeout keep a hostile client from starving the scraper.
+ *
+ * Threads: web_start/web_stop on the main thread; everything else on the HTTP thread. The
+ * settings the HTTP thread needs are copied at start (the loop owns the config).
+ */
+#include "web.h"
+
+#include "daemon.h"
+#include "log.h"
+#include "routes.h"
+#include "util.h"
+#include "webauth.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#define GZIP_MIN_BYTES 1024 /* smaller bodies are not worth compressing */
+
+struct route {
+    const char *method;
+    const char *path;
+    bool prefix; /* path is a prefix: "/api/v1/destinations/" */
+    web_handler *fn;
+};
+
+static const struct route routes[] = {
+    {"GET", "/metrics", false, prom_handle_metrics},
+    {"GET", "/-/healthy", false, web_handle_healthy},
+    {"GET", "/-/ready", false, web_handle_ready},
+    {"POST", "/-/reload", false, web_handle_reload},
+    {"PUT", "/-/reload", false, web_handle_reload},
+    {"GET", "/", false, web_handle_index},
+};
+
+static struct {
+    struct MHD_Daemon *mhd;
+    struct webauth *auth; /* NULL: no web config file, no TLS, no authentication */
+} web;
+
+/* Per-request state: the POST body as it arrives. */
+struct req_state {
+    struct buf body;
+    bool too_large;
+};
+
+const char *web_header(const struct web_request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+const char *web_query(const struct web_request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void web_error(struct web_response *rs, unsigned status, const char *msg)
+{
+    rs->status = status;
+    rs->content_type = "text/plain; charset=utf-8";
+    rs->body.len = 0;
+    buf_puts(&rs->body, msg);
+    buf_puts(&rs->body, "\n");
+}
+
+void web_add_header(struct web_response *rs, const char *name, const char *value)
+{
+    size_t n = strlen(rs->extra_headers);
+    snprintf(rs->extra_headers + n, sizeof rs->extra_headers - n, "%s: %s\n", name, value);
+}
+
+void web_handle_healthy(const struct web_request *rq, const struct snapshot *snap,
+                        struct web_response *rs)
+{
+    (void)rq;
+    (void)snap;
+    rs->content_type = "text/plain; charset=utf-8";
+    buf_puts(&rs->body, "mxwatch is healthy.\n");
+}
+
+void web_handle_ready(const struct web_request *rq, const struct snapshot *snap,
+                      struct web_response *rs)
+{
+    (void)rq;
+    rs->content_type = "text/plain; charset=utf-8";
+    if (snap && snap->agent.first_round_done) {
+        buf_puts(&rs->body, "mxwatch is ready.\n");
+    } else {
+        rs->status = 503;
+        buf_puts(&rs->body, "mxwatch is not ready: the first probe round is not finished.\n");
+    }
+}
+
+void web_handle_reload(const struct web_request *rq, const struct snapshot *snap,
+                       struct web_response *rs)
+{
+    (void)rq;
+    (void)snap;
+    daemon_request_reload();
+    rs->content_type = "text/plain; charset=utf-8";
+    buf_puts(&rs->body, "reload requested; see mxwatch_config_last_reload_successful\n");
+}
+
+void web_handle_index(const struct web_request *rq, const struct snapshot *snap,
+                      struct web_response *rs)
+{
+    (void)rq;
+    rs->content_type = "text/html; charset=utf-8";
+    buf_printf(&rs->body,
+               "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>mxwatch</title></head>"
+               "<body><h1>mxwatch %s</h1><p>%zu destinations.</p><ul>"
+               "<li><a href=\"metrics\">metrics</a></li>"
+               "<li><a href=\"api/v1/destinations\">destinations (JSON)</a></li>"
+               "<li><a href=\"-/healthy\">health</a></li></ul></body></html>\n",
+               MXW_VERSION, snap ? snap->n : 0);
+}
+
+static const struct route *find_route(const char *method, const char *path, bool *path_known)
+{
+    *path_known = false;
+    for (size_t i = 0; i < MXW_ARRAY_LEN(routes); i++) {
+        const struct route *r = &routes[i];
+        bool match = r->prefix ? !strncmp(path, r->path, strlen(r->path)) : !strcmp(path, r->path);
+        if (!match)
+            continue;
+        *path_known = true;
+        if (!strcmp(method, r->method) || (!strcmp(method, "HEAD") && !strcmp(r->method, "GET")))
+            return r;
+    }
+    return NULL;
+}
+
+static bool wants_gzip(struct MHD_Connection *c)
+{
+    const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
+    return ae && strstr(ae, "gzip");
+}
+
+/* Compresses src into a gzip member. Returns NULL on failure (then send uncompressed). */
+static char *gzip_body(const char *src, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&z, (uLong)len);
+    char *out = malloc(cap);
+    z.next_in = (Bytef *)src;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void add_extra_headers(struct MHD_Response *r, char *lines)
+{
+    for (char *line = strtok(lines, "\n"); line; line = strtok(NULL, "\n")) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        *colon = '\0';
+        MHD_add_response_header(r, line, colon + 1 + (colon[1] == ' '));
+    }
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, struct web_response *rs)
+{
+    size_t len;
+    char *body = buf_steal(&rs->body, &len);
+    bool gz = false;
+    if (!rs->no_gzip && len >= GZIP_MIN_BYTES && wants_gzip(c)) {
+        size_t zlen;
+        char *z = gzip_body(body, len, &zlen);
+        if (z) {
+            free(body);
+            body = z;
+            len = zlen;
+            gz = true;
+        }
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    MHD_add_response_header(r, "Content-Type",
+                            rs->content_type ? rs->content_type : "text/plain; charset=utf-8");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (gz)
+        MHD_add_response_header(r, "Content-Encoding", "gzip");
+    MHD_add_response_header(r, "Vary", "Accept-Encoding");
+    add_extra_headers(r, rs->extra_headers);
+    enum MHD_Result ret = MHD_queue_response(c, rs->status ? rs->status : 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, const char *url,
+                                struct req_state *st)
+{
+    struct web_response rs = {.status = 200};
+    struct web_request rq = {.method = method, .path = url, .conn = c};
+    if (st->body.len) {
+        rq.body = st->body.p;
+        rq.body_len = st->body.len;
+    }
+    bool known;
+    const struct route *r = find_route(method, url, &known);
+    if (st->too_large) {
+        web_error(&rs, 413, "request body too large");
+    } else if (!r) {
+        web_error(&rs, known ? 405 : 404, known ? "method not allowed" : "not found");
+    } else if (web.auth && !webauth_check(web.auth, c, &rq, &rs)) {
+        /* webauth_check filled in the 401 */
+    } else {
+        const struct snapshot *snap = store_snapshot_acquire();
+        r->fn(&rq, snap, &rs);
+        store_snapshot_release(snap);
+    }
+    enum MHD_Result ret = send_response(c, &rs);
+    buf_free(&rs.body);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    struct req_state *st = *con_cls;
+    if (!st) {
+        st = calloc(1, sizeof *st);
+        *con_cls = st;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (st->body.len + *upload_size > WEB_BODY_MAX)
+            st->too_large = true;
+        else
+            buf_append(&st->body, upload_data, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return dispatch(c, method, url, st);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    struct req_state *st = *con_cls;
+    if (st) {
+        buf_free(&st->body);
+        free(st);
+        *con_cls = NULL;
+    }
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    log_debug("web", "libmicrohttpd: %s", msg);
+}
+
+int web_split_address(const char *addr, char *host, size_t hostlen, unsigned *port)
+{
+    const char *colon;
+    if (addr[0] == '[') {
+        const char *close = strchr(addr, ']');
+        if (!close || close[1] != ':')
+            return -1;
+        mxw_strncpy0(host, hostlen, addr + 1, (size_t)(close - addr - 1));
+        colon = close + 1;
+    } else {
+        colon = strrchr(addr, ':');
+        if (!colon)
+            return -1;
+        mxw_strncpy0(host, hostlen, addr, (size_t)(colon - addr));
+    }
+    char *end;
+    unsigned long p = strtoul(colon + 1, &end, 10);
+    if (end == colon + 1 || *end || p > 65535)
+        return -1;
+    *port = (unsigned)p;
+    return 0;
+}
+
+/* Resolves the listen address into a sockaddr; an empty host means every IPv4 and IPv6
+ * address (dual stack). */
+static int listen_sockaddr(const char *addr, struct sockaddr_storage *ss, bool *dual, char *err,
+                           size_t errlen)
+{
+    char host[128];
+    unsigned port;
+    memset(ss, 0, sizeof *ss);
+    *dual = false;
+    if (web_split_address(addr, host, sizeof host, &port) < 0) {
+        snprintf(err, errlen, "web.listen_address '%s': expected host:port, [v6]:port or :port",
+                 addr);
+        return -1;
+    }
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (host[0] == '\0') {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        v6->sin6_addr = in6addr_any;
+        *dual = true;
+    } else if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+    } else if (!strcmp(host, "localhost")) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    } else {
+        snprintf(err, errlen, "web.listen_address '%s': host must be an IP address", addr);
+        return -1;
+    }
+    return 0;
+}
+
+int web_start(struct loop *l, const struct config *cfg, char *err, size_t errlen)
+{
+    (void)l;
+    struct sockaddr_storage ss;
+    bool dual;
+    if (listen_sockaddr(cfg->web_listen_address, &ss, &dual, err, errlen) < 0)
+        return -1;
+    if (cfg->web_config_file && cfg->web_config_file[0]) {
+        web.auth = webauth_load(cfg->web_config_file, err, errlen);
+        if (!web.auth)
+            return -1;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= dual ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+    if (web.auth && webauth_tls(web.auth))
+        flags |= MHD_USE_TLS;
+    struct MHD_OptionItem tls_opts[3];
+    webauth_tls_options(web.auth, tls_opts);
+    web.mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->web_max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->web_max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)(cfg->web_timeout_ms / 1000 + 1), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+    if (!web.mhd) {
+        snprintf(err, errlen, "web: cannot listen on %s (address in use or not available?)",
+                 cfg->web_listen_address);
+        webauth_free(web.auth);
+        web.auth = NULL;
+        return -1;
+    }
+    log_info("web", "listening address=%s tls=%s", cfg->web_listen_address,
+             web.auth && webauth_tls(web.auth) ? "on" : "off");
+    return 0;
+}
+
+void web_stop(void)
+{
+    if (web.mhd)
+        MHD_stop_daemon(web.mhd);
+    web.mhd = NULL;
+    webauth_free(web.auth);
+    web.auth = NULL;
+}

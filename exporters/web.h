@@ -1,0 +1,54 @@
+/*
+ * web.h - the HTTP server (libmicrohttpd, its own internal epoll thread): routes requests
+ * to handlers that read the state store's latest snapshot and never wait on the probes.
+ * web_start/web_stop run on the main thread; handlers run on the HTTP thread.
+ */
+#ifndef MXW_WEB_H
+#define MXW_WEB_H
+
+#include "buf.h"
+#include "config.h"
+#include "loop.h"
+#include "store.h"
+
+#include <stdbool.h>
+
+#define WEB_BODY_MAX (64 * 1024) /* request bodies (POST) larger than this are refused */
+
+struct web_request {
+    const char *method;
+    const char *path; /* without the query string */
+    const char *body; /* POST body, NUL-terminated, or NULL */
+    size_t body_len;
+    const char *user; /* authenticated basic-auth user, or NULL */
+    bool auth_admin;  /* may use delivernow */
+    void *conn;       /* the libmicrohttpd connection, for web_header() */
+};
+
+struct web_response {
+    unsigned status;
+    const char *content_type;
+    struct buf body;
+    bool no_gzip;            /* small or already-compressed bodies */
+    char extra_headers[512]; /* "Name: value\n" lines */
+};
+
+/* Handlers: fill rs from rq and the snapshot (may be NULL before the first publish). */
+typedef void web_handler(const struct web_request *rq, const struct snapshot *snap,
+                         struct web_response *rs);
+
+/* A request header (case-insensitive), or NULL. HTTP thread. */
+const char *web_header(const struct web_request *rq, const char *name);
+/* A query-string argument, or NULL. HTTP thread. */
+const char *web_query(const struct web_request *rq, const char *name);
+/* Convenience: a plain-text or JSON error body. */
+void web_error(struct web_response *rs, unsigned status, const char *msg);
+void web_add_header(struct web_response *rs, const char *name, const char *value);
+
+int web_start(struct loop *l, const struct config *cfg, char *err, size_t errlen);
+void web_stop(void);
+
+/* Splits "host:port", "[v6]:port" or ":port" (host empty = every address). 0 or -1. */
+int web_split_address(const char *addr, char *host, size_t hostlen, unsigned *port);
+
+#endif
