@@ -15,6 +15,10 @@ CC       ?= cc
 BUILD    ?= build
 WERROR   ?= 1
 SANITIZE ?=
+V        ?= 0
+ifeq ($(V),0)
+Q        := @
+endif
 
 PKGS     := libcares libcurl libmicrohttpd yaml-0.1 json-c libxml-2.0 zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -49,18 +53,22 @@ SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(UNIT_BINS)
 
 $(BUILD)/mxwatch: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@[ "$(V)" != 0 ] || echo "  LD    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/mxw-smtpd: $(SMTPD_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
+	@[ "$(V)" != 0 ] || echo "  LD    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
+	@[ "$(V)" != 0 ] || echo "  TEST  $@"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@[ "$(V)" != 0 ] || echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 # Debian packages: what running needs, and what building and testing need on top.
 # deps-run never installs an MTA (Postfix would replace the host's own).
