@@ -19,8 +19,8 @@
 struct dest {
     char domain[STORE_DOMAIN_MAX]; /* the map's key: stable while views are replaced */
     struct dest_view *v;           /* working view; frozen when published */
-    bool frozen;         /* v is shared with a snapshot: clone before writing */
-    bool dirty;          /* changed since the last publish */
+    bool frozen;                   /* v is shared with a snapshot: clone before writing */
+    bool dirty;                    /* changed since the last publish */
     bool mark;
 };
 

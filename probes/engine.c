@@ -110,16 +110,17 @@ static void on_probe_done(void *arg, struct probe_result *res)
                          res->primary, t->params.down_after, &old_s, &new_s);
     if (res->transcript)
         store_dest_set_transcript(d, res->transcript);
-    log_debug("probe", "probe done destination=%s reason=%s status=%s dns_seconds=%.4f",
-              t->domain, store_dest_reason_text(store_dest_view(d)), store_status_name(new_s),
-              res->dns_s);
+    log_debug("probe", "probe done destination=%s reason=%s status=%s dns_seconds=%.4f", t->domain,
+              store_dest_reason_text(store_dest_view(d)), store_status_name(new_s), res->dns_s);
     /* A failure not yet confirmed by the damping: look again soon, not a whole interval
      * later, so a real outage shows as "down" quickly. */
     const struct dest_view *v = store_dest_view(d);
     if (res->reason != REASON_OK && new_s != DEST_DOWN && v->consecutive_failures > 0) {
         int64_t confirm = t->params.interval_ms / 4;
         loop_timer_reset(eng.loop, t->timer,
-                         confirm > CONFIRM_MAX_MS ? CONFIRM_MAX_MS : confirm < 1000 ? 1000 : confirm);
+                         confirm > CONFIRM_MAX_MS ? CONFIRM_MAX_MS
+                         : confirm < 1000         ? 1000
+                                                  : confirm);
     }
 }
 
@@ -153,7 +154,7 @@ static void target_add(const char *domain)
     mxw_strlcpy(t->domain, domain, sizeof t->domain);
     t->params = *params_for(domain);
     int64_t spread = t->params.interval_ms < FIRST_ROUND_SPREAD_MS ? t->params.interval_ms
-                                                                    : FIRST_ROUND_SPREAD_MS;
+                                                                   : FIRST_ROUND_SPREAD_MS;
     int64_t first = (int64_t)(phase_hash(domain) % (uint64_t)spread);
     t->timer = loop_timer_add(eng.loop, first, on_target_timer, t);
     t->seen = true;

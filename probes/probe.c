@@ -255,9 +255,9 @@ static void addresses_done(struct probe *p)
         if (p->hosts[h].dns != MXH_OK) {
             char line[320];
             snprintf(line, sizeof line, "# MX %s has no usable address (%s)", p->hosts[h].name,
-                     p->hosts[h].dns == MXH_NXDOMAIN   ? "nxdomain"
-                     : p->hosts[h].dns == MXH_NODATA   ? "no A or AAAA record"
-                                                       : "temporary DNS failure");
+                     p->hosts[h].dns == MXH_NXDOMAIN ? "nxdomain"
+                     : p->hosts[h].dns == MXH_NODATA ? "no A or AAAA record"
+                                                     : "temporary DNS failure");
             note(p, line);
         }
     }

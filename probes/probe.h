@@ -29,7 +29,7 @@ struct probe_result {
     size_t n_hosts;
     double dns_s;
     unsigned dns_ttl;
-    char *transcript; /* owned by whoever takes the result; may be NULL */
+    char *transcript;   /* owned by whoever takes the result; may be NULL */
     const char *detail; /* DNS failure words, static */
 };
 

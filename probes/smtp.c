@@ -78,8 +78,7 @@ static const char *const state_names[] = {"waiting", "curl", "quit", "done"};
 
 /* ---- transcript ---- */
 
-static void transcript_add(struct smtp_session *ss, const char *who, const char *text,
-                           size_t n)
+static void transcript_add(struct smtp_session *ss, const char *who, const char *text, size_t n)
 {
     struct buf_t *t = &ss->transcript;
     if (t->len >= ss->p.transcript_max)
@@ -88,7 +87,7 @@ static void transcript_add(struct smtp_session *ss, const char *who, const char 
         n--;
     char head[48];
     double at = (double)(mxw_now_us() - ss->start_us) / 1e6;
-    int hl = snprintf(head, sizeof head, "+%.3f %s: ", at, who);
+    int hl = snprintf(head, sizeof head, "+%.4f %s: ", at, who);
     size_t need = (size_t)hl + n + 2, room = ss->p.transcript_max - t->len;
     if (need > room)
         n = room > (size_t)hl + 2 ? room - (size_t)hl - 2 : 0;
@@ -400,9 +399,8 @@ static void start_quit(struct smtp_session *ss)
 {
     curl_socket_t fd = CURL_SOCKET_BAD;
     size_t sent = 0;
-    if (curl_easy_getinfo(ss->h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
-        fd == CURL_SOCKET_BAD || curl_easy_send(ss->h, "QUIT\r\n", 6, &sent) != CURLE_OK ||
-        sent != 6) {
+    if (curl_easy_getinfo(ss->h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK || fd == CURL_SOCKET_BAD ||
+        curl_easy_send(ss->h, "QUIT\r\n", 6, &sent) != CURLE_OK || sent != 6) {
         finish(ss, OUT_OK);
         return;
     }
@@ -410,8 +408,8 @@ static void start_quit(struct smtp_session *ss)
     ss->expect = R_QUIT;
     ss->fd = fd;
     transcript_add(ss, "C", "QUIT", 4);
-    int64_t wait = ss->p.banner_timeout_ms < QUIT_WAIT_MAX_MS ? ss->p.banner_timeout_ms
-                                                               : QUIT_WAIT_MAX_MS;
+    int64_t wait =
+        ss->p.banner_timeout_ms < QUIT_WAIT_MAX_MS ? ss->p.banner_timeout_ms : QUIT_WAIT_MAX_MS;
     ss->quit_timer = loop_timer_add(ss->s->loop, wait, on_quit_timeout, ss);
     loop_fd_set(ss->s->loop, fd, LOOP_READ, on_quit_readable, ss);
 }
@@ -523,9 +521,9 @@ static void setup_handle(struct smtp_session *ss)
     const char *host = url_safe(ss->mx_name) ? ss->mx_name : "mx.invalid";
     const char *ehlo = url_safe(ss->ehlo_name) ? ss->ehlo_name : "localhost";
     snprintf(url, sizeof url, "smtp://%s:%u/%s", host, ss->p.port, ehlo);
-    snprintf(connect_to, sizeof connect_to, ss->p.family == AF_INET6 ? "%s:%u:[%s]:%u"
-                                                                     : "%s:%u:%s:%u",
-             host, ss->p.port, addr, ss->p.port);
+    snprintf(connect_to, sizeof connect_to,
+             ss->p.family == AF_INET6 ? "%s:%u:[%s]:%u" : "%s:%u:%s:%u", host, ss->p.port, addr,
+             ss->p.port);
     CURL *h = ss->h;
     ss->r.connect_s = ss->r.banner_s = ss->r.ehlo_s = ss->r.tls_s = -1;
     curl_easy_setopt(h, CURLOPT_URL, url);
@@ -535,7 +533,8 @@ static void setup_handle(struct smtp_session *ss)
     curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+    /* No FORBID_REUSE: it closes the connection at the end of the connect phase, before
+     * our QUIT; a connect-only connection is never reused anyway. */
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)ss->p.connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)ss->p.total_timeout_ms);
     curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
@@ -547,9 +546,10 @@ static void setup_handle(struct smtp_session *ss)
     curl_easy_setopt(h, CURLOPT_DEBUGDATA, ss);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L); /* recorded, not enforced: see tls_verified */
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    curl_easy_setopt(h, CURLOPT_USE_SSL, ss->p.starttls == STARTTLS_NEVER     ? (long)CURLUSESSL_NONE
-                                         : ss->p.starttls == STARTTLS_REQUIRE ? (long)CURLUSESSL_ALL
-                                                                              : (long)CURLUSESSL_TRY);
+    curl_easy_setopt(h, CURLOPT_USE_SSL,
+                     ss->p.starttls == STARTTLS_NEVER     ? (long)CURLUSESSL_NONE
+                     : ss->p.starttls == STARTTLS_REQUIRE ? (long)CURLUSESSL_ALL
+                                                          : (long)CURLUSESSL_TRY);
     if (ss->source[0])
         curl_easy_setopt(h, CURLOPT_INTERFACE, ss->source);
     /* CONNECT_TO's list must outlive the transfer: libcurl reads it during the connect. */
@@ -570,8 +570,8 @@ static void start_curl(struct smtp_session *ss)
         finish(ss, OUT_LOCAL_ERROR);
 }
 
-struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *p,
-                                smtp_done_fn *fn, void *arg)
+struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *p, smtp_done_fn *fn,
+                                void *arg)
 {
     struct smtp_session *ss = calloc(1, sizeof *ss);
     ss->s = s;

@@ -20,8 +20,8 @@ struct smtp_check_params {
     int family; /* AF_INET or AF_INET6 */
     unsigned char addr[16];
     unsigned port;
-    const char *mx_name;   /* for the URL and TLS SNI; the address is pinned anyway */
-    const char *ehlo_name; /* sent in EHLO */
+    const char *mx_name;        /* for the URL and TLS SNI; the address is pinned anyway */
+    const char *ehlo_name;      /* sent in EHLO */
     const char *source_address; /* bind here (CURLOPT_INTERFACE), NULL = any */
     enum starttls_mode starttls;
     int64_t connect_timeout_ms, banner_timeout_ms, total_timeout_ms;
@@ -40,8 +40,8 @@ struct smtp *smtp_new(struct loop *l, const struct config *cfg, char *err, size_
 void smtp_free(struct smtp *s);
 
 /* Queues a check; the callback runs exactly once, later, on the loop. */
-struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *p,
-                                smtp_done_fn *fn, void *arg);
+struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *p, smtp_done_fn *fn,
+                                void *arg);
 /* The callback of the session will not be called; its connection is closed. */
 void smtp_cancel(struct smtp *s, struct smtp_session *ss);
 
