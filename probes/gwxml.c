@@ -98,7 +98,7 @@ static const char *show(char out[SHOW_MAX + 4], const char *s, size_t n)
     return out;
 }
 
-/* The first fault wins; parsing stops at once. */
+/* The first fault wins. It does not stop libxml2: see halt(). */
 __attribute__((format(printf, 2, 3))) static void fail(struct gwxml_parser *p, const char *fmt, ...)
 {
     va_list ap;
@@ -108,6 +108,14 @@ __attribute__((format(printf, 2, 3))) static void fail(struct gwxml_parser *p, c
     va_start(ap, fmt);
     vsnprintf(p->err, sizeof p->err, fmt, ap);
     va_end(ap);
+}
+
+/* Stops libxml2 after a fault found in a SAX callback. xmlStopParser() frees the input
+ * buffer, which the callback's attribute pointers point into: the callback must return at
+ * once. Never called from the error handler: libxml2 may still hold pointers into the
+ * buffer there, and stops by itself on a fatal error. */
+static void halt(struct gwxml_parser *p)
+{
     xmlStopParser(p->ctxt);
 }
 
@@ -312,6 +320,7 @@ static void *vec_slot(struct gwxml_parser *p, struct vec *v, size_t size)
         items = realloc(v->items, cap * size);
         if (!items) {
             fail(p, "line %d: out of memory", line(p));
+            halt(p);
             return NULL;
         }
         v->items = items;
@@ -330,6 +339,7 @@ static void add_item(struct gwxml_parser *p, enum kind k, const char *el, const 
 
     if (++v->seen > GWXML_MAX_ITEMS) {
         fail(p, "line %d: more than %d <%s> elements", line(p), GWXML_MAX_ITEMS, el);
+        halt(p);
         return;
     }
     if (!name || n == 0) {
@@ -433,8 +443,11 @@ static struct frame enter(struct gwxml_parser *p, const char *el, const struct a
     char shown[SHOW_MAX + 4];
     if (p->depth == 0) {
         p->seen_root = 1;
-        if (strcmp(el, "status") != 0)
+        if (strcmp(el, "status") != 0) {
             fail(p, "not a status document: root element <%s>", show(shown, el, strlen(el)));
+            halt(p);
+            return f;
+        }
         text_attr(p, el, at, "build", p->st.build, sizeof p->st.build);
         text_attr(p, el, at, "hostname", p->st.hostname, sizeof p->st.hostname);
         text_attr(p, el, at, "timestamp", p->st.timestamp, sizeof p->st.timestamp);
@@ -464,6 +477,7 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
     if (p->depth >= GWXML_MAX_DEPTH) {
         fail(p, "line %d: element <%s> nested deeper than %d levels", line(p),
              show(shown, el, strlen(el)), GWXML_MAX_DEPTH);
+        halt(p);
         return;
     }
     f = enter(p, el, &at);
@@ -489,6 +503,7 @@ static void on_entity_decl(void *ctx, const xmlChar *name, int type, const xmlCh
     (void)type, (void)public_id, (void)system_id, (void)content;
     fail(p, "line %d: entity declarations are not allowed (<!ENTITY %s>)", line(p),
          show(shown, nm, strlen(nm)));
+    halt(p);
 }
 
 static void on_unparsed_entity_decl(void *ctx, const xmlChar *name, const xmlChar *public_id,

@@ -311,6 +311,12 @@ static void other_documents_refused(void **state)
     expect_error("<?xml version=\"1.0\"?>\n<html><body/></html>", 41,
                  "not a status document: root element <html>");
     expect_error("<rss version=\"2.0\"/>", 20, "not a status document: root element <rss>");
+    /* Regressions (found by fuzzing under ASan): a fault in the root's start tag or in an
+     * attribute list must not touch the attributes after libxml2 stopped. */
+    expect_error("<stat build=\"x\" hostname=\"y\"/>", 31,
+                 "not a status document: root element <stat>");
+    expect_error("<status build=\"a\" build=\"b\"/>", 30,
+                 "malformed XML at line 1 column 28: Attribute build redefined");
     expect_error("<status/>junk", 13, "malformed XML at line 1 column 10: Extra content");
     expect_error("<status>\n<a></b></status>", 25,
                  "malformed XML at line 2 column 8: Opening and ending tag mismatch");
