@@ -105,6 +105,8 @@ static void transcript_add(struct smtp_session *ss, const char *who, const char 
 
 /* ---- reading replies ---- */
 
+static void read_tls_facts(struct smtp_session *ss);
+
 static int reply_code(const char *line, size_t n, bool *final)
 {
     if (n < 3 || !isdigit((unsigned char)line[0]) || !isdigit((unsigned char)line[1]) ||
@@ -160,6 +162,13 @@ static void on_server_line(struct smtp_session *ss, const char *line, size_t n)
     size_t tn = n > 4 ? n - 4 : 0;
     if (ss->expect == R_GREETING)
         append_text(ss->r.banner, sizeof ss->r.banner, line, n);
+    if (ss->expect == R_EHLO_TLS && !ss->r.tls_negotiated) {
+        /* The first line after the handshake: the connection is still attached to the
+         * handle here (after the transfer it is not), so the TLS facts are read now. The
+         * EHLO reply kept is the one given over TLS. */
+        read_tls_facts(ss);
+        ss->r.ehlo[0] = '\0';
+    }
     if (ss->expect == R_EHLO || ss->expect == R_EHLO_TLS) {
         append_text(ss->r.ehlo, sizeof ss->r.ehlo, line, n);
         if (ss->expect == R_EHLO && tn >= 8 && !strncasecmp(text, "STARTTLS", 8))
@@ -253,10 +262,8 @@ static void read_tls_facts(struct smtp_session *ss)
             ss->r.tls_cert_expiry = (double)timegm(&tm);
         X509_free(cert);
     }
-    curl_off_t app = 0;
-    if (curl_easy_getinfo(ss->h, CURLINFO_APPCONNECT_TIME_T, &app) == CURLE_OK && app > 0 &&
-        ss->tls_start_us)
-        ss->r.tls_s = (double)(ss->start_us + app - ss->tls_start_us) / 1e6;
+    if (ss->tls_start_us)
+        ss->r.tls_s = (double)(mxw_now_us() - ss->tls_start_us) / 1e6;
 }
 
 /* ---- the queue ---- */
@@ -432,8 +439,6 @@ static void on_curl_done(struct smtp_session *ss, CURLcode rc)
         transcript_add(ss, "#", msg, strlen(msg));
     }
     enum mx_outcome o = smtp_classify(&ss->seen);
-    if (rc == CURLE_OK || ss->seen.tls_started)
-        read_tls_facts(ss);
     if (o == OUT_OK && rc == CURLE_OK)
         start_quit(ss);
     else
