@@ -46,7 +46,7 @@ SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all deps deps-run run test unit integration bench format clean
-all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(UNIT_BINS)
+all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BUILD)/pflog-bench $(UNIT_BINS)
 
 $(BUILD)/mxwatch: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -54,9 +54,14 @@ $(BUILD)/mxwatch: $(OBJS)
 $(BUILD)/mxw-smtpd: $(SMTPD_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
 
+# The Postfix log parser's bench and event dumper (tests/bench/pflog_bench.c).
+$(BUILD)/pflog-bench: tests/bench/pflog_bench.c $(BUILD)/obj/probes/pflog.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^)
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(filter-out %.h,$^) $(LDLIBS) -lcmocka
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -82,9 +87,9 @@ bench: deps
 	@BUILD=$(BUILD) tests/bench/run.sh
 
 format:
-	clang-format -i $(SRCS) $(wildcard agent/*.h probes/*.h exporters/*.h tests/unit/*.[ch] tests/smtpd/*.[ch])
+	clang-format -i $(SRCS) $(wildcard agent/*.h probes/*.h exporters/*.h tests/unit/*.[ch] tests/smtpd/*.[ch] tests/bench/*.c)
 
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(SMTPD_OBJS:.o=.d) $(UNIT_BINS:%=%.d)
+-include $(OBJS:.o=.d) $(SMTPD_OBJS:.o=.d) $(UNIT_BINS:%=%.d) $(BUILD)/pflog-bench.d
