@@ -116,4 +116,16 @@ assert_contains "$all" $'expired\t'"$Q_EXP_SOFT"$'\t-\texpired' "soft.test expir
 assert_contains "$all" $'removed\t'"$Q_REMOVE"$'\t-\tnone\t-\t0\tpostsuper' "postsuper removal"
 assert_not_contains "$all" $'expired\t'"$Q_REMOVE" "removed message expiry"
 [ -z "$v6" ] || assert_contains "$all" $'v6.test\tnone\t2.0.0\t0\tsmtp\t::1\t::1\t'"$P_V6" "IPv6 relay"
-note "ok: $(wc -l <<<"$all") events from $(wc -l <"$PF_LOG") real log lines"
+
+# A second instance beside the first (as beside a host's own Postfix): its own queue, log
+# and port, and mail to it never shows in the first one's log.
+first_log=$PF_LOG first_port=$PF_SMTPD_PORT
+start_postfix "$T/pf2" "up.test=smtp:[127.0.0.31]:$P_UP"
+[ "$PF_SMTPD_PORT" != "$first_port" ] || fail "both instances got port $PF_SMTPD_PORT"
+pf_send a1@origin.test second@up.test
+pf_wait_empty 15 || fail "second instance did not deliver: $(pf_queue_json)"
+assert_contains "$("$BENCH" --events "$PF_LOG")" $'sent\t' "second instance events"
+assert_contains "$(cat "$PF_LOG")" "to=<second@up.test>" "second instance log"
+assert_not_contains "$(cat "$first_log")" "second@up.test" "first instance log"
+tcp_open 127.0.0.1 "$first_port" || fail "the first instance stopped when the second started"
+note "ok: $(wc -l <<<"$all") events from $(wc -l <"$first_log") real log lines"

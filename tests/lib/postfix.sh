@@ -16,7 +16,8 @@
 #   pf_wait_empty SECS     wait until the queue is empty
 #
 # Exports PF_CONF (config_directory), PF_QUEUE (queue_directory), PF_DATA, PF_LOG
-# (the maillog_file) and PF_SMTPD_PORT (its smtpd listener on 127.0.0.1).
+# (the maillog_file, DIR.log: beside DIR, so common.sh shows its tail when a test under
+# $T fails) and PF_SMTPD_PORT (its smtpd listener on 127.0.0.1).
 # TRANSPORT_LINES is a whitespace-separated list of DOMAIN=TRANSPORT items without
 # spaces inside an item, or newline-separated items when a value holds spaces.
 # MAIN_CF_LINES are newline-separated 'name = value' settings applied over the defaults.
@@ -91,8 +92,8 @@ alias_maps =
 alias_database =
 relayhost =
 transport_maps = $(_pf_inline_map "$2")
-maillog_file = $1/maillog
-maillog_file_prefixes = $1
+maillog_file = $1.log
+maillog_file_prefixes = $(dirname "$1")
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s
@@ -119,12 +120,12 @@ _pf_postconf() {
 start_postfix() {
     local dir=$1 transports=$2 extra=${3:-}
     command -v postfix >/dev/null || fail "postfix is not installed (tests/lib/deps.sh all)"
-    local created=
-    [ -e "$dir" ] || created=1
+    local created= # removed on exit unless it lies in $T, which common.sh removes last
+    [ -e "$dir" ] || [[ $dir == "$T"/* ]] || created=1
     mkdir -p "$dir/etc" "$dir/spool" "$dir/data"
     chmod 755 "$dir" "$dir/etc"
     chown postfix: "$dir/data"
-    PF_CONF=$dir/etc PF_QUEUE=$dir/spool PF_DATA=$dir/data PF_LOG=$dir/maillog
+    PF_CONF=$dir/etc PF_QUEUE=$dir/spool PF_DATA=$dir/data PF_LOG=$dir.log
     PF_SMTPD_PORT=$(free_port)
     export PF_CONF PF_QUEUE PF_DATA PF_LOG PF_SMTPD_PORT
     _pf_master_cf "$PF_SMTPD_PORT" >"$PF_CONF/master.cf"
@@ -134,7 +135,7 @@ start_postfix() {
     [ ! -s "$dir/postconf.err" ] || fail "postconf complains: $(head -n 3 "$dir/postconf.err")"
     # Cleanups run in order: stop the instance before its directories go.
     on_exit "pf_stop $(printf '%q %q' "$PF_CONF" "$PF_QUEUE")"
-    [ -z "$created" ] || on_exit "rm -rf $(printf %q "$dir")"
+    [ -z "$created" ] || on_exit "rm -rf $(printf '%q %q' "$dir" "$PF_LOG")"
     postfix -c "$PF_CONF" start >"$dir/start.log" 2>&1 ||
         fail "postfix -c $PF_CONF start failed: $(tail -n 5 "$dir/start.log")"
     wait_for 10 tcp_open 127.0.0.1 "$PF_SMTPD_PORT" || fail "private postfix smtpd did not listen"
