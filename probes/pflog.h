@@ -9,7 +9,9 @@
  * Accepted line shapes (the part before the program tag is not interpreted, so every
  * timestamp style works): traditional syslog `Nov 29 16:37:52 host postfix/smtp[123]: `,
  * RFC 3339 `2026-11-29T16:37:52.123456+00:00 host postfix/smtp[123]: `, and Postfix's own
- * `maillog_file` (postlogd in Postfix 3.7 writes `Nov 29 16:37:52 host postfix/smtp[123]: `).
+ * `maillog_file` (postlogd in Postfix 3.7 writes `Nov 09 16:37:52 host postfix/smtp[123]: `:
+ * strftime "%b %d %H:%M:%S", day zero-padded, no year or fraction, host = first label of
+ * myhostname).
  * The tag is `NAME/.../SERVICE[PID]`, so multi-instance names (`postfix-out/smtp`) and
  * per-service names (`postfix/submission/smtpd`) work; a tag without `/` is not Postfix.
  */

@@ -1,9 +1,11 @@
 /* Unit tests of the Postfix log-line parser (probes/pflog.c): real line shapes from a private
- * Postfix 3.7 (tests/fixtures/postfix/maillog.sample, written by
- * tests/integration/postfix_harness.sh; its nosuch.test line came from the same harness
- * before it stopped asking the host's DNS), hand-made lines for the shapes a test Postfix
- * cannot produce, malformed lines, and every bound of struct pflog_event.
- * Run by tests/run.sh from the top of the tree (MXW_TOP overrides where the fixture is).
+ * Postfix 3.7 (tests/fixtures/postfix/maillog.sample: the log of
+ * tests/integration/postfix_harness.sh, plus its last two lines, the nosuch.test and
+ * "at@sign" ones, from an earlier run of the same harness without its error:
+ * default_transport, when Postfix asked the host's resolver and got NXDOMAIN), hand-made
+ * lines for the shapes a test Postfix cannot produce, malformed lines, and every bound of
+ * struct pflog_event. Run by tests/run.sh from the top of the tree (MXW_TOP overrides where
+ * the fixture is).
  */
 #include <setjmp.h>
 #include <stdarg.h>
