@@ -50,7 +50,7 @@ SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all deps deps-run run test unit integration bench format clean
-all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(UNIT_BINS)
+all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BUILD)/pflog-bench $(UNIT_BINS)
 
 $(BUILD)/mxwatch: $(OBJS)
 	@[ "$(V)" != 0 ] || echo "  LD    $@"
@@ -59,6 +59,11 @@ $(BUILD)/mxwatch: $(OBJS)
 $(BUILD)/mxw-smtpd: $(SMTPD_OBJS)
 	@[ "$(V)" != 0 ] || echo "  LD    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
+
+# The Postfix log parser's bench and event dumper (tests/bench/pflog_bench.c).
+$(BUILD)/pflog-bench: tests/bench/pflog_bench.c $(BUILD)/obj/probes/pflog.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -90,9 +95,9 @@ bench: deps
 	@BUILD=$(BUILD) tests/bench/run.sh
 
 format:
-	clang-format -i $(SRCS) $(wildcard agent/*.h probes/*.h exporters/*.h tests/unit/*.[ch] tests/smtpd/*.[ch])
+	clang-format -i $(SRCS) $(wildcard agent/*.h probes/*.h exporters/*.h tests/unit/*.[ch] tests/smtpd/*.[ch] tests/bench/*.c)
 
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(SMTPD_OBJS:.o=.d) $(UNIT_BINS:%=%.d)
+-include $(OBJS:.o=.d) $(SMTPD_OBJS:.o=.d) $(UNIT_BINS:%=%.d) $(BUILD)/pflog-bench.d
