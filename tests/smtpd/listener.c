@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,6 +40,10 @@ static void on_accept(struct loop *lp, struct loop_io *io, uint32_t events)
         socklen_t plen = sizeof(peer);
         int fd = accept4(io->fd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
+            /* Replies and TLS records go out at once: with Nagle, a reply written in two
+             * parts waits for the client's delayed ACK (40 ms on Linux). */
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
             sess_accept(l->srv, l->lc, fd, (struct sockaddr *)&peer, plen);
             continue;
         }
