@@ -6,6 +6,7 @@
  * Exit status: 0 every domain up, 1 one is down, 2 usage or local error. Main thread.
  */
 #include "cli.h"
+#include "curlm.h"
 #include "dns.h"
 #include "log.h"
 #include "probe.h"
@@ -183,12 +184,13 @@ static int probe_all(struct config *cfg, struct one *all, size_t n, char *err, s
 {
     run.loop = loop_new();
     struct dns *dns = dns_new(run.loop, cfg, err, errlen);
-    struct smtp *smtp = dns ? smtp_new(run.loop, cfg, err, errlen) : NULL;
-    if (!smtp) {
+    struct curlm *curlm = dns ? curlm_new(run.loop, err, errlen) : NULL;
+    if (!curlm) {
         dns_free(dns);
         loop_free(run.loop);
         return -1;
     }
+    struct smtp *smtp = smtp_new(run.loop, curlm, cfg);
     run.pending = n;
     for (size_t i = 0; i < n; i++) {
         struct probe_request rq = {
@@ -204,6 +206,7 @@ static int probe_all(struct config *cfg, struct one *all, size_t n, char *err, s
     }
     loop_run(run.loop);
     smtp_free(smtp);
+    curlm_free(curlm);
     dns_free(dns);
     loop_free(run.loop);
     return 0;

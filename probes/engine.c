@@ -7,11 +7,12 @@
  * yet turned into "down" is confirmed sooner than a full interval later.
  *
  * Results go into the store (store_dest_set_probe), which notifies status observers.
- * Loop thread only. Owns the c-ares channel and the libcurl multi handle (through dns.c
- * and smtp.c).
+ * Loop thread only. Owns the c-ares channel (dns.c) and the loop's libcurl multi handle
+ * (curlm.c), which the gateway source shares through engine_curlm().
  */
 #include "engine.h"
 
+#include "curlm.h"
 #include "dns.h"
 #include "log.h"
 #include "probe.h"
@@ -39,6 +40,7 @@ static struct {
     struct loop *loop;
     const struct config *cfg; /* the loop's current config (owned by the daemon) */
     struct dns *dns;
+    struct curlm *curlm;
     struct smtp *smtp;
     struct strmap targets;
     struct strmap params; /* domain -> its configured probe_params (in cfg) */
@@ -222,11 +224,12 @@ int engine_start(struct loop *l, const struct config *cfg, char *err, size_t err
     eng.dns = dns_new(l, cfg, err, errlen);
     if (!eng.dns)
         return -1;
-    eng.smtp = smtp_new(l, cfg, err, errlen);
-    if (!eng.smtp) {
+    eng.curlm = curlm_new(l, err, errlen);
+    if (!eng.curlm) {
         dns_free(eng.dns);
         return -1;
     }
+    eng.smtp = smtp_new(l, eng.curlm, cfg);
     store_subscribe_status(on_status, NULL);
     index_params(cfg);
     sync_targets();
@@ -279,8 +282,14 @@ void engine_stop(void)
     strmap_free(&eng.params);
     loop_timer_del(eng.loop, eng.sync_timer);
     smtp_free(eng.smtp);
+    curlm_free(eng.curlm);
     dns_free(eng.dns);
     memset(&eng, 0, sizeof eng);
+}
+
+struct curlm *engine_curlm(void)
+{
+    return eng.curlm;
 }
 
 void engine_figures(struct agent_figures *ag)

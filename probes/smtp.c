@@ -12,11 +12,13 @@
  *            on a reply (libcurl waits for that reply synchronously)
  *   DONE     result handed to the caller
  * Every path to the caller goes through finish(), which carries the outcome class.
+ * libcurl runs on the loop's shared multi handle (curlm.c).
  * Server lines come from the header callback, client lines from the debug callback, both
  * into a bounded transcript. Loop thread only.
  */
 #include "smtp.h"
 
+#include "curlm.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -65,9 +67,7 @@ struct smtp_session {
 
 struct smtp {
     struct loop *loop;
-    CURLM *multi;
-    struct loop_timer *timer;
-    int64_t curl_timeout_ms;
+    struct curlm *curlm; /* the loop's multi handle, shared with other libcurl users */
     unsigned in_flight, max_in_flight;
     struct smtp_session *wait_head, *wait_tail;
     struct smtp_session *active; /* doubly linked */
@@ -337,7 +337,7 @@ static void release(struct smtp_session *ss)
         shutdown(ss->fd, SHUT_RDWR); /* libcurl's own QUIT now fails fast, see top */
     }
     if (ss->h) {
-        curl_multi_remove_handle(s->multi, ss->h);
+        curlm_remove(s->curlm, ss->h);
         curl_easy_cleanup(ss->h);
         ss->h = NULL;
     }
@@ -422,8 +422,12 @@ static void start_quit(struct smtp_session *ss)
 }
 
 /* libcurl finished the connect phase (or failed in it). */
-static void on_curl_done(struct smtp_session *ss, CURLcode rc)
+static void on_curl_done(void *arg, CURL *h, CURLcode rc)
 {
+    (void)h;
+    struct smtp_session *ss = arg;
+    if (ss->state != SS_CURL)
+        return;
     curl_off_t connect_us = 0;
     long os_errno = 0;
     curl_easy_getinfo(ss->h, CURLINFO_CONNECT_TIME_T, &connect_us);
@@ -443,68 +447,6 @@ static void on_curl_done(struct smtp_session *ss, CURLcode rc)
         start_quit(ss);
     else
         finish(ss, o);
-}
-
-/* ---- libcurl plumbing ---- */
-
-static void check_done(struct smtp *s)
-{
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(s->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        struct smtp_session *ss = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&ss);
-        if (ss && ss->state == SS_CURL)
-            on_curl_done(ss, m->data.result);
-    }
-}
-
-static void on_curl_fd(struct loop *l, int fd, unsigned events, void *arg)
-{
-    (void)l;
-    struct smtp *s = arg;
-    int ev = (events & LOOP_READ ? CURL_CSELECT_IN : 0) |
-             (events & LOOP_WRITE ? CURL_CSELECT_OUT : 0) |
-             (events & LOOP_ERROR ? CURL_CSELECT_ERR : 0);
-    int running;
-    curl_multi_socket_action(s->multi, fd, ev, &running);
-    check_done(s);
-}
-
-static int on_curl_socket(CURL *h, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-    (void)h;
-    (void)socketp;
-    struct smtp *s = userp;
-    if (what == CURL_POLL_REMOVE) {
-        loop_fd_del(s->loop, fd);
-        return 0;
-    }
-    unsigned ev = (what & CURL_POLL_IN ? LOOP_READ : 0u) | (what & CURL_POLL_OUT ? LOOP_WRITE : 0u);
-    loop_fd_set(s->loop, fd, ev, on_curl_fd, s);
-    return 0;
-}
-
-static int on_curl_timer(CURLM *m, long timeout_ms, void *userp)
-{
-    (void)m;
-    struct smtp *s = userp;
-    s->curl_timeout_ms = timeout_ms < 0 ? 3600 * 1000 : timeout_ms;
-    loop_timer_reset(s->loop, s->timer, s->curl_timeout_ms);
-    return 0;
-}
-
-static int64_t on_timer(struct loop *l, void *arg)
-{
-    (void)l;
-    struct smtp *s = arg;
-    int running;
-    s->curl_timeout_ms = 3600 * 1000;
-    curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    check_done(s);
-    return s->curl_timeout_ms;
 }
 
 /* ---- starting a session ---- */
@@ -534,7 +476,6 @@ static void setup_handle(struct smtp_session *ss)
     curl_easy_setopt(h, CURLOPT_URL, url);
     struct curl_slist *ct = curl_slist_append(NULL, connect_to);
     curl_easy_setopt(h, CURLOPT_CONNECT_TO, ct);
-    curl_easy_setopt(h, CURLOPT_PRIVATE, ss);
     curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
@@ -571,7 +512,7 @@ static void start_curl(struct smtp_session *ss)
         return;
     }
     setup_handle(ss);
-    if (curl_multi_add_handle(ss->s->multi, ss->h) != CURLM_OK)
+    if (curlm_add(ss->s->curlm, ss->h, on_curl_done, ss) < 0)
         finish(ss, OUT_LOCAL_ERROR);
 }
 
@@ -613,28 +554,12 @@ unsigned smtp_in_flight(const struct smtp *s)
     return s->in_flight;
 }
 
-struct smtp *smtp_new(struct loop *l, const struct config *cfg, char *err, size_t errlen)
+struct smtp *smtp_new(struct loop *l, struct curlm *curlm, const struct config *cfg)
 {
-    static bool global_done;
-    if (!global_done && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(err, errlen, "smtp: libcurl global initialisation failed");
-        return NULL;
-    }
-    global_done = true;
     struct smtp *s = calloc(1, sizeof *s);
     s->loop = l;
+    s->curlm = curlm;
     s->max_in_flight = cfg->max_smtp_in_flight;
-    s->multi = curl_multi_init();
-    if (!s->multi) {
-        snprintf(err, errlen, "smtp: cannot create a libcurl multi handle");
-        free(s);
-        return NULL;
-    }
-    curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-    curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
-    curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-    curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
-    s->timer = loop_timer_add(l, 3600 * 1000, on_timer, s);
     s->kick = loop_timer_add(l, 3600 * 1000, on_kick, s);
     return s;
 }
@@ -647,8 +572,6 @@ void smtp_free(struct smtp *s)
         release(s->wait_head);
     while (s->active)
         release(s->active);
-    curl_multi_cleanup(s->multi);
-    loop_timer_del(s->loop, s->timer);
     loop_timer_del(s->loop, s->kick);
     free(s);
 }

@@ -35,7 +35,9 @@ typedef void smtp_done_fn(void *arg, const struct mx_addr_result *r, const char 
 struct smtp;
 struct smtp_session;
 
-struct smtp *smtp_new(struct loop *l, const struct config *cfg, char *err, size_t errlen);
+struct curlm;
+/* Checks run on the given multi handle (owned by the caller, freed after smtp_free). */
+struct smtp *smtp_new(struct loop *l, struct curlm *curlm, const struct config *cfg);
 /* Aborts every session (their callbacks are not called) and frees the client. */
 void smtp_free(struct smtp *s);
 
