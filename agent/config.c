@@ -361,6 +361,8 @@ static const struct field gateway_schema[] = {
     GW("insecure_skip_verify", F_BOOL, insecure_skip_verify),
     GW("interval", F_DURATION, interval_ms),
     GW("timeout", F_DURATION, timeout_ms),
+    {"max_bytes", F_UINT, offsetof(struct gateway_config, max_bytes), 0, 4096, 64u << 20, NULL,
+     NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -413,6 +415,18 @@ static int dest_item(struct ctx *c, yaml_node_t *n, void *base)
     return 0;
 }
 
+/* https://host[:port] with an optional trailing '/': Basic auth without TLS would send the
+ * password in the clear, and a user or password in the URL would sit in the YAML. The URL
+ * is not echoed in the error, for that same reason. */
+static bool gateway_url_ok(const char *url)
+{
+    if (strncmp(url, "https://", 8) || strlen(url) > 300)
+        return false;
+    const char *host = url + 8;
+    size_t n = strcspn(host, "@/?# \t");
+    return n > 0 && (host[n] == '\0' || (host[n] == '/' && host[n + 1] == '\0'));
+}
+
 static int gateway_item(struct ctx *c, yaml_node_t *n, void *base)
 {
     struct config *cfg = base;
@@ -421,13 +435,16 @@ static int gateway_item(struct ctx *c, yaml_node_t *n, void *base)
     memset(g, 0, sizeof *g);
     g->interval_ms = 60000;
     g->timeout_ms = 10000;
+    g->max_bytes = 4u << 20;
     g->line = (int)n->start_mark.line + 1;
     if (walk_section(c, gateway_schema, n, g) < 0)
         return -1;
     if (!g->name || !g->url)
         return fault(c, n, "a gateway needs a name and a url");
-    if (strncmp(g->url, "https://", 8) && strncmp(g->url, "http://", 7))
-        return fault(c, n, "gateway url '%s' must start with https://", g->url);
+    if (!g->name[0] || strlen(g->name) > 64)
+        return fault(c, n, "gateway name must be 1 to 64 characters long");
+    if (!gateway_url_ok(g->url))
+        return fault(c, n, "gateway url must be https://host[:port] (no user, path or query)");
     for (size_t i = 0; i + 1 < cfg->n_gateways; i++)
         if (!strcmp(cfg->gateways[i].name, g->name))
             return fault(c, n, "gateway name '%s' is used twice", g->name);

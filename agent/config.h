@@ -39,14 +39,15 @@ struct dest_config {
 };
 
 struct gateway_config {
-    char *name;
-    char *url; /* https://host[:port] */
+    char *name; /* 1..64 octets: the appliance="..." label and the mxwGwName index */
+    char *url;  /* https://host[:port]; the status page is url + "/xml/status" */
     char *username;
-    char *password_file;
+    char *password_file; /* the password itself is never in the YAML */
     char *ca_file;
     bool insecure_skip_verify;
     int64_t interval_ms;
     int64_t timeout_ms;
+    unsigned max_bytes; /* cap on the status document */
     int line;
 };
 

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "engine.h"
+#include "gwxml.h"
 #include "log.h"
 #include "sources.h"
 #include "store.h"
@@ -176,6 +177,7 @@ int cmd_run(int argc, char **argv)
     if (!dm.cfg->path)
         log_warn("config", "no configuration file, running on built-in defaults path=%s",
                  dm.flags.config_file);
+    gwxml_global_init(); /* libxml2 wants it before any thread starts */
     store_init();
     sync_destinations(dm.cfg);
     dm.loop = loop_new();

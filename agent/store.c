@@ -32,6 +32,9 @@ static struct {
     bool set_changed; /* a destination came or went since the last publish */
     struct agent_figures agent;
     bool agent_dirty;
+    struct gateway_view **gateways; /* the store's own references */
+    size_t n_gateways;
+    bool gateways_dirty;
     uint64_t generation;
 } st;
 
@@ -355,6 +358,57 @@ struct agent_figures *store_agent(void)
     return &st.agent;
 }
 
+/* ---- gateways ---- */
+
+struct gateway_view *store_gateway_view_new(const char *name)
+{
+    struct gateway_view *v = calloc(1, sizeof *v);
+    if (!v)
+        abort();
+    atomic_init(&v->refs, 1);
+    mxw_strlcpy(v->name, name, sizeof v->name);
+    return v;
+}
+
+void store_gateway_view_unref(struct gateway_view *v)
+{
+    if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
+        return;
+    gwxml_status_free(&v->status);
+    free(v);
+}
+
+/* Takes a reference to each of views[0..n) into a new array (NULL when n is 0). */
+static struct gateway_view **gateways_ref(struct gateway_view *const *views, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    struct gateway_view **a = malloc(n * sizeof *a);
+    if (!a)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        atomic_fetch_add(&views[i]->refs, 1);
+        a[i] = views[i];
+    }
+    return a;
+}
+
+static void gateways_unref(struct gateway_view **a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        store_gateway_view_unref(a[i]);
+    free(a);
+}
+
+void store_set_gateways(struct gateway_view *const *views, size_t n)
+{
+    struct gateway_view **a = gateways_ref(views, n);
+    gateways_unref(st.gateways, st.n_gateways);
+    st.gateways = a;
+    st.n_gateways = n;
+    st.gateways_dirty = true;
+}
+
 /* ---- snapshots ---- */
 
 static void snapshot_free(struct snapshot *s)
@@ -362,12 +416,13 @@ static void snapshot_free(struct snapshot *s)
     for (size_t i = 0; i < s->n; i++)
         view_unref(s->dests[i]);
     free(s->dests);
+    gateways_unref(s->gateways, s->n_gateways);
     free(s);
 }
 
 int store_publish(void)
 {
-    bool changed = st.set_changed || st.agent_dirty;
+    bool changed = st.set_changed || st.agent_dirty || st.gateways_dirty;
     for (size_t i = 0; i < st.n && !changed; i++)
         changed = st.sorted[i]->dirty;
     if (!changed && snap_current)
@@ -386,7 +441,10 @@ int store_publish(void)
         s->dests[i] = d->v;
     }
     s->agent = st.agent;
+    s->gateways = gateways_ref(st.gateways, st.n_gateways);
+    s->n_gateways = st.n_gateways;
     st.agent_dirty = false;
+    st.gateways_dirty = false;
     st.set_changed = false;
 
     pthread_mutex_lock(&snap_lock);
@@ -450,6 +508,7 @@ void store_shutdown(void)
         free(st.sorted[i]);
     }
     free(st.sorted);
+    gateways_unref(st.gateways, st.n_gateways);
     strmap_free(&st.by_domain);
     memset(&st, 0, sizeof st);
     n_observers = 0;

@@ -14,9 +14,14 @@
  *    publish costs O(N) pointer copies plus O(changed) record copies.
  *  - The only lock is a mutex around the "current snapshot" pointer swap and ref-count
  *    increment; it is held for a few instructions, never across I/O.
+ *  - Gateway views follow the same rule: the gateway source builds a new one per poll on the
+ *    loop thread, and from store_set_gateways on it is immutable and shared by reference
+ *    between the store and the snapshots that publish it.
  */
 #ifndef MXW_STORE_H
 #define MXW_STORE_H
+
+#include "gwxml.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -167,6 +172,24 @@ struct agent_figures {
     uint64_t delivernow_manual, delivernow_recovery;
 };
 
+/* One polled mail gateway appliance (issue: gateway source): the outcome of its latest poll
+ * and the document of its latest good one. Built by the gateway source on the loop thread,
+ * immutable once given to store_set_gateways, freed with its last reference. */
+#define STORE_GATEWAY_NAME_MAX  65 /* 64 octets, as mxwGwName allows, and the terminator */
+#define STORE_GATEWAY_ERROR_MAX 256
+struct gateway_view {
+    atomic_int refs;
+    char name[STORE_GATEWAY_NAME_MAX];
+    bool polled;                         /* a poll has ended (nothing to report before) */
+    bool up;                             /* the latest poll read a status document */
+    char reason[STORE_REASON_MAX];       /* "ok" or the latest failure class (docs/GATEWAYS.md) */
+    char error[STORE_GATEWAY_ERROR_MAX]; /* the failure in words; never holds credentials */
+    double last_poll, last_success;      /* wall time the latest (good) poll ended, 0 = never */
+    double scrape_duration_s;            /* of the latest poll, failed or not */
+    bool has_status;                     /* status holds the latest good document */
+    struct gwxml_status status;
+};
+
 struct snapshot {
     atomic_int refs;
     uint64_t generation;
@@ -174,6 +197,8 @@ struct snapshot {
     size_t n;
     struct dest_view **dests; /* sorted by domain (strcmp) */
     struct agent_figures agent;
+    size_t n_gateways;
+    struct gateway_view **gateways; /* in configuration order */
 };
 
 /* ---- readers: any thread ---- */
@@ -231,6 +256,14 @@ void store_dest_touch(struct dest *d); /* mark changed, e.g. after editing mta f
 const struct mx_host *store_dest_hosts(const struct dest *d, size_t *n);
 
 struct agent_figures *store_agent(void);
+
+/* Gateway views: a new one starts with one reference, the caller's; unref may run on any
+ * thread (snapshots release theirs on the reader's). store_set_gateways makes views[0..n)
+ * the gateways of the next snapshot, taking a reference of its own to each and dropping
+ * those of the previous set. O(n). */
+struct gateway_view *store_gateway_view_new(const char *name);
+void store_gateway_view_unref(struct gateway_view *v);
+void store_set_gateways(struct gateway_view *const *views, size_t n);
 
 /* Observers of status changes (SNMP traps, retry on recovery, logs). Called on the loop
  * thread from store_dest_set_probe after the change is applied; they must not block. At

@@ -8,6 +8,7 @@
  * Runs on the HTTP thread on an immutable snapshot; never touches the working store.
  */
 #include "prom.h"
+#include "prom_gateway.h"
 
 #include "routes.h"
 #include "util.h"
@@ -522,6 +523,7 @@ void prom_render(const struct snapshot *snap, struct buf *out)
     for (size_t i = 0; i < MXW_ARRAY_LEN(addr_families); i++)
         render_addr_family(out, &r, &addr_families[i]);
     render_tls_version(out, &r);
+    prom_gateway_render(snap, out);
     render_agent(out, snap);
     render_process(out, snap);
     free_rows(&r);

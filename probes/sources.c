@@ -5,6 +5,7 @@
  */
 #include "sources.h"
 
+#include "gateway.h"
 #include "log.h"
 #include "util.h"
 
@@ -14,6 +15,7 @@
 
 /* The registry: add a source here and nowhere else. */
 static const struct source_ops *const registry[] = {
+    &gateway_source,
     NULL,
 };
 

@@ -51,6 +51,13 @@ assert_eq "$(head -c 200 "$FIX/status.xml" | md5sum)" "$(head -c 200 "$T/body" |
     "start of the huge body"
 assert_eq "</status>" "$(tail -n 1 "$T/body")" "end of the huge body"
 
+note "huge-chunked: the same bytes, chunked, with no Content-Length"
+gateway_mode huge-chunked
+assert_eq 200 "$(get "${AUTH[@]}" "$GATEWAY_URL")" "status in mode huge-chunked"
+assert_eq 5000000 "$(stat -c %s "$T/body")" "size of the chunked huge body"
+assert_contains "$(cat "$T/headers")" "Transfer-Encoding: chunked"
+assert_not_contains "$(cat "$T/headers")" "Content-Length" "chunked headers"
+
 note "redirect: 302 to another host"
 gateway_mode redirect
 assert_eq 302 "$(get "${AUTH[@]}" "$GATEWAY_URL")" "status in mode redirect"

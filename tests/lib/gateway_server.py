@@ -18,6 +18,8 @@ the file D/mode if it exists, else "ok":
   truncated   200, truncated.xml (a complete response whose document is cut)
   malformed   200, malformed.xml
   huge        200, a well-formed document of exactly --huge-bytes bytes (default 5 MiB)
+  huge-chunked  the same document in chunked transfer encoding, without Content-Length,
+              so a client cannot refuse it from the headers and must count what arrives
   stall       200 headers announcing status.xml, then no body until the client leaves
               or --stall-seconds (default 300) pass
   cut         200 announcing all of status.xml, half of it sent, then the connection closes
@@ -150,6 +152,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "huge":
             body = huge_document(self.fixture("status.xml"), cfg.huge_bytes)
             return self.reply(200, XML_TYPE, body)
+        if mode == "huge-chunked":
+            body = huge_document(self.fixture("status.xml"), cfg.huge_bytes)
+            return self.reply_chunked(200, XML_TYPE, body)
         if mode == "stall":
             return self.stall()
         if mode == "cut":
@@ -184,6 +189,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for i in range(0, len(body), CHUNK):
             self.wfile.write(body[i : i + CHUNK])
             self.sent += len(body[i : i + CHUNK])
+        self.wfile.flush()
+
+    def reply_chunked(self, code, ctype, body):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.code = code
+        for i in range(0, len(body), CHUNK):
+            piece = body[i : i + CHUNK]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.sent += len(piece)
+        self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
     def stall(self):
