@@ -46,7 +46,7 @@ SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all deps deps-run run test unit integration bench format clean
-all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(UNIT_BINS)
+all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(UNIT_BINS) $(BUILD)/prom-bench
 
 $(BUILD)/mxwatch: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -57,6 +57,10 @@ $(BUILD)/mxw-smtpd: $(SMTPD_OBJS)
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# /metrics and JSON render time on 10,000 destinations (figures only, never a test).
+$(BUILD)/prom-bench: tests/bench/prom_bench.c $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
