@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t expfmt_utf8_len(const unsigned char *s, size_t n)
@@ -95,13 +96,20 @@ static size_t put_plain(char *out, double v)
 size_t expfmt_format_double(char *out, double v)
 {
     size_t n = put_plain(out, v);
-    if (!n && v < 0 && (n = put_plain(out + 1, -v)) > 0)
-        out[0] = '-', n++;
-    if (!n) {
-        const char *special = isnan(v) ? "NaN" : isinf(v) ? (v > 0 ? "+Inf" : "-Inf") : NULL;
-        int w = special ? snprintf(out, EXPFMT_DOUBLE_MAX, "%s", special)
-                        : snprintf(out, EXPFMT_DOUBLE_MAX, "%.17g", v);
-        return w > 0 ? (size_t)w : 0;
+    if (!n && v < 0 && (n = put_plain(out + 1, -v)) > 0) {
+        out[0] = '-';
+        n++;
+    }
+    if (!n && !isfinite(v)) {
+        const char *special = isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+        n = strlen(special);
+        memcpy(out, special, n);
+    }
+    /* Rare magnitudes: the shortest of 15..17 digits that reads back as v. */
+    for (int digits = 15; !n && digits <= 17; digits++) {
+        int w = snprintf(out, EXPFMT_DOUBLE_MAX, "%.*g", digits, v);
+        if (w > 0 && (strtod(out, NULL) == v || digits == 17))
+            n = (size_t)w;
     }
     out[n] = '\0';
     return n;

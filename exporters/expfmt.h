@@ -24,7 +24,8 @@ size_t expfmt_utf8_len(const unsigned char *s, size_t n);
 
 /* Writes v into out (EXPFMT_DOUBLE_MAX bytes) and returns the length. Integers below 2^53
  * exactly; other finite values with 15 significant digits and at most 9 decimals (beyond
- * what the probes measure), trailing zeros dropped; magnitudes outside 1e-9..1e15 in %.17g;
+ * what the probes measure), trailing zeros dropped; magnitudes outside 1e-9..1e15 in the
+ * shortest %g form that reads back exactly;
  * NaN, +Inf and -Inf as Prometheus spells them. No printf on the common paths: rendering
  * /metrics formats hundreds of thousands of values. */
 size_t expfmt_format_double(char *out, double v);
