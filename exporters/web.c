@@ -344,11 +344,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (*upload_size) {
-        if (st->body.len + *upload_size > WEB_BODY_MAX) {
-            st->too_large = true; /* chunked: answer now, MHD drops the rest and closes */
-            *upload_size = 0;
-            return dispatch(c, method, url, st);
-        }
+        /* A chunked body past the bound: libmicrohttpd cannot answer in the middle of an
+         * upload, and reading on would let a client stream for ever, so close. */
+        if (st->body.len + *upload_size > WEB_BODY_MAX)
+            return MHD_NO;
         buf_append(&st->body, upload_data, *upload_size);
         *upload_size = 0;
         return MHD_YES;
@@ -448,13 +447,13 @@ static struct MHD_Daemon *start_mhd(unsigned flags, const struct sockaddr *sa,
     /* The idle timeout in whole seconds, rounded up: a client that sends nothing for that
      * long loses its slot, so slow clients cannot keep the connection limit filled. */
     unsigned timeout_s = (unsigned)((cfg->web_timeout_ms + 999) / 1000);
-    return MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, sa,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->web_max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        cfg->web_max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 1,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY,
-        tls_opts, MHD_OPTION_END);
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+                            on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT,
+                            cfg->web_max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                            cfg->web_max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+                            timeout_s ? timeout_s : 1, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                            MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 }
 
 int web_start(struct loop *l, const struct config *cfg, char *err, size_t errlen)

@@ -18,6 +18,7 @@ run_one() { # name limit cmd...
     shift 2
     [ -n "$pattern" ] && [[ $name != *$pattern* ]] && return 0
     start=$EPOCHREALTIME
+    mkdir -p "$(dirname "$OUT/$name.log")"
     timeout --kill-after=5 "$limit" "$@" >"$OUT/$name.log" 2>&1
     rc=$?
     local took
