@@ -49,6 +49,9 @@ if ! engine_landed; then
         "status of an unprobed destination"
 fi
 
+head=$(curl -fsS -I "$AGENT_URL/metrics")
+assert_contains "$head" "HTTP/1.1 200" "HEAD /metrics"
+
 # ---- gzip, only when asked for ----
 hdr=$(curl -fsS -D - -H 'Accept-Encoding: gzip' -o "$T/metrics.gz" "$AGENT_URL/metrics")
 assert_contains "$hdr" "Content-Encoding: gzip" "gzip response headers"
@@ -99,7 +102,13 @@ curl -fsS "$AGENT_URL/-/healthy" >/dev/null || fail "agent unhealthy after overs
 
 # ---- a client hoarding connections (limit 3 per address, idle timeout 1 s) ----
 port=${AGENT_URL##*:}
+open_conns() { # N: exactly N client connections to the agent are established
+    [ "$(ss -Htn state established "( dport = :$port )" | wc -l)" = "$1" ]
+}
+wait_for 5 open_conns 0 || fail "earlier connections to the agent linger"
 exec 5<>/dev/tcp/127.0.0.1/"$port" 6<>/dev/tcp/127.0.0.1/"$port" 7<>/dev/tcp/127.0.0.1/"$port"
+sleep 0.3 # the agent accepts them, and would already have closed any above its limit
+open_conns 3 || fail "the agent did not keep the three hoarding connections"
 code=$(curl -s -m 3 -o /dev/null -w '%{http_code}' "$AGENT_URL/-/healthy" || true)
 assert_eq 000 "$code" "a fourth connection from the hoarding address"
 code=$(curl -s -m 3 --interface 127.0.0.2 -o /dev/null -w '%{http_code}' "$AGENT_URL/-/healthy")
