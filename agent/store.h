@@ -92,6 +92,13 @@ struct mx_host {
     struct mx_addr_result *addrs;
 };
 
+/* Outbound errors by enhanced status code (MTA-MIB mtaGroupErrorTable): 5.1.1 is 5001001. */
+#define STORE_ERROR_CODES_MAX 32
+struct mta_error_count {
+    uint32_t code;
+    uint64_t count;
+};
+
 /* Figures from the MTA sources (queue, log, kernel sockets), per destination. */
 struct mta_figures {
     bool present; /* a source has reported this destination */
@@ -102,6 +109,8 @@ struct mta_figures {
     double oldest_age_s;
     uint64_t conn_failed; /* failed outbound associations (MTA-MIB) */
     char last_failure[STORE_REASON_MAX * 2];
+    size_t n_errors; /* sorted by code; codes beyond the bound are not counted */
+    struct mta_error_count errors[STORE_ERROR_CODES_MAX];
 };
 
 struct history_sample {

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD MXW_TOP=$PWD
 OUT=${MXW_TEST_OUT:-$PWD/tests/out}
-rm -rf "$OUT" && mkdir -p "$OUT"
+rm -rf "$OUT" && mkdir -p "$OUT/unit" "$OUT/integration"
 export MXW_TEST_OUT=$OUT
 pattern=${TESTS:-}
 passed=0 failed=0 failures=()
@@ -18,7 +18,6 @@ run_one() { # name limit cmd...
     shift 2
     [ -n "$pattern" ] && [[ $name != *$pattern* ]] && return 0
     start=$EPOCHREALTIME
-    mkdir -p "$(dirname "$OUT/$name.log")"
     timeout --kill-after=5 "$limit" "$@" >"$OUT/$name.log" 2>&1
     rc=$?
     local took
