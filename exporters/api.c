@@ -175,6 +175,15 @@ static void mta(struct buf *b, const struct mta_figures *m, bool configured)
     kv_num(b, "oldest_message_age_seconds", m->oldest_age_s);
     kv_u64(b, "failed_connections", m->conn_failed);
     kv_str(b, "last_failure", m->last_failure, sizeof m->last_failure);
+    /* Enhanced status codes are stored as class*1000000 + subject*1000 + detail. */
+    key(b, "errors");
+    buf_append(b, "[", 1);
+    for (size_t i = 0; i < m->n_errors && i < STORE_ERROR_CODES_MAX; i++) {
+        uint32_t c = m->errors[i].code;
+        buf_printf(b, "{\"code\":\"%u.%u.%u\",\"count\":%llu},", c / 1000000, c / 1000 % 1000,
+                   c % 1000, (unsigned long long)m->errors[i].count);
+    }
+    close_with(b, ']');
     close_with(b, '}');
     buf_append(b, ",", 1);
 }

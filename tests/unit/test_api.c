@@ -44,6 +44,10 @@ static void build(void)
     struct dest *up = store_dest_add("up.test", ORIGIN_CONFIG);
     snapfix_probe(up, 2, 1, OUT_OK);
     snapfix_mta(up, 7);
+    struct mta_figures *m = store_dest_mta(up);
+    m->n_errors = 2;
+    m->errors[0] = (struct mta_error_count){4007000, 3};
+    m->errors[1] = (struct mta_error_count){5001001, 2};
     struct dest *d = store_dest_add(HOSTILE_DOMAIN, ORIGIN_DISCOVERED);
     struct mx_host *h = calloc(1, sizeof *h);
     snapfix_host(h, HOSTILE_MX, 5, 1, OUT_OK);
@@ -145,6 +149,11 @@ static void test_list_figures(void **state)
     assert_int_equal(json_object_get_int(get(get(up, "probes"), "ok")), 1);
     assert_int_equal(json_object_get_int(get(get(up, "mta"), "active")), 8);
     assert_int_equal(json_object_get_int(get(get(get(up, "mta"), "hard_bounced"), "5xx")), 18);
+    json_object *errors = get(get(up, "mta"), "errors");
+    assert_int_equal(json_object_array_length(errors), 2);
+    json_object *e1 = json_object_array_get_idx(errors, 1);
+    assert_string_equal(json_object_get_string(get(e1, "code")), "5.1.1");
+    assert_int_equal(json_object_get_int(get(e1, "count")), 2);
     json_object *never = find_dest(o, "never.test");
     assert_string_equal(json_object_get_string(get(never, "status")), "unknown");
     assert_true(json_object_is_type(get(never, "last_probe"), json_type_null));
