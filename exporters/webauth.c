@@ -10,6 +10,7 @@
 
 #include <crypt.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -27,12 +28,21 @@ struct webauth_user {
     bool admin;
 };
 
-/* Credentials that passed bcrypt, as digests; replaced round-robin. */
+/* A client address (IPv4, or the /64 of IPv6) that failed bcrypt checks recently. */
+struct failing_client {
+    unsigned char key[8];
+    int64_t window_start_ms;
+    unsigned fails;
+};
+
+/* The mutable part, under one lock: credentials that passed bcrypt, as digests (replaced
+ * round-robin), and the addresses whose guessing is being throttled. */
 struct auth_cache {
     pthread_mutex_t lock;
     unsigned char digest[WEBAUTH_CACHE_SLOTS][DIGEST_LEN];
     bool used[WEBAUTH_CACHE_SLOTS];
     size_t next;
+    struct failing_client failing[WEBAUTH_THROTTLE_SLOTS];
 };
 
 struct webauth {
@@ -436,6 +446,66 @@ static bool cache_has(struct auth_cache *c, const unsigned char *dg)
     return hit;
 }
 
+/* The throttling key of a client address: IPv4 as is, IPv6 by its /64 (what one host
+ * usually owns); false for other families. */
+static bool client_key(const struct sockaddr *sa, unsigned char *key)
+{
+    memset(key, 0, 8);
+    if (sa && sa->sa_family == AF_INET) {
+        memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        return true;
+    }
+    if (sa && sa->sa_family == AF_INET6) {
+        memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
+        return true;
+    }
+    return false;
+}
+
+/* The slot of key, or the one to reuse for it (the stalest). Under the lock. */
+static struct failing_client *failing_slot(struct auth_cache *c, const unsigned char *key)
+{
+    struct failing_client *oldest = &c->failing[0];
+    for (size_t i = 0; i < WEBAUTH_THROTTLE_SLOTS; i++) {
+        struct failing_client *f = &c->failing[i];
+        if (f->fails && !memcmp(f->key, key, 8))
+            return f;
+        if (f->window_start_ms < oldest->window_start_ms)
+            oldest = f;
+    }
+    return oldest;
+}
+
+/* Whether the client has used up its failed checks for the current window. */
+static bool throttled(struct auth_cache *c, const struct sockaddr *client)
+{
+    unsigned char key[8];
+    if (!client_key(client, key))
+        return false;
+    int64_t now = mxw_now_ms();
+    pthread_mutex_lock(&c->lock);
+    struct failing_client *f = failing_slot(c, key);
+    bool over = f->fails >= WEBAUTH_THROTTLE_FAILS && !memcmp(f->key, key, 8) &&
+                now - f->window_start_ms < WEBAUTH_THROTTLE_WINDOW_MS;
+    pthread_mutex_unlock(&c->lock);
+    return over;
+}
+
+static void record_failure(struct auth_cache *c, const struct sockaddr *client)
+{
+    unsigned char key[8];
+    if (!client_key(client, key))
+        return;
+    int64_t now = mxw_now_ms();
+    pthread_mutex_lock(&c->lock);
+    struct failing_client *f = failing_slot(c, key);
+    if (memcmp(f->key, key, 8) || now - f->window_start_ms >= WEBAUTH_THROTTLE_WINDOW_MS)
+        *f = (struct failing_client){.window_start_ms = now};
+    memcpy(f->key, key, 8);
+    f->fails++;
+    pthread_mutex_unlock(&c->lock);
+}
+
 static void cache_put(struct auth_cache *c, const unsigned char *dg)
 {
     pthread_mutex_lock(&c->lock);
@@ -446,24 +516,29 @@ static void cache_put(struct auth_cache *c, const unsigned char *dg)
 }
 
 bool webauth_check_credentials(const struct webauth *a, const char *user, const char *password,
-                               const char **user_out, bool *admin_out)
+                               const struct sockaddr *client, const char **user_out,
+                               bool *admin_out)
 {
     if (!a || a->n_users == 0)
         return true;
+    if (!user)
+        return false; /* nothing to hide: no bcrypt for requests without credentials */
     const struct webauth_user *wu = NULL;
-    for (size_t i = 0; user && i < a->n_users; i++)
+    for (size_t i = 0; i < a->n_users; i++)
         if (!strcmp(a->users[i].name, user))
             wu = &a->users[i];
     const char *pass = password ? password : "";
     /* An unknown user still costs one hash, so timing does not tell which users exist. */
     const char *hash = wu ? wu->hash : a->users[0].hash;
     unsigned char dg[DIGEST_LEN];
-    cred_digest(user ? user : "", pass, hash, dg);
+    cred_digest(user, pass, hash, dg);
     bool ok = wu && cache_has(a->cache, dg);
-    if (!ok) {
+    if (!ok && !throttled(a->cache, client)) {
         ok = webauth_verify_password(pass, hash) && wu;
         if (ok)
             cache_put(a->cache, dg);
+        else
+            record_failure(a->cache, client);
     }
     if (ok) {
         *user_out = wu->name;
@@ -479,7 +554,10 @@ bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct web
         return true;
     char *pass = NULL;
     char *user = MHD_basic_auth_get_username_password(c, &pass);
-    bool ok = webauth_check_credentials(a, user, pass, &rq->user, &rq->auth_admin);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    bool ok = webauth_check_credentials(a, user, pass, ci ? ci->client_addr : NULL, &rq->user,
+                                        &rq->auth_admin);
     if (pass)
         OPENSSL_cleanse(pass, strlen(pass));
     MHD_free(user);

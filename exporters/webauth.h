@@ -24,12 +24,19 @@
 
 #include <microhttpd.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 
 #define WEBAUTH_USERS_MAX       256
 #define WEBAUTH_HEADERS_MAX     16
 #define WEBAUTH_FILE_MAX        (1u << 20) /* the config file and each PEM file */
 #define WEBAUTH_TLS_OPTIONS_MAX 4          /* slots webauth_tls_options fills */
 #define WEBAUTH_CACHE_SLOTS     32         /* credentials remembered after a bcrypt check */
+/* A client address (IPv6: its /64) that fails this many bcrypt checks within the window
+ * gets no more until the window ends: guessing cannot keep the HTTP thread busy with
+ * bcrypt and starve the scraper, whose remembered credentials still pass at once. */
+#define WEBAUTH_THROTTLE_FAILS     5
+#define WEBAUTH_THROTTLE_WINDOW_MS 10000
+#define WEBAUTH_THROTTLE_SLOTS     64
 
 struct webauth;
 
@@ -49,13 +56,16 @@ void webauth_add_headers(const struct webauth *a, struct MHD_Response *r);
 /* Checks the request's credentials. Returns true and sets rq->user / rq->auth_admin when
  * they are good (or none are required); false with a 401 in rs otherwise. A bcrypt check
  * costs tens of milliseconds, so good credentials are remembered (as a SHA-256 digest of
- * user, password and hash, never the password) and the next request with them is cheap.
- * HTTP thread. */
+ * user, password and hash, never the password) and the next request with them is cheap;
+ * a request without credentials costs none; and a client address that keeps failing is
+ * throttled (WEBAUTH_THROTTLE_*). HTTP thread. */
 bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct web_request *rq,
                    struct web_response *rs);
-/* The same decision for a user name and password (NULL = none given); for tests. */
+/* The same decision for a user name and password (NULL = none given) from a client
+ * address (NULL: not throttled); for tests. */
 bool webauth_check_credentials(const struct webauth *a, const char *user, const char *password,
-                               const char **user_out, bool *admin_out);
+                               const struct sockaddr *client, const char **user_out,
+                               bool *admin_out);
 /* Verifies a password against a crypt(3) hash (bcrypt and the other libxcrypt methods),
  * comparing in constant time. Any thread. */
 bool webauth_verify_password(const char *password, const char *hash);

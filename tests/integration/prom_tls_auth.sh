@@ -4,7 +4,8 @@
 # to basic-auth users whose bcrypt hash matches (hash made here with mkpasswd): no
 # credentials, a wrong password or an unknown user get a 401, the right ones get the
 # metrics; a TLS version below the configured minimum (1.3 here) is refused; a web config with a
-# non-bcrypt hash stops the agent at start with the file named.
+# non-bcrypt hash stops the agent at start with the file named. An address that keeps
+# guessing is throttled without locking out remembered credentials.
 # timeout: 60
 source "$(dirname "$0")/../lib/common.sh"
 
@@ -15,6 +16,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
     -keyout "$T/web/key.pem" -out "$T/web/cert.pem" >"$T/openssl.log" 2>&1 ||
     fail "openssl could not make a certificate"
 hash=$(mkpasswd -m bcrypt -R 8 'right horse battery')
+hash2=$(mkpasswd -m bcrypt -R 8 'second user pass')
 cat >"$T/web/web.yml" <<EOC
 tls_server_config:
   cert_file: cert.pem
@@ -22,6 +24,7 @@ tls_server_config:
   min_version: TLS13
 basic_auth_users:
   scraper: $hash
+  second: $hash2
 http_server_config:
   headers:
     Strict-Transport-Security: max-age=60
@@ -37,6 +40,7 @@ C=(curl -sS --max-time 5 --cacert "$T/web/cert.pem")
 wait_for 10 "${C[@]}" -o /dev/null "$URL/-/healthy" || fail "agent did not come up on TLS"
 
 code() { "${C[@]}" -o /dev/null -w '%{http_code}' "$@" || true; }
+assert_eq 200 "$(code -u 'scraper:right horse battery' "$URL/metrics")" "right password"
 hdr=$("${C[@]}" -D - -o /dev/null "$URL/metrics")
 assert_contains "$hdr" "HTTP/1.1 401" "no credentials"
 assert_contains "$hdr" 'WWW-Authenticate: Basic realm="mxwatch"' "401 challenge"
@@ -44,11 +48,15 @@ assert_contains "$hdr" "Strict-Transport-Security: max-age=60" "configured heade
 assert_eq 401 "$(code -u 'scraper:wrong horse' "$URL/metrics")" "wrong password"
 assert_eq 401 "$(code -u 'intruder:right horse battery' "$URL/metrics")" "unknown user"
 assert_eq 401 "$(code -u 'scraper:' "$URL/metrics")" "empty password"
-assert_eq 401 "$(code -u 'scraper:wrong' "$URL/no/such/path")" "unknown path without credentials"
-assert_eq 200 "$(code -u 'scraper:right horse battery' "$URL/metrics")" "right password"
-# The second good request is served from the remembered credentials; still right.
+assert_eq 401 "$(code -u 'scraper:wrong' "$URL/no/such/path")" "unknown path with a wrong password"
+assert_eq 401 "$(code -u 'scraper:wrong again' "$URL/metrics")" "fifth wrong password"
+# 127.0.0.1 has failed five times: it gets no more bcrypt checks for 10 s, so even a right
+# password not yet remembered is refused from it, and accepted from another address; the
+# scraper's remembered credentials keep working from the guessing address.
+assert_eq 401 "$(code -u 'second:second user pass' "$URL/metrics")" "a right password from a throttled address"
+assert_eq 200 "$(code --interface 127.0.0.2 -u 'second:second user pass' "$URL/metrics")" "the same from another address"
 "${C[@]}" -f -u 'scraper:right horse battery' "$URL/metrics" >"$T/metrics.txt" ||
-    fail "metrics with the right password"
+    fail "metrics with remembered credentials from a throttled address"
 promtool check metrics <"$T/metrics.txt" >/dev/null 2>&1 || fail "promtool rejects metrics over TLS"
 assert_contains "$(cat "$T/metrics.txt")" 'mxwatch_destination_up{destination="tls.test"}' "metrics over TLS"
 "${C[@]}" -f -u 'scraper:right horse battery' -H 'Accept-Encoding: gzip' "$URL/metrics" |

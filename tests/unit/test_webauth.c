@@ -6,6 +6,7 @@
  */
 #include "webauth.h"
 
+#include <arpa/inet.h>
 #include <crypt.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,19 +95,51 @@ static void test_users_and_check(void **state)
     assert_false(webauth_tls(a));
     const char *user = NULL;
     bool admin = false;
-    assert_true(webauth_check_credentials(a, "alice", "alice-secret", &user, &admin));
+    assert_true(webauth_check_credentials(a, "alice", "alice-secret", NULL, &user, &admin));
     assert_string_equal(user, "alice");
     assert_true(admin);
-    assert_true(webauth_check_credentials(a, "bob", "bob-secret", &user, &admin));
+    assert_true(webauth_check_credentials(a, "bob", "bob-secret", NULL, &user, &admin));
     assert_false(admin);
-    assert_false(webauth_check_credentials(a, "bob", "alice-secret", &user, &admin));
-    assert_false(webauth_check_credentials(a, "carol", "alice-secret", &user, &admin));
-    assert_false(webauth_check_credentials(a, NULL, NULL, &user, &admin));
-    assert_false(webauth_check_credentials(a, "alice", "", &user, &admin));
+    assert_false(webauth_check_credentials(a, "bob", "alice-secret", NULL, &user, &admin));
+    assert_false(webauth_check_credentials(a, "carol", "alice-secret", NULL, &user, &admin));
+    assert_false(webauth_check_credentials(a, NULL, NULL, NULL, &user, &admin));
+    assert_false(webauth_check_credentials(a, "alice", "", NULL, &user, &admin));
     /* Remembered credentials (alice's, checked above) let nothing else in. */
-    assert_true(webauth_check_credentials(a, "alice", "alice-secret", &user, &admin));
-    assert_false(webauth_check_credentials(a, "alice", "alice-secreT", &user, &admin));
-    assert_false(webauth_check_credentials(a, "bob", "alice-secret", &user, &admin));
+    assert_true(webauth_check_credentials(a, "alice", "alice-secret", NULL, &user, &admin));
+    assert_false(webauth_check_credentials(a, "alice", "alice-secreT", NULL, &user, &admin));
+    assert_false(webauth_check_credentials(a, "bob", "alice-secret", NULL, &user, &admin));
+    webauth_free(a);
+}
+
+static struct sockaddr_in addr4(const char *ip)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    inet_pton(AF_INET, ip, &sa.sin_addr);
+    return sa;
+}
+
+/* An address that keeps guessing gets no more bcrypt checks for a while; remembered good
+ * credentials still pass from it, and other addresses are not affected. */
+static void test_guessing_address_is_throttled(void **state)
+{
+    (void)state;
+    char text[512], err[512];
+    snprintf(text, sizeof text, "basic_auth_users:\n  alice: %s\n  bob: %s\n", hash_alice,
+             hash_bob);
+    struct webauth *a = load_text(text, err, sizeof err);
+    assert_non_null(a);
+    struct sockaddr_in ga = addr4("192.0.2.7"), other = addr4("192.0.2.8");
+    const struct sockaddr *g = (const struct sockaddr *)&ga, *o = (const struct sockaddr *)&other;
+    const char *user = NULL;
+    bool admin = false;
+    assert_true(webauth_check_credentials(a, "alice", "alice-secret", g, &user, &admin));
+    for (int i = 0; i < WEBAUTH_THROTTLE_FAILS; i++)
+        assert_false(webauth_check_credentials(a, "bob", "guess", g, &user, &admin));
+    /* Throttled: even bob's right password gets no bcrypt check from this address... */
+    assert_false(webauth_check_credentials(a, "bob", "bob-secret", g, &user, &admin));
+    /* ...while remembered credentials pass, and another address checks normally. */
+    assert_true(webauth_check_credentials(a, "alice", "alice-secret", g, &user, &admin));
+    assert_true(webauth_check_credentials(a, "bob", "bob-secret", o, &user, &admin));
     webauth_free(a);
 }
 
@@ -118,9 +151,9 @@ static void test_no_users_means_no_authentication(void **state)
     assert_non_null(a);
     const char *user = NULL;
     bool admin = false;
-    assert_true(webauth_check_credentials(a, NULL, NULL, &user, &admin));
+    assert_true(webauth_check_credentials(a, NULL, NULL, NULL, &user, &admin));
     webauth_free(a);
-    assert_true(webauth_check_credentials(NULL, NULL, NULL, &user, &admin));
+    assert_true(webauth_check_credentials(NULL, NULL, NULL, NULL, &user, &admin));
 }
 
 static void test_verify_password(void **state)
@@ -223,6 +256,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_users_and_check),
+        cmocka_unit_test(test_guessing_address_is_throttled),
         cmocka_unit_test(test_no_users_means_no_authentication),
         cmocka_unit_test(test_verify_password),
         cmocka_unit_test(test_refusals),
