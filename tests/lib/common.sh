@@ -51,7 +51,9 @@ free_port() {
     local p
     for _ in $(seq 1 200); do
         p=$((20000 + RANDOM % 40000))
-        if ! ss -Hltun "( sport = :$p )" 2>/dev/null | grep -q .; then
+        # Any socket on the port counts: a client socket (even in TIME-WAIT) blocks a
+        # wildcard listener as surely as another listener does.
+        if ! ss -Hatun "( sport = :$p )" 2>/dev/null | grep -q .; then
             echo "$p"
             return 0
         fi
