@@ -13,6 +13,7 @@
  */
 #include "prom_gateway.h"
 
+#include "expfmt.h"
 #include "prom.h"
 #include "util.h"
 
@@ -44,7 +45,7 @@ static void sample(struct buf *b, const char *name, const char *labels, const ch
         buf_puts(b, extra);
     }
     buf_append(b, "} ", 2);
-    buf_double(b, v);
+    expfmt_double(b, v);
     buf_append(b, "\n", 1);
 }
 
