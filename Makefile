@@ -15,6 +15,10 @@ CC       ?= cc
 BUILD    ?= build
 WERROR   ?= 1
 SANITIZE ?=
+V        ?= 0
+ifeq ($(V),0)
+Q        := @
+endif
 
 PKGS     := libcares libcurl libmicrohttpd yaml-0.1 json-c libxml-2.0 zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -46,21 +50,30 @@ SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all deps deps-run run test unit integration bench format clean
-all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(UNIT_BINS)
+all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BUILD)/pflog-bench $(UNIT_BINS)
 
 $(BUILD)/mxwatch: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@[ "$(V)" != 0 ] || echo "  LD    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/mxw-smtpd: $(SMTPD_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
+	@[ "$(V)" != 0 ] || echo "  LD    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
+
+# The Postfix log parser's bench and event dumper (tests/bench/pflog_bench.c).
+$(BUILD)/pflog-bench: tests/bench/pflog_bench.c $(BUILD)/obj/probes/pflog.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	@[ "$(V)" != 0 ] || echo "  TEST  $@"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@[ "$(V)" != 0 ] || echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 # Debian packages: what running needs, and what building and testing need on top.
 # deps-run never installs an MTA (Postfix would replace the host's own).
@@ -82,9 +95,9 @@ bench: deps
 	@BUILD=$(BUILD) tests/bench/run.sh
 
 format:
-	clang-format -i $(SRCS) $(wildcard agent/*.h probes/*.h exporters/*.h tests/unit/*.[ch] tests/smtpd/*.[ch])
+	clang-format -i $(SRCS) $(wildcard agent/*.h probes/*.h exporters/*.h tests/unit/*.[ch] tests/smtpd/*.[ch] tests/bench/*.c)
 
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(SMTPD_OBJS:.o=.d) $(UNIT_BINS:%=%.d)
+-include $(OBJS:.o=.d) $(SMTPD_OBJS:.o=.d) $(UNIT_BINS:%=%.d) $(BUILD)/pflog-bench.d

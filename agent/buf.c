@@ -78,7 +78,12 @@ void buf_double(struct buf *b, double v)
         }
         buf_u64(b, (unsigned long long)v);
     } else {
-        buf_printf(b, "%.17g", v);
+        /* The shortest of 15 or 17 significant digits that reads back as the same value. */
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "%.15g", v);
+        if (strtod(tmp, NULL) != v)
+            snprintf(tmp, sizeof tmp, "%.17g", v);
+        buf_puts(b, tmp);
     }
 }
 

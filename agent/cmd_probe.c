@@ -1,15 +1,269 @@
 /*
- * cmd_probe.c - `mxwatch probe DOMAIN...`: placeholder until the probe engine lands.
+ * cmd_probe.c - `mxwatch probe DOMAIN...`: the operator's manual steps (dig mx, telnet host
+ * 25) in one command, no daemon. Runs the same probe as the agent on a private loop, then
+ * prints, per domain, the MX records with preference and TTL, each address's result with its
+ * greeting, EHLO extensions and TLS facts, and the verdict. --json for machines.
+ * Exit status: 0 every domain up, 1 one is down, 2 usage or local error. Main thread.
  */
 #include "cli.h"
+#include "curlm.h"
+#include "dns.h"
+#include "log.h"
+#include "probe.h"
+#include "smtp.h"
+#include "util.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct one {
+    const char *domain;
+    struct probe_result res;
+    bool done;
+};
+
+static struct {
+    struct loop *loop;
+    size_t pending;
+} run;
+
+static void on_done(void *arg, struct probe_result *res)
+{
+    struct one *o = arg;
+    o->res = *res;
+    o->done = true;
+    if (--run.pending == 0)
+        loop_stop(run.loop);
+}
+
+static void print_ms(const char *what, double s, bool *first)
+{
+    if (s < 0)
+        return;
+    printf("%s %s %.1f ms", *first ? "" : ",", what, s * 1000);
+    *first = false;
+}
+
+static void print_addr(const struct mx_host *h, const struct mx_addr_result *a, unsigned port)
+{
+    printf("  %s [%s]:%u  %s\n", h->name, a->addr_str, port, store_outcome_name(a->outcome));
+    if (a->outcome == OUT_NOT_PROBED)
+        return;
+    bool first = true;
+    printf("    timings:");
+    print_ms("connect", a->connect_s, &first);
+    print_ms("banner", a->banner_s, &first);
+    print_ms("EHLO", a->ehlo_s, &first);
+    print_ms("TLS", a->tls_s, &first);
+    printf("%s\n", first ? " none (no connection)" : "");
+    if (a->banner[0])
+        printf("    banner: %.*s\n", (int)strcspn(a->banner, "\n"), a->banner);
+    if (a->ehlo[0]) {
+        printf("    EHLO:");
+        for (const char *p = a->ehlo; *p;) {
+            size_t n = strcspn(p, "\n");
+            printf(" %.*s", n > 4 ? (int)(n - 4) : 0, p + (n > 4 ? 4 : n));
+            p += n + (p[n] == '\n');
+        }
+        printf("\n");
+    }
+    printf("    STARTTLS offered: %s", a->starttls_offered ? "yes" : "no");
+    if (a->tls_negotiated)
+        printf(", negotiated %s, certificate %s", a->tls_version,
+               a->tls_verified ? "verified" : "not verified");
+    printf("\n");
+}
+
+static void print_text(const struct one *o, unsigned port)
+{
+    const struct probe_result *r = &o->res;
+    printf("%s\n", o->domain);
+    if (r->n_hosts && r->hosts[0].implicit)
+        printf("  no MX records: implicit MX, the domain itself (RFC 5321 5.1)\n");
+    for (size_t h = 0; h < r->n_hosts && !r->hosts[0].implicit; h++)
+        printf("  %s.\t%u\tIN\tMX\t%u %s.\n", o->domain, r->hosts[h].ttl, r->hosts[h].preference,
+               r->hosts[h].name);
+    if (r->reason == REASON_NULL_MX)
+        printf("  %s.\t%u\tIN\tMX\t0 .   (null MX: accepts no mail, RFC 7505)\n", o->domain,
+               r->dns_ttl);
+    static const char *const host_dns[] = {"", "nxdomain", "no A or AAAA record",
+                                           "temporary DNS failure"};
+    for (size_t h = 0; h < r->n_hosts; h++) {
+        if (r->hosts[h].dns != MXH_OK)
+            printf("  %s: no address (%s)\n", r->hosts[h].name, host_dns[r->hosts[h].dns]);
+        for (size_t a = 0; a < r->hosts[h].n_addrs; a++)
+            print_addr(&r->hosts[h], &r->hosts[h].addrs[a], port);
+    }
+    const char *status = r->reason == REASON_OK            ? "up"
+                         : r->reason == REASON_LOCAL_ERROR ? "unknown"
+                                                           : "down";
+    const char *why = r->reason == REASON_ALL_FAILED ? store_outcome_name(r->primary)
+                                                     : store_reason_name(r->reason);
+    bool dns = r->reason == REASON_DNS_TEMPORARY || r->reason == REASON_DNS_NXDOMAIN;
+    printf("  verdict: %s (%s)%s%s\n\n", status, why, dns && r->detail ? ": " : "",
+           dns && r->detail ? r->detail : "");
+}
+
+static json_object *addr_json(const struct mx_addr_result *a)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "address", json_object_new_string(a->addr_str));
+    json_object_object_add(o, "outcome", json_object_new_string(store_outcome_name(a->outcome)));
+    json_object_object_add(o, "smtp_code", json_object_new_int(a->smtp_code));
+    json_object_object_add(o, "connect_seconds", json_object_new_double(a->connect_s));
+    json_object_object_add(o, "banner_seconds", json_object_new_double(a->banner_s));
+    json_object_object_add(o, "ehlo_seconds", json_object_new_double(a->ehlo_s));
+    json_object_object_add(o, "tls_seconds", json_object_new_double(a->tls_s));
+    json_object_object_add(o, "banner", json_object_new_string(a->banner));
+    json_object_object_add(o, "ehlo", json_object_new_string(a->ehlo));
+    json_object_object_add(o, "starttls_offered", json_object_new_boolean(a->starttls_offered));
+    json_object_object_add(o, "tls_negotiated", json_object_new_boolean(a->tls_negotiated));
+    json_object_object_add(o, "tls_version", json_object_new_string(a->tls_version));
+    json_object_object_add(o, "tls_verified", json_object_new_boolean(a->tls_verified));
+    json_object_object_add(o, "tls_cert_expiry", json_object_new_double(a->tls_cert_expiry));
+    return o;
+}
+
+static json_object *one_json(const struct one *x)
+{
+    const struct probe_result *r = &x->res;
+    json_object *o = json_object_new_object(), *mx = json_object_new_array();
+    json_object_object_add(o, "domain", json_object_new_string(x->domain));
+    const char *status = r->reason == REASON_OK            ? "up"
+                         : r->reason == REASON_LOCAL_ERROR ? "unknown"
+                                                           : "down";
+    json_object_object_add(o, "status", json_object_new_string(status));
+    json_object_object_add(o, "reason",
+                           json_object_new_string(r->reason == REASON_ALL_FAILED
+                                                      ? store_outcome_name(r->primary)
+                                                      : store_reason_name(r->reason)));
+    json_object_object_add(o, "dns_seconds", json_object_new_double(r->dns_s));
+    json_object_object_add(o, "dns_ttl", json_object_new_int64(r->dns_ttl));
+    for (size_t h = 0; h < r->n_hosts; h++) {
+        json_object *ho = json_object_new_object(), *addrs = json_object_new_array();
+        json_object_object_add(ho, "host", json_object_new_string(r->hosts[h].name));
+        json_object_object_add(ho, "preference", json_object_new_int((int)r->hosts[h].preference));
+        json_object_object_add(ho, "ttl", json_object_new_int64(r->hosts[h].ttl));
+        json_object_object_add(ho, "implicit", json_object_new_boolean(r->hosts[h].implicit));
+        for (size_t a = 0; a < r->hosts[h].n_addrs; a++)
+            json_object_array_add(addrs, addr_json(&r->hosts[h].addrs[a]));
+        json_object_object_add(ho, "addresses", addrs);
+        json_object_array_add(mx, ho);
+    }
+    json_object_object_add(o, "mx", mx);
+    json_object_object_add(o, "transcript",
+                           json_object_new_string(r->transcript ? r->transcript : ""));
+    return o;
+}
+
+static void print_json(const struct one *all, size_t n)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(arr, one_json(&all[i]));
+    printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(arr);
+}
+
+static int exit_code(const struct one *all, size_t n)
+{
+    int rc = EXIT_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].res.reason == REASON_LOCAL_ERROR)
+            return EXIT_USAGE;
+        if (all[i].res.reason != REASON_OK)
+            rc = EXIT_BAD;
+    }
+    return rc;
+}
+
+static int probe_all(struct config *cfg, struct one *all, size_t n, char *err, size_t errlen)
+{
+    run.loop = loop_new();
+    struct dns *dns = dns_new(run.loop, cfg, err, errlen);
+    struct curlm *curlm = dns ? curlm_new(run.loop, err, errlen) : NULL;
+    if (!curlm) {
+        dns_free(dns);
+        loop_free(run.loop);
+        return -1;
+    }
+    struct smtp *smtp = smtp_new(run.loop, curlm, cfg);
+    run.pending = n;
+    for (size_t i = 0; i < n; i++) {
+        struct probe_request rq = {
+            .domain = all[i].domain,
+            .params = &cfg->defaults,
+            .ehlo_name = cfg->ehlo_name,
+            .source_address = cfg->source_address,
+            .max_mx_hosts = cfg->max_mx_hosts,
+            .max_addresses = cfg->max_addresses,
+            .transcript_max = cfg->transcript_bytes,
+        };
+        probe_start(dns, smtp, &rq, on_done, &all[i]);
+    }
+    loop_run(run.loop);
+    smtp_free(smtp);
+    curlm_free(curlm);
+    dns_free(dns);
+    loop_free(run.loop);
+    return 0;
+}
 
 int cmd_probe(int argc, char **argv)
 {
     struct cli_flags f;
     if (cli_parse_flags(argc, argv, &f) < 0)
         return EXIT_USAGE;
-    fprintf(stderr, "mxwatch probe: not yet available in this build\n");
-    return EXIT_USAGE;
+    if (f.help || f.first_arg >= argc) {
+        fprintf(f.help ? stdout : stderr,
+                "usage: mxwatch probe [--json] [--dns.server IP:PORT] [--smtp.port N] "
+                "[--config.file F] DOMAIN...\n");
+        return f.help ? EXIT_OK : EXIT_USAGE;
+    }
+    if (cli_setup_log(&f) < 0)
+        return EXIT_USAGE;
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg = cli_load_config(&f, err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "mxwatch probe: %s\n", err);
+        return EXIT_USAGE;
+    }
+    size_t n = (size_t)(argc - f.first_arg);
+    struct one *all = calloc(n, sizeof *all);
+    for (size_t i = 0; i < n; i++) {
+        char *d = mxw_lower(argv[f.first_arg + (int)i]);
+        size_t len = strlen(d);
+        if (len > 1 && d[len - 1] == '.')
+            d[len - 1] = '\0';
+        if (mxw_valid_domain(d) < 0) {
+            fprintf(stderr, "mxwatch probe: '%s' is not a domain name\n", d);
+            free(all);
+            config_free(cfg);
+            return EXIT_USAGE;
+        }
+        all[i].domain = d;
+    }
+    if (probe_all(cfg, all, n, err, sizeof err) < 0) {
+        fprintf(stderr, "mxwatch probe: %s\n", err);
+        free(all);
+        config_free(cfg);
+        return EXIT_USAGE;
+    }
+    if (f.json)
+        print_json(all, n);
+    for (size_t i = 0; i < n && !f.json; i++)
+        print_text(&all[i], cfg->defaults.smtp_port);
+    int rc = exit_code(all, n);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t h = 0; h < all[i].res.n_hosts; h++)
+            free(all[i].res.hosts[h].addrs);
+        free(all[i].res.hosts);
+        free(all[i].res.transcript);
+    }
+    free(all);
+    config_free(cfg);
+    return rc;
 }

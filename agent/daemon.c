@@ -173,6 +173,9 @@ int cmd_run(int argc, char **argv)
         log_error("config", "cannot start error=\"%s\"", err);
         return EXIT_BAD;
     }
+    if (!dm.cfg->path)
+        log_warn("config", "no configuration file, running on built-in defaults path=%s",
+                 dm.flags.config_file);
     store_init();
     sync_destinations(dm.cfg);
     dm.loop = loop_new();

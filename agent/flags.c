@@ -145,9 +145,7 @@ struct config *cli_load_config(const struct cli_flags *f, char *err, size_t errl
 {
     struct config *cfg;
     if (!f->config_file_given && access(f->config_file, F_OK) != 0) {
-        cfg = config_defaults();
-        log_warn("config", "no configuration file, running on built-in defaults path=%s",
-                 f->config_file);
+        cfg = config_defaults(); /* cfg->path stays NULL: the daemon says so */
     } else {
         cfg = config_load(f->config_file, err, errlen);
     }

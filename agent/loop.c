@@ -31,6 +31,7 @@ struct loop_timer {
     loop_timer_fn *fn;
     void *arg;
     size_t heap_pos;
+    bool reset_in_callback; /* loop_timer_reset called from its own callback: keep it */
 };
 
 struct post {
@@ -48,6 +49,7 @@ struct loop {
     size_t n_heap, cap_heap;
     pthread_mutex_t post_lock;
     struct post *posts, *posts_tail;
+    struct loop_timer *running; /* the timer whose callback runs now */
     double lag_s, lag_window_max;
     int64_t lag_window_start;
 };
@@ -121,6 +123,8 @@ struct loop_timer *loop_timer_add(struct loop *l, int64_t after_ms, loop_timer_f
 
 void loop_timer_reset(struct loop *l, struct loop_timer *t, int64_t after_ms)
 {
+    if (t == l->running)
+        t->reset_in_callback = true;
     heap_remove(l, t);
     t->due_ms = mxw_now_ms() + (after_ms < 0 ? 0 : after_ms);
     heap_insert(l, t);
@@ -143,12 +147,15 @@ static void run_timers(struct loop *l)
         double late = (double)(now - t->due_ms) / 1000.0;
         if (late > l->lag_window_max)
             l->lag_window_max = late;
+        l->running = t;
+        t->reset_in_callback = false;
         int64_t next = t->fn(l, t->arg);
+        l->running = NULL;
         /* The callback may have deleted other timers but never itself. */
         if (next < 0) {
             heap_remove(l, t);
             free(t);
-        } else {
+        } else if (!t->reset_in_callback) {
             heap_remove(l, t);
             t->due_ms = mxw_now_ms() + next;
             heap_insert(l, t);

@@ -20,7 +20,9 @@ struct loop;
 struct loop_timer;
 
 typedef void loop_fd_fn(struct loop *l, int fd, unsigned events, void *arg);
-/* Returns the delay in ms until the next call, or -1 to stop (the timer is then freed). */
+/* Returns the delay in ms until the next call, or -1 to stop (the timer is then freed).
+ * A callback that calls loop_timer_reset on its own timer keeps that setting instead. A
+ * callback must never delete its own timer (return -1 instead). */
 typedef int64_t loop_timer_fn(struct loop *l, void *arg);
 typedef void loop_post_fn(struct loop *l, void *arg);
 

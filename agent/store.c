@@ -4,11 +4,12 @@
  * Working records live on the loop thread. Each holds a pointer to a dest_view; once a view
  * has been published in a snapshot it is frozen, and the next write clones it first
  * (copy-on-write), so readers holding an old snapshot are never disturbed. Records are kept
- * in a hash table (find by domain, O(1)) and in an array sorted by domain (publish walks it
+ * in a hash map (find by domain, O(1)) and in an array sorted by domain (publish walks it
  * in order, so snapshots come out sorted without a sort per publish).
  */
 #include "store.h"
 
+#include "strmap.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -16,17 +17,17 @@
 #include <string.h>
 
 struct dest {
-    struct dest_view *v; /* working view; frozen when published */
-    bool frozen;         /* v is shared with a snapshot: clone before writing */
-    bool dirty;          /* changed since the last publish */
+    char domain[STORE_DOMAIN_MAX]; /* the map's key: stable while views are replaced */
+    struct dest_view *v;           /* working view; frozen when published */
+    bool frozen;                   /* v is shared with a snapshot: clone before writing */
+    bool dirty;                    /* changed since the last publish */
     bool mark;
 };
 
 static struct {
     struct dest **sorted; /* by domain */
     size_t n, cap;
-    struct dest **table; /* open addressing, capacity a power of two, load <= 1/2 */
-    size_t table_cap;
+    struct strmap by_domain;
     unsigned next_index;
     bool set_changed; /* a destination came or went since the last publish */
     struct agent_figures agent;
@@ -145,40 +146,9 @@ static struct dest_view *writable(struct dest *d)
 
 /* ---- the index: hash table and sorted array ---- */
 
-static size_t hash_domain(const char *s)
-{
-    size_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static void table_put(struct dest *d)
-{
-    size_t mask = st.table_cap - 1, i = hash_domain(d->v->domain) & mask;
-    while (st.table[i])
-        i = (i + 1) & mask;
-    st.table[i] = d;
-}
-
-static void table_rebuild(size_t cap)
-{
-    free(st.table);
-    st.table_cap = cap;
-    st.table = calloc(cap, sizeof *st.table);
-    for (size_t i = 0; i < st.n; i++)
-        table_put(st.sorted[i]);
-}
-
 struct dest *store_dest_find(const char *domain)
 {
-    if (!st.table_cap)
-        return NULL;
-    size_t mask = st.table_cap - 1, i = hash_domain(domain) & mask;
-    for (; st.table[i]; i = (i + 1) & mask)
-        if (!strcmp(st.table[i]->v->domain, domain))
-            return st.table[i];
-    return NULL;
+    return strmap_get(&st.by_domain, domain);
 }
 
 /* Position of domain in the sorted array (where it is, or where it would go). */
@@ -218,10 +188,8 @@ struct dest *store_dest_add(const char *domain, enum dest_origin origin)
     memmove(&st.sorted[pos + 1], &st.sorted[pos], (st.n - pos) * sizeof *st.sorted);
     st.sorted[pos] = d;
     st.n++;
-    if (st.n * 2 > st.table_cap)
-        table_rebuild(st.table_cap ? st.table_cap * 2 : 128);
-    else
-        table_put(d);
+    mxw_strlcpy(d->domain, domain, sizeof d->domain);
+    strmap_put(&st.by_domain, d->domain, d);
     st.set_changed = true;
     return d;
 }
@@ -243,6 +211,7 @@ size_t store_sweep_unmarked(enum dest_origin origin)
     for (size_t i = 0; i < st.n; i++) {
         struct dest *d = st.sorted[i];
         if (!d->mark && d->v->origin == origin) {
+            strmap_del(&st.by_domain, d->domain);
             view_unref(d->v);
             free(d);
             removed++;
@@ -251,10 +220,8 @@ size_t store_sweep_unmarked(enum dest_origin origin)
         }
     }
     st.n = kept;
-    if (removed) {
-        table_rebuild(st.table_cap);
+    if (removed)
         st.set_changed = true;
-    }
     return removed;
 }
 
@@ -390,7 +357,7 @@ int store_mta_count_error(struct mta_figures *m, unsigned cls, unsigned subject,
         m->errors[i].count += n;
         return 0;
     }
-    if (m->n_errors == STORE_MTA_ERRORS_MAX)
+    if (m->n_errors == STORE_ERROR_CODES_MAX)
         return -1;
     memmove(&m->errors[i + 1], &m->errors[i], (m->n_errors - i) * sizeof m->errors[0]);
     m->errors[i] = (struct mta_error_count){.code = code, .count = n};
@@ -504,7 +471,7 @@ void store_shutdown(void)
         free(st.sorted[i]);
     }
     free(st.sorted);
-    free(st.table);
+    strmap_free(&st.by_domain);
     memset(&st, 0, sizeof st);
     n_observers = 0;
 }

@@ -23,14 +23,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_DOMAIN_MAX     254 /* 253 characters and the terminator */
-#define STORE_BANNER_MAX     512 /* first greeting line(s) kept per address */
-#define STORE_EHLO_MAX       1024
-#define STORE_REASON_MAX     64
-#define STORE_TLSVER_MAX     32
-#define STORE_ADDR_STR_MAX   46
-#define STORE_HISTORY_MAX    240 /* recent samples kept per destination for charts */
-#define STORE_MTA_ERRORS_MAX 32  /* distinct enhanced status codes counted per destination */
+#define STORE_DOMAIN_MAX   254 /* 253 characters and the terminator */
+#define STORE_BANNER_MAX   512 /* first greeting line(s) kept per address */
+#define STORE_EHLO_MAX     1024
+#define STORE_REASON_MAX   64
+#define STORE_TLSVER_MAX   32
+#define STORE_ADDR_STR_MAX 46
+#define STORE_HISTORY_MAX  240 /* recent samples kept per destination for charts */
 
 enum dest_status { DEST_UNKNOWN = 0, DEST_UP = 1, DEST_DOWN = 2 };
 enum dest_origin { ORIGIN_CONFIG = 0, ORIGIN_DISCOVERED = 1 };
@@ -93,8 +92,8 @@ struct mx_host {
     struct mx_addr_result *addrs;
 };
 
-/* Outbound errors with one enhanced status code (RFC 3463), as the MTA-MIB numbers it:
- * class * 1000000 + subject * 1000 + detail, so 5.1.1 is 5001001. */
+/* Outbound errors by enhanced status code (MTA-MIB mtaGroupErrorTable): 5.1.1 is 5001001. */
+#define STORE_ERROR_CODES_MAX 32
 struct mta_error_count {
     uint32_t code;
     uint64_t count;
@@ -110,8 +109,8 @@ struct mta_figures {
     double oldest_age_s;
     uint64_t conn_failed; /* failed outbound associations (MTA-MIB) */
     char last_failure[STORE_REASON_MAX * 2];
-    size_t n_errors;                                     /* sorted by code, no duplicates */
-    struct mta_error_count errors[STORE_MTA_ERRORS_MAX]; /* mtaGroupErrorTable */
+    size_t n_errors; /* sorted by code; codes beyond the bound are not counted */
+    struct mta_error_count errors[STORE_ERROR_CODES_MAX];
 };
 
 struct history_sample {
@@ -230,7 +229,7 @@ void store_dest_set_transcript(struct dest *d, char *transcript);
 struct mta_figures *store_dest_mta(struct dest *d);
 /* Adds n errors with the enhanced status code class.subject.detail (class 4 or 5, subject
  * and detail 0..999) to m, keeping the codes sorted. Returns 0, or -1 when the code is out of
- * range or STORE_MTA_ERRORS_MAX other codes are counted already (the errors are dropped). */
+ * range or STORE_ERROR_CODES_MAX other codes are counted already (the errors are dropped). */
 int store_mta_count_error(struct mta_figures *m, unsigned cls, unsigned subject, unsigned detail,
                           uint64_t n);
 void store_dest_touch(struct dest *d); /* mark changed, e.g. after editing mta figures */

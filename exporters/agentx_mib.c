@@ -447,7 +447,7 @@ static void build_groups(const struct snapshot *s, enum ax_rowset set, struct ax
             ax_rows_add(rows, d, 0, 0, idx, 2);
             continue;
         }
-        for (size_t k = 0; k < d->mta.n_errors && k < STORE_MTA_ERRORS_MAX; k++) {
+        for (size_t k = 0; k < d->mta.n_errors && k < STORE_ERROR_CODES_MAX; k++) {
             idx[2] = d->mta.errors[k].code;
             ax_rows_add(rows, d, 0, (uint16_t)k, idx, 3);
         }

@@ -1,27 +1,306 @@
 /*
- * engine.c - placeholder: the probe engine is being written; destinations stay unknown.
+ * engine.c - the probe scheduler (engine.h). One target per destination in the store, each
+ * on its own loop timer: a stable per-destination phase (a hash of the domain) spreads the
+ * probes evenly over the interval; the first round is spread over at most
+ * FIRST_ROUND_SPREAD_MS so a fresh agent knows its world quickly. A probe still running
+ * when its next turn comes is not started again. A failure that the flap damping has not
+ * yet turned into "down" is confirmed sooner than a full interval later.
+ *
+ * Results go into the store (store_dest_set_probe), which notifies status observers.
+ * Loop thread only. Owns the c-ares channel (dns.c) and the loop's libcurl multi handle
+ * (curlm.c), which the gateway source shares through engine_curlm().
  */
 #include "engine.h"
 
-int engine_start(struct loop *l, const struct config *cfg, char *err, size_t errlen)
+#include "curlm.h"
+#include "dns.h"
+#include "log.h"
+#include "probe.h"
+#include "smtp.h"
+#include "strmap.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FIRST_ROUND_SPREAD_MS 5000
+#define CONFIRM_MAX_MS        15000 /* re-probe of a first failure, at most this late */
+#define SYNC_INTERVAL_MS      2000  /* how often discovered destinations are picked up */
+
+struct target {
+    char domain[STORE_DOMAIN_MAX];
+    struct probe_params params;
+    struct loop_timer *timer;
+    struct probe *running;
+    bool probed_once;
+    bool seen; /* marked during a sync */
+};
+
+static struct {
+    struct loop *loop;
+    const struct config *cfg; /* the loop's current config (owned by the daemon) */
+    struct dns *dns;
+    struct curlm *curlm;
+    struct smtp *smtp;
+    struct strmap targets;
+    struct strmap params; /* domain -> its configured probe_params (in cfg) */
+    size_t n_targets, n_probed_once;
+    struct loop_timer *sync_timer;
+    bool first_round_done;
+} eng;
+
+static uint64_t phase_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Delay until the target's next slot: its phase within the interval, on the monotonic
+ * clock, so probes stay evenly spread however long each takes. */
+static int64_t next_slot(const struct target *t)
+{
+    int64_t iv = t->params.interval_ms, now = mxw_now_ms();
+    int64_t phase = (int64_t)(phase_hash(t->domain) % (uint64_t)iv);
+    int64_t d = (phase - now % iv + iv) % iv;
+    return d < 100 ? d + iv : d;
+}
+
+static const struct probe_params *params_for(const char *domain)
+{
+    const struct probe_params *p = strmap_get(&eng.params, domain);
+    return p ? p : &eng.cfg->defaults;
+}
+
+static void index_params(const struct config *cfg)
+{
+    strmap_free(&eng.params);
+    for (size_t i = 0; i < cfg->n_dests; i++)
+        strmap_put(&eng.params, cfg->dests[i].domain, &cfg->dests[i].params);
+}
+
+/* ---- results ---- */
+
+static void on_status(struct dest *d, enum dest_status old_s, enum dest_status new_s, void *arg)
+{
+    (void)arg;
+    const struct dest_view *v = store_dest_view(d);
+    log_msg(new_s == DEST_DOWN ? LOG_LVL_WARN : LOG_LVL_INFO, "probe",
+            "destination status changed destination=%s from=%s to=%s reason=%s", v->domain,
+            store_status_name(old_s), store_status_name(new_s), store_dest_reason_text(v));
+}
+
+static void on_probe_done(void *arg, struct probe_result *res)
+{
+    struct target *t = arg;
+    t->running = NULL;
+    if (!t->probed_once) {
+        t->probed_once = true;
+        eng.n_probed_once++;
+    }
+    struct dest *d = store_dest_find(t->domain);
+    if (!d) {
+        for (size_t h = 0; h < res->n_hosts; h++)
+            free(res->hosts[h].addrs);
+        free(res->hosts);
+        free(res->transcript);
+        return;
+    }
+    enum dest_status old_s, new_s;
+    store_dest_set_probe(d, res->hosts, res->n_hosts, res->dns_s, res->dns_ttl, res->reason,
+                         res->primary, t->params.down_after, &old_s, &new_s);
+    if (res->transcript)
+        store_dest_set_transcript(d, res->transcript);
+    log_debug("probe", "probe done destination=%s reason=%s status=%s dns_seconds=%.4f", t->domain,
+              store_dest_reason_text(store_dest_view(d)), store_status_name(new_s), res->dns_s);
+    /* A failure not yet confirmed by the damping: look again soon, not a whole interval
+     * later, so a real outage shows as "down" quickly. */
+    const struct dest_view *v = store_dest_view(d);
+    if (res->reason != REASON_OK && new_s != DEST_DOWN && v->consecutive_failures > 0) {
+        int64_t confirm = t->params.interval_ms / 4;
+        loop_timer_reset(eng.loop, t->timer,
+                         confirm > CONFIRM_MAX_MS ? CONFIRM_MAX_MS
+                         : confirm < 1000         ? 1000
+                                                  : confirm);
+    }
+}
+
+static int64_t on_target_timer(struct loop *l, void *arg)
 {
     (void)l;
-    (void)cfg;
-    (void)err;
-    (void)errlen;
+    struct target *t = arg;
+    if (t->running) {
+        log_debug("probe", "previous probe still running, skipping a turn destination=%s",
+                  t->domain);
+        return next_slot(t);
+    }
+    struct probe_request rq = {
+        .domain = t->domain,
+        .params = &t->params,
+        .ehlo_name = eng.cfg->ehlo_name,
+        .source_address = eng.cfg->source_address,
+        .max_mx_hosts = eng.cfg->max_mx_hosts,
+        .max_addresses = eng.cfg->max_addresses,
+        .transcript_max = eng.cfg->transcript_bytes,
+    };
+    t->running = probe_start(eng.dns, eng.smtp, &rq, on_probe_done, t);
+    return next_slot(t);
+}
+
+/* ---- targets ---- */
+
+static void target_add(const char *domain)
+{
+    struct target *t = calloc(1, sizeof *t);
+    mxw_strlcpy(t->domain, domain, sizeof t->domain);
+    t->params = *params_for(domain);
+    int64_t spread = t->params.interval_ms < FIRST_ROUND_SPREAD_MS ? t->params.interval_ms
+                                                                   : FIRST_ROUND_SPREAD_MS;
+    int64_t first = (int64_t)(phase_hash(domain) % (uint64_t)spread);
+    t->timer = loop_timer_add(eng.loop, first, on_target_timer, t);
+    t->seen = true;
+    strmap_put(&eng.targets, t->domain, t);
+    eng.n_targets++;
+}
+
+static void target_free(struct target *t)
+{
+    strmap_del(&eng.targets, t->domain);
+    probe_cancel(t->running);
+    loop_timer_del(eng.loop, t->timer);
+    if (t->probed_once)
+        eng.n_probed_once--;
+    eng.n_targets--;
+    free(t);
+}
+
+static void sync_one(struct dest *d, void *arg)
+{
+    (void)arg;
+    struct target *t = strmap_get(&eng.targets, store_dest_domain(d));
+    if (!t) {
+        target_add(store_dest_domain(d));
+        return;
+    }
+    t->seen = true;
+    const struct probe_params *p = params_for(t->domain);
+    bool interval_changed = p->interval_ms != t->params.interval_ms;
+    t->params = *p;
+    if (interval_changed)
+        loop_timer_reset(eng.loop, t->timer, next_slot(t));
+}
+
+/* Makes the targets those of the store: new destinations get a target, gone ones lose
+ * theirs. O(destinations). */
+static void sync_targets(void)
+{
+    for (size_t i = 0; i < eng.targets.cap; i++)
+        if (eng.targets.slots[i].key)
+            ((struct target *)eng.targets.slots[i].val)->seen = false;
+    store_foreach(sync_one, NULL);
+    for (size_t i = 0; i < eng.targets.cap;) {
+        struct target *t = eng.targets.slots[i].val;
+        if (t && !t->seen)
+            target_free(t); /* backward shift may move another entry into slot i */
+        else
+            i++;
+    }
+}
+
+static int64_t on_sync(struct loop *l, void *arg)
+{
+    (void)l;
+    (void)arg;
+    sync_targets();
+    return SYNC_INTERVAL_MS;
+}
+
+int engine_start(struct loop *l, const struct config *cfg, char *err, size_t errlen)
+{
+    memset(&eng, 0, sizeof eng);
+    eng.loop = l;
+    eng.cfg = cfg;
+    eng.dns = dns_new(l, cfg, err, errlen);
+    if (!eng.dns)
+        return -1;
+    eng.curlm = curlm_new(l, err, errlen);
+    if (!eng.curlm) {
+        dns_free(eng.dns);
+        return -1;
+    }
+    eng.smtp = smtp_new(l, eng.curlm, cfg);
+    store_subscribe_status(on_status, NULL);
+    index_params(cfg);
+    sync_targets();
+    eng.sync_timer = loop_timer_add(l, SYNC_INTERVAL_MS, on_sync, NULL);
+    log_info("probe", "engine started destinations=%zu", eng.n_targets);
     return 0;
 }
 
 void engine_reload(const struct config *cfg)
 {
-    (void)cfg;
+    char err[256];
+    bool dns_changed = cfg->n_dns_servers != eng.cfg->n_dns_servers ||
+                       cfg->defaults.dns_timeout_ms != eng.cfg->defaults.dns_timeout_ms;
+    for (size_t i = 0; !dns_changed && i < cfg->n_dns_servers; i++)
+        dns_changed = strcmp(cfg->dns_servers[i], eng.cfg->dns_servers[i]) != 0;
+    eng.cfg = cfg;
+    index_params(cfg);
+    if (dns_changed) {
+        struct dns *fresh = dns_new(eng.loop, cfg, err, sizeof err);
+        if (!fresh) {
+            log_error("probe", "keeping the old resolver error=\"%s\"", err);
+        } else {
+            /* Running probes hold the old resolver: cancel them, they run again soon. */
+            for (size_t i = 0; i < eng.targets.cap; i++) {
+                struct target *t = eng.targets.slots[i].val;
+                if (t && t->running) {
+                    probe_cancel(t->running);
+                    t->running = NULL;
+                }
+            }
+            dns_free(eng.dns);
+            eng.dns = fresh;
+        }
+    }
+    sync_targets();
 }
 
 void engine_stop(void)
 {
+    if (!eng.loop)
+        return;
+    while (eng.targets.n) {
+        for (size_t i = 0; i < eng.targets.cap; i++)
+            if (eng.targets.slots[i].val) {
+                target_free(eng.targets.slots[i].val);
+                break;
+            }
+    }
+    strmap_free(&eng.targets);
+    strmap_free(&eng.params);
+    loop_timer_del(eng.loop, eng.sync_timer);
+    smtp_free(eng.smtp);
+    curlm_free(eng.curlm);
+    dns_free(eng.dns);
+    memset(&eng, 0, sizeof eng);
+}
+
+struct curlm *engine_curlm(void)
+{
+    return eng.curlm;
 }
 
 void engine_figures(struct agent_figures *ag)
 {
-    (void)ag;
+    if (!eng.loop)
+        return;
+    ag->dns_in_flight = dns_in_flight(eng.dns);
+    ag->smtp_in_flight = smtp_in_flight(eng.smtp);
+    if (!eng.first_round_done && eng.n_probed_once >= eng.n_targets) {
+        eng.first_round_done = true;
+        log_info("probe", "first probe round done destinations=%zu", eng.n_targets);
+    }
+    ag->first_round_done = eng.first_round_done;
 }

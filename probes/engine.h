@@ -17,5 +17,8 @@ void engine_reload(const struct config *cfg);
 void engine_stop(void);
 /* In-flight counts and the first-round flag into the agent figures. */
 void engine_figures(struct agent_figures *ag);
+/* The loop's libcurl multi handle, for other libcurl users on the loop (gateway polls).
+ * Valid between engine_start and engine_stop. */
+struct curlm *engine_curlm(void);
 
 #endif

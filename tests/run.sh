@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD MXW_TOP=$PWD
 OUT=${MXW_TEST_OUT:-$PWD/tests/out}
-rm -rf "$OUT" && mkdir -p "$OUT"
+rm -rf "$OUT" && mkdir -p "$OUT/unit" "$OUT/integration"
 export MXW_TEST_OUT=$OUT
 pattern=${TESTS:-}
 passed=0 failed=0 failures=()

@@ -22,7 +22,7 @@ cleanup() {
     for p in "${_pids[@]}"; do kill "$p" 2>/dev/null || true; done
     sleep 0.1
     for p in "${_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    if [ $rc -ne 0 ]; then
+    if [ $rc -ne 0 ] && [ -z "${MXW_QUIET_CLEANUP:-}" ]; then
         echo "--- test failed (exit $rc); logs in $T:"
         for f in "$T"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 30 "$f"; }; done
     fi

@@ -314,7 +314,7 @@ static void error_codes_sorted_and_bounded(void **state)
     assert_int_equal(m.errors[1].count, 5);
     assert_int_equal(store_mta_count_error(&m, 2, 0, 0, 1), -1);
     assert_int_equal(store_mta_count_error(&m, 5, 1000, 0, 1), -1);
-    for (unsigned i = 0; m.n_errors < STORE_MTA_ERRORS_MAX; i++)
+    for (unsigned i = 0; m.n_errors < STORE_ERROR_CODES_MAX; i++)
         assert_int_equal(store_mta_count_error(&m, 5, 7, i, 1), 0);
     assert_int_equal(store_mta_count_error(&m, 5, 9, 9, 1), -1);
     assert_int_equal(store_mta_count_error(&m, 5, 1, 1, 1), 0); /* a known code still counts */

@@ -1,0 +1,81 @@
+/*
+ * dns.h - asynchronous DNS for the probe engine: MX and address lookups on c-ares, driven by
+ * the probe loop through c-ares's socket-state callback (never fd_set calls: there may be
+ * thousands of sockets). Answers keep their TTLs. A global cap bounds the queries in flight;
+ * queries beyond it wait in a FIFO. Loop thread only.
+ */
+#ifndef MXW_DNS_H
+#define MXW_DNS_H
+
+#include "config.h"
+#include "loop.h"
+
+#include <stddef.h>
+
+#define DNS_MX_MAX    64 /* MX records kept from one answer */
+#define DNS_ADDRS_MAX 64 /* addresses kept from one answer */
+
+/* How a lookup ended, in mail-routing terms (RFC 5321 5.1, RFC 7505). */
+enum dns_rcode {
+    DNS_OK = 0,    /* answer records present */
+    DNS_NODATA,    /* the name exists but has no record of this type */
+    DNS_NXDOMAIN,  /* the name does not exist: permanent */
+    DNS_TEMPORARY, /* SERVFAIL, REFUSED, timeout, unreachable server: try later */
+    DNS_LOCAL,     /* could not even ask (out of memory, bad name) */
+};
+
+struct dns_mx {
+    unsigned preference;
+    unsigned ttl;
+    char host[256]; /* "" for the null MX target "." */
+};
+
+struct dns_mx_answer {
+    enum dns_rcode rcode;
+    const char *detail; /* c-ares's words for a failure, static */
+    size_t n;
+    struct dns_mx mx[DNS_MX_MAX];
+};
+
+struct dns_addr {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+    unsigned ttl;
+};
+
+struct dns_addr_answer {
+    enum dns_rcode rcode;
+    const char *detail;
+    size_t n;
+    struct dns_addr addrs[DNS_ADDRS_MAX];
+};
+
+struct dns;
+typedef void dns_mx_fn(void *arg, const struct dns_mx_answer *a);
+typedef void dns_addr_fn(void *arg, const struct dns_addr_answer *a);
+
+/* A resolver on the loop with the config's servers ("ip", "ip:port", "[v6]:port"; none =
+ * the system's resolv.conf), timeout and tries. NULL with err on failure. */
+struct dns *dns_new(struct loop *l, const struct config *cfg, char *err, size_t errlen);
+/* Cancels every pending query (their callbacks are not called) and frees the resolver. */
+void dns_free(struct dns *d);
+
+/* Starts a lookup (no search list, no host-file lookups); the callback runs exactly once on
+ * the loop, later, never from inside this call. family is AF_INET or AF_INET6.
+ * Returns a handle for dns_cancel. */
+struct dns_query *dns_query_mx(struct dns *d, const char *domain, dns_mx_fn *fn, void *arg);
+struct dns_query *dns_query_addr(struct dns *d, const char *host, int family, dns_addr_fn *fn,
+                                 void *arg);
+/* The callback of a pending query will not be called. */
+void dns_cancel(struct dns *d, struct dns_query *q);
+
+unsigned dns_in_flight(const struct dns *d);
+
+/* Parses the MX records out of a raw DNS answer (exposed for the unit tests and the fuzz
+ * target). Returns 0, or -1 when the message is malformed. Bounded: at most DNS_MX_MAX
+ * records, names truncated to 255 characters never overflow. */
+int dns_parse_mx(const unsigned char *abuf, int alen, struct dns_mx_answer *out);
+
+const char *dns_rcode_name(enum dns_rcode r);
+
+#endif

@@ -1,0 +1,393 @@
+/*
+ * probe.c - one destination's probe (probe.h), an explicit state machine:
+ *   MX     MX query. NXDOMAIN: permanent failure. SERVFAIL/REFUSED/timeout: temporary.
+ *          NODATA: the implicit MX (the domain itself, preference 0, RFC 5321 5.1).
+ *          A single "0 ." record: null MX, the domain accepts no mail (RFC 7505).
+ *   ADDR   A and AAAA of every MX host (capped), all in parallel.
+ *   SMTP   banner checks of the addresses in preference order: all of them in parallel
+ *          (mx_policy all), or one after another until one answers (mx_policy first).
+ *   DONE   the verdict goes to the caller through finish(), the one exit.
+ * Loop thread only; never logs.
+ */
+#include "probe.h"
+
+#include "buf.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+enum probe_state { P_MX, P_ADDR, P_SMTP, P_DONE };
+
+struct addr_query {
+    struct probe *p;
+    size_t host;
+    int family;
+    struct dns_query *q;
+    enum dns_rcode rcode;
+    size_t n;
+    struct dns_addr addrs[DNS_ADDRS_MAX];
+};
+
+struct addr_check {
+    struct probe *p;
+    size_t host, addr;
+    struct smtp_session *ss;
+    bool started, done;
+};
+
+struct probe {
+    struct dns *dns;
+    struct smtp *smtp;
+    char domain[STORE_DOMAIN_MAX];
+    struct probe_params params;
+    char ehlo[256], source[64];
+    unsigned max_mx, max_addrs;
+    size_t transcript_max;
+    probe_done_fn *fn;
+    void *arg;
+    enum probe_state state;
+    int64_t start_us;
+    struct dns_query *mxq;
+    struct mx_host *hosts;
+    size_t n_hosts;
+    struct addr_query *aq; /* two per host: A, AAAA */
+    size_t dns_pending;
+    unsigned ttl;
+    double dns_s;
+    const char *detail;
+    struct addr_check *checks;
+    size_t n_checks, smtp_pending;
+    struct buf transcript;
+};
+
+/* ---- the verdict ---- */
+
+enum dest_reason probe_verdict(const struct mx_host *hosts, size_t n_hosts,
+                               enum mx_outcome *primary)
+{
+    bool any = false;
+    *primary = OUT_NOT_PROBED;
+    for (size_t h = 0; h < n_hosts; h++)
+        for (size_t a = 0; a < hosts[h].n_addrs; a++) {
+            enum mx_outcome o = hosts[h].addrs[a].outcome;
+            if (o == OUT_OK) {
+                *primary = OUT_OK;
+                return REASON_OK;
+            }
+            if (o == OUT_NOT_PROBED || o == OUT_LOCAL_ERROR)
+                continue;
+            if (!any)
+                *primary = o;
+            any = true;
+        }
+    if (any)
+        return REASON_ALL_FAILED;
+    *primary = OUT_LOCAL_ERROR;
+    return REASON_LOCAL_ERROR;
+}
+
+/* ---- the one exit ---- */
+
+static void free_work(struct probe *p)
+{
+    if (p->mxq)
+        dns_cancel(p->dns, p->mxq);
+    for (size_t i = 0; p->aq && i < 2 * p->n_hosts; i++)
+        if (p->aq[i].q)
+            dns_cancel(p->dns, p->aq[i].q);
+    for (size_t i = 0; i < p->n_checks; i++)
+        if (p->checks[i].started && !p->checks[i].done)
+            smtp_cancel(p->smtp, p->checks[i].ss);
+    free(p->aq);
+    free(p->checks);
+}
+
+static void finish(struct probe *p, enum dest_reason reason, enum mx_outcome primary)
+{
+    p->state = P_DONE;
+    struct probe_result res = {
+        .reason = reason,
+        .primary = primary,
+        .hosts = p->hosts,
+        .n_hosts = p->n_hosts,
+        .dns_s = p->dns_s,
+        .dns_ttl = p->ttl,
+        .transcript = p->transcript.len ? buf_steal(&p->transcript, NULL) : NULL,
+        .detail = p->detail,
+    };
+    p->hosts = NULL;
+    p->n_hosts = 0;
+    p->mxq = NULL;
+    free_work(p);
+    buf_free(&p->transcript);
+    probe_done_fn *fn = p->fn;
+    void *arg = p->arg;
+    free(p);
+    fn(arg, &res);
+}
+
+/* ---- SMTP ---- */
+
+static void start_check(struct addr_check *c);
+
+static void note(struct probe *p, const char *text)
+{
+    if (p->transcript.len + strlen(text) + 1 < p->transcript_max) {
+        buf_puts(&p->transcript, text);
+        buf_puts(&p->transcript, "\n");
+    }
+}
+
+static void on_smtp_done(void *arg, const struct mx_addr_result *r, const char *transcript)
+{
+    struct addr_check *c = arg;
+    struct probe *p = c->p;
+    struct mx_host *h = &p->hosts[c->host];
+    c->done = true;
+    h->addrs[c->addr] = *r;
+    char head[400];
+    snprintf(head, sizeof head, "== %s [%s]:%u (preference %u)", h->name, r->addr_str,
+             p->params.smtp_port, h->preference);
+    note(p, head);
+    size_t room = p->transcript_max > p->transcript.len ? p->transcript_max - p->transcript.len : 0;
+    size_t n = strlen(transcript);
+    buf_append(&p->transcript, transcript, n < room ? n : room);
+    p->smtp_pending--;
+    if (p->params.mx_policy == MX_POLICY_FIRST && r->outcome != OUT_OK) {
+        size_t next = (size_t)(c - p->checks) + 1;
+        if (next < p->n_checks) {
+            start_check(&p->checks[next]);
+            return;
+        }
+    }
+    if (p->smtp_pending == 0) {
+        enum mx_outcome primary;
+        enum dest_reason reason = probe_verdict(p->hosts, p->n_hosts, &primary);
+        finish(p, reason, primary);
+    }
+}
+
+static void start_check(struct addr_check *c)
+{
+    struct probe *p = c->p;
+    const struct mx_host *h = &p->hosts[c->host];
+    const struct mx_addr_result *a = &h->addrs[c->addr];
+    struct smtp_check_params sp = {
+        .family = a->family,
+        .port = p->params.smtp_port,
+        .mx_name = h->name,
+        .ehlo_name = p->ehlo,
+        .source_address = p->source[0] ? p->source : NULL,
+        .starttls = p->params.starttls,
+        .connect_timeout_ms = p->params.connect_timeout_ms,
+        .banner_timeout_ms = p->params.banner_timeout_ms,
+        .total_timeout_ms = p->params.total_timeout_ms,
+        .transcript_max = p->transcript_max,
+    };
+    memcpy(sp.addr, a->addr, sizeof sp.addr);
+    c->started = true;
+    p->smtp_pending++;
+    c->ss = smtp_check(p->smtp, &sp, on_smtp_done, c);
+}
+
+static void start_smtp(struct probe *p)
+{
+    p->state = P_SMTP;
+    size_t n = 0;
+    for (size_t h = 0; h < p->n_hosts; h++)
+        n += p->hosts[h].n_addrs;
+    p->checks = calloc(n, sizeof *p->checks);
+    for (size_t h = 0; h < p->n_hosts; h++)
+        for (size_t a = 0; a < p->hosts[h].n_addrs; a++)
+            p->checks[p->n_checks++] = (struct addr_check){.p = p, .host = h, .addr = a};
+    if (p->params.mx_policy == MX_POLICY_FIRST) {
+        start_check(&p->checks[0]);
+        return;
+    }
+    for (size_t i = 0; i < p->n_checks; i++)
+        start_check(&p->checks[i]);
+}
+
+/* ---- addresses ---- */
+
+/* Moves the answers of host h into its address list: IPv4 first, then IPv6, each capped. */
+static void collect_host(struct probe *p, size_t h)
+{
+    struct mx_host *mh = &p->hosts[h];
+    struct addr_query *q4 = &p->aq[2 * h], *q6 = &p->aq[2 * h + 1];
+    size_t n4 = q4->n < p->max_addrs ? q4->n : p->max_addrs;
+    size_t n6 = q6->n < p->max_addrs ? q6->n : p->max_addrs;
+    mh->addrs = n4 + n6 ? calloc(n4 + n6, sizeof *mh->addrs) : NULL;
+    for (size_t i = 0; i < n4 + n6; i++) {
+        const struct dns_addr *da = i < n4 ? &q4->addrs[i] : &q6->addrs[i - n4];
+        struct mx_addr_result *r = &mh->addrs[mh->n_addrs++];
+        r->family = da->family;
+        memcpy(r->addr, da->addr, sizeof r->addr);
+        inet_ntop(da->family, da->addr, r->addr_str, sizeof r->addr_str);
+        r->connect_s = r->banner_s = r->ehlo_s = r->tls_s = -1;
+        if (mh->implicit && (p->ttl == 0 || da->ttl < p->ttl))
+            p->ttl = da->ttl;
+    }
+    if (mh->n_addrs)
+        mh->dns = MXH_OK;
+    else if (q4->rcode == DNS_TEMPORARY || q6->rcode == DNS_TEMPORARY)
+        mh->dns = MXH_TEMPORARY;
+    else if (q4->rcode == DNS_NXDOMAIN && q6->rcode == DNS_NXDOMAIN)
+        mh->dns = MXH_NXDOMAIN;
+    else
+        mh->dns = MXH_NODATA;
+}
+
+static void addresses_done(struct probe *p)
+{
+    p->dns_s = (double)(mxw_now_us() - p->start_us) / 1e6;
+    size_t total = 0;
+    bool temporary = false;
+    for (size_t h = 0; h < p->n_hosts; h++) {
+        collect_host(p, h);
+        total += p->hosts[h].n_addrs;
+        temporary |= p->hosts[h].dns == MXH_TEMPORARY;
+        if (p->hosts[h].dns != MXH_OK) {
+            char line[320];
+            snprintf(line, sizeof line, "# MX %s has no usable address (%s)", p->hosts[h].name,
+                     p->hosts[h].dns == MXH_NXDOMAIN ? "nxdomain"
+                     : p->hosts[h].dns == MXH_NODATA ? "no A or AAAA record"
+                                                     : "temporary DNS failure");
+            note(p, line);
+        }
+    }
+    if (total == 0) {
+        finish(p, temporary ? REASON_DNS_TEMPORARY : REASON_NO_ADDRESS, OUT_NOT_PROBED);
+        return;
+    }
+    start_smtp(p);
+}
+
+static void on_addr(void *arg, const struct dns_addr_answer *a)
+{
+    struct addr_query *q = arg;
+    struct probe *p = q->p;
+    q->q = NULL;
+    q->rcode = a->rcode;
+    q->n = a->n;
+    memcpy(q->addrs, a->addrs, a->n * sizeof a->addrs[0]);
+    if (--p->dns_pending == 0)
+        addresses_done(p);
+}
+
+static void start_addresses(struct probe *p)
+{
+    p->state = P_ADDR;
+    p->aq = calloc(2 * p->n_hosts, sizeof *p->aq);
+    p->dns_pending = 2 * p->n_hosts;
+    for (size_t h = 0; h < p->n_hosts; h++)
+        for (int k = 0; k < 2; k++) {
+            struct addr_query *q = &p->aq[2 * h + (size_t)k];
+            *q = (struct addr_query){.p = p, .host = h, .family = k ? AF_INET6 : AF_INET};
+            q->q = dns_query_addr(p->dns, p->hosts[h].name, q->family, on_addr, q);
+        }
+}
+
+/* ---- MX ---- */
+
+static int by_preference(const void *a, const void *b)
+{
+    const struct dns_mx *x = a, *y = b;
+    if (x->preference != y->preference)
+        return x->preference < y->preference ? -1 : 1;
+    return strcmp(x->host, y->host);
+}
+
+static void use_mx_records(struct probe *p, const struct dns_mx_answer *a)
+{
+    struct dns_mx *sorted = malloc(a->n * sizeof *sorted);
+    memcpy(sorted, a->mx, a->n * sizeof *sorted);
+    qsort(sorted, a->n, sizeof *sorted, by_preference);
+    p->hosts = calloc(a->n, sizeof *p->hosts);
+    p->ttl = 0;
+    for (size_t i = 0; i < a->n && p->n_hosts < p->max_mx; i++) {
+        const struct dns_mx *m = &sorted[i];
+        if (!m->host[0] || (p->n_hosts && !strcmp(p->hosts[p->n_hosts - 1].name, m->host)))
+            continue; /* a "." among real records, or a duplicate */
+        struct mx_host *h = &p->hosts[p->n_hosts++];
+        mxw_strlcpy(h->name, m->host, sizeof h->name);
+        h->preference = m->preference;
+        h->ttl = m->ttl;
+        if (p->ttl == 0 || m->ttl < p->ttl)
+            p->ttl = m->ttl;
+    }
+    free(sorted);
+}
+
+static void on_mx(void *arg, const struct dns_mx_answer *a)
+{
+    struct probe *p = arg;
+    p->mxq = NULL;
+    p->detail = a->detail;
+    char line[320];
+    snprintf(line, sizeof line, "# MX %s: %s (%zu records)", p->domain, dns_rcode_name(a->rcode),
+             a->n);
+    note(p, line);
+    switch (a->rcode) {
+    case DNS_NXDOMAIN: finish(p, REASON_DNS_NXDOMAIN, OUT_NOT_PROBED); return;
+    case DNS_TEMPORARY: finish(p, REASON_DNS_TEMPORARY, OUT_NOT_PROBED); return;
+    case DNS_LOCAL: finish(p, REASON_LOCAL_ERROR, OUT_LOCAL_ERROR); return;
+    case DNS_NODATA:
+        p->hosts = calloc(1, sizeof *p->hosts);
+        p->n_hosts = 1;
+        mxw_strlcpy(p->hosts[0].name, p->domain, sizeof p->hosts[0].name);
+        p->hosts[0].implicit = true;
+        break;
+    case DNS_OK:
+        if (a->n == 1 && a->mx[0].host[0] == '\0') {
+            p->ttl = a->mx[0].ttl;
+            finish(p, REASON_NULL_MX, OUT_NOT_PROBED);
+            return;
+        }
+        use_mx_records(p, a);
+        if (p->n_hosts == 0) {
+            finish(p, REASON_NO_ADDRESS, OUT_NOT_PROBED);
+            return;
+        }
+        break;
+    }
+    start_addresses(p);
+}
+
+struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe_request *rq,
+                          probe_done_fn *fn, void *arg)
+{
+    struct probe *p = calloc(1, sizeof *p);
+    p->dns = dns;
+    p->smtp = smtp;
+    mxw_strlcpy(p->domain, rq->domain, sizeof p->domain);
+    p->params = *rq->params;
+    mxw_strlcpy(p->ehlo, rq->ehlo_name ? rq->ehlo_name : "localhost", sizeof p->ehlo);
+    mxw_strlcpy(p->source, rq->source_address ? rq->source_address : "", sizeof p->source);
+    p->max_mx = rq->max_mx_hosts ? rq->max_mx_hosts : 10;
+    p->max_addrs = rq->max_addresses ? rq->max_addresses : 4;
+    p->transcript_max = rq->transcript_max;
+    p->fn = fn;
+    p->arg = arg;
+    p->state = P_MX;
+    p->start_us = mxw_now_us();
+    p->mxq = dns_query_mx(dns, p->domain, on_mx, p);
+    return p;
+}
+
+void probe_cancel(struct probe *p)
+{
+    if (!p)
+        return;
+    for (size_t h = 0; h < p->n_hosts; h++)
+        free(p->hosts[h].addrs);
+    free(p->hosts);
+    free_work(p);
+    buf_free(&p->transcript);
+    free(p);
+}

@@ -1,0 +1,50 @@
+/*
+ * probe.h - one probe of one destination: the operator's manual steps as one asynchronous
+ * operation. MX lookup (RFC 5321 5.1 and RFC 7505 semantics), A and AAAA of every MX host,
+ * then SMTP checks of the addresses in preference order, then a verdict. Used by the
+ * scheduler (engine.c) and by `mxwatch probe`. Loop thread only; never logs.
+ */
+#ifndef MXW_PROBE_H
+#define MXW_PROBE_H
+
+#include "config.h"
+#include "dns.h"
+#include "smtp.h"
+#include "store.h"
+
+struct probe_request {
+    const char *domain;
+    const struct probe_params *params;
+    const char *ehlo_name;
+    const char *source_address;
+    unsigned max_mx_hosts;
+    unsigned max_addresses; /* per host and address family */
+    size_t transcript_max;  /* bytes of conversation kept for the whole probe */
+};
+
+struct probe_result {
+    enum dest_reason reason;
+    enum mx_outcome primary; /* with REASON_ALL_FAILED: the most preferred address's class */
+    struct mx_host *hosts;   /* owned by whoever takes the result */
+    size_t n_hosts;
+    double dns_s;
+    unsigned dns_ttl;
+    char *transcript;   /* owned by whoever takes the result; may be NULL */
+    const char *detail; /* DNS failure words, static */
+};
+
+/* Called once; the callee takes ownership of res->hosts and res->transcript. */
+typedef void probe_done_fn(void *arg, struct probe_result *res);
+
+struct probe;
+struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe_request *rq,
+                          probe_done_fn *fn, void *arg);
+/* Stops a running probe; its callback will not be called. */
+void probe_cancel(struct probe *p);
+
+/* The verdict rule, pure (exposed for unit tests): from the per-address outcomes in
+ * preference order, the destination reason and the primary outcome. */
+enum dest_reason probe_verdict(const struct mx_host *hosts, size_t n_hosts,
+                               enum mx_outcome *primary);
+
+#endif

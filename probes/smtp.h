@@ -1,0 +1,65 @@
+/*
+ * smtp.h - SMTP banner checks of single MX addresses on libcurl's multi interface, driven by
+ * the probe loop (curl_multi_socket_action with socket and timer callbacks). A check is the
+ * manual `telnet host 25` made precise: connect to the pinned address, read the greeting,
+ * EHLO, STARTTLS when offered (mode try), then QUIT and close. Global cap on sessions in
+ * flight and at most one session per address at a time; checks beyond them wait in a FIFO.
+ * Loop thread only; never logs (the transcript and the result say what happened).
+ */
+#ifndef MXW_SMTP_H
+#define MXW_SMTP_H
+
+#include "config.h"
+#include "loop.h"
+#include "store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct smtp_check_params {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+    unsigned port;
+    const char *mx_name;        /* for the URL and TLS SNI; the address is pinned anyway */
+    const char *ehlo_name;      /* sent in EHLO */
+    const char *source_address; /* bind here (CURLOPT_INTERFACE), NULL = any */
+    enum starttls_mode starttls;
+    int64_t connect_timeout_ms, banner_timeout_ms, total_timeout_ms;
+    size_t transcript_max; /* bytes of conversation kept */
+};
+
+/* r is complete (outcome, timings, banner, EHLO, TLS facts); transcript is the bounded
+ * conversation ("+0.001 S: 220 ..." lines), valid during the call only. */
+typedef void smtp_done_fn(void *arg, const struct mx_addr_result *r, const char *transcript);
+
+struct smtp;
+struct smtp_session;
+
+struct curlm;
+/* Checks run on the given multi handle (owned by the caller, freed after smtp_free). */
+struct smtp *smtp_new(struct loop *l, struct curlm *curlm, const struct config *cfg);
+/* Aborts every session (their callbacks are not called) and frees the client. */
+void smtp_free(struct smtp *s);
+
+/* Queues a check; the callback runs exactly once, later, on the loop. */
+struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *p, smtp_done_fn *fn,
+                                void *arg);
+/* The callback of the session will not be called; its connection is closed. */
+void smtp_cancel(struct smtp *s, struct smtp_session *ss);
+
+unsigned smtp_in_flight(const struct smtp *s);
+
+/* Classifies a finished libcurl SMTP connect phase (exposed for unit tests): rc is the
+ * CURLcode, os_errno CURLINFO_OS_ERRNO, the rest what the session saw. */
+struct smtp_seen {
+    int rc;
+    long os_errno;
+    int connected;     /* TCP connect completed */
+    int greeting_code; /* 0 = no complete greeting */
+    int ehlo_code;     /* 0 = EHLO not answered */
+    int helo_code;     /* reply to the HELO fallback, 0 = none */
+    int tls_started;   /* the server agreed to STARTTLS (220) */
+};
+enum mx_outcome smtp_classify(const struct smtp_seen *seen);
+
+#endif

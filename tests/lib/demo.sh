@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make run`: the agent on its embedded demo world (tests/lib/world.sh), in the foreground;
+# Ctrl-C stops the agent and everything started for it. With a CONFIG argument, the agent
+# runs on that configuration instead and no demo world is started.
+# Usage: tests/lib/demo.sh BUILD_DIR [CONFIG]
+BUILD=$1
+CONFIG=${2:-}
+export MXW_QUIET_CLEANUP=1
+source "$(dirname "$0")/common.sh"
+set +e
+LISTEN=${LISTEN:-127.0.0.1:9725}
+
+if [ -n "$CONFIG" ]; then
+    exec "$MXWATCH" run --config.file="$CONFIG" --web.listen-address="$LISTEN"
+fi
+
+source "$(dirname "$0")/world.sh"
+start_world
+url=http://$LISTEN
+cat <<EOM
+
+mxwatch demo world (loopback only):
+  status page   $url/
+  metrics       $url/metrics
+  JSON API      $url/api/v1/destinations
+  DNS server    127.0.0.1:$WORLD_DNS_PORT   (dig @127.0.0.1 -p $WORLD_DNS_PORT mx alpha.test)
+  destinations  $WORLD_DOMAINS
+  config        $WORLD_CONFIG
+Ctrl-C stops everything.
+
+EOM
+trap 'kill -TERM $agent 2>/dev/null' INT TERM
+"$MXWATCH" run --config.file="$WORLD_CONFIG" --web.listen-address="$LISTEN" &
+agent=$!
+track $agent
+wait $agent
+wait $agent 2>/dev/null
+echo "mxwatch demo world stopped."

@@ -1,0 +1,218 @@
+/*
+ * smtp.c: the SMTP dialogue of one mxw-smtpd session: given a complete line, decide the
+ * reply and the next state (commands and the DATA body alike).
+ *
+ * Called by session.c for every line read, on the one thread. It never touches the socket:
+ * replies are queued through sess_reply() and session.c sends them. The message body is
+ * counted and discarded, never stored.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "sess_priv.h"
+
+static const char *const state_names[] = {
+    [SS_DELAY] = "delay",         [SS_GREETED] = "greeted",
+    [SS_READY] = "ready",         [SS_MAIL] = "mail",
+    [SS_RCPT] = "rcpt",           [SS_DATA] = "data",
+    [SS_TLS_START] = "tls_start", [SS_TLS_HANDSHAKE] = "tls_handshake",
+    [SS_REFUSING] = "refusing",   [SS_MUTE] = "mute",
+    [SS_GARBAGE] = "garbage",     [SS_CLOSING] = "closing",
+};
+
+const char *smtp_strstate(enum sess_state st)
+{
+    return st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?";
+}
+
+static bool in_transaction(const struct session *s)
+{
+    return s->state == SS_MAIL || s->state == SS_RCPT;
+}
+
+static void do_helo(struct session *s, const struct cmd *c)
+{
+    if (c->arglen == 0) {
+        sess_reply(s, 501, "5.5.4 Syntax: HELO hostname");
+        return;
+    }
+    sess_replyf(s, 250, "%s", s->srv->hostname);
+    s->state = SS_READY;
+}
+
+static void do_ehlo(struct session *s, const struct cmd *c)
+{
+    if (c->arglen == 0) {
+        sess_reply(s, 501, "5.5.4 Syntax: EHLO hostname");
+        return;
+    }
+    char buf[512];
+    int n = snprintf(buf, sizeof(buf),
+                     "250-%s\r\n250-PIPELINING\r\n250-SIZE %zu\r\n250-8BITMIME\r\n%s"
+                     "250 ENHANCEDSTATUSCODES\r\n",
+                     s->srv->hostname, s->lc->max_msg,
+                     s->srv->tls != NULL && !s->tls ? "250-STARTTLS\r\n" : "");
+    sess_queue(s, buf, (size_t)n);
+    s->last_code = 250;
+    s->state = SS_READY;
+}
+
+static void do_mail(struct session *s, const struct cmd *c)
+{
+    uint64_t size = 0;
+    if (s->state == SS_GREETED)
+        sess_reply(s, 503, "5.5.1 Error: send HELO/EHLO first");
+    else if (in_transaction(s))
+        sess_reply(s, 503, "5.5.1 Error: nested MAIL command");
+    else if (!cmd_mail_ok(c->arg, c->arglen, &size))
+        sess_reply(s, 501, "5.5.4 Syntax: MAIL FROM:<address>");
+    else if (size > s->lc->max_msg)
+        sess_reply(s, 552, "5.3.4 Message size exceeds fixed limit");
+    else {
+        sess_reply(s, 250, "2.1.0 Ok");
+        s->state = SS_MAIL;
+        s->rcpts = 0;
+    }
+}
+
+static void do_rcpt(struct session *s, const struct cmd *c)
+{
+    if (!in_transaction(s))
+        sess_reply(s, 503, "5.5.1 Error: need MAIL command");
+    else if (!cmd_rcpt_ok(c->arg, c->arglen))
+        sess_reply(s, 501, "5.5.4 Syntax: RCPT TO:<address>");
+    else if (s->lc->mode == MODE_RCPT5XX)
+        sess_reply(s, 550, "5.1.1 user unknown");
+    else if (s->rcpts >= SESS_MAX_RCPT)
+        sess_reply(s, 452, "4.5.3 Error: too many recipients");
+    else {
+        sess_reply(s, 250, "2.1.5 Ok");
+        s->rcpts++;
+        s->state = SS_RCPT;
+    }
+}
+
+static void do_data(struct session *s, const struct cmd *c)
+{
+    if (c->arglen > 0)
+        sess_reply(s, 501, "5.5.4 Syntax: DATA");
+    else if (s->state == SS_MAIL)
+        sess_reply(s, 554, "5.5.1 Error: no valid recipients");
+    else if (s->state != SS_RCPT)
+        sess_reply(s, 503, "5.5.1 Error: need RCPT command");
+    else {
+        sess_reply(s, 354, "End data with <CR><LF>.<CR><LF>");
+        s->state = SS_DATA;
+        s->msg_bytes = 0;
+        s->data_fault = DATA_FINE;
+    }
+}
+
+static void do_starttls(struct session *s, const struct cmd *c)
+{
+    if (s->srv->tls == NULL)
+        sess_reply(s, 502, "5.5.1 Error: command not implemented");
+    else if (s->tls)
+        sess_reply(s, 554, "5.5.1 Error: TLS already active");
+    else if (c->arglen > 0)
+        sess_reply(s, 501, "5.5.4 Syntax: STARTTLS");
+    else if (in_transaction(s))
+        sess_reply(s, 503, "5.5.1 Error: STARTTLS inside a mail transaction");
+    else {
+        sess_reply(s, 220, "2.0.0 Ready to start TLS");
+        /* RFC 3207 section 6: anything the client pipelined after STARTTLS came in clear
+         * and must not be taken as said under TLS. */
+        conn_discard_input(&s->conn);
+        s->state = SS_TLS_START;
+    }
+}
+
+static void dispatch(struct session *s, const struct cmd *c)
+{
+    switch (c->verb) {
+    case CMD_HELO: do_helo(s, c); break;
+    case CMD_EHLO: do_ehlo(s, c); break;
+    case CMD_MAIL: do_mail(s, c); break;
+    case CMD_RCPT: do_rcpt(s, c); break;
+    case CMD_DATA: do_data(s, c); break;
+    case CMD_STARTTLS: do_starttls(s, c); break;
+    case CMD_RSET:
+        sess_reply(s, 250, "2.0.0 Ok");
+        if (in_transaction(s))
+            s->state = SS_READY;
+        break;
+    case CMD_NOOP: sess_reply(s, 250, "2.0.0 Ok"); break;
+    case CMD_QUIT:
+        sess_reply(s, 221, "2.0.0 Bye");
+        sess_close_after(s, END_QUIT);
+        break;
+    case CMD_UNKNOWN: sess_reply(s, 502, "5.5.2 Error: command not recognized"); break;
+    }
+}
+
+static void command(struct session *s, const char *line, size_t len, bool too_long)
+{
+    struct cmd c;
+    cmd_parse(line, len, &c);
+    s->last_code = 0;
+    if (too_long) {
+        /* The verb read from the tail of a long line means nothing. */
+        strcpy(c.name, "?");
+        if (s->state != SS_MUTE)
+            sess_reply(s, 500, "5.5.2 line too long");
+    } else if (s->state == SS_REFUSING) {
+        if (c.verb == CMD_QUIT) {
+            sess_reply(s, 221, "2.0.0 Bye");
+            sess_close_after(s, END_QUIT);
+        } else {
+            sess_reply(s, 503, "5.5.1 Error: no SMTP service here");
+        }
+    } else if (s->state != SS_MUTE) {
+        dispatch(s, &c);
+    }
+    sess_log(s, "event=cmd verb=%s reply=%d", c.name, s->last_code);
+    if (s->last_code >= 500 && s->state != SS_REFUSING && ++s->errors >= SESS_MAX_ERRORS) {
+        sess_replyf(s, 421, "4.7.0 %s Error: too many errors", s->srv->hostname);
+        sess_close_after(s, END_ERRORS);
+    }
+}
+
+static void end_of_data(struct session *s)
+{
+    switch (s->data_fault) {
+    case DATA_TOO_BIG: sess_reply(s, 552, "5.3.4 Error: message too big"); break;
+    case DATA_LINE_TOO_LONG: sess_reply(s, 500, "5.5.2 line too long"); break;
+    case DATA_FINE:
+        sess_replyf(s, 250, "2.0.0 Ok: queued as %08llX", (unsigned long long)s->id);
+        break;
+    }
+    sess_log(s, "event=message bytes=%llu rcpts=%u reply=%d", (unsigned long long)s->msg_bytes,
+             s->rcpts, s->last_code);
+    s->state = SS_READY;
+}
+
+/* A body line: counted (a leading dot of a stuffed line is not part of the message) and
+ * dropped. */
+static void data_line(struct session *s, const char *line, size_t len, bool too_long)
+{
+    if (!too_long && len == 1 && line[0] == '.') {
+        end_of_data(s);
+        return;
+    }
+    if (len > 0 && line[0] == '.')
+        len--;
+    s->msg_bytes += len + 2;
+    if (too_long)
+        s->data_fault = DATA_LINE_TOO_LONG;
+    else if (s->msg_bytes > s->lc->max_msg && s->data_fault == DATA_FINE)
+        s->data_fault = DATA_TOO_BIG;
+}
+
+void smtp_line(struct session *s, const char *line, size_t len, bool too_long)
+{
+    if (s->state == SS_DATA)
+        data_line(s, line, len, too_long);
+    else
+        command(s, line, len, too_long);
+}
