@@ -123,31 +123,6 @@ static int on_lib_log(int major, int minor, void *server, void *client)
     return 0;
 }
 
-/* ---- connection state ---- */
-
-static int on_connected(int major, int minor, void *server, void *client)
-{
-    (void)major;
-    (void)minor;
-    (void)server;
-    (void)client;
-    atomic_store(&ax.connected, true);
-    log_info("snmp", "registered with the AgentX master socket=%s", ax.socket);
-    return 0;
-}
-
-static int on_disconnected(int major, int minor, void *server, void *client)
-{
-    (void)major;
-    (void)minor;
-    (void)server;
-    (void)client;
-    atomic_store(&ax.connected, false);
-    log_warn("snmp", "lost the AgentX master, reconnecting every %ds socket=%s", ax.ping_s,
-             ax.socket);
-    return 0;
-}
-
 /* ---- requests ---- */
 
 static void answer(netsnmp_variable_list *vb, const struct ax_value *val)
@@ -198,6 +173,120 @@ static int on_request(netsnmp_mib_handler *handler, netsnmp_handler_registration
             handle_next(req, rg);
     }
     return SNMP_ERR_NOERROR;
+}
+
+/* ---- the fast path for reads ----
+ *
+ * net-snmp hands each AgentX request to its agent core through an internal callback
+ * transport (two more pipe round trips and a request cache per PDU), which costs more than
+ * answering it. The master sends one GETNEXT per repetition of a GETBULK, so that cost is
+ * paid per varbind of a walk. Get and GetNext PDUs are therefore answered right at the
+ * AgentX session, from the same tables; everything else (pings, disconnects, sets, any
+ * other PDU) goes to net-snmp's own handler as before. */
+
+/* RFC 2741 6.1 PDU types. */
+#define AGENTX_PDU_GET      5
+#define AGENTX_PDU_GETNEXT  6
+#define AGENTX_PDU_RESPONSE 18
+
+static netsnmp_callback lib_session_callback; /* net-snmp's handler of the AgentX session */
+
+static void fast_get(netsnmp_variable_list *vb)
+{
+    struct ax_value val;
+    for (size_t i = 0; i < ax_n_regions; i++) {
+        const struct ax_region *rg = &ax_regions[i];
+        if (vb->name_length < rg->root_len ||
+            memcmp(vb->name, rg->root, rg->root_len * sizeof(oid)) != 0)
+            continue;
+        enum ax_found f = ax_get(&th.view, rg, vb->name, vb->name_length, &val);
+        if (f == AX_FOUND)
+            answer(vb, &val);
+        else
+            snmp_set_var_typed_value(
+                vb, f == AX_NO_SUCH_OBJECT ? SNMP_NOSUCHOBJECT : SNMP_NOSUCHINSTANCE, NULL, 0);
+        return;
+    }
+    snmp_set_var_typed_value(vb, SNMP_NOSUCHOBJECT, NULL, 0);
+}
+
+/* A GetNext search range: from the varbind's name (included or not) up to the OID in its
+ * value (excluded; empty: no end). */
+static void fast_next(netsnmp_variable_list *vb)
+{
+    oid end[MAX_OID_LEN], out[MAX_OID_LEN];
+    size_t end_len = 0, out_len;
+    bool inclusive = vb->type == ASN_PRIV_INCL_RANGE;
+    if ((vb->type == ASN_PRIV_INCL_RANGE || vb->type == ASN_PRIV_EXCL_RANGE) && vb->val.objid) {
+        end_len = vb->val_len / sizeof(oid);
+        end_len = end_len > MAX_OID_LEN ? MAX_OID_LEN : end_len;
+        memcpy(end, vb->val.objid, end_len * sizeof(oid));
+    }
+    struct ax_value val;
+    for (size_t i = 0; i < ax_n_regions; i++) {
+        if (ax_next(&th.view, &ax_regions[i], vb->name, vb->name_length, inclusive, out, &out_len,
+                    &val) != AX_FOUND)
+            continue;
+        if (end_len && ax_oid_cmp(out, out_len, end, end_len) >= 0)
+            break;
+        snmp_set_var_objid(vb, out, out_len);
+        answer(vb, &val);
+        return;
+    }
+    snmp_set_var_typed_value(vb, SNMP_ENDOFMIBVIEW, NULL, 0);
+}
+
+static int on_session_pdu(int op, netsnmp_session *sess, int reqid, netsnmp_pdu *pdu, void *magic)
+{
+    if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE ||
+        (pdu->command != AGENTX_PDU_GET && pdu->command != AGENTX_PDU_GETNEXT))
+        return lib_session_callback(op, sess, reqid, pdu, magic);
+    netsnmp_pdu *resp = snmp_clone_pdu(pdu);
+    if (!resp)
+        return lib_session_callback(op, sess, reqid, pdu, magic);
+    ax_view_use(&th.view, store_snapshot_acquire());
+    for (netsnmp_variable_list *vb = resp->variables; vb; vb = vb->next_variable) {
+        if (pdu->command == AGENTX_PDU_GET)
+            fast_get(vb);
+        else
+            fast_next(vb);
+    }
+    resp->command = AGENTX_PDU_RESPONSE;
+    resp->errstat = SNMP_ERR_NOERROR;
+    resp->errindex = 0;
+    if (!snmp_send(sess, resp))
+        snmp_free_pdu(resp);
+    return 1;
+}
+
+/* ---- connection state ---- */
+
+/* server: the new AgentX session, whose reads the fast path takes over. */
+static int on_connected(int major, int minor, void *server, void *client)
+{
+    (void)major;
+    (void)minor;
+    (void)client;
+    netsnmp_session *sess = server;
+    if (sess && sess->callback != on_session_pdu) {
+        lib_session_callback = sess->callback;
+        sess->callback = on_session_pdu;
+    }
+    atomic_store(&ax.connected, true);
+    log_info("snmp", "registered with the AgentX master socket=%s", ax.socket);
+    return 0;
+}
+
+static int on_disconnected(int major, int minor, void *server, void *client)
+{
+    (void)major;
+    (void)minor;
+    (void)server;
+    (void)client;
+    atomic_store(&ax.connected, false);
+    log_warn("snmp", "lost the AgentX master, reconnecting every %ds socket=%s", ax.ping_s,
+             ax.socket);
+    return 0;
 }
 
 static int register_regions(char *err, size_t errlen)

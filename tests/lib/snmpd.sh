@@ -13,8 +13,9 @@
 #                          master on $AGENTX_SOCKET, log $T/snmpd.log; extra config lines may
 #                          be given as one argument. Exports SNMPD_PORT and AGENTX_SOCKET,
 #                          sets SNMPD_PID. A trap2sink points at snmptrapd when it runs.
-#   stop_snmpd             stops that snmpd (SIGTERM, then waits until it is gone).
-#   restart_snmpd          stops it and starts it again with the same port, socket and
+#   stop_snmpd [SIGNAL]    stops that snmpd (SIGTERM, or SIGNAL such as KILL) and waits
+#                          until it is gone.
+#   restart_snmpd [SIGNAL] stops it and starts it again with the same port, socket and
 #                          configuration (the AgentX subagent must find it again).
 #   snmpd_wait_registered OID [SECS]   waits until a GETNEXT on OID returns something
 #                          under OID, i.e. a subagent serves it (default 20 s).
@@ -90,14 +91,14 @@ start_snmpd() {
 
 stop_snmpd() {
     [ -n "${SNMPD_PID:-}" ] || return 0
-    kill "$SNMPD_PID" 2>/dev/null || true
+    kill "-${1:-TERM}" "$SNMPD_PID" 2>/dev/null || true
     wait_for 10 bash -c "! kill -0 $SNMPD_PID 2>/dev/null" || kill -9 "$SNMPD_PID" 2>/dev/null
     wait "$SNMPD_PID" 2>/dev/null || true
     SNMPD_PID=
 }
 
 restart_snmpd() {
-    stop_snmpd
+    stop_snmpd "${1:-TERM}"
     _snmpd_run
 }
 
