@@ -14,6 +14,10 @@
  * (subsys "snmp"). agentx_start and agentx_stop are idempotent; net-snmp's subagent code
  * cannot be initialised twice in one process, so a start after a stop is refused.
  *
+ * Reads take the short way: Get and GetNext PDUs are answered at the AgentX session itself
+ * (on_session_pdu), skipping net-snmp's internal second transport; the registered handler
+ * (on_request) serves anything else that reaches the agent core, from the same tables.
+ *
  * It never reads the store's working records, and never blocks the loop thread.
  */
 #include "agentx.h"
@@ -40,10 +44,12 @@
 #define TRAP_RETRY_S  1.0   /* a notification held for want of a master is retried this often */
 #define PRUNE_EVERY_S 300.0 /* forget trap state of destinations that are gone */
 #define MAX_WAIT_S    1     /* longest select wait, so a stop is never missed for long */
+#define VIEW_IDLE_S   10.0  /* a view unused this long gives its snapshot back */
 #define LOG_PIECE_MAX 512   /* net-snmp log text gathered until a newline */
 
 /* Shared between the main thread (start/stop), the loop thread (status changes) and the
- * SNMP thread; only the atomics are touched by more than one thread at a time. */
+ * SNMP thread. The settings are written before the thread starts and only read after; the
+ * queue has its own lock; the flags are atomics. */
 static struct {
     bool started, used;
     pthread_t thread;
@@ -71,6 +77,7 @@ static struct {
     char log_piece[LOG_PIECE_MAX];
     size_t log_len;
     double next_prune;
+    double last_request; /* when a request last used the view */
 } th;
 
 static double now_s(void)
@@ -123,66 +130,15 @@ static int on_lib_log(int major, int minor, void *server, void *client)
     return 0;
 }
 
-/* ---- requests ---- */
-
-static void answer(netsnmp_variable_list *vb, const struct ax_value *val)
-{
-    snmp_set_var_typed_value(vb, val->type, val->ptr, val->len);
-}
-
-static void handle_get(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *req,
-                       const struct ax_region *rg)
-{
-    struct ax_value val;
-    netsnmp_variable_list *vb = req->requestvb;
-    enum ax_found f = ax_get(&th.view, rg, vb->name, vb->name_length, &val);
-    if (f == AX_FOUND)
-        answer(vb, &val);
-    else
-        netsnmp_set_request_error(reqinfo, req,
-                                  f == AX_NO_SUCH_OBJECT ? SNMP_NOSUCHOBJECT : SNMP_NOSUCHINSTANCE);
-}
-
-/* An unanswered GETNEXT varbind makes the agent go on with the next registration. */
-static void handle_next(netsnmp_request_info *req, const struct ax_region *rg)
-{
-    struct ax_value val;
-    oid out[MAX_OID_LEN];
-    size_t out_len;
-    netsnmp_variable_list *vb = req->requestvb;
-    if (ax_next(&th.view, rg, vb->name, vb->name_length, req->inclusive != 0, out, &out_len,
-                &val) != AX_FOUND)
-        return;
-    snmp_set_var_objid(vb, out, out_len);
-    answer(vb, &val);
-}
-
-/* One call per region per PDU: the latest snapshot is taken once for the whole batch. */
-static int on_request(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
-                      netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
-{
-    (void)reg;
-    const struct ax_region *rg = handler->myvoid;
-    ax_view_use(&th.view, store_snapshot_acquire());
-    for (netsnmp_request_info *req = requests; req; req = req->next) {
-        if (req->processed)
-            continue;
-        if (reqinfo->mode == MODE_GET)
-            handle_get(reqinfo, req, rg);
-        else if (reqinfo->mode == MODE_GETNEXT)
-            handle_next(req, rg);
-    }
-    return SNMP_ERR_NOERROR;
-}
-
-/* ---- the fast path for reads ----
+/* ---- requests ----
  *
- * net-snmp hands each AgentX request to its agent core through an internal callback
- * transport (two more pipe round trips and a request cache per PDU), which costs more than
- * answering it. The master sends one GETNEXT per repetition of a GETBULK, so that cost is
- * paid per varbind of a walk. Get and GetNext PDUs are therefore answered right at the
- * AgentX session, from the same tables; everything else (pings, disconnects, sets, any
- * other PDU) goes to net-snmp's own handler as before. */
+ * Two ways in, one way to answer. net-snmp hands each AgentX request to its agent core
+ * through an internal callback transport (two more pipe round trips and a request cache per
+ * PDU), which costs more than answering it, and the master sends one GetNext per repetition
+ * of a GETBULK, so that cost is paid per varbind of a walk. Get and GetNext PDUs are
+ * therefore answered right at the AgentX session (on_session_pdu); the handler registered
+ * with the agent core (on_request) serves what still reaches the core (SETs are refused
+ * there as read-only). Both answer through serve_get and serve_next. */
 
 /* RFC 2741 6.1 PDU types. */
 #define AGENTX_PDU_GET      5
@@ -191,51 +147,95 @@ static int on_request(netsnmp_mib_handler *handler, netsnmp_handler_registration
 
 static netsnmp_callback lib_session_callback; /* net-snmp's handler of the AgentX session */
 
-static void fast_get(netsnmp_variable_list *vb)
+static void answer(netsnmp_variable_list *vb, const struct ax_value *val)
+{
+    snmp_set_var_typed_value(vb, val->type, val->ptr, val->len);
+}
+
+/* GET of vb's name in regions [first, first + n). Returns 0 when answered, else the
+ * exception (SNMP_NOSUCHOBJECT or SNMP_NOSUCHINSTANCE) for the caller to report. */
+static int serve_get(netsnmp_variable_list *vb, const struct ax_region *first, size_t n)
 {
     struct ax_value val;
-    for (size_t i = 0; i < ax_n_regions; i++) {
-        const struct ax_region *rg = &ax_regions[i];
+    for (const struct ax_region *rg = first; rg < first + n; rg++) {
         if (vb->name_length < rg->root_len ||
             memcmp(vb->name, rg->root, rg->root_len * sizeof(oid)) != 0)
             continue;
         enum ax_found f = ax_get(&th.view, rg, vb->name, vb->name_length, &val);
-        if (f == AX_FOUND)
-            answer(vb, &val);
-        else
-            snmp_set_var_typed_value(
-                vb, f == AX_NO_SUCH_OBJECT ? SNMP_NOSUCHOBJECT : SNMP_NOSUCHINSTANCE, NULL, 0);
-        return;
+        if (f != AX_FOUND)
+            return f == AX_NO_SUCH_OBJECT ? SNMP_NOSUCHOBJECT : SNMP_NOSUCHINSTANCE;
+        answer(vb, &val);
+        return 0;
     }
-    snmp_set_var_typed_value(vb, SNMP_NOSUCHOBJECT, NULL, 0);
+    return SNMP_NOSUCHOBJECT;
 }
 
-/* A GetNext search range: from the varbind's name (included or not) up to the OID in its
- * value (excluded; empty: no end). */
-static void fast_next(netsnmp_variable_list *vb)
+/* GETNEXT from vb's name (or at it, when inclusive) in regions [first, first + n), up to
+ * end (excluded; end_len 0: no end). Returns false, leaving vb alone, when nothing is left. */
+static bool serve_next(netsnmp_variable_list *vb, bool inclusive, const oid *end, size_t end_len,
+                       const struct ax_region *first, size_t n)
 {
-    oid end[MAX_OID_LEN], out[MAX_OID_LEN];
-    size_t end_len = 0, out_len;
+    oid out[MAX_OID_LEN];
+    size_t out_len;
+    struct ax_value val;
+    for (const struct ax_region *rg = first; rg < first + n; rg++) {
+        if (ax_next(&th.view, rg, vb->name, vb->name_length, inclusive, out, &out_len, &val) !=
+            AX_FOUND)
+            continue;
+        if (end_len && ax_oid_cmp(out, out_len, end, end_len) >= 0)
+            return false;
+        snmp_set_var_objid(vb, out, out_len);
+        answer(vb, &val);
+        return true;
+    }
+    return false;
+}
+
+static void use_latest_snapshot(void)
+{
+    ax_view_use(&th.view, store_snapshot_acquire());
+    th.last_request = now_s();
+}
+
+/* The agent core's way: one call per region per PDU, the snapshot taken once per call. An
+ * unanswered GETNEXT varbind makes the core go on with the next registration. */
+static int on_request(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
+                      netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+    (void)reg;
+    const struct ax_region *rg = handler->myvoid;
+    use_latest_snapshot();
+    for (netsnmp_request_info *req = requests; req; req = req->next) {
+        if (req->processed)
+            continue;
+        int ex = 0;
+        if (reqinfo->mode == MODE_GET)
+            ex = serve_get(req->requestvb, rg, 1);
+        else if (reqinfo->mode == MODE_GETNEXT)
+            serve_next(req->requestvb, req->inclusive != 0, NULL, 0, rg, 1);
+        if (ex)
+            netsnmp_set_request_error(reqinfo, req, ex);
+    }
+    return SNMP_ERR_NOERROR;
+}
+
+/* A GetNext varbind of an AgentX PDU carries its search range: the name is the start, the
+ * type says whether the start itself may be the answer, the value is the end. */
+static void session_next(netsnmp_variable_list *vb)
+{
+    oid end[MAX_OID_LEN];
+    size_t end_len = 0;
     bool inclusive = vb->type == ASN_PRIV_INCL_RANGE;
     if ((vb->type == ASN_PRIV_INCL_RANGE || vb->type == ASN_PRIV_EXCL_RANGE) && vb->val.objid) {
         end_len = vb->val_len / sizeof(oid);
         end_len = end_len > MAX_OID_LEN ? MAX_OID_LEN : end_len;
         memcpy(end, vb->val.objid, end_len * sizeof(oid));
     }
-    struct ax_value val;
-    for (size_t i = 0; i < ax_n_regions; i++) {
-        if (ax_next(&th.view, &ax_regions[i], vb->name, vb->name_length, inclusive, out, &out_len,
-                    &val) != AX_FOUND)
-            continue;
-        if (end_len && ax_oid_cmp(out, out_len, end, end_len) >= 0)
-            break;
-        snmp_set_var_objid(vb, out, out_len);
-        answer(vb, &val);
-        return;
-    }
-    snmp_set_var_typed_value(vb, SNMP_ENDOFMIBVIEW, NULL, 0);
+    if (!serve_next(vb, inclusive, end, end_len, ax_regions, ax_n_regions))
+        snmp_set_var_typed_value(vb, SNMP_ENDOFMIBVIEW, NULL, 0);
 }
 
+/* The AgentX session's way: Get and GetNext answered here, the rest to net-snmp. */
 static int on_session_pdu(int op, netsnmp_session *sess, int reqid, netsnmp_pdu *pdu, void *magic)
 {
     if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE ||
@@ -244,12 +244,15 @@ static int on_session_pdu(int op, netsnmp_session *sess, int reqid, netsnmp_pdu 
     netsnmp_pdu *resp = snmp_clone_pdu(pdu);
     if (!resp)
         return lib_session_callback(op, sess, reqid, pdu, magic);
-    ax_view_use(&th.view, store_snapshot_acquire());
+    use_latest_snapshot();
     for (netsnmp_variable_list *vb = resp->variables; vb; vb = vb->next_variable) {
+        int ex = 0;
         if (pdu->command == AGENTX_PDU_GET)
-            fast_get(vb);
+            ex = serve_get(vb, ax_regions, ax_n_regions);
         else
-            fast_next(vb);
+            session_next(vb);
+        if (ex)
+            snmp_set_var_typed_value(vb, (u_char)ex, NULL, 0);
     }
     resp->command = AGENTX_PDU_RESPONSE;
     resp->errstat = SNMP_ERR_NOERROR;
@@ -484,6 +487,9 @@ static void housekeeping(void)
 {
     double now = now_s();
     ax_limiter_run(th.limiter, now, TRAP_RETRY_S, send_trap, NULL);
+    /* Between walks, the rows and the snapshot they point into are not kept alive. */
+    if (th.view.snap && now - th.last_request > VIEW_IDLE_S)
+        ax_view_clear(&th.view);
     if (now < th.next_prune)
         return;
     th.next_prune = now + PRUNE_EVERY_S;

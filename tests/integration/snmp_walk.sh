@@ -5,7 +5,8 @@
 # OID order; the destination and MX tables hold the same status, reason, MX count, status
 # change time and TLS expiry as /metrics; the MIB's names work (snmpget, snmptable);
 # mxwAgentDestinations counts the rows; the MTA-MIB has one mtaGroupTable row per destination
-# named after it, hanging from the applTable row "mxwatch"; net-snmp's log lands in ours.
+# named after it, hanging from the applTable row "mxwatch"; net-snmp's log lands in ours;
+# SIGTERM still stops the agent within 2 s.
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/mibs.sh"
 source "$MXW_TOP/tests/lib/world.sh"
@@ -16,7 +17,7 @@ DEST=$MXW.1.2.1
 MX=$MXW.1.3.1
 
 WORLD_SMTP_PORT=$(free_port) # not the fixed default: other tests may run the world too
-start_snmpd
+start_snmpd "rwcommunity private 127.0.0.1" # so that a set reaches the subagent
 WORLD_INTERVAL=6s WORLD_SNMP=true WORLD_AGENTX_SOCKET=$AGENTX_SOCKET start_world
 start_agent "$WORLD_CONFIG"
 
@@ -90,6 +91,14 @@ assert_eq "$(printf '%.0f' "$expiry")" "$(value "$MX.14.$a.10.1.4.127.0.0.11")" 
 r=$(idx refused.test)
 assert_eq 3 "$(value "$MX.6.$r.10.1.4.127.0.0.14")" "mx.refused.test mxwMxOutcome refused(3)"
 
+# Writes are refused (read-only registrations, through net-snmp's own request path).
+if out=$(snmpset -v2c -c private -t 2 -r 0 "127.0.0.1:$SNMPD_PORT" "$DEST.2.$a" i 2 2>&1); then
+    fail "snmpset succeeded: $out"
+fi
+assert_contains "$out" "notWritable" "snmpset's error"
+assert_eq 1 "$(snmpget -v2c -c public -t 2 -On -Oqv "127.0.0.1:$SNMPD_PORT" "$DEST.2.$a")" \
+    "alpha.test still up after the refused set"
+
 # By name, with the MIB loaded.
 out=$(mib_snmp snmpget -v2c -c public -t 2 "127.0.0.1:$SNMPD_PORT" \
     'MXWATCH-MIB::mxwDestStatus."alpha.test"' 'MXWATCH-MIB::mxwDestStatus."nxdomain.test"' \
@@ -123,4 +132,10 @@ grep -q '^.1.3.6.1.2.1.28.2.1.25.1.1 = ' "$T/walk.txt" || fail "the walk misses 
 
 grep -q 'subsys=snmp msg="net-snmp: NET-SNMP version .* AgentX subagent connected"' "$T/agent.log" ||
     fail "net-snmp's own log line is not in the agent's log"
+# A connected subagent does not slow the agent's stop down.
+start=$(date +%s%N)
+kill -TERM "$AGENT_PID"
+wait_for 2 bash -c "! kill -0 $AGENT_PID 2>/dev/null" || fail "agent still running 2 s after SIGTERM"
+note "stopped in $((($(date +%s%N) - start) / 1000000)) ms"
+grep -q 'subsys=snmp msg="SNMP subagent stopped"' "$T/agent.log" || fail "no clean stop of the subagent"
 echo "snmp_walk: ok"
