@@ -10,9 +10,11 @@
 #                          varbinds, numeric OIDs, tab-separated); sets SNMPTRAPD_PID.
 #                          Call it before start_snmpd to have snmpd send traps there.
 #   start_snmpd [LINES]    snmpd on udp:127.0.0.1:$SNMPD_PORT (community public), AgentX
-#                          master on $AGENTX_SOCKET, log $T/snmpd.log; extra config lines may
-#                          be given as one argument. Exports SNMPD_PORT and AGENTX_SOCKET,
-#                          sets SNMPD_PID. A trap2sink points at snmptrapd when it runs.
+#                          master on $AGENTX_SOCKET (default $T/agentx/master; set it to
+#                          tcp:127.0.0.1:PORT first for TCP), log $T/snmpd.log; extra config
+#                          lines may be given as one argument. Exports SNMPD_PORT and
+#                          AGENTX_SOCKET, sets SNMPD_PID. A trap2sink points at snmptrapd
+#                          when it runs.
 #   stop_snmpd [SIGNAL]    stops that snmpd (SIGTERM, or SIGNAL such as KILL) and waits
 #                          until it is gone.
 #   restart_snmpd [SIGNAL] stops it and starts it again with the same port, socket and
@@ -56,14 +58,17 @@ EOC
 _snmpd_run() {
     local margs
     mapfile -t margs < <(_snmpd_mib_args)
-    rm -f "$AGENTX_SOCKET"
+    case $AGENTX_SOCKET in tcp:*) ;; *) rm -f "$AGENTX_SOCKET" ;; esac
     # -I -mta_sendmail: Debian's snmpd serves sendmail's MTA-MIB groups itself, which would
     # shadow and mix with the subagent's (see deploy/snmp/README.md).
     snmpd -f -C -c "$T/snmpd.conf" "${margs[@]}" -I -mta_sendmail -Lf "$T/snmpd.log" \
         -p "$T/snmpd.pid" &
     SNMPD_PID=$!
     track $SNMPD_PID
-    wait_for 10 test -S "$AGENTX_SOCKET" || fail "snmpd made no AgentX socket at $AGENTX_SOCKET"
+    case $AGENTX_SOCKET in
+    tcp:*) wait_for 10 tcp_open "$(cut -d: -f2 <<<"$AGENTX_SOCKET")" "${AGENTX_SOCKET##*:}" ;;
+    *) wait_for 10 test -S "$AGENTX_SOCKET" ;;
+    esac || fail "snmpd made no AgentX socket at $AGENTX_SOCKET"
     wait_for 10 bash -c "ss -Hlun '( sport = :$SNMPD_PORT )' | grep -q ." ||
         fail "snmpd does not listen on udp port $SNMPD_PORT"
 }
@@ -71,7 +76,7 @@ _snmpd_run() {
 start_snmpd() {
     SNMPD_PORT=$(free_port)
     mkdir -p "$T/agentx"
-    AGENTX_SOCKET=$T/agentx/master
+    AGENTX_SOCKET=${AGENTX_SOCKET:-$T/agentx/master}
     {
         echo "agentAddress udp:127.0.0.1:$SNMPD_PORT"
         echo "rocommunity public 127.0.0.1"
