@@ -65,7 +65,7 @@ hz=$(getconf CLK_TCK)
 walk_once=$(snmpbulkwalk -v2c -c public -On -Cr50 "127.0.0.1:$SNMPD_PORT" $MXW_DEST_TABLE | wc -l)
 [ "$walk_once" -eq $((N * 25)) ] || note "mxwDestinationTable has $walk_once varbinds, not $((N * 25))"
 snmpbulkwalk -v2c -c public -On -Cr50 "127.0.0.1:$SNMPD_PORT" $HR_SW_INSTALLED >/dev/null
-hr= mx=
+hr='' mx=''
 for r in $(seq 1 "$RUNS"); do
     h=$(measure $HR_SW_INSTALLED)
     m=$(measure $MXW_DEST_TABLE)
