@@ -32,6 +32,7 @@ enum ax_rowset {
     AX_ROWS_APPL,   /* applTable: applIndex 1 */
     AX_ROWS_GROUP,  /* mtaGroupTable: applIndex 1, dest_view.index */
     AX_ROWS_ERROR,  /* mtaGroupErrorTable: 1, dest_view.index, status code */
+    AX_ROWS_GW,     /* mxwGatewayTable: length-prefixed appliance name */
     AX_ROWS__COUNT
 };
 
@@ -39,7 +40,8 @@ struct ax_row {
     const struct dest_view *d; /* NULL in the scalar and applTable rows */
     uint32_t off;              /* the index sub-identifiers: pool[off .. off + len) */
     uint16_t len;
-    uint16_t host, addr; /* MX rows: d->hosts[host].addrs[addr]; error rows: addr = slot */
+    uint16_t host, addr; /* MX rows: d->hosts[host].addrs[addr]; error rows: addr = slot;
+                            gateway rows (d NULL): addr = index in snap->gateways */
 };
 
 struct ax_rows {

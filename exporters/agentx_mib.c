@@ -6,7 +6,6 @@
  * snapshot's destinations become rows (the index encoding) and the value of each column.
  *
  * SNMP thread only. Pure: reads one snapshot, calls no net-snmp function, never logs.
- * mxwGatewayTable is not served yet: the store holds no gateway figures.
  */
 #include "agentx_int.h"
 #include "mxw_mib.h"
@@ -421,6 +420,75 @@ static int error_get(const struct ax_view *v, const struct ax_row *r, unsigned c
     return v_c32(o, r->d->mta.errors[r->addr].count);
 }
 
+/* ---- mxwGatewayTable ---- */
+
+/* The figures of the latest good poll, kept while mxwGwUp is false (the MIB says so, and
+ * mxwGwLastSuccess dates them); an item the page lacks is a hole in the walk. */
+static int gw_gauge(const struct gateway_view *g, const char *name, struct ax_value *o)
+{
+    const struct gwxml_gauge *x = gwxml_find_gauge(&g->status, name);
+    return x ? v_scaled(o, ASN_GAUGE, x->current, 1) : -1;
+}
+
+static int gw_counter(const struct gateway_view *g, const char *name, struct ax_value *o)
+{
+    const struct gwxml_counter *x = gwxml_find_counter(&g->status, name);
+    return x && x->lifetime >= 0 ? v_c64(o, (uint64_t)x->lifetime) : -1;
+}
+
+/* mxwGwLicenseSecondsRemaining: the feature whose licence runs out first; perpetual and
+ * dormant features (a word, not a number) never do. */
+static int gw_license(const struct gateway_view *g, struct ax_value *o)
+{
+    bool any = false;
+    double least = 0;
+    for (size_t i = 0; i < g->status.nfeatures; i++) {
+        const struct gwxml_feature *f = &g->status.features[i];
+        if (f->has_seconds && (!any || f->seconds < least))
+            least = f->seconds, any = true;
+    }
+    if (!any)
+        return -1;
+    least = least > INT32_MAX ? INT32_MAX : least < INT32_MIN ? INT32_MIN : round(least);
+    return v_num(o, ASN_INTEGER, (long)least);
+}
+
+static int gw_item(const struct gateway_view *g, unsigned col, struct ax_value *o)
+{
+    switch (col) {
+    case MXW_GW_SYSTEM_STATUS: return v_line(o, g->status.system_status);
+    case MXW_GW_OLDEST_MESSAGE_AGE:
+        return g->status.has_oldest ? v_scaled(o, ASN_GAUGE, g->status.oldest_message_secs, 1) : -1;
+    case MXW_GW_ACTIVE_RECIPIENTS: return gw_gauge(g, "active_recips", o);
+    case MXW_GW_UNATTEMPTED_RECIPIENTS: return gw_gauge(g, "unattempted_recips", o);
+    case MXW_GW_ATTEMPTED_RECIPIENTS: return gw_gauge(g, "attempted_recips", o);
+    case MXW_GW_CONNECTIONS_IN: return gw_gauge(g, "conn_in", o);
+    case MXW_GW_CONNECTIONS_OUT: return gw_gauge(g, "conn_out", o);
+    case MXW_GW_DELIVERED_RECIPIENTS: return gw_counter(g, "delivered_recips", o);
+    case MXW_GW_SOFT_BOUNCE_EVENTS: return gw_counter(g, "soft_bounced_evts", o);
+    case MXW_GW_HARD_BOUNCED_RECIPIENTS: return gw_counter(g, "hard_bounced_recips", o);
+    case MXW_GW_DNS_HARD_BOUNCES: return gw_counter(g, "dns_hard_bounced_recips", o);
+    case MXW_GW_5XX_HARD_BOUNCES: return gw_counter(g, "5xx_hard_bounced_recips", o);
+    case MXW_GW_FILTER_HARD_BOUNCES: return gw_counter(g, "filter_hard_bounced_recips", o);
+    case MXW_GW_EXPIRED_HARD_BOUNCES: return gw_counter(g, "expired_hard_bounced_recips", o);
+    case MXW_GW_OTHER_HARD_BOUNCES: return gw_counter(g, "other_hard_bounced_recips", o);
+    case MXW_GW_INJECTED_MESSAGES: return gw_counter(g, "inj_msgs", o);
+    case MXW_GW_LICENSE_SECONDS_REMAINING: return gw_license(g, o);
+    default: return -1;
+    }
+}
+
+static int gw_get(const struct ax_view *v, const struct ax_row *r, unsigned col, struct ax_value *o)
+{
+    const struct gateway_view *g = v->snap->gateways[r->addr];
+    switch (col) {
+    case MXW_GW_UP: return v_truth(o, g->polled && g->up);
+    case MXW_GW_SCRAPE_DURATION: return v_scaled(o, ASN_GAUGE, g->scrape_duration_s, 1e3);
+    case MXW_GW_LAST_SUCCESS: return v_scaled(o, ASN_UNSIGNED, g->last_success, 1);
+    default: return g->has_status ? gw_item(g, col, o) : -1;
+    }
+}
+
 /* ---- rows ---- */
 
 static void build_dests(const struct snapshot *s, enum ax_rowset set, struct ax_rows *rows)
@@ -454,6 +522,23 @@ static void build_groups(const struct snapshot *s, enum ax_rowset set, struct ax
     }
 }
 
+/* One row per configured appliance, indexed like mxwDestName; a name above
+ * MXW_MIB_GW_NAME_MAX octets (the configuration refuses one) would have no row. */
+static void build_gateways(const struct snapshot *s, struct ax_rows *rows)
+{
+    oid idx[MXW_MIB_GW_NAME_MAX + 1];
+    for (size_t i = 0; i < s->n_gateways && i <= UINT16_MAX; i++) {
+        const char *name = s->gateways[i]->name;
+        size_t n = strlen(name);
+        if (n == 0 || n > MXW_MIB_GW_NAME_MAX)
+            continue;
+        idx[0] = n;
+        for (size_t k = 0; k < n; k++)
+            idx[k + 1] = (unsigned char)name[k];
+        ax_rows_add(rows, NULL, 0, (uint16_t)i, idx, n + 1);
+    }
+}
+
 void ax_mib_build(const struct ax_view *v, enum ax_rowset set, struct ax_rows *rows)
 {
     static const oid scalar_idx[] = {0}, appl_idx[] = {AX_APPL_INDEX};
@@ -464,6 +549,7 @@ void ax_mib_build(const struct ax_view *v, enum ax_rowset set, struct ax_rows *r
     case AX_ROWS_MX: build_dests(v->snap, set, rows); break;
     case AX_ROWS_GROUP:
     case AX_ROWS_ERROR: build_groups(v->snap, set, rows); break;
+    case AX_ROWS_GW: build_gateways(v->snap, rows); break;
     case AX_ROWS__COUNT: break;
     }
 }
@@ -479,6 +565,9 @@ static const unsigned char dest_cols[] = {2,  3,  4,  5,  6,  7,  8,  9,  10, 11
                                           15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26};
 /* MXW_MX_HOST_NAME (4) to MXW_MX_BANNER (15). */
 static const unsigned char mx_cols[] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+/* MXW_GW_UP (2) to MXW_GW_LAST_SUCCESS (21). */
+static const unsigned char gw_cols[] = {2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                        12, 13, 14, 15, 16, 17, 18, 19, 20, 21};
 static const unsigned char appl_cols[] = {
     APPL_NAME,        APPL_VERSION,        APPL_UPTIME,          APPL_OPER_STATUS,
     APPL_LAST_CHANGE, APPL_OUTBOUND_ASSOC, APPL_FAILED_OUTBOUND, APPL_DESCRIPTION};
@@ -497,6 +586,7 @@ static const struct ax_table mxw_tables[] = {
     TABLE("mxwAgent", MXW_MIB_AGENT, AX_ROWS_SCALAR, agent_cols, scalar_get),
     TABLE("mxwDestinationTable", MXW_MIB_DESTINATION_ENTRY, AX_ROWS_DEST, dest_cols, dest_get),
     TABLE("mxwMxTable", MXW_MIB_MX_ENTRY, AX_ROWS_MX, mx_cols, mx_get),
+    TABLE("mxwGatewayTable", MXW_MIB_GATEWAY_ENTRY, AX_ROWS_GW, gw_cols, gw_get),
 };
 static const struct ax_table appl_tables[] = {
     TABLE("applTable", MIB2_APPL_ENTRY, AX_ROWS_APPL, appl_cols, appl_get),
