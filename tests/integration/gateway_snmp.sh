@@ -71,11 +71,13 @@ check_figures() {
 note "gw1 up: the figures of status.xml"
 check_figures ""
 dur=$(col 20)
-[[ $dur =~ ^Gauge32:\ ([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -lt 2000 ] ||
+if ! [[ $dur =~ ^Gauge32:\ ([0-9]+)$ ]] || [ "${BASH_REMATCH[1]}" -ge 2000 ]; then
     fail "mxwGwScrapeDuration '$dur'"
+fi
 last=$(col 21)
-[[ $last =~ ^Gauge32:\ ([0-9]+)$ ]] && [ $(($(date +%s) - BASH_REMATCH[1])) -le 10 ] ||
+if ! [[ $last =~ ^Gauge32:\ ([0-9]+)$ ]] || [ $(($(date +%s) - BASH_REMATCH[1])) -gt 10 ]; then
     fail "mxwGwLastSuccess '$last' is not recent"
+fi
 
 note "gw1 down (HTTP 500): up false(2), the last good figures kept, last success frozen"
 gateway_mode 500
