@@ -33,6 +33,9 @@ struct source_ops {
     void (*stop)(void);
 };
 
+/* The sources (one file each: src_*.c); listed in the registry in sources.c. */
+extern const struct source_ops src_postfix_queue_ops, src_postfix_log_ops, src_connections_ops;
+
 int sources_start(struct loop *l, const struct config *cfg, char *err, size_t errlen);
 void sources_reload(const struct config *cfg);
 void sources_stop(void);

@@ -583,7 +583,7 @@ static int free_fixture(void **state)
 static void test_real_log_counts(void **state)
 {
     (void)state;
-    unsigned kinds[PFLOG_REMOVED + 1] = {0}, malformed = 0;
+    unsigned kinds[PFLOG_CONNFAIL + 1] = {0}, malformed = 0;
     for (const char *p = fixture; *p;) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -600,6 +600,7 @@ static void test_real_log_counts(void **state)
     assert_int_equal(kinds[PFLOG_BOUNCED], 6);
     assert_int_equal(kinds[PFLOG_EXPIRED], 2);
     assert_int_equal(kinds[PFLOG_REMOVED], 1);
+    assert_int_equal(kinds[PFLOG_CONNFAIL], 5); /* grep -c ']: connect to ' */
 }
 
 static void test_real_log_lines(void **state)
