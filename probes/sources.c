@@ -26,6 +26,7 @@ struct running {
     struct loop_timer *timer;
     double last_error_log;
     bool failing;
+    char last_error[256]; /* the error last logged: a different one is logged at once */
 };
 
 static struct {
@@ -74,10 +75,14 @@ void source_report(const char *name, bool ok, double duration_s, const char *err
         return;
     }
     s->errors++;
-    if (r && (!r->failing || now - r->last_error_log >= SOURCE_ERROR_LOG_INTERVAL)) {
-        log_error("source", "collection failed source=%s error=\"%s\"%s", name,
-                  err ? err : "unknown", r->failing ? " repeated=true" : "");
+    if (!err)
+        err = "unknown";
+    if (r && (!r->failing || now - r->last_error_log >= SOURCE_ERROR_LOG_INTERVAL ||
+              strncmp(err, r->last_error, sizeof r->last_error - 1))) {
+        log_error("source", "collection failed source=%s error=\"%s\"%s", name, err,
+                  r->failing ? " repeated=true" : "");
         r->last_error_log = now;
+        mxw_strlcpy(r->last_error, err, sizeof r->last_error);
     }
     if (r)
         r->failing = true;
