@@ -1,7 +1,7 @@
 /* pflog: a parser for one Postfix mail-log line, turning delivery-status lines into events.
  *
  * Pure and reentrant: no allocation, no I/O, no global state, so any thread may call it
- * (the Postfix log source calls it on its own thread for every line it reads). It never
+ * (the Postfix log source calls it on the loop thread for every line it reads). It never
  * reads past `len` and never writes past the fixed buffers of `struct pflog_event`.
  * It must never be used to decide anything about a line beyond its return value: lines
  * are outside data, and a malformed line only ever yields -1.

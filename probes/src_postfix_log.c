@@ -23,6 +23,7 @@
 #include "logtail.h"
 #include "pflog.h"
 #include "pfqids.h"
+#include "log.h"
 #include "srcagg.h"
 #include "util.h"
 
@@ -58,9 +59,10 @@ static struct {
     bool have_resume;
     int64_t last_save_ms;
     uint64_t malformed, unattributed_connfail;
+    struct logtail_stats seen; /* the follower's counts at the last turn, for the log */
 } lg;
 
-static bool log_enabled(const struct config *cfg)
+static bool plog_enabled(const struct config *cfg)
 {
     return cfg->postfix_enabled && cfg->postfix_log_file && cfg->postfix_log_file[0];
 }
@@ -205,6 +207,22 @@ static void close_log(void)
     logtail_close(lg.tail);
 }
 
+/* Rotations are worth an info line; lines that could not be used a warning (with the
+ * totals so far). Only when a count moved, so at most once per turn. */
+static void log_follower_events(void)
+{
+    const struct logtail_stats *st = logtail_stats(lg.tail);
+    if (st->rotations != lg.seen.rotations || st->truncations != lg.seen.truncations)
+        log_info(LOG_NAME, "log file rotated path=%s renamed=%llu truncated=%llu", lg.path,
+                 (unsigned long long)st->rotations, (unsigned long long)st->truncations);
+    if (st->overlong != lg.seen.overlong || st->cut_lines != lg.seen.cut_lines)
+        log_warn(LOG_NAME,
+                 "log lines skipped path=%s overlong=%llu limit_bytes=%d cut_by_rotation=%llu",
+                 lg.path, (unsigned long long)st->overlong, LOGTAIL_LINE_MAX,
+                 (unsigned long long)st->cut_lines);
+    lg.seen = *st;
+}
+
 /* ---- source_ops ---- */
 
 static int log_start(struct loop *l, const struct config *cfg, char *err, size_t errlen)
@@ -232,6 +250,7 @@ static int64_t log_collect(struct loop *l)
     int rc = logtail_read(lg.tail, LOG_TURN_BYTES, on_line, NULL, err, sizeof err);
     if (rc < 0)
         close_log();
+    log_follower_events();
     srcagg_publish();
     bool ok = rc >= 0;
     if (ok && lg.state_path[0] && save_position(false, err, sizeof err) < 0)
@@ -264,7 +283,7 @@ static void log_reload(const struct config *cfg)
 
 const struct source_ops src_postfix_log_ops = {
     .name = LOG_NAME,
-    .enabled = log_enabled,
+    .enabled = plog_enabled,
     .start = log_start,
     .collect = log_collect,
     .reload = log_reload,
