@@ -50,7 +50,8 @@ SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all deps deps-run run test unit integration bench format clean
-all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BUILD)/pflog-bench $(BUILD)/sources-bench $(UNIT_BINS)
+all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BUILD)/pflog-bench $(BUILD)/prom-bench $(BUILD)/sources-bench \
+     $(UNIT_BINS)
 
 $(BUILD)/mxwatch: $(OBJS)
 	@[ "$(V)" != 0 ] || echo "  LD    $@"
@@ -68,12 +69,18 @@ $(BUILD)/pflog-bench: tests/bench/pflog_bench.c $(BUILD)/obj/probes/pflog.o
 # The MTA sources' bench (tests/bench/sources_bench.c, tests/bench/sources.sh).
 $(BUILD)/sources-bench: tests/bench/sources_bench.c $(LIB_OBJS)
 	@mkdir -p $(@D)
+	@[ "$(V)" != 0 ] || echo "  LD    $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
 	@[ "$(V)" != 0 ] || echo "  TEST  $@"
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
+
+# /metrics and JSON render time on 10,000 destinations (figures only, never a test).
+$(BUILD)/prom-bench: tests/bench/prom_bench.c $(LIB_OBJS)
+	@[ "$(V)" != 0 ] || echo "  LD    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
