@@ -271,14 +271,21 @@ static void log_stop(void)
     memset(&lg, 0, sizeof lg);
 }
 
-/* A new log file or state file takes effect at once; the counts so far stay. */
+/* A new log file takes effect at once (read from its end, or from the position the state
+ * file holds for it); a new state file only changes where the position goes. The counts
+ * so far stay either way (they live in srcagg). */
 static void log_reload(const struct config *cfg)
 {
-    if (!strcmp(cfg->postfix_log_file, lg.path) &&
-        !strcmp(cfg->postfix_state_file ? cfg->postfix_state_file : "", lg.state_path))
-        return;
-    log_stop();
-    log_start(NULL, cfg, NULL, 0);
+    const char *state = cfg->postfix_state_file ? cfg->postfix_state_file : "";
+    if (strcmp(cfg->postfix_log_file, lg.path)) {
+        log_stop();
+        log_start(NULL, cfg, NULL, 0);
+    } else if (strcmp(state, lg.state_path)) {
+        free(lg.state_path);
+        lg.state_path = strdup(state);
+        lg.have_saved = false;
+        lg.last_save_ms = 0;
+    }
 }
 
 const struct source_ops src_postfix_log_ops = {
