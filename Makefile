@@ -50,7 +50,8 @@ SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all deps deps-run run test unit integration bench format clean
-all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BUILD)/pflog-bench $(BUILD)/prom-bench $(UNIT_BINS)
+all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BUILD)/pflog-bench $(BUILD)/prom-bench $(BUILD)/sources-bench \
+     $(UNIT_BINS)
 
 $(BUILD)/mxwatch: $(OBJS)
 	@[ "$(V)" != 0 ] || echo "  LD    $@"
@@ -64,6 +65,12 @@ $(BUILD)/mxw-smtpd: $(SMTPD_OBJS)
 $(BUILD)/pflog-bench: tests/bench/pflog_bench.c $(BUILD)/obj/probes/pflog.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^)
+
+# The MTA sources' bench (tests/bench/sources_bench.c, tests/bench/sources.sh).
+$(BUILD)/sources-bench: tests/bench/sources_bench.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@[ "$(V)" != 0 ] || echo "  LD    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -105,4 +112,5 @@ format:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(SMTPD_OBJS:.o=.d) $(UNIT_BINS:%=%.d) $(BUILD)/pflog-bench.d
+-include $(OBJS:.o=.d) $(SMTPD_OBJS:.o=.d) $(UNIT_BINS:%=%.d) $(BUILD)/pflog-bench.d \
+         $(BUILD)/sources-bench.d

@@ -9,7 +9,7 @@ RUN_PKGS=(gcc make pkg-config libc-ares-dev libcurl4-openssl-dev libmicrohttpd-d
     libyaml-dev libjson-c-dev libxml2-dev zlib1g-dev libssl-dev libsnmp-dev
     dnsmasq-base snmpd snmptrapd snmp curl openssl)
 TEST_PKGS=(libcmocka-dev postfix prometheus smitools chromium openssl python3 iproute2
-    procps psmisc whois) # whois: mkpasswd, bcrypt hashes for the web config tests
+    procps psmisc whois jq) # whois: mkpasswd, bcrypt hashes for the web config tests; jq: postqueue -j in tests
 
 want=("${RUN_PKGS[@]}")
 [ "${1:-all}" = all ] && want+=("${TEST_PKGS[@]}")
