@@ -130,7 +130,7 @@ size_t ax_display_line(const char *s, char *out)
 
 const char *ax_dest_reason(const struct dest_view *d)
 {
-    return d->status == DEST_UNKNOWN ? "" : store_dest_reason_text(d);
+    return store_dest_reason_text(d); /* the same token as /metrics' reason label */
 }
 
 /* ---- the agent scalars ---- */

@@ -357,19 +357,21 @@ static void log_outcome(struct appliance *a, enum gateway_reason r, double durat
 
 /* mxwatch_source_up{source="gateway"}: up while every appliance's latest poll succeeded. A
  * success while another appliance is still down changes nothing, so the source does not
- * flap between appliances and counts one error per failed poll. */
-static void report_source(const struct appliance *a, enum gateway_reason r, double duration_s)
+ * flap between appliances and counts one error per failed poll. The error names only how
+ * many fail (the gateway lines name them), so source_report, which logs a different error at
+ * once, does not log again at every poll of appliances failing in different ways. */
+static void report_source(enum gateway_reason r, double duration_s)
 {
-    if (r != GW_OK) {
-        char e[STORE_GATEWAY_NAME_MAX + 48];
-        snprintf(e, sizeof e, "appliance %s: %s", a->name, gateway_reason_name(r));
-        source_report(SOURCE_NAME, false, duration_s, e);
-        return;
-    }
+    size_t down = 0;
     for (size_t i = 0; i < gw.n; i++)
-        if (gw.a[i]->view->polled && !gw.a[i]->view->up)
-            return;
-    source_report(SOURCE_NAME, true, duration_s, NULL);
+        down += gw.a[i]->view->polled && !gw.a[i]->view->up;
+    if (r != GW_OK) {
+        char e[96];
+        snprintf(e, sizeof e, "%zu of %zu appliances failing", down, gw.n);
+        source_report(SOURCE_NAME, false, duration_s, e);
+    } else if (down == 0) {
+        source_report(SOURCE_NAME, true, duration_s, NULL);
+    }
 }
 
 /* ---- one poll ---- */
@@ -395,7 +397,7 @@ static void poll_end(struct appliance *a, enum gateway_reason r, const char *err
     poll_release(a);
     set_view(a, r, err, st, duration_s);
     log_outcome(a, r, duration_s);
-    report_source(a, r, duration_s);
+    report_source(r, duration_s);
 }
 
 /* Decides from the status line and Content-Type whether the body is worth parsing. */

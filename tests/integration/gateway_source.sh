@@ -129,6 +129,14 @@ diff -u "$GATEWAY_FIXTURES/status.prom" <(gw1_figures) >/dev/null ||
     fail "gw1's figures after recovery differ from status.prom"
 assert_contains "$(cat "$T/agent.log")" 'msg="poll recovered" appliance=gw1'
 
+note "three appliances failing in three ways: the source's own line is not repeated per poll"
+wait_for 5 bash -c "grep -q 'source=gateway error=\"3 of 5 appliances failing\"' '$T/agent.log'" ||
+    fail "no source line for 3 of 5 appliances failing"
+before=$(grep -c 'msg="collection failed" source=gateway' "$T/agent.log")
+sleep 3
+assert_eq "$before" "$(grep -c 'msg="collection failed" source=gateway' "$T/agent.log")" \
+    "source lines logged during 3 s of unchanged failures"
+
 note "stall: the timeout (2 s) ends the poll, which is not counted as current"
 expect_failure stall timeout ""
 dur=$(value "$(scrape)" 'mxwatch_gateway_scrape_duration_seconds{appliance="gw1"}')
