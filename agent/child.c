@@ -192,9 +192,8 @@ static void watch(struct child *c, int64_t timeout_ms)
     c->deadline = loop_timer_add(c->loop, timeout_ms, on_deadline, c);
 }
 
-struct child *child_spawn(struct loop *l, char *const argv[], int64_t timeout_ms,
-                          child_out_fn *out, child_done_fn *done, void *arg, char *err,
-                          size_t errlen)
+struct child *child_spawn(struct loop *l, char *const argv[], int64_t timeout_ms, child_out_fn *out,
+                          child_done_fn *done, void *arg, char *err, size_t errlen)
 {
     int o[2], e[2];
     if (pipe2(o, O_CLOEXEC) < 0) {

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CHILD_STDERR_MAX 512       /* bytes of stderr kept */
+#define CHILD_STDERR_MAX 512        /* bytes of stderr kept */
 #define CHILD_READ_MAX   (1u << 18) /* bytes read from stdout per wakeup */
 
 struct child;
@@ -28,9 +28,8 @@ typedef void child_done_fn(void *arg, int status, const char *stderr_line);
 
 /* Starts argv[0] with argv. out may be NULL (stdout is then discarded). Returns the
  * running child, or NULL with err filled in (nothing is called back then). */
-struct child *child_spawn(struct loop *l, char *const argv[], int64_t timeout_ms,
-                          child_out_fn *out, child_done_fn *done, void *arg, char *err,
-                          size_t errlen);
+struct child *child_spawn(struct loop *l, char *const argv[], int64_t timeout_ms, child_out_fn *out,
+                          child_done_fn *done, void *arg, char *err, size_t errlen);
 /* Kills and reaps the child at once, without calling back (shutdown). */
 void child_kill(struct child *c);
 /* "exited with status 1", "killed by signal 9": for reports. */

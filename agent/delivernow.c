@@ -309,8 +309,8 @@ int delivernow_request(const char *destination, enum delivernow_trigger trigger,
         return DELIVERNOW_BUSY;
     }
     struct delivernow_job *p = &j->pub;
-    *p = (struct delivernow_job){.id = ++dn.next_id, .trigger = trigger, .all = !destination,
-                                 .requested = mxw_wall_time()};
+    *p = (struct delivernow_job){
+        .id = ++dn.next_id, .trigger = trigger, .all = !destination, .requested = mxw_wall_time()};
     mxw_strlcpy(p->destination, destination ? destination : "", sizeof p->destination);
     mxw_strlcpy(p->who, who, sizeof p->who);
     struct agent_figures *ag = store_agent();

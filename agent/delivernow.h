@@ -22,13 +22,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DELIVERNOW_KEPT       64     /* finished jobs remembered for GET .../delivernow/{id} */
-#define DELIVERNOW_WAITING    256    /* jobs waiting behind the running one */
-#define DELIVERNOW_IDS_MAX    100000 /* deferred messages one job retries */
-#define DELIVERNOW_WHO_MAX    64
-#define DELIVERNOW_ERROR_MAX  256
-#define DELIVERNOW_SCAN_MS    120000 /* postqueue -j or -f longer than this is killed */
-#define DELIVERNOW_ONE_MS     10000  /* one postqueue -i longer than this is killed */
+#define DELIVERNOW_KEPT      64     /* finished jobs remembered for GET .../delivernow/{id} */
+#define DELIVERNOW_WAITING   256    /* jobs waiting behind the running one */
+#define DELIVERNOW_IDS_MAX   100000 /* deferred messages one job retries */
+#define DELIVERNOW_WHO_MAX   64
+#define DELIVERNOW_ERROR_MAX 256
+#define DELIVERNOW_SCAN_MS   120000 /* postqueue -j or -f longer than this is killed */
+#define DELIVERNOW_ONE_MS    10000  /* one postqueue -i longer than this is killed */
 
 enum delivernow_trigger { DELIVERNOW_MANUAL, DELIVERNOW_RECOVERY };
 enum delivernow_state { DELIVERNOW_QUEUED, DELIVERNOW_RUNNING, DELIVERNOW_DONE, DELIVERNOW_FAILED };
@@ -49,7 +49,12 @@ struct delivernow_job {
 };
 
 /* Refusals (HTTP status codes, since that is how they are answered). */
-enum { DELIVERNOW_OK = 0, DELIVERNOW_CONFLICT = 409, DELIVERNOW_BUSY = 503, DELIVERNOW_NOJOB = 404 };
+enum {
+    DELIVERNOW_OK = 0,
+    DELIVERNOW_CONFLICT = 409,
+    DELIVERNOW_BUSY = 503,
+    DELIVERNOW_NOJOB = 404
+};
 
 /* Loop thread: settings (MTA commands, retry on recovery) and the status observer. */
 void delivernow_start(struct loop *l, const struct config *cfg);

@@ -39,8 +39,7 @@ char *fmt_duration(char *out, size_t cap, double seconds)
     while (i + 1 < n && left < (uint64_t)units[i].size)
         i++;
     uint64_t big = left / (uint64_t)units[i].size;
-    uint64_t rest =
-        i + 1 < n ? left % (uint64_t)units[i].size / (uint64_t)units[i + 1].size : 0;
+    uint64_t rest = i + 1 < n ? left % (uint64_t)units[i].size / (uint64_t)units[i + 1].size : 0;
     if (rest)
         snprintf(out, cap, "%llu%s %llu%s", (unsigned long long)big, units[i].name,
                  (unsigned long long)rest, units[i + 1].name);

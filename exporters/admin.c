@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define DIGEST_LEN 32 /* SHA-256 */
+#define DIGEST_LEN  32 /* SHA-256 */
 #define MXW_STR_(x) #x
 #define MXW_STR(x)  MXW_STR_(x)
 
@@ -72,8 +72,8 @@ static int read_token(const char *path, char *err, size_t errlen)
     return rc;
 }
 
-int admin_configure(struct loop *l, const struct config *cfg, const struct webauth *auth,
-                    char *err, size_t errlen)
+int admin_configure(struct loop *l, const struct config *cfg, const struct webauth *auth, char *err,
+                    size_t errlen)
 {
     admin_reset();
     adm.loop = l;
@@ -205,12 +205,13 @@ static int parse_fields(struct json_object *o, char *dest, size_t cap, bool *all
     return 0;
 }
 
-int admin_parse_request(const char *body, size_t len, char *dest, size_t cap, bool *all,
-                        char *err, size_t errlen)
+int admin_parse_request(const char *body, size_t len, char *dest, size_t cap, bool *all, char *err,
+                        size_t errlen)
 {
     if (!body || len == 0) {
-        snprintf(err, errlen, "empty body: send {\"destination\": \"example.com\"} or "
-                              "{\"all\": true}");
+        snprintf(err, errlen,
+                 "empty body: send {\"destination\": \"example.com\"} or "
+                 "{\"all\": true}");
         return -1;
     }
     struct json_tokener *tok = json_tokener_new();
@@ -313,13 +314,13 @@ void admin_handle_delivernow(const struct web_request *rq, const struct snapshot
     who_of(rq, who, sizeof who);
     if (gate(rq, rs, who))
         return;
-    unsigned st = admin_check_forgery(
-        web_header(rq, "Content-Type"), web_header(rq, ADMIN_REQUEST_HEADER),
-        web_header(rq, "Origin"), web_header(rq, "Sec-Fetch-Site"), web_header(rq, "Host"), why,
-        sizeof why);
+    unsigned st =
+        admin_check_forgery(web_header(rq, "Content-Type"), web_header(rq, ADMIN_REQUEST_HEADER),
+                            web_header(rq, "Origin"), web_header(rq, "Sec-Fetch-Site"),
+                            web_header(rq, "Host"), why, sizeof why);
     bool all = false;
-    if (!st && admin_parse_request(rq->body, rq->body_len, dest, sizeof dest, &all, why,
-                                   sizeof why) < 0)
+    if (!st &&
+        admin_parse_request(rq->body, rq->body_len, dest, sizeof dest, &all, why, sizeof why) < 0)
         st = 400;
     if (st) {
         log_warn("delivernow", "refused who=%s status=%u error=\"%s\"", who, st, why);

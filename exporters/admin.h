@@ -41,8 +41,8 @@
 
 /* Copies the delivernow settings, reads the token file and checks that every admin user
  * is a basic-auth user of the web config (auth may be NULL: no users). 0, or -1 with err. */
-int admin_configure(struct loop *l, const struct config *cfg, const struct webauth *auth,
-                    char *err, size_t errlen);
+int admin_configure(struct loop *l, const struct config *cfg, const struct webauth *auth, char *err,
+                    size_t errlen);
 void admin_reset(void);
 
 /* Whether the request carries the configured bearer token. */
@@ -61,8 +61,8 @@ unsigned admin_check_forgery(const char *content_type, const char *marker, const
 /* Parses {"destination": "name"} or {"all": true}: 0 with dest filled (all: dest empty),
  * or -1 with err. The name is lower-cased, one trailing dot dropped, and must be a valid
  * domain name. Pure. */
-int admin_parse_request(const char *body, size_t len, char *dest, size_t cap, bool *all,
-                        char *err, size_t errlen);
+int admin_parse_request(const char *body, size_t len, char *dest, size_t cap, bool *all, char *err,
+                        size_t errlen);
 /* {"id":..,"state":..,...} of a job. Pure. */
 void admin_render_job(struct buf *b, const struct delivernow_job *job);
 

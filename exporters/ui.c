@@ -28,12 +28,12 @@
 /* script-src 'self' and no 'unsafe-inline' anywhere: a banner that smuggles <script> or an
  * onerror= attribute past the escaping still cannot run. */
 #define UI_CSP                                                                                     \
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "                   \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "                    \
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 static const char *const sort_names[UI_SORT__COUNT] = {
-    "domain", "status", "active", "conn_out", "delivered", "soft_bounced", "hard_bounced",
-    "mx",     "changed",
+    "domain",       "status",       "active", "conn_out", "delivered",
+    "soft_bounced", "hard_bounced", "mx",     "changed",
 };
 
 const char *ui_sort_name(enum ui_sort s)
@@ -135,8 +135,7 @@ static int compare(const void *a, const void *b, void *arg)
     return q->desc ? -c : c;
 }
 
-size_t ui_select(const struct snapshot *s, const struct ui_query *q,
-                 const struct dest_view ***out)
+size_t ui_select(const struct snapshot *s, const struct ui_query *q, const struct dest_view ***out)
 {
     const struct dest_view **v = malloc((s->n ? s->n : 1) * sizeof *v);
     size_t n = 0;
@@ -169,8 +168,9 @@ void ui_status_badge(struct buf *b, enum dest_status st)
 {
     static const char *const sym[] = {"?", "\xe2\x9c\x94", "\xe2\x9c\x96"}; /* ? ✔ ✖ */
     const char *name = store_status_name(st);
-    buf_printf(b, "<span class=\"st st-%s\"><span class=\"sym\" aria-hidden=\"true\">%s</span> %s</span>",
-               name, sym[(unsigned)st < 3 ? st : 0], name);
+    buf_printf(
+        b, "<span class=\"st st-%s\"><span class=\"sym\" aria-hidden=\"true\">%s</span> %s</span>",
+        name, sym[(unsigned)st < 3 ? st : 0], name);
 }
 
 void ui_dest_href(struct buf *b, const char *domain)
@@ -250,8 +250,9 @@ void ui_render_tophosts(const struct snapshot *s, const struct ui_query *q, stru
     size_t first = (q->page - 1) * q->per;
     buf_puts(out, "{\"taken_at\":");
     expfmt_json_double(out, s->taken_at);
-    buf_printf(out, ",\"mta_sources\":%zu,\"total\":%zu,\"matched\":%zu,\"sort\":\"%s\","
-                    "\"order\":\"%s\",\"page\":%zu,\"per\":%zu,\"destinations\":[",
+    buf_printf(out,
+               ",\"mta_sources\":%zu,\"total\":%zu,\"matched\":%zu,\"sort\":\"%s\","
+               "\"order\":\"%s\",\"page\":%zu,\"per\":%zu,\"destinations\":[",
                s->agent.n_sources, s->n, n, ui_sort_name(q->sort), q->desc ? "desc" : "asc",
                q->page, q->per);
     for (size_t i = first; i < n && i < first + q->per; i++) {

@@ -42,12 +42,12 @@ enum ui_sort {
 
 /* One view of the table: ?sort=&order=&q=&status=&page=&per=. */
 struct ui_query {
-    enum ui_sort sort;             /* default UI_SORT_ACTIVE */
-    bool desc;                     /* default: the column's natural order */
-    char filter[UI_FILTER_MAX];    /* lower-case substring of the destination, "" = all */
-    int status;                    /* -1 = any, else an enum dest_status */
-    size_t page;                   /* 1-based */
-    size_t per;                    /* rows per page, 1..UI_PER_PAGE_MAX */
+    enum ui_sort sort;          /* default UI_SORT_ACTIVE */
+    bool desc;                  /* default: the column's natural order */
+    char filter[UI_FILTER_MAX]; /* lower-case substring of the destination, "" = all */
+    int status;                 /* -1 = any, else an enum dest_status */
+    size_t page;                /* 1-based */
+    size_t per;                 /* rows per page, 1..UI_PER_PAGE_MAX */
 };
 
 /* What the page may offer the reader. */
@@ -70,8 +70,7 @@ bool ui_sort_desc_default(enum ui_sort s);
 
 /* The destinations matching q (filter and status), sorted by q's column then by domain.
  * Returns how many match; *out (malloc'd, caller frees) holds them all. O(N log N). */
-size_t ui_select(const struct snapshot *s, const struct ui_query *q,
-                 const struct dest_view ***out);
+size_t ui_select(const struct snapshot *s, const struct ui_query *q, const struct dest_view ***out);
 
 void ui_render_list(const struct snapshot *s, const struct ui_query *q, const struct ui_ctx *c,
                     struct buf *out);

@@ -80,13 +80,14 @@ static void gauges(struct buf *b, const struct dest_view *d, bool known, double 
     kv_count(b, "Current Outbound Connections", m->conn_current, known, 1);
     kv_count(b, "Pending Outbound Connections", m->conn_pending, known, 1);
     buf_puts(b, "<tr class=\"i0\"><th scope=\"row\">Oldest Message</th><td class=\"num\">");
-    buf_puts(b, !known ? DASH
+    buf_puts(b, !known           ? DASH
                 : m->active == 0 ? "No Messages"
                                  : fmt_duration(t, sizeof t, m->oldest_age_s));
     buf_puts(b, "</td></tr>\n<tr class=\"i0\"><th scope=\"row\">Last Activity</th>"
                 "<td class=\"num\">");
     if (d->last_probe > 0)
-        buf_printf(b, "<time title=\"%s\">%s ago</time> (probe)", fmt_time(w, sizeof w, d->last_probe),
+        buf_printf(b, "<time title=\"%s\">%s ago</time> (probe)",
+                   fmt_time(w, sizeof w, d->last_probe),
                    fmt_duration(t, sizeof t, now - d->last_probe));
     else
         buf_puts(b, "never");
@@ -125,21 +126,24 @@ static const char *const host_dns[] = {"ok", "no such name", "no address", "temp
 static void mx_table(struct buf *b, const struct dest_view *d)
 {
     char ttl[FMT_DURATION_MAX];
-    buf_printf(b, "<section><h2>MX records</h2><p class=\"sub\">DNS lookup %.1f ms; smallest TTL "
-                  "%s.</p><div class=\"tablewrap\"><table class=\"grid\"><thead><tr>"
-                  "<th class=\"num\">Preference</th><th>Host</th><th class=\"num\">TTL</th>"
-                  "<th>Address lookup</th><th class=\"num\">Addresses</th></tr></thead><tbody>\n",
+    buf_printf(b,
+               "<section><h2>MX records</h2><p class=\"sub\">DNS lookup %.1f ms; smallest TTL "
+               "%s.</p><div class=\"tablewrap\"><table class=\"grid\"><thead><tr>"
+               "<th class=\"num\">Preference</th><th>Host</th><th class=\"num\">TTL</th>"
+               "<th>Address lookup</th><th class=\"num\">Addresses</th></tr></thead><tbody>\n",
                d->last_probe > 0 ? d->dns_s * 1000 : 0.0,
                fmt_duration(ttl, sizeof ttl, d->last_probe > 0 ? d->dns_ttl : -1.0));
     for (size_t h = 0; h < d->n_hosts; h++) {
         const struct mx_host *mh = &d->hosts[h];
-        buf_printf(b, "<tr><td class=\"num\" data-label=\"Preference\">%u</td>"
-                      "<td data-label=\"Host\"><code>",
+        buf_printf(b,
+                   "<tr><td class=\"num\" data-label=\"Preference\">%u</td>"
+                   "<td data-label=\"Host\"><code>",
                    mh->preference);
         html_textn(b, mh->name, sizeof mh->name);
-        buf_printf(b, "</code>%s</td><td class=\"num\" data-label=\"TTL\">%s</td>"
-                      "<td data-label=\"Address lookup\">%s</td>"
-                      "<td class=\"num\" data-label=\"Addresses\">%zu</td></tr>\n",
+        buf_printf(b,
+                   "</code>%s</td><td class=\"num\" data-label=\"TTL\">%s</td>"
+                   "<td data-label=\"Address lookup\">%s</td>"
+                   "<td class=\"num\" data-label=\"Addresses\">%zu</td></tr>\n",
                    mh->implicit ? " <span class=\"tag\">implicit MX</span>" : "",
                    fmt_duration(ttl, sizeof ttl, mh->ttl),
                    (unsigned)mh->dns < 4 ? host_dns[mh->dns] : "?", mh->n_addrs);
@@ -152,17 +156,24 @@ static void mx_table(struct buf *b, const struct dest_view *d)
 static void outcome(struct buf *b, enum mx_outcome o)
 {
     bool ok = o == OUT_OK;
-    buf_printf(b, "<span class=\"st st-%s\"><span class=\"sym\" aria-hidden=\"true\">%s</span> %s</span>",
-               ok ? "up" : o == OUT_NOT_PROBED ? "unknown" : "down",
-               ok ? "\xe2\x9c\x94" : o == OUT_NOT_PROBED ? "?" : "\xe2\x9c\x96",
-               store_outcome_name(o));
+    buf_printf(
+        b, "<span class=\"st st-%s\"><span class=\"sym\" aria-hidden=\"true\">%s</span> %s</span>",
+        ok                    ? "up"
+        : o == OUT_NOT_PROBED ? "unknown"
+                              : "down",
+        ok                    ? "\xe2\x9c\x94"
+        : o == OUT_NOT_PROBED ? "?"
+                              : "\xe2\x9c\x96",
+        store_outcome_name(o));
 }
 
 static void tls_facts(struct buf *b, const struct mx_addr_result *a, double now)
 {
     char when[FMT_TIME_MAX], left[FMT_DURATION_MAX];
     buf_printf(b, "<td data-label=\"STARTTLS\">%s</td><td data-label=\"TLS\">",
-               a->starttls_offered ? "offered" : a->smtp_code ? "not offered" : DASH);
+               a->starttls_offered ? "offered"
+               : a->smtp_code      ? "not offered"
+                                   : DASH);
     if (a->tls_negotiated) {
         html_textn(b, a->tls_version, sizeof a->tls_version);
         buf_printf(b, ", %s, ", a->tls_verified ? "verified" : "not verified");
@@ -207,7 +218,8 @@ static void address_row(struct buf *b, const struct mx_host *mh, const struct mx
     ms(b, a->ehlo_s);
     buf_puts(b, "</td>");
     tls_facts(b, a, now);
-    buf_puts(b, "</tr>\n<tr class=\"banner\"><td colspan=\"10\"><span class=\"lbl\">Banner</span> ");
+    buf_puts(b,
+             "</tr>\n<tr class=\"banner\"><td colspan=\"10\"><span class=\"lbl\">Banner</span> ");
     if (a->banner[0]) {
         buf_puts(b, "<code class=\"wrap\">");
         html_textn(b, a->banner, sizeof a->banner);
@@ -254,8 +266,8 @@ static void failures(struct buf *b, const struct dest_view *d)
         buf_puts(b, "<p class=\"codes\">By status code:");
         for (size_t i = 0; i < m->n_errors && i < STORE_ERROR_CODES_MAX; i++) {
             uint32_t c = m->errors[i].code;
-            buf_printf(b, " <span class=\"tag\">%u.%u.%u \xc3\x97 ", c / 1000000,
-                       c / 1000 % 1000, c % 1000);
+            buf_printf(b, " <span class=\"tag\">%u.%u.%u \xc3\x97 ", c / 1000000, c / 1000 % 1000,
+                       c % 1000);
             ui_count(b, m->errors[i].count);
             buf_puts(b, "</span>");
         }

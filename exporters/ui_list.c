@@ -163,8 +163,7 @@ static void summary(struct buf *b, const struct snapshot *s)
 
 static void option(struct buf *b, const char *value, const char *label, bool selected)
 {
-    buf_printf(b, "<option value=\"%s\"%s>%s</option>", value, selected ? " selected" : "",
-               label);
+    buf_printf(b, "<option value=\"%s\"%s>%s</option>", value, selected ? " selected" : "", label);
 }
 
 static void controls(struct buf *b, const struct ui_query *q, const struct ui_ctx *c)
@@ -186,9 +185,10 @@ static void controls(struct buf *b, const struct ui_query *q, const struct ui_ct
         snprintf(label, sizeof label, "%s rows", pers[i]);
         option(b, pers[i], label, q->per == (size_t)atoi(pers[i]));
     }
-    buf_printf(b, "</select><input type=\"hidden\" name=\"sort\" value=\"%s\">"
-                  "<input type=\"hidden\" name=\"order\" value=\"%s\">"
-                  "<button type=\"submit\" class=\"apply\">Apply</button>",
+    buf_printf(b,
+               "</select><input type=\"hidden\" name=\"sort\" value=\"%s\">"
+               "<input type=\"hidden\" name=\"order\" value=\"%s\">"
+               "<button type=\"submit\" class=\"apply\">Apply</button>",
                ui_sort_name(q->sort), q->desc ? "desc" : "asc");
     buf_puts(b, "<label class=\"auto\"><input type=\"checkbox\" id=\"autorefresh\" checked> "
                 "Auto-refresh</label><span id=\"updated\" class=\"updated\" "

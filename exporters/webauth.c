@@ -244,8 +244,10 @@ static int load_section(struct wctx *c, const char *key, yaml_node_t *v)
     if (!strcmp(key, "http_server_config"))
         return load_http(c, v);
     if (!strcmp(key, "mxwatch_admin_users"))
-        return fault(c, v, "mxwatch_admin_users: moved to the main configuration, "
-                           "web.delivernow.admin_users%s", "");
+        return fault(c, v,
+                     "mxwatch_admin_users: moved to the main configuration, "
+                     "web.delivernow.admin_users%s",
+                     "");
     return fault(c, v, "unknown key '%s'", key);
 }
 
