@@ -177,11 +177,11 @@ static int parse_fields(struct json_object *o, char *dest, size_t cap, bool *all
     bool has_d = json_object_object_get_ex(o, "destination", &d);
     bool has_a = json_object_object_get_ex(o, "all", &a);
     if (has_a && (!json_object_is_type(a, json_type_boolean) || !json_object_get_boolean(a))) {
-        snprintf(err, errlen, "\"all\" must be true");
+        snprintf(err, errlen, "all must be true");
         return -1;
     }
     if (has_a == has_d) {
-        snprintf(err, errlen, "give either \"destination\" or \"all\": true");
+        snprintf(err, errlen, "give either destination or all: true");
         return -1;
     }
     *all = has_a;
@@ -193,13 +193,13 @@ static int parse_fields(struct json_object *o, char *dest, size_t cap, bool *all
     if (n > 1 && s[n - 1] == '.')
         n--;
     if (!s || n == 0 || n >= cap) {
-        snprintf(err, errlen, "\"destination\" must be a domain name");
+        snprintf(err, errlen, "destination must be a domain name");
         return -1;
     }
     mxw_strncpy0(dest, cap, s, n);
     mxw_lower(dest);
     if (mxw_valid_domain(dest) < 0) {
-        snprintf(err, errlen, "\"destination\" is not a valid domain name");
+        snprintf(err, errlen, "destination is not a valid domain name");
         return -1;
     }
     return 0;
@@ -209,9 +209,7 @@ int admin_parse_request(const char *body, size_t len, char *dest, size_t cap, bo
                         size_t errlen)
 {
     if (!body || len == 0) {
-        snprintf(err, errlen,
-                 "empty body: send {\"destination\": \"example.com\"} or "
-                 "{\"all\": true}");
+        snprintf(err, errlen, "empty body: send a destination, or all: true, as JSON");
         return -1;
     }
     struct json_tokener *tok = json_tokener_new();
