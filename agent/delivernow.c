@@ -13,6 +13,7 @@
 #include "child.h"
 #include "log.h"
 #include "pfdefer.h"
+#include "srcagg.h"
 #include "strmap.h"
 #include "util.h"
 
@@ -146,12 +147,12 @@ static void flush_next(struct job *j)
 
 /* ---- listing the queue ---- */
 
-/* The destination a recipient domain's mail counts under: the domain itself (the sources'
- * transport map takes over here once it is on this branch). */
+/* The destination a recipient domain's mail counts under, by the sources' transport map
+ * (sources.postfix.transport_maps), as the queue source counts it. */
 static const char *dest_of(const char *domain, void *arg)
 {
     (void)arg;
-    return domain;
+    return srcagg_destination(domain);
 }
 
 static void on_record(void *arg, const char *line, size_t len)

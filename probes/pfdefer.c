@@ -4,6 +4,7 @@
  */
 #include "pfdefer.h"
 
+#include "pfqueue.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -51,24 +52,6 @@ static const char *str_of(struct json_object *o, const char *key)
     return json_object_get_string(v);
 }
 
-/* The lower-case domain of an address, or NULL when it has none that could be a name. */
-static const char *domain_of(const char *address, char *out, size_t cap)
-{
-    const char *at = address ? strrchr(address, '@') : NULL;
-    if (!at || !at[1])
-        return NULL;
-    size_t n = strlen(at + 1);
-    if (n > 1 && at[n] == '.')
-        n--; /* one trailing dot */
-    if (n >= cap)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)at[1 + i] <= ' ' || at[1 + i] == 0x7f)
-            return NULL;
-    mxw_strncpy0(out, cap, at + 1, n);
-    return mxw_lower(out);
-}
-
 static bool good_id(const char *id)
 {
     size_t n = id ? strlen(id) : 0;
@@ -85,12 +68,11 @@ static bool has_recipient_for(struct json_object *rcpts, const char *dest, pfdef
 {
     size_t n = json_object_array_length(rcpts);
     for (size_t i = 0; i < n; i++) {
-        char dom[256];
+        char dom[256]; /* pfqueue_domain needs 254 */
         struct json_object *r = json_object_array_get_idx(rcpts, i);
-        const char *d = json_object_is_type(r, json_type_object)
-                            ? domain_of(str_of(r, "address"), dom, sizeof dom)
-                            : NULL;
-        const char *mapped = d ? fn(d, arg) : NULL;
+        const char *addr = json_object_is_type(r, json_type_object) ? str_of(r, "address") : NULL;
+        const char *mapped =
+            addr && pfqueue_domain(addr, dom, sizeof dom) == 0 ? fn(dom, arg) : NULL;
         if (mapped && !strcmp(mapped, dest))
             return true;
     }

@@ -8,7 +8,9 @@
  *
  * A message counts when it is in the deferred queue and at least one of its recipients'
  * domains maps (dest_fn: the transport map) to the destination. Postfix schedules whole
- * messages, so `postqueue -i` on it retries its other recipients too.
+ * messages, so `postqueue -i` on it retries its other recipients too. Recipient domains
+ * are read as the queue source reads them (pfqueue_domain), so a retry picks the messages
+ * the page counted under the destination.
  */
 #ifndef MXW_PFDEFER_H
 #define MXW_PFDEFER_H

@@ -10,6 +10,8 @@
 #  - b.test's server comes up: its status goes down -> up, retry on recovery runs
 #    delivernow for it, and its message is delivered; c.test's still waits.
 #  - Every use is logged with who and what; mxwatch_delivernow_total counts by trigger.
+#  - Last, in chromium (tests/browser/retry.cjs), alice's "Retry delivery" on c.test's page
+#    sends c.test's message on its way and shows the result.
 # timeout: 150
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/postfix.sh"
@@ -83,6 +85,7 @@ sources:
     enabled: true
     config_directory: $PF_CONF
     postqueue: $(command -v postqueue)
+    queue_interval: 1s
     log_file: $PF_LOG
     state_file: $T/pflog.state
 EOC
@@ -154,6 +157,28 @@ counted() { # the next snapshot (published every 250 ms) has both counts
 wait_for 5 counted || fail "mxwatch_delivernow_total: $(curl -fsS "${A[@]}" "$URL/metrics" | grep delivernow_total)"
 grep -q '"queue_name": "deferred".*u4@c.test' <<<"$(pf_queue_json)" || fail "c.test's message was touched"
 ! grep -q 'to=<u4@c.test>.*status=sent' "$PF_LOG" || fail "c.test's message was delivered, but nobody retried it"
+
+# ---- the CLI's figures, from the Postfix queue source, as the API has them ----
+c_active() { # the CLI's table and the JSON API both say c.test has 1 active recipient
+    local row api
+    row=$("$MXWATCH" tophosts --url="$URL" --auth.file="$T/alice.auth" | grep ' c.test ') || return 1
+    api=$(curl -fsS "${A[@]}" "$URL/api/v1/tophosts?q=c.test")
+    [ "$(awk '{print $3}' <<<"$row")" = 1 ] && grep -q '"domain":"c.test".*"active":1,' <<<"$api"
+}
+wait_for 10 c_active || fail "tophosts does not show c.test's waiting recipient: $("$MXWATCH" tophosts --url="$URL" --auth.file="$T/alice.auth")"
+out=$("$MXWATCH" hoststatus --url="$URL" --auth.file="$T/alice.auth" c.test)
+grep -qE '^    Active Recipients +1$' <<<"$out" || fail "hoststatus c.test: $out"
+grep -qE '^    Attempted Recipients +1$' <<<"$out" || fail "hoststatus c.test: $out"
+
+# ---- the Retry button, in a browser ----
+export NODE_PATH=$MXW_TOP/.cache/npm/node_modules
+OUT=${MXW_TEST_OUT:-$T}/delivernow_postfix
+mkdir -p "$OUT"
+node "$MXW_TOP/tests/browser/retry.cjs" "$URL" alice "$alice_pw" c.test "$OUT" 2>&1 | tee "$T/browser.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "the Retry button did not work in the browser"
+c_gone() { [ "$(queued_for c.test)" -eq 0 ]; }
+wait_for 20 c_gone || fail "c.test's message was not retried from the page: $(pf_queue_json)"
+grep -q 'trigger=manual who=alice destination=c.test' "$T/agent.log" || fail "the page's retry is not logged"
 
 # ---- without basic auth: no credentials is a 403, the token is enough ----
 write_config "$T/agent2.yml" "" ""
