@@ -18,6 +18,7 @@ const [base, user, password, domain, out] = process.argv.slice(2);
     page.on('dialog', (d) => { problems.push('dialog ' + d.message()); d.dismiss(); });
     await page.goto(base + '/');
     check(await page.$('button[data-retry-all]') !== null, 'the admin sees "Retry all delivery"');
+    await page.screenshot({ path: out + '/list.png' });
     await page.goto(base + '/destinations/' + domain);
     const button = page.locator('button[data-retry]');
     check(await button.textContent() === 'Retry delivery', 'the destination page has "Retry delivery"');
