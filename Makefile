@@ -40,6 +40,9 @@ CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=$(SANITIZE)
 BUILD    := build/san
 endif
+# The status page's files (exporters/ui/) as byte arrays, included by exporters/ui_assets.c.
+UI_FILES := $(sort $(wildcard exporters/ui/*.js exporters/ui/*.css exporters/ui/*.svg))
+CFLAGS   += -I$(BUILD)/gen
 
 SRCS      := $(wildcard agent/*.c probes/*.c exporters/*.c)
 OBJS      := $(SRCS:%.c=$(BUILD)/obj/%.o)
@@ -73,6 +76,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
 	@[ "$(V)" != 0 ] || echo "  TEST  $@"
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
+
+$(BUILD)/gen/ui_assets.gen.h: $(UI_FILES)
+	@mkdir -p $(@D)
+	@[ "$(V)" != 0 ] || echo "  GEN   $@"
+	$(Q)for f in $(UI_FILES); do n=$$(basename $$f | tr '.-' '__'); \
+		xxd -i -n ui_$$n $$f | sed -e 's/^unsigned/static const unsigned/' -e '/_len = /d'; done >$@.tmp && mv $@.tmp $@
+$(BUILD)/obj/exporters/ui_assets.o: $(BUILD)/gen/ui_assets.gen.h
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)

@@ -1,31 +1,540 @@
 /*
- * cmd_client.c - the operator's commands that talk to a running agent: tophosts,
- * hoststatus, delivernow. Placeholder until the operator's-view work lands.
+ * cmd_client.c - the operator's commands that talk to a running agent over HTTP
+ * (client.h), laid out like the gateway's: `tophosts` (the destinations table), `hoststatus
+ * DOMAIN` (one destination's counters, gauges, MX records and addresses), `delivernow
+ * DOMAIN|all` (retry deferred mail now, then wait for the job's result). --json prints the
+ * agent's JSON as it came. Replies are parsed with json-c. Main thread of the command.
+ *
+ * Exit codes: 0 ok; 1 the agent answered with an error (no such destination, delivernow
+ * refused or failed); 2 usage, or the agent could not be reached.
+ *
+ * Everything printed that came from outside (names, banners, errors) goes through
+ * put_safe(): control characters become \xNN, so a banner cannot drive the terminal.
  */
 #include "cli.h"
+#include "client.h"
+#include "fmt.h"
+#include "html.h"
+#include "ui.h"
+#include "util.h"
 
+#include <json.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-static int not_yet(const char *name, int argc, char **argv)
+#define TOPHOSTS_DEFAULT_LIMIT 20
+#define DELIVERNOW_WAIT_S      120 /* how long delivernow waits for its job */
+#define VALUE_COL              44  /* where hoststatus's numbers end */
+
+/* ---- small helpers ---- */
+
+static void put_safe(FILE *out, const char *s)
 {
-    struct cli_flags f;
-    if (cli_parse_flags(argc, argv, &f) < 0)
-        return EXIT_USAGE;
-    fprintf(stderr, "mxwatch %s: not yet available in this build\n", name);
-    return EXIT_USAGE;
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+}
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+    struct json_object *v = NULL;
+    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+    struct json_object *v = jget(o, key);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static uint64_t ju64(struct json_object *o, const char *key)
+{
+    struct json_object *v = jget(o, key);
+    return v ? (uint64_t)json_object_get_int64(v) : 0;
+}
+
+static double jnum(struct json_object *o, const char *key)
+{
+    struct json_object *v = jget(o, key);
+    return v && !json_object_is_type(v, json_type_null) ? json_object_get_double(v) : 0;
+}
+
+static char *count(char *t, uint64_t v)
+{
+    return fmt_count(t, FMT_COUNT_MAX, v);
+}
+
+static void status_as_of(double taken_at)
+{
+    char when[FMT_TIME_MAX];
+    printf("%-24s%s\n", "Status as of:",
+           fmt_time(when, sizeof when, taken_at > 0 ? taken_at : (double)time(NULL)));
+}
+
+/* One request whose reply must be JSON. Returns the document (caller puts it), or NULL
+ * with *rc set: EXIT_USAGE when unreachable, EXIT_BAD when the agent said no. */
+static struct json_object *fetch(struct client *c, const char *method, const char *path,
+                                 const char *body, const char *what, long *status, int *rc,
+                                 struct buf *raw)
+{
+    char err[512];
+    raw->len = 0;
+    if (client_request(c, method, path, body, status, raw, err, sizeof err) < 0) {
+        fprintf(stderr, "mxwatch %s: cannot reach the agent: %s\n", what, err);
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
+    buf_append(raw, "", 1);
+    raw->len--;
+    struct json_object *doc = json_tokener_parse(raw->p);
+    if (*status == 401)
+        fprintf(stderr,
+                "mxwatch %s: the agent wants credentials (--auth.file, MXWATCH_USER "
+                "and MXWATCH_PASSWORD, or MXWATCH_TOKEN)\n",
+                what);
+    else if (!doc)
+        fprintf(stderr, "mxwatch %s: the agent answered %ld without JSON\n", what, *status);
+    if (!doc || *status == 401) {
+        json_object_put(doc);
+        *rc = EXIT_BAD;
+        return NULL;
+    }
+    return doc;
+}
+
+static void agent_error(const char *what, long status, struct json_object *doc)
+{
+    fprintf(stderr, "mxwatch %s: the agent answered %ld: ", what, status);
+    put_safe(stderr, jstr(doc, "error") ? jstr(doc, "error") : "error");
+    fputc('\n', stderr);
+}
+
+/* ---- tophosts ---- */
+
+static void tophosts_table(struct json_object *doc)
+{
+    struct json_object *rows = jget(doc, "destinations");
+    size_t n = rows ? json_object_array_length(rows) : 0;
+    bool mta = ju64(doc, "mta_sources") > 0;
+    int w = 24;
+    for (size_t i = 0; i < n; i++) {
+        const char *d = jstr(json_object_array_get_idx(rows, i), "domain");
+        int len = d ? (int)strlen(d) : 0;
+        w = len > w ? (len > 60 ? 60 : len) : w;
+    }
+    status_as_of(jnum(doc, "taken_at"));
+    printf("Hosts marked with '*' were down at the last probe, '?' not probed yet.\n");
+    if (!mta)
+        printf("No MTA source is configured: recipient and connection figures are not known.\n");
+    printf("%6s %-*s %10s %8s %10s %9s %9s\n", "", w, "", "Active", "Conn.", "Deliv.", "Soft",
+           "Hard");
+    printf("%6s %-*s %10s %8s %10s %9s %9s\n", "#", w, "Recipient Host", "Recip.", "Out", "Recip.",
+           "Bounced", "Bounced");
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *r = json_object_array_get_idx(rows, i);
+        const char *st = jstr(r, "status");
+        char a[FMT_COUNT_MAX], co[FMT_COUNT_MAX], dl[FMT_COUNT_MAX], sb[FMT_COUNT_MAX],
+            hb[FMT_COUNT_MAX];
+        printf("%5zu%c ", i + 1,
+               st && !strcmp(st, "down") ? '*'
+               : st && !strcmp(st, "up") ? ' '
+                                         : '?');
+        int len = (int)strlen(jstr(r, "domain") ? jstr(r, "domain") : "");
+        put_safe(stdout, jstr(r, "domain"));
+        printf("%*s %10s %8s %10s %9s %9s\n", len < w ? w - len : 0, "",
+               mta ? count(a, ju64(r, "active")) : "-",
+               mta ? count(co, ju64(r, "connections_out")) : "-",
+               mta ? count(dl, ju64(r, "delivered")) : "-",
+               mta ? count(sb, ju64(r, "soft_bounced")) : "-",
+               mta ? count(hb, ju64(r, "hard_bounced")) : "-");
+    }
+    if (n < ju64(doc, "matched"))
+        printf("(%zu of %llu destinations; --limit N shows more)\n", n,
+               (unsigned long long)ju64(doc, "matched"));
+}
+
+static int tophosts_help(void)
+{
+    printf("usage: mxwatch tophosts [--sort COLUMN] [--limit N] [--json] [--url URL] "
+           "[--auth.file FILE]\n\n"
+           "The destinations with the most waiting recipients, from a running agent.\n"
+           "  --sort    active (default), conn_out, delivered, soft_bounced, hard_bounced,\n"
+           "            or domain, status, mx, changed\n"
+           "  --limit   rows to show (default %d, at most %d)\n"
+           "  --json    the agent's JSON (GET /api/v1/tophosts)\n"
+           "  --url     the agent (default " CLIENT_DEFAULT_URL ")\n"
+           "exit status: 0 ok, 1 the agent answered with an error, 2 usage or agent "
+           "unreachable\n",
+           TOPHOSTS_DEFAULT_LIMIT, UI_PER_PAGE_MAX);
+    return EXIT_OK;
 }
 
 int cmd_tophosts(int argc, char **argv)
 {
-    return not_yet("tophosts", argc, argv);
+    struct cli_flags f;
+    if (cli_parse_flags(argc, argv, &f) < 0)
+        return EXIT_USAGE;
+    if (f.help)
+        return tophosts_help();
+    int sort = ui_sort_parse(f.sort ? f.sort : "active");
+    if (sort < 0 || f.first_arg < argc) {
+        fprintf(stderr, "mxwatch tophosts: %s (see mxwatch tophosts --help)\n",
+                sort < 0 ? "unknown --sort column" : "takes no arguments");
+        return EXIT_USAGE;
+    }
+    unsigned limit = f.limit ? f.limit : TOPHOSTS_DEFAULT_LIMIT;
+    char err[512], path[128];
+    struct client *c = client_open(&f, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "mxwatch tophosts: %s\n", err);
+        return EXIT_USAGE;
+    }
+    snprintf(path, sizeof path, "%s?sort=%s&per=%u", UI_TOPHOSTS_PATH,
+             ui_sort_name((enum ui_sort)sort), limit > UI_PER_PAGE_MAX ? UI_PER_PAGE_MAX : limit);
+    struct buf raw = {0};
+    long status = 0;
+    int rc = EXIT_OK;
+    struct json_object *doc = fetch(c, "GET", path, NULL, "tophosts", &status, &rc, &raw);
+    if (doc && status != 200) {
+        agent_error("tophosts", status, doc);
+        rc = EXIT_BAD;
+    } else if (doc && f.json) {
+        fwrite(raw.p, 1, raw.len, stdout);
+    } else if (doc) {
+        tophosts_table(doc);
+    }
+    json_object_put(doc);
+    buf_free(&raw);
+    client_close(c);
+    return rc;
+}
+
+/* ---- hoststatus ---- */
+
+static void line_count(int indent, const char *label, struct json_object *mta, const char *key,
+                       const char *sub)
+{
+    char t[FMT_COUNT_MAX];
+    struct json_object *o = sub ? jget(mta, sub) : mta;
+    int pad = VALUE_COL - indent - (int)strlen(label);
+    printf("%*s%s%*s\n", indent, "", label, pad > 1 ? pad : 1, mta ? count(t, ju64(o, key)) : "-");
+}
+
+static void counters(struct json_object *m)
+{
+    char t[FMT_COUNT_MAX];
+    struct json_object *hard = jget(m, "hard_bounced");
+    uint64_t hard_total = ju64(hard, "dns") + ju64(hard, "5xx") + ju64(hard, "filter") +
+                          ju64(hard, "expired") + ju64(hard, "other");
+    printf("\nCounters:\n  Queue\n");
+    line_count(4, "Soft Bounced Events", m, "soft_bounce_events", NULL);
+    printf("  Completion\n");
+    line_count(4, "Completed Recipients", m, "completed", NULL);
+    int pad = VALUE_COL - 4 - (int)strlen("Hard Bounced Recipients");
+    printf("    Hard Bounced Recipients%*s\n", pad, m ? count(t, hard_total) : "-");
+    line_count(6, "DNS Hard Bounces", m, "dns", "hard_bounced");
+    line_count(6, "5XX Hard Bounces", m, "5xx", "hard_bounced");
+    line_count(6, "Filter Hard Bounces", m, "filter", "hard_bounced");
+    line_count(6, "Expired Hard Bounces", m, "expired", "hard_bounced");
+    line_count(6, "Other Hard Bounces", m, "other", "hard_bounced");
+    line_count(4, "Delivered Recipients", m, "delivered", NULL);
+    line_count(4, "Deleted Recipients", m, "deleted", NULL);
+}
+
+static void gauges(struct json_object *d, struct json_object *m)
+{
+    char t[FMT_DURATION_MAX], age[FMT_DURATION_MAX + 16];
+    printf("\nGauges:\n  Queue\n");
+    line_count(4, "Active Recipients", m, "active", NULL);
+    line_count(4, "Unattempted Recipients", m, "unattempted", NULL);
+    line_count(4, "Attempted Recipients", m, "attempted", NULL);
+    printf("  Connections\n");
+    line_count(4, "Current Outbound Connections", m, "connections_current", NULL);
+    line_count(4, "Pending Outbound Connections", m, "connections_pending", NULL);
+    const char *oldest = !m ? "-"
+                         : ju64(m, "active") == 0
+                             ? "No Messages"
+                             : fmt_duration(t, sizeof t, jnum(m, "oldest_message_age_seconds"));
+    printf("\n%-*s%s\n",
+           VALUE_COL - (int)strlen(oldest) > 16 ? VALUE_COL - (int)strlen(oldest) : 16,
+           "Oldest Message", oldest);
+    double last = jnum(d, "last_probe");
+    snprintf(age, sizeof age, "%s ago (probe)",
+             fmt_duration(t, sizeof t, (double)time(NULL) - last));
+    const char *la = last > 0 ? age : "never";
+    printf("%-*s%s\n", VALUE_COL - (int)strlen(la) > 16 ? VALUE_COL - (int)strlen(la) : 16,
+           "Last Activity", la);
+    if (!m)
+        printf("(no MTA source is configured: counters and gauges come from the Postfix queue "
+               "and log)\n");
+}
+
+static void mx_records(struct json_object *d)
+{
+    struct json_object *mx = jget(d, "mx");
+    size_t n = mx ? json_object_array_length(mx) : 0;
+    char ttl[FMT_DURATION_MAX];
+    printf("\nMX Records:\n  %-12s %-8s %s\n", "Preference", "TTL", "Hostname");
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *h = json_object_array_get_idx(mx, i);
+        printf("  %-12llu %-8s ", (unsigned long long)ju64(h, "preference"),
+               fmt_duration(ttl, sizeof ttl, jnum(h, "ttl")));
+        put_safe(stdout, jstr(h, "name"));
+        printf("%s\n", json_object_get_boolean(jget(h, "implicit")) ? " (implicit MX)" : "");
+    }
+    if (!n)
+        printf("  (none)\n");
+}
+
+/* s made safe, padded to w columns (a longer s pushes the rest right). */
+static void put_col(const char *s, int w)
+{
+    put_safe(stdout, s);
+    int len = s ? (int)strlen(s) : 0;
+    printf("%*s", len < w ? w - len : 1, "");
+}
+
+static void ms_col(struct json_object *a, const char *key)
+{
+    struct json_object *v = jget(a, key);
+    if (!v || json_object_is_type(v, json_type_null))
+        printf(" %9s", "-");
+    else
+        printf(" %7.1fms", json_object_get_double(v) * 1000);
+}
+
+static void address(struct json_object *h, struct json_object *a)
+{
+    printf("  ");
+    put_col(jstr(h, "name"), 25);
+    put_col(jstr(a, "address"), 17);
+    put_col(jstr(a, "outcome"), 16);
+    long long code = json_object_get_int64(jget(a, "smtp_code"));
+    if (code)
+        printf("%4lld", code);
+    else
+        printf("%4s", "-");
+    ms_col(a, "connect_seconds");
+    ms_col(a, "banner_seconds");
+    const char *tls = jstr(a, "tls_version");
+    bool offered = json_object_get_boolean(jget(a, "starttls_offered"));
+    printf("  %s%s\n",
+           tls       ? tls
+           : offered ? "offered"
+                     : "-",
+           tls && json_object_get_boolean(jget(a, "tls_verified")) ? " verified" : "");
+    const char *banner = jstr(a, "banner");
+    if (banner && *banner) {
+        printf("      banner: ");
+        put_safe(stdout, banner);
+        printf("\n");
+    }
+}
+
+static void addresses(struct json_object *d)
+{
+    struct json_object *mx = jget(d, "mx");
+    size_t n = mx ? json_object_array_length(mx) : 0;
+    printf("\nAddresses:\n  %-25s%-17s%-16s%4s %9s %9s  %s\n", "Hostname", "Address", "Outcome",
+           "Code", "Connect", "Banner", "TLS");
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *h = json_object_array_get_idx(mx, i), *as = jget(h, "addresses");
+        for (size_t k = 0; as && k < json_object_array_length(as); k++)
+            address(h, json_object_array_get_idx(as, k));
+    }
+}
+
+static void hoststatus_text(struct json_object *d)
+{
+    char since[FMT_TIME_MAX], ago[FMT_DURATION_MAX];
+    printf("%-24s'", "Host mail status for:");
+    put_safe(stdout, jstr(d, "domain"));
+    printf("'\n");
+    status_as_of(0);
+    double changed = jnum(d, "status_changed");
+    printf("%-24s%s (%s)", "Host up/down:", jstr(d, "status") ? jstr(d, "status") : "?",
+           jstr(d, "reason") ? jstr(d, "reason") : "?");
+    if (changed > 0)
+        printf(", since %s (%s)", fmt_time(since, sizeof since, changed),
+               fmt_duration(ago, sizeof ago, (double)time(NULL) - changed));
+    printf("\n");
+    struct json_object *m = jget(d, "mta");
+    if (m && json_object_is_type(m, json_type_null))
+        m = NULL;
+    counters(m);
+    gauges(d, m);
+    mx_records(d);
+    addresses(d);
+    const char *failure = m ? jstr(m, "last_failure") : NULL;
+    if (failure && *failure) {
+        printf("\nLatest failure:\n  ");
+        put_safe(stdout, failure);
+        printf("\n");
+    }
+}
+
+static int hoststatus_help(void)
+{
+    printf("usage: mxwatch hoststatus [--json] [--url URL] [--auth.file FILE] DOMAIN\n\n"
+           "One destination in detail, from a running agent: host up/down, counters,\n"
+           "gauges, MX records with preference and TTL, every address with its outcome.\n"
+           "  --json    the agent's JSON (GET /api/v1/destinations/DOMAIN)\n"
+           "exit status: 0 ok, 1 no such destination or another error from the agent,\n"
+           "2 usage or agent unreachable\n");
+    return EXIT_OK;
 }
 
 int cmd_hoststatus(int argc, char **argv)
 {
-    return not_yet("hoststatus", argc, argv);
+    struct cli_flags f;
+    if (cli_parse_flags(argc, argv, &f) < 0)
+        return EXIT_USAGE;
+    if (f.help)
+        return hoststatus_help();
+    if (f.first_arg != argc - 1) {
+        fprintf(stderr, "mxwatch hoststatus: expected one DOMAIN (see --help)\n");
+        return EXIT_USAGE;
+    }
+    char err[512];
+    struct client *c = client_open(&f, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "mxwatch hoststatus: %s\n", err);
+        return EXIT_USAGE;
+    }
+    struct buf path = {0}, raw = {0};
+    buf_puts(&path, "/api/v1/destinations/");
+    html_urlenc(&path, argv[f.first_arg]);
+    long status = 0;
+    int rc = EXIT_OK;
+    struct json_object *doc = fetch(c, "GET", path.p, NULL, "hoststatus", &status, &rc, &raw);
+    if (doc && status == 404) {
+        fprintf(stderr, "mxwatch hoststatus: the agent does not watch '");
+        put_safe(stderr, argv[f.first_arg]);
+        fprintf(stderr, "'\n");
+        rc = EXIT_BAD;
+    } else if (doc && status != 200) {
+        agent_error("hoststatus", status, doc);
+        rc = EXIT_BAD;
+    } else if (doc && f.json) {
+        fwrite(raw.p, 1, raw.len, stdout);
+    } else if (doc) {
+        hoststatus_text(doc);
+    }
+    json_object_put(doc);
+    buf_free(&raw);
+    buf_free(&path);
+    client_close(c);
+    return rc;
+}
+
+/* ---- delivernow ---- */
+
+static void job_text(struct json_object *job)
+{
+    bool all = json_object_get_boolean(jget(job, "all"));
+    const char *state = jstr(job, "state");
+    printf("delivernow: ");
+    put_safe(stdout, all ? "all deferred mail" : jstr(job, "destination"));
+    if (state && !strcmp(state, "failed")) {
+        printf(": failed: ");
+        put_safe(stdout, jstr(job, "error"));
+    } else if (state && !strcmp(state, "done") && all) {
+        printf(": the MTA was asked to retry all deferred mail now");
+    } else if (state && !strcmp(state, "done")) {
+        printf(": %llu of %llu deferred message%s scheduled for delivery now",
+               (unsigned long long)ju64(job, "rescheduled"),
+               (unsigned long long)ju64(job, "messages"), ju64(job, "messages") == 1 ? "" : "s");
+    } else {
+        printf(": still %s after %d s", state ? state : "?", DELIVERNOW_WAIT_S);
+    }
+    printf(" (job %llu)\n", (unsigned long long)ju64(job, "id"));
+}
+
+/* Polls the job until it is done or failed. Returns the final document (caller puts). */
+static struct json_object *wait_job(struct client *c, struct json_object *doc, int *rc,
+                                    struct buf *raw)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/delivernow/%llu",
+             (unsigned long long)ju64(jget(doc, "job"), "id"));
+    for (int i = 0; i < DELIVERNOW_WAIT_S * 5; i++) {
+        const char *st = jstr(jget(doc, "job"), "state");
+        if (st && (!strcmp(st, "done") || !strcmp(st, "failed")))
+            break;
+        usleep(200000);
+        long status = 0;
+        struct json_object *next = fetch(c, "GET", path, NULL, "delivernow", &status, rc, raw);
+        if (!next)
+            return doc;
+        json_object_put(doc);
+        doc = next;
+        if (status != 200)
+            break;
+    }
+    return doc;
+}
+
+static int delivernow_help(void)
+{
+    printf("usage: mxwatch delivernow [--json] [--url URL] [--auth.file FILE] DOMAIN|all\n\n"
+           "Asks the agent to have the MTA retry deferred mail now: the deferred messages\n"
+           "of DOMAIN, or all deferred mail. Waits up to %d s for the result.\n"
+           "Needs web.delivernow.enabled and an admin user or the bearer token.\n"
+           "exit status: 0 done, 1 refused or failed, 2 usage or agent unreachable\n",
+           DELIVERNOW_WAIT_S);
+    return EXIT_OK;
 }
 
 int cmd_delivernow(int argc, char **argv)
 {
-    return not_yet("delivernow", argc, argv);
+    struct cli_flags f;
+    if (cli_parse_flags(argc, argv, &f) < 0)
+        return EXIT_USAGE;
+    if (f.help)
+        return delivernow_help();
+    if (f.first_arg != argc - 1) {
+        fprintf(stderr, "mxwatch delivernow: expected one DOMAIN or 'all' (see --help)\n");
+        return EXIT_USAGE;
+    }
+    char err[512];
+    struct client *c = client_open(&f, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "mxwatch delivernow: %s\n", err);
+        return EXIT_USAGE;
+    }
+    const char *target = argv[f.first_arg];
+    struct json_object *req = json_object_new_object();
+    if (!strcmp(target, "all"))
+        json_object_object_add(req, "all", json_object_new_boolean(1));
+    else
+        json_object_object_add(req, "destination", json_object_new_string(target));
+    struct buf raw = {0};
+    long status = 0;
+    int rc = EXIT_OK;
+    struct json_object *doc =
+        fetch(c, "POST", "/api/v1/delivernow", json_object_to_json_string(req), "delivernow",
+              &status, &rc, &raw);
+    json_object_put(req);
+    if (doc && status != 202) {
+        agent_error("delivernow", status, doc);
+        rc = EXIT_BAD;
+    } else if (doc) {
+        doc = wait_job(c, doc, &rc, &raw);
+        const char *st = jstr(jget(doc, "job"), "state");
+        rc = rc == EXIT_OK && st && !strcmp(st, "done") ? EXIT_OK : rc == EXIT_OK ? EXIT_BAD : rc;
+        if (f.json)
+            printf("%s\n", json_object_to_json_string(doc));
+        else
+            job_text(jget(doc, "job"));
+    }
+    json_object_put(doc);
+    buf_free(&raw);
+    client_close(c);
+    return rc;
 }

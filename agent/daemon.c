@@ -10,6 +10,7 @@
 #include "daemon.h"
 
 #include "cli.h"
+#include "delivernow.h"
 #include "engine.h"
 #include "gwxml.h"
 #include "log.h"
@@ -73,6 +74,7 @@ int daemon_reload(char *err, size_t errlen)
     sync_destinations(cfg);
     engine_reload(cfg);
     sources_reload(cfg);
+    delivernow_reload(cfg);
     config_free(old);
     ag->config_reload_ok = true;
     ag->config_reload_time = mxw_wall_time();
@@ -139,6 +141,7 @@ static int setup_signals(void)
 
 static int start_all(char *err, size_t errlen)
 {
+    delivernow_start(dm.loop, dm.cfg);
     if (web_start(dm.loop, dm.cfg, err, errlen) < 0)
         return -1;
     if (agentx_start(dm.cfg, err, errlen) < 0)
@@ -156,6 +159,7 @@ static void stop_all(void)
     engine_stop();
     agentx_stop();
     web_stop();
+    delivernow_stop(); /* after the HTTP thread: nobody asks for jobs any more */
 }
 
 int cmd_run(int argc, char **argv)

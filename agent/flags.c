@@ -25,6 +25,7 @@ enum {
     OPT_SORT,
     OPT_LIMIT,
     OPT_JSON,
+    OPT_AUTHFILE,
 };
 
 static const struct option options[] = {
@@ -40,6 +41,7 @@ static const struct option options[] = {
     {"sort", required_argument, NULL, OPT_SORT},
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"json", no_argument, NULL, OPT_JSON},
+    {"auth.file", required_argument, NULL, OPT_AUTHFILE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -67,6 +69,7 @@ static int parse_one(int c, struct cli_flags *f)
     case OPT_LOGFORMAT: f->log_format = optarg; return 0;
     case OPT_AGENTX: f->agentx_socket = optarg; return 0;
     case OPT_URL: f->url = optarg; return 0;
+    case OPT_AUTHFILE: f->auth_file = optarg; return 0;
     case OPT_SORT: f->sort = optarg; return 0;
     case OPT_JSON: f->json = true; return 0;
     case 'h': f->help = true; return 0;

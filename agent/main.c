@@ -21,7 +21,7 @@ static const struct command commands[] = {
     {"tophosts", cmd_tophosts, "[--sort COLUMN] [--limit N] [--json]",
      "destinations with the most waiting recipients (from a running agent)"},
     {"hoststatus", cmd_hoststatus, "[--json] DOMAIN", "one destination in detail"},
-    {"delivernow", cmd_delivernow, "DOMAIN|all", "ask the MTA to retry delivery now"},
+    {"delivernow", cmd_delivernow, "[--json] DOMAIN|all", "ask the MTA to retry delivery now"},
     {"check-config", cmd_check_config, "[FILE]", "validate a configuration file"},
 };
 
@@ -43,12 +43,17 @@ static void usage(FILE *out)
             "  --agentx.socket=ADDR        AgentX master (default /var/agentx/master)\n"
             "  --dns.server=IP[:PORT]      DNS server to ask instead of resolv.conf (repeatable)\n"
             "  --smtp.port=PORT            SMTP port to probe (default 25)\n"
-            "  --url=URL                   agent to ask (tophosts, hoststatus, delivernow)\n"
+            "  --url=URL                   agent to ask (tophosts, hoststatus, delivernow;\n"
+            "                              default http://127.0.0.1:9725)\n"
+            "  --auth.file=FILE            credentials for it (or MXWATCH_USER/MXWATCH_PASSWORD,\n"
+            "                              MXWATCH_TOKEN); see docs/OPERATOR.md\n"
+            "  --sort=COLUMN, --limit=N    tophosts: order and length of the table\n"
             "  --json                      machine-readable output\n"
             "  -h, --help                  this text\n"
             "  --version                   version and revision\n"
-            "\nexit status: 0 ok, 1 something checked is bad (domain down, config invalid),\n"
-            "2 usage or local error.\n");
+            "\nexit status: 0 ok, 1 something checked is bad (domain down, config invalid,\n"
+            "the agent answered with an error: unknown destination, delivernow refused),\n"
+            "2 usage or local error (bad flags, agent unreachable).\n");
 }
 
 int main(int argc, char **argv)

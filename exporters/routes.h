@@ -8,7 +8,11 @@
 #include "web.h"
 
 /* web.c */
-web_handler web_handle_healthy, web_handle_ready, web_handle_reload, web_handle_index;
+web_handler web_handle_healthy, web_handle_ready, web_handle_reload;
+/* ui.c */
+web_handler ui_handle_index, ui_handle_destination, ui_handle_static, ui_handle_tophosts;
+/* admin.c */
+web_handler admin_handle_delivernow, admin_handle_job;
 /* prom.c */
 web_handler prom_handle_metrics;
 /* api.c */

@@ -9,10 +9,12 @@
  */
 #include "web.h"
 
+#include "admin.h"
 #include "api.h"
 #include "daemon.h"
 #include "log.h"
 #include "routes.h"
+#include "ui.h"
 #include "util.h"
 #include "webauth.h"
 
@@ -45,7 +47,12 @@ static const struct route routes[] = {
     {"GET", API_LIST_PATH, false, api_handle_destinations},
     {"GET", API_DEST_PREFIX, true, api_handle_destination},
     {"GET", API_DEBUG_PREFIX, true, api_handle_debug},
-    {"GET", "/", false, web_handle_index},
+    {"GET", UI_TOPHOSTS_PATH, false, ui_handle_tophosts},
+    {"POST", ADMIN_DELIVERNOW_PATH, false, admin_handle_delivernow},
+    {"GET", ADMIN_JOB_PREFIX, true, admin_handle_job},
+    {"GET", UI_DEST_PREFIX, true, ui_handle_destination},
+    {"GET", UI_STATIC_PREFIX, true, ui_handle_static},
+    {"GET", "/", false, ui_handle_index},
 };
 
 static struct {
@@ -154,21 +161,6 @@ void web_handle_reload(const struct web_request *rq, const struct snapshot *snap
     daemon_request_reload();
     rs->content_type = "text/plain; charset=utf-8";
     buf_puts(&rs->body, "reload requested; see mxwatch_config_last_reload_successful\n");
-}
-
-void web_handle_index(const struct web_request *rq, const struct snapshot *snap,
-                      struct web_response *rs)
-{
-    (void)rq;
-    rs->content_type = "text/html; charset=utf-8";
-    buf_printf(&rs->body,
-               "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>mxwatch</title></head>"
-               "<body><h1>mxwatch %s</h1><p>%zu destinations.</p><ul>"
-               "<li><a href=\"metrics\">metrics</a></li>"
-               "<li><a href=\"api/v1/destinations\">destinations (JSON)</a></li>"
-               "<li><a href=\"-/healthy\">health</a></li>"
-               "<li><a href=\"-/ready\">readiness</a></li></ul></body></html>\n",
-               MXW_VERSION, snap ? snap->n : 0);
 }
 
 static const struct route *find_route(const char *method, const char *path, bool *path_known)
@@ -300,9 +292,14 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, co
     }
     bool known;
     const struct route *r = find_route(method, url, &known);
+    /* The delivernow bearer token is a credential of its own (admin.h). */
+    if (admin_bearer(&rq)) {
+        rq.user = "token";
+        rq.auth_admin = true;
+    }
     /* Credentials first, as the exporter-toolkit does: without them every path is a 401,
      * so nothing about the routes leaks. */
-    if (web.auth && !webauth_check(web.auth, c, &rq, &rs)) {
+    if (web.auth && !rq.auth_admin && !webauth_check(web.auth, c, &rq, &rs)) {
         /* webauth_check filled in the 401 */
     } else if (st->too_large) {
         web_error(&rs, 413, "request body too large");
@@ -310,6 +307,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, co
         web_error(&rs, known ? 405 : 404, known ? "method not allowed" : "not found");
     } else {
         const struct snapshot *snap = store_snapshot_acquire();
+        admin_identify(&rq);
         r->fn(&rq, snap, &rs);
         store_snapshot_release(snap);
     }
@@ -458,7 +456,6 @@ static struct MHD_Daemon *start_mhd(unsigned flags, const struct sockaddr *sa,
 
 int web_start(struct loop *l, const struct config *cfg, char *err, size_t errlen)
 {
-    (void)l;
     struct sockaddr_storage ss;
     bool dual;
     if (listen_sockaddr(cfg->web_listen_address, &ss, &dual, err, errlen) < 0)
@@ -467,6 +464,11 @@ int web_start(struct loop *l, const struct config *cfg, char *err, size_t errlen
         web.auth = webauth_load(cfg->web_config_file, err, errlen);
         if (!web.auth)
             return -1;
+    }
+    if (admin_configure(l, cfg, web.auth, err, errlen) < 0) {
+        webauth_free(web.auth);
+        web.auth = NULL;
+        return -1;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (webauth_tls(web.auth))
@@ -506,6 +508,7 @@ void web_stop(void)
     web.mhd = NULL;
     webauth_free(web.auth);
     web.auth = NULL;
+    admin_reset();
     pthread_mutex_lock(&spare.lock);
     free(spare.p);
     spare.p = NULL;

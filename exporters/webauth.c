@@ -25,7 +25,6 @@
 struct webauth_user {
     char *name;
     char *hash;
-    bool admin;
 };
 
 /* A client address (IPv4, or the /64 of IPv6) that failed bcrypt checks recently. */
@@ -236,21 +235,6 @@ static int load_http(struct wctx *c, yaml_node_t *v)
     return 0;
 }
 
-static int load_admins(struct wctx *c, yaml_node_t *v)
-{
-    if (v->type != YAML_SEQUENCE_NODE)
-        return fault(c, v, "%s: expected a list of users", "mxwatch_admin_users");
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        const char *u = scalar_of(c->doc, *it);
-        struct webauth_user *wu = u ? find_user(c->a, u) : NULL;
-        if (!wu)
-            return fault(c, v, "mxwatch_admin_users: '%s' is not a basic_auth user", u ? u : "?");
-        wu->admin = true;
-    }
-    return 0;
-}
-
 static int load_section(struct wctx *c, const char *key, yaml_node_t *v)
 {
     if (!strcmp(key, "tls_server_config"))
@@ -260,7 +244,10 @@ static int load_section(struct wctx *c, const char *key, yaml_node_t *v)
     if (!strcmp(key, "http_server_config"))
         return load_http(c, v);
     if (!strcmp(key, "mxwatch_admin_users"))
-        return load_admins(c, v);
+        return fault(c, v,
+                     "mxwatch_admin_users: moved to the main configuration, "
+                     "web.delivernow.admin_users%s",
+                     "");
     return fault(c, v, "unknown key '%s'", key);
 }
 
@@ -271,18 +258,14 @@ static int load_root(struct wctx *c)
         return 0; /* an empty file: no TLS, no authentication */
     if (root->type != YAML_MAPPING_NODE)
         return fault(c, root, "%s", "expected a mapping at the top");
-    /* Users first, so mxwatch_admin_users can refer to them wherever it stands. */
-    for (int pass = 0; pass < 2; pass++)
-        for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
-             pr < root->data.mapping.pairs.top; pr++) {
-            const char *k = scalar_of(c->doc, pr->key);
-            if (!k)
-                return fault(c, root, "%s", "a key is not a string");
-            bool users = !strcmp(k, "basic_auth_users");
-            if (users == (pass == 0) &&
-                load_section(c, k, yaml_document_get_node(c->doc, pr->value)) < 0)
-                return -1;
-        }
+    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top;
+         pr++) {
+        const char *k = scalar_of(c->doc, pr->key);
+        if (!k)
+            return fault(c, root, "%s", "a key is not a string");
+        if (load_section(c, k, yaml_document_get_node(c->doc, pr->value)) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -386,6 +369,11 @@ bool webauth_tls(const struct webauth *a)
 size_t webauth_users(const struct webauth *a)
 {
     return a ? a->n_users : 0;
+}
+
+bool webauth_has_user(const struct webauth *a, const char *name)
+{
+    return a && find_user((struct webauth *)a, name);
 }
 
 void webauth_tls_options(const struct webauth *a, struct MHD_OptionItem *opts)
@@ -516,8 +504,7 @@ static void cache_put(struct auth_cache *c, const unsigned char *dg)
 }
 
 bool webauth_check_credentials(const struct webauth *a, const char *user, const char *password,
-                               const struct sockaddr *client, const char **user_out,
-                               bool *admin_out)
+                               const struct sockaddr *client, const char **user_out)
 {
     if (!a || a->n_users == 0)
         return true;
@@ -540,10 +527,8 @@ bool webauth_check_credentials(const struct webauth *a, const char *user, const 
         else
             record_failure(a->cache, client);
     }
-    if (ok) {
+    if (ok)
         *user_out = wu->name;
-        *admin_out = wu->admin;
-    }
     return ok;
 }
 
@@ -556,8 +541,7 @@ bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct web
     char *user = MHD_basic_auth_get_username_password(c, &pass);
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    bool ok = webauth_check_credentials(a, user, pass, ci ? ci->client_addr : NULL, &rq->user,
-                                        &rq->auth_admin);
+    bool ok = webauth_check_credentials(a, user, pass, ci ? ci->client_addr : NULL, &rq->user);
     if (pass)
         OPENSSL_cleanse(pass, strlen(pass));
     MHD_free(user);

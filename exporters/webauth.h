@@ -12,7 +12,9 @@
  *   http_server_config:
  *     headers: { Strict-Transport-Security: max-age=31536000 }
  *   basic_auth_users: { alice: $2y$10$... }   # bcrypt only
- *   mxwatch_admin_users: [ alice ]            # who may use delivernow (mxwatch's own key)
+ *
+ * Who among the users may use delivernow is said in the main configuration
+ * (web.delivernow.admin_users, exporters/admin.h), not here.
  *
  * Settings mxwatch cannot honour (client certificates, cipher and curve lists) are refused
  * with an error rather than ignored, so nobody believes a protection is on when it is not.
@@ -47,13 +49,15 @@ void webauth_free(struct webauth *a);
 bool webauth_tls(const struct webauth *a);
 /* Number of basic-auth users (0 for a == NULL: no authentication). */
 size_t webauth_users(const struct webauth *a);
+/* Whether name is one of them (false for a == NULL). */
+bool webauth_has_user(const struct webauth *a, const char *name);
 /* Fills opts (WEBAUTH_TLS_OPTIONS_MAX slots) with the TLS options for MHD_OPTION_ARRAY,
  * ending with MHD_OPTION_END; a == NULL or no TLS gives just the end marker. The option
  * values point into a, which must outlive the daemon. */
 void webauth_tls_options(const struct webauth *a, struct MHD_OptionItem *opts);
 /* Adds the configured http_server_config headers to a response. */
 void webauth_add_headers(const struct webauth *a, struct MHD_Response *r);
-/* Checks the request's credentials. Returns true and sets rq->user / rq->auth_admin when
+/* Checks the request's credentials. Returns true and sets rq->user when
  * they are good (or none are required); false with a 401 in rs otherwise. A bcrypt check
  * costs tens of milliseconds, so good credentials are remembered (as a SHA-256 digest of
  * user, password and hash, never the password) and the next request with them is cheap;
@@ -64,8 +68,7 @@ bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct web
 /* The same decision for a user name and password (NULL = none given) from a client
  * address (NULL: not throttled); for tests. */
 bool webauth_check_credentials(const struct webauth *a, const char *user, const char *password,
-                               const struct sockaddr *client, const char **user_out,
-                               bool *admin_out);
+                               const struct sockaddr *client, const char **user_out);
 /* Verifies a password against a crypt(3) hash (bcrypt and the other libxcrypt methods),
  * comparing in constant time. Any thread. */
 bool webauth_verify_password(const char *password, const char *hash);

@@ -72,7 +72,7 @@ assert_eq beta.test "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["
 assert_eq 404 "$(curl -s -o /dev/null -w '%{http_code}' "$AGENT_URL/api/v1/destinations/nope.test")" "unknown destination"
 dbg=$(curl -fsS "$AGENT_URL/debug/destinations/gamma.test")
 assert_contains "$dbg" "# destination gamma.test:" "debug view"
-assert_contains "$(curl -fsS "$AGENT_URL/")" 'href="metrics"' "index page"
+assert_contains "$(curl -fsS "$AGENT_URL/")" 'href="/metrics"' "index page"
 
 # ---- health, readiness, reload ----
 assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "$AGENT_URL/-/healthy")" "/-/healthy"

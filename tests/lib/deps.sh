@@ -7,7 +7,7 @@ set -euo pipefail
 
 RUN_PKGS=(gcc make pkg-config libc-ares-dev libcurl4-openssl-dev libmicrohttpd-dev
     libyaml-dev libjson-c-dev libxml2-dev zlib1g-dev libssl-dev libsnmp-dev
-    dnsmasq-base snmpd snmptrapd snmp curl openssl)
+    dnsmasq-base snmpd snmptrapd snmp curl openssl xxd)
 TEST_PKGS=(libcmocka-dev postfix prometheus smitools chromium openssl python3 iproute2
     procps psmisc whois jq) # whois: mkpasswd, bcrypt hashes for the web config tests; jq: postqueue -j in tests
 

@@ -87,27 +87,28 @@ static void test_users_and_check(void **state)
     (void)state;
     char text[512], err[512];
     snprintf(text, sizeof text,
-             "basic_auth_users:\n  alice: %s\n  bob: %s\nmxwatch_admin_users: [alice]\n",
+             "basic_auth_users:\n  alice: %s\n  bob: %s\n",
              hash_alice, hash_bob);
     struct webauth *a = load_text(text, err, sizeof err);
     assert_non_null(a);
     assert_int_equal(webauth_users(a), 2);
     assert_false(webauth_tls(a));
     const char *user = NULL;
-    bool admin = false;
-    assert_true(webauth_check_credentials(a, "alice", "alice-secret", NULL, &user, &admin));
+    assert_true(webauth_check_credentials(a, "alice", "alice-secret", NULL, &user));
     assert_string_equal(user, "alice");
-    assert_true(admin);
-    assert_true(webauth_check_credentials(a, "bob", "bob-secret", NULL, &user, &admin));
-    assert_false(admin);
-    assert_false(webauth_check_credentials(a, "bob", "alice-secret", NULL, &user, &admin));
-    assert_false(webauth_check_credentials(a, "carol", "alice-secret", NULL, &user, &admin));
-    assert_false(webauth_check_credentials(a, NULL, NULL, NULL, &user, &admin));
-    assert_false(webauth_check_credentials(a, "alice", "", NULL, &user, &admin));
+    assert_true(webauth_has_user(a, "bob"));
+    assert_false(webauth_has_user(a, "carol"));
+    assert_false(webauth_has_user(NULL, "bob"));
+    assert_true(webauth_check_credentials(a, "bob", "bob-secret", NULL, &user));
+    assert_string_equal(user, "bob");
+    assert_false(webauth_check_credentials(a, "bob", "alice-secret", NULL, &user));
+    assert_false(webauth_check_credentials(a, "carol", "alice-secret", NULL, &user));
+    assert_false(webauth_check_credentials(a, NULL, NULL, NULL, &user));
+    assert_false(webauth_check_credentials(a, "alice", "", NULL, &user));
     /* Remembered credentials (alice's, checked above) let nothing else in. */
-    assert_true(webauth_check_credentials(a, "alice", "alice-secret", NULL, &user, &admin));
-    assert_false(webauth_check_credentials(a, "alice", "alice-secreT", NULL, &user, &admin));
-    assert_false(webauth_check_credentials(a, "bob", "alice-secret", NULL, &user, &admin));
+    assert_true(webauth_check_credentials(a, "alice", "alice-secret", NULL, &user));
+    assert_false(webauth_check_credentials(a, "alice", "alice-secreT", NULL, &user));
+    assert_false(webauth_check_credentials(a, "bob", "alice-secret", NULL, &user));
     webauth_free(a);
 }
 
@@ -131,15 +132,14 @@ static void test_guessing_address_is_throttled(void **state)
     struct sockaddr_in ga = addr4("192.0.2.7"), other = addr4("192.0.2.8");
     const struct sockaddr *g = (const struct sockaddr *)&ga, *o = (const struct sockaddr *)&other;
     const char *user = NULL;
-    bool admin = false;
-    assert_true(webauth_check_credentials(a, "alice", "alice-secret", g, &user, &admin));
+    assert_true(webauth_check_credentials(a, "alice", "alice-secret", g, &user));
     for (int i = 0; i < WEBAUTH_THROTTLE_FAILS; i++)
-        assert_false(webauth_check_credentials(a, "bob", "guess", g, &user, &admin));
+        assert_false(webauth_check_credentials(a, "bob", "guess", g, &user));
     /* Throttled: even bob's right password gets no bcrypt check from this address... */
-    assert_false(webauth_check_credentials(a, "bob", "bob-secret", g, &user, &admin));
+    assert_false(webauth_check_credentials(a, "bob", "bob-secret", g, &user));
     /* ...while remembered credentials pass, and another address checks normally. */
-    assert_true(webauth_check_credentials(a, "alice", "alice-secret", g, &user, &admin));
-    assert_true(webauth_check_credentials(a, "bob", "bob-secret", o, &user, &admin));
+    assert_true(webauth_check_credentials(a, "alice", "alice-secret", g, &user));
+    assert_true(webauth_check_credentials(a, "bob", "bob-secret", o, &user));
     webauth_free(a);
 }
 
@@ -150,10 +150,9 @@ static void test_no_users_means_no_authentication(void **state)
     struct webauth *a = load_text("", err, sizeof err);
     assert_non_null(a);
     const char *user = NULL;
-    bool admin = false;
-    assert_true(webauth_check_credentials(a, NULL, NULL, NULL, &user, &admin));
+    assert_true(webauth_check_credentials(a, NULL, NULL, NULL, &user));
     webauth_free(a);
-    assert_true(webauth_check_credentials(NULL, NULL, NULL, NULL, &user, &admin));
+    assert_true(webauth_check_credentials(NULL, NULL, NULL, NULL, &user));
 }
 
 static void test_verify_password(void **state)
@@ -173,7 +172,8 @@ static void test_refusals(void **state)
     expect_refused("bogus: 1\n", "unknown key 'bogus'");
     expect_refused("- a\n- b\n", "expected a mapping");
     expect_refused("basic_auth_users: [a]\n", "basic_auth_users");
-    expect_refused("mxwatch_admin_users: [nobody]\n", "'nobody' is not a basic_auth user");
+    /* The admin list lives in the main configuration now (web.delivernow.admin_users). */
+    expect_refused("mxwatch_admin_users: [alice]\n", "web.delivernow.admin_users");
     expect_refused("tls_server_config:\n  client_auth_type: RequireAndVerifyClientCert\n",
                    "not supported");
     expect_refused("tls_server_config:\n  client_ca_file: ca.pem\n", "not supported");
