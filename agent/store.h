@@ -153,7 +153,8 @@ struct source_status {
     bool up;
     uint64_t errors;
     double last_duration_s;
-    double last_success; /* wall time */
+    double last_success;  /* wall time */
+    bool per_destination; /* reports MTA figures per destination (not the gateway poller) */
 };
 
 #define STORE_SOURCES_MAX 16

@@ -649,7 +649,9 @@ static void *xmalloc(size_t n)
 
 static void build_rows(struct rows *r, const struct snapshot *s)
 {
-    r->mta_configured = s->agent.n_sources > 0;
+    r->mta_configured = false;
+    for (size_t i = 0; i < s->agent.n_sources; i++)
+        r->mta_configured |= s->agent.sources[i].per_destination;
     size_t n_addr = 0;
     for (size_t i = 0; i < s->n; i++)
         for (size_t h = 0; h < s->dests[i]->n_hosts; h++)

@@ -16,11 +16,7 @@
 
 /* The registry: add a source here and nowhere else. */
 static const struct source_ops *const registry[] = {
-    &src_postfix_queue_ops,
-    &src_postfix_log_ops,
-    &src_connections_ops,
-    &gateway_source,
-    NULL,
+    &src_postfix_queue_ops, &src_postfix_log_ops, &src_connections_ops, &gateway_source, NULL,
 };
 
 struct running {
@@ -116,7 +112,9 @@ int sources_start(struct loop *l, const struct config *cfg, char *err, size_t er
             continue;
         struct running *r = &src.run[src.n++];
         *r = (struct running){.ops = ops};
-        status_of(ops->name);
+        struct source_status *st = status_of(ops->name);
+        if (st)
+            st->per_destination = ops->per_destination;
         char serr[256] = "";
         if (ops->start(l, cfg, serr, sizeof serr) < 0)
             source_report(ops->name, false, 0, serr);

@@ -21,6 +21,9 @@
 
 struct source_ops {
     const char *name; /* the source="..." label: postfix_queue, postfix_log, connections */
+    /* Fills per-destination MTA figures (mta_figures), so that /metrics shows the MTA
+     * families for every destination once such a source runs. */
+    bool per_destination;
     bool (*enabled)(const struct config *cfg);
     /* Prepares the source (files, sockets); a failure here is reported and retried by
      * collect, never fatal: the agent starts without the MTA. */

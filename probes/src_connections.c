@@ -333,6 +333,7 @@ static void conn_stop(void)
 
 const struct source_ops src_connections_ops = {
     .name = CONN_NAME,
+    .per_destination = true,
     .enabled = conn_enabled,
     .start = conn_start,
     .collect = conn_collect,

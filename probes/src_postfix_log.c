@@ -290,6 +290,7 @@ static void log_reload(const struct config *cfg)
 
 const struct source_ops src_postfix_log_ops = {
     .name = LOG_NAME,
+    .per_destination = true,
     .enabled = plog_enabled,
     .start = log_start,
     .collect = log_collect,

@@ -313,6 +313,7 @@ static void queue_stop(void)
 
 const struct source_ops src_postfix_queue_ops = {
     .name = QUEUE_NAME,
+    .per_destination = true,
     .enabled = queue_enabled,
     .start = queue_start,
     .collect = queue_collect,

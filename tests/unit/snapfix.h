@@ -105,6 +105,7 @@ static inline void snapfix_source(const char *name, bool up)
     mxw_strlcpy(s->name, name, sizeof s->name);
     s->up = up;
     s->last_duration_s = 0.002;
+    s->per_destination = strcmp(name, "gateway") != 0;
 }
 
 #endif

@@ -266,6 +266,19 @@ static void test_mta_families_absent_without_a_source(void **state)
     free(t);
 }
 
+/* Only a gateway poller runs: its figures are the appliance's, not any destination's, so
+ * destinations must not show zero queues as if they had been measured. */
+static void test_mta_families_absent_with_only_the_gateway_source(void **state)
+{
+    (void)state;
+    store_dest_add("plain.test", ORIGIN_CONFIG);
+    snapfix_source("gateway", true);
+    char *t = render();
+    assert_null(strstr(t, "mxwatch_active_recipients{destination="));
+    assert_value(t, "mxwatch_source_up{source=\"gateway\"}", 1);
+    free(t);
+}
+
 static void test_empty_store_has_agent_families_only(void **state)
 {
     (void)state;
@@ -414,6 +427,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_values_per_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mta_values_and_presence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mta_families_absent_without_a_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mta_families_absent_with_only_the_gateway_source,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_store_has_agent_families_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_probe_results_with_the_same_name_are_one_series, setup,
                                         teardown),
