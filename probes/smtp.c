@@ -50,7 +50,9 @@ struct smtp_session {
     void *arg;
     CURL *h;
     struct curl_slist *connect_to;
-    int fd; /* during QUIT */
+    int fd;                      /* during QUIT */
+    struct loop_timer *deadline; /* TCP connect, then each reply: see on_deadline */
+    bool awaiting_reply;         /* the deadline is a reply's, not the TCP connect's */
     struct loop_timer *quit_timer;
     int64_t start_us, greeting_us, tls_start_us;
     enum reply_for expect;
@@ -192,6 +194,10 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
     if (type != CURLINFO_HEADER_OUT)
         return 0;
     transcript_add(ss, "C", data, size);
+    if (ss->deadline && ss->state == SS_CURL) {
+        ss->awaiting_reply = true;
+        loop_timer_reset(ss->s->loop, ss->deadline, ss->p.banner_timeout_ms);
+    }
     if (size >= 4 && !strncasecmp(data, "EHLO", 4))
         ss->expect = ss->seen.tls_started ? R_EHLO_TLS : R_EHLO;
     else if (size >= 4 && !strncasecmp(data, "HELO", 4))
@@ -329,9 +335,9 @@ static int64_t on_kick(struct loop *l, void *arg)
 static void release(struct smtp_session *ss)
 {
     struct smtp *s = ss->s;
-    if (ss->quit_timer)
-        loop_timer_del(s->loop, ss->quit_timer);
-    ss->quit_timer = NULL;
+    loop_timer_del(s->loop, ss->deadline);
+    loop_timer_del(s->loop, ss->quit_timer);
+    ss->deadline = ss->quit_timer = NULL;
     if (ss->fd >= 0) {
         loop_fd_del(s->loop, ss->fd);
         shutdown(ss->fd, SHUT_RDWR); /* libcurl's own QUIT now fails fast, see top */
@@ -428,6 +434,8 @@ static void on_curl_done(void *arg, CURL *h, CURLcode rc)
     struct smtp_session *ss = arg;
     if (ss->state != SS_CURL)
         return;
+    loop_timer_del(ss->s->loop, ss->deadline);
+    ss->deadline = NULL;
     curl_off_t connect_us = 0;
     long os_errno = 0;
     curl_easy_getinfo(ss->h, CURLINFO_CONNECT_TIME_T, &connect_us);
@@ -481,7 +489,10 @@ static void setup_handle(struct smtp_session *ss)
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     /* No FORBID_REUSE: it closes the connection at the end of the connect phase, before
      * our QUIT; a connect-only connection is never reused anyway. */
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)ss->p.connect_timeout_ms);
+    /* libcurl's connect timeout covers its whole connect phase, which for SMTP includes
+     * the greeting, EHLO and STARTTLS: with CONNECT_ONLY that is the whole session. It gets
+     * the total budget; the phase deadlines are our own (on_deadline). */
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)ss->p.total_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)ss->p.total_timeout_ms);
     curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
                      (long)((ss->p.banner_timeout_ms + 999) / 1000));
@@ -502,6 +513,40 @@ static void setup_handle(struct smtp_session *ss)
     ss->connect_to = ct;
 }
 
+/* The session's own deadlines. libcurl checks its server-response timeout only when
+ * data arrives, so a silent server would hold a session until the total timeout; and its
+ * connect timeout covers the greeting and EHLO too (see setup_handle). So: connect_timeout
+ * after the start the TCP connection must be up; banner_timeout after the connect the
+ * greeting must be complete; banner_timeout after each command its reply (on_debug
+ * re-arms). A STARTTLS handshake counts against the STARTTLS reply's deadline. */
+static int64_t on_deadline(struct loop *l, void *arg)
+{
+    (void)l;
+    struct smtp_session *ss = arg;
+    if (!ss->awaiting_reply) {
+        curl_off_t connect_us = 0;
+        curl_easy_getinfo(ss->h, CURLINFO_CONNECT_TIME_T, &connect_us);
+        if (connect_us > 0 || ss->seen.greeting_code) {
+            ss->awaiting_reply = true;
+            int64_t left =
+                ss->start_us + connect_us + ss->p.banner_timeout_ms * 1000 - mxw_now_us();
+            if (left > 0)
+                return left / 1000 + 1;
+        }
+    }
+    const char *what = !ss->awaiting_reply       ? "TCP connect"
+                       : !ss->seen.greeting_code ? "greeting"
+                                                 : "reply";
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s not complete within its timeout", what);
+    transcript_add(ss, "#", msg, strlen(msg));
+    ss->deadline = NULL; /* freed by the loop when we return -1 */
+    ss->seen.rc = CURLE_OPERATION_TIMEDOUT;
+    ss->seen.connected = ss->awaiting_reply;
+    finish(ss, smtp_classify(&ss->seen));
+    return -1;
+}
+
 static void start_curl(struct smtp_session *ss)
 {
     ss->state = SS_CURL;
@@ -512,8 +557,11 @@ static void start_curl(struct smtp_session *ss)
         return;
     }
     setup_handle(ss);
-    if (curlm_add(ss->s->curlm, ss->h, on_curl_done, ss) < 0)
+    if (curlm_add(ss->s->curlm, ss->h, on_curl_done, ss) < 0) {
         finish(ss, OUT_LOCAL_ERROR);
+        return;
+    }
+    ss->deadline = loop_timer_add(ss->s->loop, ss->p.connect_timeout_ms, on_deadline, ss);
 }
 
 struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *p, smtp_done_fn *fn,
