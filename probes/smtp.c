@@ -216,8 +216,10 @@ enum mx_outcome smtp_classify(const struct smtp_seen *x)
     int g = x->greeting_code / 100, e = x->ehlo_code / 100, h = x->helo_code / 100;
     if (x->greeting_code && g == 4)
         return OUT_BANNER_4XX;
-    if (x->greeting_code && g != 2)
+    if (x->greeting_code && g == 5)
         return OUT_BANNER_5XX;
+    if (x->greeting_code && g != 2)
+        return OUT_PROTOCOL_ERROR; /* RFC 5321 4.3.1: a greeting is 220 or 554 */
     if (x->rc == CURLE_OK)
         return (e == 2 || h == 2) ? OUT_OK : OUT_EHLO_REJECTED;
     switch (x->rc) {
@@ -230,7 +232,8 @@ enum mx_outcome smtp_classify(const struct smtp_seen *x)
             return OUT_CONNECT_TIMEOUT;
         if (!x->greeting_code)
             return OUT_BANNER_TIMEOUT;
-        return x->tls_started ? OUT_TLS_FAILED : OUT_EHLO_REJECTED;
+        /* After a 2xx to EHLO (or HELO) the only step left is STARTTLS. */
+        return x->tls_started || e == 2 || h == 2 ? OUT_TLS_FAILED : OUT_EHLO_REJECTED;
     case CURLE_INTERFACE_FAILED:
     case CURLE_OUT_OF_MEMORY:
     case CURLE_FAILED_INIT:
