@@ -410,12 +410,13 @@ static int dest_item(struct ctx *c, yaml_node_t *n, void *base)
                      dp->connect_timeout_ms == gp->connect_timeout_ms; /* validate() says so */
     if (dp->total_timeout_ms < dp->connect_timeout_ms && !inherited)
         return fault(c, n, "total_timeout is shorter than connect_timeout");
-    size_t len = strlen(d->domain);
-    if (len > 1 && d->domain[len - 1] == '.')
-        d->domain[len - 1] = '\0';
-    mxw_lower(d->domain);
+    /* Validated before the trailing dot goes, so "x.." cannot become "x.". */
     if (mxw_valid_domain(d->domain) < 0)
         return fault(c, n, "'%s' is not a valid domain name", d->domain);
+    size_t len = strlen(d->domain);
+    if (d->domain[len - 1] == '.')
+        d->domain[len - 1] = '\0';
+    mxw_lower(d->domain);
     for (size_t i = 0; i + 1 < cfg->n_dests; i++)
         if (!strcmp(cfg->dests[i].domain, d->domain))
             return fault(c, n, "destination '%s' is listed twice (first at line %d)", d->domain,

@@ -224,9 +224,14 @@ enum mx_outcome smtp_classify(const struct smtp_seen *x)
         return (e == 2 || h == 2) ? OUT_OK : OUT_EHLO_REJECTED;
     switch (x->rc) {
     case CURLE_COULDNT_CONNECT:
-        if (x->os_errno == ECONNREFUSED)
-            return OUT_REFUSED;
-        return x->os_errno == ETIMEDOUT ? OUT_CONNECT_TIMEOUT : OUT_UNREACHABLE;
+        switch (x->os_errno) {
+        case ECONNREFUSED: return OUT_REFUSED;
+        case ETIMEDOUT: return OUT_CONNECT_TIMEOUT;
+        case ECONNRESET: /* accepted, then reset before libcurl saw the connect complete */
+        case ECONNABORTED:
+        case EPIPE: return OUT_PROTOCOL_ERROR;
+        default: return OUT_UNREACHABLE;
+        }
     case CURLE_OPERATION_TIMEDOUT:
         if (!x->connected)
             return OUT_CONNECT_TIMEOUT;

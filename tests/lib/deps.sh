@@ -2,7 +2,8 @@
 # Installs the Debian packages mxwatch needs, idempotently: a quick no-op when every
 # package is present. `deps.sh run` installs what `make run` needs (never an MTA: Postfix
 # would replace the host's own); `deps.sh all` adds what building and testing need.
-# Called by `make deps` / `make deps-run`. Uses sudo when not root.
+# `deps.sh fuzz` installs only the compiler `make fuzz` needs (clang with libFuzzer).
+# Called by `make deps` / `make deps-run` / `make fuzz`. Uses sudo when not root.
 set -euo pipefail
 
 RUN_PKGS=(gcc make pkg-config libc-ares-dev libcurl4-openssl-dev libmicrohttpd-dev
@@ -11,8 +12,11 @@ RUN_PKGS=(gcc make pkg-config libc-ares-dev libcurl4-openssl-dev libmicrohttpd-d
 TEST_PKGS=(libcmocka-dev postfix prometheus smitools chromium openssl python3 iproute2
     procps psmisc)
 
+FUZZ_PKGS=(clang libclang-rt-dev)
+
 want=("${RUN_PKGS[@]}")
 [ "${1:-all}" = all ] && want+=("${TEST_PKGS[@]}")
+[ "${1:-all}" = fuzz ] && want=("${FUZZ_PKGS[@]}")
 
 missing=()
 for p in "${want[@]}"; do

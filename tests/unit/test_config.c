@@ -105,6 +105,38 @@ static void destination_items_name_their_index(void **state)
             "t.yml:4:16: destinations[1].smtp_port: 0 is out of range (1..65535)");
 }
 
+/* Found by fuzz_config: "x.." lost one dot and was kept as "x.", beside "x". */
+static void domain_names_lose_one_trailing_dot_only(void **state)
+{
+    (void)state;
+    rejects("destinations:\n  - a.test..\n",
+            "t.yml:2:5: destinations[0]: 'a.test..' is not a valid domain name");
+    rejects("destinations:\n  - .a.test\n",
+            "t.yml:2:5: destinations[0]: '.a.test' is not a valid domain name");
+    rejects("destinations:\n  - a..test\n",
+            "t.yml:2:5: destinations[0]: 'a..test' is not a valid domain name");
+    rejects("destinations:\n  - \".\"\n",
+            "t.yml:2:5: destinations[0]: '.' is not a valid domain name");
+    static const char *const good[] = {"a", "a.", "xn--bcher-kva.example", "_dmarc.a.test"};
+    for (size_t i = 0; i < MXW_ARRAY_LEN(good); i++)
+        assert_int_equal(mxw_valid_domain(good[i]), 0);
+    static const char *const bad[] = {"", ".", "a..", "a b", "a/b", "a\nb", "a.test\""};
+    for (size_t i = 0; i < MXW_ARRAY_LEN(bad); i++)
+        if (mxw_valid_domain(bad[i]) == 0)
+            fail_msg("'%s' accepted as a domain name", bad[i]);
+    char label[70];
+    memset(label, 'a', 64);
+    label[64] = '\0';
+    assert_int_equal(mxw_valid_domain(label), -1);
+    label[63] = '\0';
+    assert_int_equal(mxw_valid_domain(label), 0);
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg = parse("destinations: [A.Test., b.test]\n", err);
+    assert_non_null(cfg);
+    assert_string_equal(cfg->dests[0].domain, "a.test");
+    config_free(cfg);
+}
+
 static void cross_field_checks_point_at_their_section(void **state)
 {
     (void)state;
@@ -269,6 +301,7 @@ int main(void)
         cmocka_unit_test(type_errors_name_file_line_column_and_key),
         cmocka_unit_test(unknown_keys_are_reported_at_their_own_line),
         cmocka_unit_test(destination_items_name_their_index),
+        cmocka_unit_test(domain_names_lose_one_trailing_dot_only),
         cmocka_unit_test(cross_field_checks_point_at_their_section),
         cmocka_unit_test(duplicates_are_rejected),
         cmocka_unit_test(yaml_syntax_errors_have_a_position),
