@@ -2,7 +2,9 @@
 # Runs each libFuzzer target for SECONDS (called by `make fuzz`). New inputs go to a work
 # corpus under the build folder; the committed seeds in tests/fuzz/corpus/NAME are read
 # only. A crash leaves its input as DIR/crash-NAME-*; add a minimised copy to the committed
-# corpus so tests/unit/test_fuzz_corpus.c replays it in `make test` from then on.
+# corpus so tests/unit/test_fuzz_corpus.c replays it in `make test` from then on. To add
+# the inputs of a run that reach new code to the committed corpus:
+#   build/fuzz/fuzz_NAME -merge=1 tests/fuzz/corpus/NAME build/fuzz/corpus-NAME
 # Usage: tests/fuzz/run.sh BUILD_FUZZ_DIR SECONDS
 set -euo pipefail
 dir=$1

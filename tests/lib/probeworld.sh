@@ -31,6 +31,7 @@
 #   dead.test       (its DNS server never answers)                           dns_temporary
 #   nullmx.test     "0 ."                                                    null_mx
 #   noaddr.test     mx.noaddr.test, no address                               no_address
+#   firstok.test    10 127.0.1.1, 20 127.0.1.3      ok, then refuses (zone only, for mx_policy)
 #
 # start_probeworld writes $PW_CONFIG (agent settings from PW_INTERVAL, PW_DOWN_AFTER and
 # PW_EXTRA_GLOBAL) and exports PW_DNS_PORT, PW_SMTP_PORT, PW_SILENT_DNS_PORT, PW_CERT.
@@ -66,6 +67,8 @@ mx-host=second.test,mx1.second.test,10
 mx-host=second.test,mx2.second.test,20
 host-record=mx1.second.test,127.0.1.3
 host-record=mx2.second.test,127.0.1.1
+mx-host=firstok.test,mx2.second.test,10
+mx-host=firstok.test,mx1.second.test,20
 host-record=implicit.test,127.0.1.1
 mx-host=refused.test,mx.refused.test,10
 host-record=mx.refused.test,127.0.1.3
