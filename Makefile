@@ -51,7 +51,7 @@ SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all deps deps-run run test unit integration bench fuzz format clean
-all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BUILD)/pflog-bench $(UNIT_BINS)
+all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BUILD)/pflog-bench $(BUILD)/smtp-floor $(UNIT_BINS)
 
 $(BUILD)/mxwatch: $(OBJS)
 	@[ "$(V)" != 0 ] || echo "  LD    $@"
@@ -65,6 +65,11 @@ $(BUILD)/mxw-smtpd: $(SMTPD_OBJS)
 $(BUILD)/pflog-bench: tests/bench/pflog_bench.c $(BUILD)/obj/probes/pflog.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^)
+
+# The CPU floor of one SMTP banner check, for the probe bench (tests/bench/smtp_floor.c).
+$(BUILD)/smtp-floor: tests/bench/smtp_floor.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -121,4 +126,4 @@ format:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(SMTPD_OBJS:.o=.d) $(UNIT_BINS:%=%.d) $(BUILD)/pflog-bench.d
+-include $(OBJS:.o=.d) $(SMTPD_OBJS:.o=.d) $(UNIT_BINS:%=%.d) $(BUILD)/pflog-bench.d $(BUILD)/smtp-floor.d
