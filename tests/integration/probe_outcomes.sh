@@ -87,5 +87,13 @@ assert_eq 1 "$(metric_value "$m" 'mxwatch_mx_up{destination="second.test",mx="mx
 grep -q 'listener=127.0.1.1:[0-9]* .*verb=QUIT reply=221' "$T/pw-smtpd-events.log" ||
     fail "no QUIT reached the ok listener"
 grep -q 'verb=QUIT' "$T/pw-noquit.log" || fail "no QUIT reached the noquit server"
-# the agent logged no probe of a "down" destination as ok
 kill -0 "$AGENT_PID" || fail "the agent died"
+
+# A clean stop after every class; under `make SANITIZE=address,undefined test` this is
+# where LeakSanitizer reports what the probes left behind.
+kill -TERM "$AGENT_PID"
+for _ in $(seq 1 50); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$AGENT_PID" 2>/dev/null || fail "agent still running 5 s after SIGTERM"
+wait "$AGENT_PID" 2>/dev/null || true
+! grep -q -E 'Sanitizer|runtime error' "$T/agent.log" || fail "the sanitizers reported errors"
+grep -q 'msg="stopped"' "$T/agent.log" || fail "the agent did not log a clean stop"
