@@ -16,7 +16,8 @@
 # WORLD_INTERVAL (default 10s) sets the probe interval.
 
 WORLD_DOMAINS="alpha.test beta.test implicit.test refused.test silent.test throttled.test nullmx.test nxdomain.test"
-WORLD_SMTP_PORT=2525
+# `make run` keeps the well-known 2525; tests set a free port, since other runs may hold 2525.
+WORLD_SMTP_PORT=${WORLD_SMTP_PORT:-2525}
 
 world_expect() { # domain -> "status reason"
     case $1 in
