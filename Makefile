@@ -50,8 +50,10 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps deps-run run test unit integration bench fuzz format clean
-all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BUILD)/pflog-bench $(BUILD)/smtp-floor $(UNIT_BINS)
+.PHONY: all deps deps-run run test bench fuzz format clean
+BENCH_BINS := $(patsubst tests/bench/%_bench.c,$(BUILD)/%-bench,$(wildcard tests/bench/*_bench.c))
+all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BENCH_BINS) \
+     $(UNIT_BINS)
 
 $(BUILD)/mxwatch: $(OBJS)
 	@[ "$(V)" != 0 ] || echo "  LD    $@"
@@ -61,15 +63,12 @@ $(BUILD)/mxw-smtpd: $(SMTPD_OBJS)
 	@[ "$(V)" != 0 ] || echo "  LD    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto
 
-# The Postfix log parser's bench and event dumper (tests/bench/pflog_bench.c).
-$(BUILD)/pflog-bench: tests/bench/pflog_bench.c $(BUILD)/obj/probes/pflog.o
+# Benchmarks and their helpers (tests/bench/NAME_bench.c -> build/NAME-bench): figures only,
+# never a test. pflog-bench also dumps parsed events for the Postfix harness test.
+$(BUILD)/%-bench: tests/bench/%_bench.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter-out %.h,$^)
-
-# The CPU floor of one SMTP banner check, for the probe bench (tests/bench/smtp_floor.c).
-$(BUILD)/smtp-floor: tests/bench/smtp_floor.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	@[ "$(V)" != 0 ] || echo "  LD    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -96,7 +95,8 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tests/run.sh
 
-bench: deps
+bench:
+	@tests/lib/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tests/bench/run.sh
 
@@ -126,4 +126,4 @@ format:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(SMTPD_OBJS:.o=.d) $(UNIT_BINS:%=%.d) $(BUILD)/pflog-bench.d $(BUILD)/smtp-floor.d
+-include $(OBJS:.o=.d) $(SMTPD_OBJS:.o=.d) $(UNIT_BINS:%=%.d) $(BENCH_BINS:%=%.d)

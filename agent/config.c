@@ -137,6 +137,15 @@ static int set_list(struct ctx *c, const struct field *f, yaml_node_t *n, void *
     size_t count = (size_t)(end - it);
     if (count > CONFIG_LIST_MAX)
         return fault(c, n, "list has %zu items, more than %u", count, CONFIG_LIST_MAX);
+    if (f->type != F_LIST) { /* a list in the file replaces the default list */
+        size_t *cnt = AT(base, f->count_off, size_t);
+        if (f->type == F_STRLIST)
+            for (size_t i = 0; i < *cnt; i++)
+                free((*AT(base, f->off, char **))[i]);
+        free(*AT(base, f->off, void *));
+        *AT(base, f->off, void *) = NULL;
+        *cnt = 0;
+    }
     size_t plen = strlen(c->path);
     for (; it < end; it++) {
         yaml_node_t *item = yaml_document_get_node(c->doc, *it);
@@ -485,6 +494,9 @@ static void set_defaults(struct config *cfg)
     cfg->postfix_log_file = strdup("/var/log/mail.log");
     cfg->postfix_state_file = strdup("/var/lib/mxwatch/postfix-log.state");
     cfg->connections_interval_ms = 15000;
+    cfg->connections_ports = malloc(sizeof *cfg->connections_ports);
+    cfg->connections_ports[0] = 25;
+    cfg->n_connections_ports = 1;
     cfg->discovery_max_destinations = 1000;
     cfg->discovery_idle_ms = 3600000;
 }

@@ -344,6 +344,27 @@ struct mta_figures *store_dest_mta(struct dest *d)
     return &writable(d)->mta;
 }
 
+int store_mta_count_error(struct mta_figures *m, unsigned cls, unsigned subject, unsigned detail,
+                          uint64_t n)
+{
+    if ((cls != 4 && cls != 5) || subject > 999 || detail > 999)
+        return -1;
+    uint32_t code = (uint32_t)((cls * 1000 + subject) * 1000 + detail);
+    size_t i = 0;
+    while (i < m->n_errors && m->errors[i].code < code)
+        i++;
+    if (i < m->n_errors && m->errors[i].code == code) {
+        m->errors[i].count += n;
+        return 0;
+    }
+    if (m->n_errors == STORE_ERROR_CODES_MAX)
+        return -1;
+    memmove(&m->errors[i + 1], &m->errors[i], (m->n_errors - i) * sizeof m->errors[0]);
+    m->errors[i] = (struct mta_error_count){.code = code, .count = n};
+    m->n_errors++;
+    return 0;
+}
+
 void store_dest_touch(struct dest *d)
 {
     writable(d);

@@ -227,6 +227,11 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
 void store_dest_set_transcript(struct dest *d, char *transcript);
 /* MTA figures: the whole struct, written by the source aggregation. */
 struct mta_figures *store_dest_mta(struct dest *d);
+/* Adds n errors with the enhanced status code class.subject.detail (class 4 or 5, subject
+ * and detail 0..999) to m, keeping the codes sorted. Returns 0, or -1 when the code is out of
+ * range or STORE_ERROR_CODES_MAX other codes are counted already (the errors are dropped). */
+int store_mta_count_error(struct mta_figures *m, unsigned cls, unsigned subject, unsigned detail,
+                          uint64_t n);
 void store_dest_touch(struct dest *d); /* mark changed, e.g. after editing mta figures */
 const struct mx_host *store_dest_hosts(const struct dest *d, size_t *n);
 

@@ -2,36 +2,132 @@
  * prom.c - the /metrics exposition (prom.h): every family with HELP and TYPE, its samples
  * grouped together, label values escaped (destination and MX names are outside input).
  *
- * For speed the label sets are escaped once per render (one string per destination and
- * per MX address) and each family is then a pass over those strings, so rendering is
- * O(families x rows) appends with no formatting of names per sample.
- * Runs on the HTTP thread on an immutable snapshot; never touches the working store.
+ * For speed the label sets are escaped once per render into one arena (one string per
+ * destination and per MX address) and each family is then a pass over those strings: a
+ * sample is a few memcpy calls and a printf-free number, so rendering is
+ * O(families x rows) with no per-sample allocation or formatting of names.
+ * Runs on the HTTP thread (or a test, or the bench) on an immutable snapshot; never
+ * touches the working store and never blocks on the probe loop.
  */
 #include "prom.h"
 
+#include "expfmt.h"
 #include "routes.h"
 #include "util.h"
 
-#include <string.h>
-#include <sys/resource.h>
-#include <time.h>
-#include <unistd.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* At most n bytes of s (stopping at a NUL): fixed-size fields of the store are read within
+ * their bounds even if a writer forgot the terminator. */
+static void label_value_n(struct buf *out, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    size_t left = strnlen(s, n);
+    while (left) {
+        if (*p < 0x80 && *p != '\\' && *p != '"' && *p != '\n') { /* the common case */
+            p++;
+            left--;
+            continue;
+        }
+        size_t k = *p >= 0x80 ? expfmt_utf8_len(p, left) : 0;
+        if (k) {
+            p += k;
+            left -= k;
+            continue;
+        }
+        buf_append(out, (const char *)run, (size_t)(p - run));
+        const char *esc = *p == '\\'  ? "\\\\"
+                          : *p == '"' ? "\\\""
+                          : *p == '\n'
+                              ? "\\n"
+                              : EXPFMT_REPLACEMENT; /* invalid UTF-8 would fail the scrape */
+        buf_puts(out, esc);
+        run = ++p;
+        left--;
+    }
+    buf_append(out, (const char *)run, (size_t)(p - run));
+}
 
 void prom_label_value(struct buf *out, const char *s)
 {
-    const char *run = s;
-    for (; *s; s++) {
-        const char *esc = *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : *s == '\n' ? "\\n" : NULL;
-        if (!esc)
-            continue;
-        buf_append(out, run, (size_t)(s - run));
-        buf_puts(out, esc);
-        run = s + 1;
-    }
-    buf_append(out, run, (size_t)(s - run));
+    label_value_n(out, s, strlen(s));
+}
+
+/* A label set, escaped, as "k=\"v\",k2=\"v2\"" inside the render's arena. */
+struct span {
+    size_t off, len;
+};
+
+/* Every figure a destination contributes, copied out of its (large, cache-cold) view in
+ * one pass, so each family pass below reads a compact array instead of touching every
+ * view again: at 10,000 destinations that is the difference between cache misses per
+ * sample and a linear scan. */
+enum dest_col {
+    DC_UP,
+    DC_S_UP,
+    DC_S_DOWN,
+    DC_S_UNKNOWN,
+    DC_CHANGED,
+    DC_MX,
+    DC_DNS,
+    DC_TTL,
+    DC_LAST,
+    DC_ACTIVE,
+    DC_UNATT,
+    DC_ATT,
+    DC_CONN_CUR,
+    DC_CONN_PEND,
+    DC_DELIV,
+    DC_COMPL,
+    DC_SOFT,
+    DC_HARD_DNS,
+    DC_HARD_5XX,
+    DC_HARD_FILTER,
+    DC_HARD_EXPIRED,
+    DC_HARD_OTHER,
+    DC_DEL,
+    DC_OLDEST,
+    DC__COUNT
+};
+
+struct drow {
+    struct span labels; /* destination="..." */
+    uint32_t has;       /* bit per dest_col: the sample exists */
+    double v[DC__COUNT];
+    const char *reason;    /* a constant of the store */
+    size_t res_off, n_res; /* probe results in rows.res_slot / res_count */
+};
+
+enum addr_col { AC_UP, AC_CONN, AC_BANNER, AC_EHLO, AC_STLS, AC_TLS, AC_EXP, AC__COUNT };
+
+struct arow {
+    struct span labels; /* destination,mx,address,preference */
+    struct span tls;    /* version="..." (empty when no TLS was negotiated) */
+    uint32_t has;
+    double v[AC__COUNT];
+};
+
+struct rows {
+    struct buf arena; /* every label set of this render */
+    struct drow *d;
+    size_t n;
+    struct arow *a;
+    size_t n_addr;
+    size_t *res_slot; /* probe results of every destination, non-zero ones */
+    uint64_t *res_count;
+    size_t dest_bytes, addr_bytes; /* total lengths of the label sets, to size the output */
+    bool mta_configured;           /* a source is configured: MTA families for every destination */
+};
+
+static const char *span_p(const struct rows *r, struct span sp)
+{
+    return r->arena.p + sp.off;
 }
 
 static void family(struct buf *b, const char *name, const char *type, const char *help)
@@ -39,486 +135,573 @@ static void family(struct buf *b, const char *name, const char *type, const char
     buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* name{labels[,extra]} value\n */
-static void sample(struct buf *b, const char *name, const char *labels, const char *extra, double v)
+/* name{labels,extra} value\n: one reserve, then memcpy. */
+static void sample(struct buf *b, const char *name, size_t nlen, const char *labels, size_t llen,
+                   const char *extra, size_t elen, double v)
 {
-    buf_puts(b, name);
-    if ((labels && *labels) || extra) {
-        buf_append(b, "{", 1);
-        if (labels)
-            buf_puts(b, labels);
-        if (extra) {
-            if (labels && *labels)
-                buf_append(b, ",", 1);
-            buf_puts(b, extra);
-        }
-        buf_append(b, "}", 1);
+    buf_reserve(b, nlen + llen + elen + EXPFMT_DOUBLE_MAX + 4);
+    char *p = b->p + b->len;
+    memcpy(p, name, nlen);
+    p += nlen;
+    if (llen || elen) {
+        *p++ = '{';
+        memcpy(p, labels, llen);
+        p += llen;
+        if (llen && elen)
+            *p++ = ',';
+        memcpy(p, extra, elen);
+        p += elen;
+        *p++ = '}';
     }
-    buf_append(b, " ", 1);
-    buf_double(b, v);
-    buf_append(b, "\n", 1);
+    *p++ = ' ';
+    p += expfmt_format_double(p, v);
+    *p++ = '\n';
+    *p = '\0';
+    b->len = (size_t)(p - b->p);
+}
+
+/* A sample without a row's label set (agent-wide families). */
+static void sample_plain(struct buf *b, const char *name, const char *labels, double v)
+{
+    sample(b, name, strlen(name), labels ? labels : "", labels ? strlen(labels) : 0, "", 0, v);
 }
 
 /* ---- per-destination families ---- */
 
-struct rows {
-    const struct snapshot *s;
-    char **dest_labels; /* destination="..." per destination */
-    size_t n_addr;
-    char **addr_labels; /* destination,mx,address,preference per address */
-    const struct dest_view **addr_dest;
-    const struct mx_addr_result **addr;
-};
-
-typedef double dest_get(const struct dest_view *d);
-
-static double g_up(const struct dest_view *d)
-{
-    return d->status == DEST_UP;
-}
-static double g_changed(const struct dest_view *d)
-{
-    return d->status_changed;
-}
-static double g_mx(const struct dest_view *d)
-{
-    return (double)d->n_hosts;
-}
-static double g_dns(const struct dest_view *d)
-{
-    return d->dns_s;
-}
-static double g_ttl(const struct dest_view *d)
-{
-    return d->dns_ttl;
-}
-static double g_last(const struct dest_view *d)
-{
-    return d->last_probe;
-}
-static double g_active(const struct dest_view *d)
-{
-    return (double)d->mta.active;
-}
-static double g_unatt(const struct dest_view *d)
-{
-    return (double)d->mta.unattempted;
-}
-static double g_att(const struct dest_view *d)
-{
-    return (double)d->mta.attempted;
-}
-static double g_deliv(const struct dest_view *d)
-{
-    return (double)d->mta.delivered;
-}
-static double g_compl(const struct dest_view *d)
-{
-    return (double)d->mta.completed;
-}
-static double g_soft(const struct dest_view *d)
-{
-    return (double)d->mta.soft_bounce;
-}
-static double g_del(const struct dest_view *d)
-{
-    return (double)d->mta.deleted;
-}
-static double g_oldest(const struct dest_view *d)
-{
-    return d->mta.oldest_age_s;
-}
-
+/* A family of up to five samples per destination, each a column with a constant extra
+ * label (empty for a plain per-destination gauge). */
 struct dest_family {
     const char *name, *type, *help;
-    dest_get *get;
-    bool mta;    /* only for destinations a source has reported */
-    bool probed; /* only once the destination has been probed */
+    size_t n;
+    struct {
+        enum dest_col col;
+        const char *extra;
+    } s[5];
 };
 
 static const struct dest_family dest_families[] = {
-    {"mxwatch_destination_up", "gauge",
-     "Whether an MX address of the destination accepts SMTP (1) or not (0).", g_up, false, false},
-    {"mxwatch_destination_status_change_timestamp_seconds", "gauge",
-     "When the destination's status last changed, seconds since 1970.", g_changed, false, true},
-    {"mxwatch_destination_mx_records", "gauge",
-     "MX records of the destination (implicit MX counts as one).", g_mx, false, true},
-    {"mxwatch_dns_lookup_duration_seconds", "gauge",
-     "Time the last DNS resolution of the destination took (MX and addresses).", g_dns, false,
-     true},
-    {"mxwatch_dns_ttl_seconds", "gauge", "Smallest TTL of the destination's MX answer.", g_ttl,
-     false, true},
-    {"mxwatch_last_probe_timestamp_seconds", "gauge", "When the destination was last probed.",
-     g_last, false, true},
-    {"mxwatch_active_recipients", "gauge", "Recipients queued for the destination now.", g_active,
-     true, false},
-    {"mxwatch_unattempted_recipients", "gauge",
-     "Queued recipients not yet tried for the destination.", g_unatt, true, false},
-    {"mxwatch_attempted_recipients", "gauge",
-     "Queued recipients tried at least once (deferred) for the destination.", g_att, true, false},
-    {"mxwatch_delivered_recipients_total", "counter", "Recipients delivered to the destination.",
-     g_deliv, true, false},
-    {"mxwatch_completed_recipients_total", "counter",
-     "Recipients completed (delivered or hard-bounced) for the destination.", g_compl, true, false},
-    {"mxwatch_soft_bounce_events_total", "counter",
-     "Temporary delivery failures (deferrals) to the destination.", g_soft, true, false},
-    {"mxwatch_deleted_recipients_total", "counter",
-     "Recipients removed from the queue by an administrator.", g_del, true, false},
-    {"mxwatch_oldest_message_age_seconds", "gauge",
-     "Age of the oldest queued message for the destination.", g_oldest, true, false},
+    {"mxwatch_destination_up",
+     "gauge",
+     "Whether the destination's status is up (1): an MX address accepted SMTP at the last probe.",
+     1,
+     {{DC_UP, ""}}},
+    {"mxwatch_destination_status",
+     "gauge",
+     "Status of the destination as a state set: up, down or unknown.",
+     3,
+     {{DC_S_UP, "status=\"up\""},
+      {DC_S_DOWN, "status=\"down\""},
+      {DC_S_UNKNOWN, "status=\"unknown\""}}},
+    {"mxwatch_destination_status_change_timestamp_seconds",
+     "gauge",
+     "When the destination's status last changed, seconds since 1970.",
+     1,
+     {{DC_CHANGED, ""}}},
+    {"mxwatch_destination_mx_records",
+     "gauge",
+     "MX records of the destination at the last probe (an implicit MX counts as one).",
+     1,
+     {{DC_MX, ""}}},
+    {"mxwatch_dns_lookup_duration_seconds",
+     "gauge",
+     "Time the last DNS resolution of the destination took (MX and addresses).",
+     1,
+     {{DC_DNS, ""}}},
+    {"mxwatch_dns_ttl_seconds",
+     "gauge",
+     "Smallest TTL of the destination's MX answer.",
+     1,
+     {{DC_TTL, ""}}},
+    {"mxwatch_last_probe_timestamp_seconds",
+     "gauge",
+     "When the destination was last probed, seconds since 1970.",
+     1,
+     {{DC_LAST, ""}}},
 };
 
-static bool dest_has(const struct dest_view *d, const struct dest_family *f)
-{
-    return (!f->mta || d->mta.present) && (!f->probed || d->last_probe > 0);
-}
+/* The MTA families: present for every destination once a source is configured. */
+static const struct dest_family mta_families[] = {
+    {"mxwatch_active_recipients",
+     "gauge",
+     "Recipients queued for the destination now.",
+     1,
+     {{DC_ACTIVE, ""}}},
+    {"mxwatch_unattempted_recipients",
+     "gauge",
+     "Queued recipients for the destination not yet tried.",
+     1,
+     {{DC_UNATT, ""}}},
+    {"mxwatch_attempted_recipients",
+     "gauge",
+     "Queued recipients for the destination tried at least once (deferred).",
+     1,
+     {{DC_ATT, ""}}},
+    {"mxwatch_outbound_connections",
+     "gauge",
+     "Outbound SMTP connections to the destination: current (established) or pending.",
+     2,
+     {{DC_CONN_CUR, "state=\"current\""}, {DC_CONN_PEND, "state=\"pending\""}}},
+    {"mxwatch_delivered_recipients_total",
+     "counter",
+     "Recipients delivered to the destination.",
+     1,
+     {{DC_DELIV, ""}}},
+    {"mxwatch_completed_recipients_total",
+     "counter",
+     "Recipients completed for the destination (delivered, hard-bounced or deleted).",
+     1,
+     {{DC_COMPL, ""}}},
+    {"mxwatch_soft_bounce_events_total",
+     "counter",
+     "Temporary delivery failures (deferrals) to the destination.",
+     1,
+     {{DC_SOFT, ""}}},
+    {"mxwatch_hard_bounced_recipients_total",
+     "counter",
+     "Recipients hard-bounced for the destination, by class.",
+     5,
+     {{DC_HARD_DNS, "reason=\"dns\""},
+      {DC_HARD_5XX, "reason=\"5xx\""},
+      {DC_HARD_FILTER, "reason=\"filter\""},
+      {DC_HARD_EXPIRED, "reason=\"expired\""},
+      {DC_HARD_OTHER, "reason=\"other\""}}},
+    {"mxwatch_deleted_recipients_total",
+     "counter",
+     "Recipients for the destination removed from the queue by an administrator.",
+     1,
+     {{DC_DEL, ""}}},
+    {"mxwatch_oldest_message_age_seconds",
+     "gauge",
+     "Age of the oldest queued message for the destination.",
+     1,
+     {{DC_OLDEST, ""}}},
+};
 
 static void render_dest_family(struct buf *b, const struct rows *r, const struct dest_family *f)
 {
-    bool any = false;
-    for (size_t i = 0; i < r->s->n && !any; i++)
-        any = dest_has(r->s->dests[i], f);
-    if (!any)
-        return;
+    uint32_t mask = 0;
+    for (size_t k = 0; k < f->n; k++)
+        mask |= 1u << f->s[k].col;
+    size_t i = 0;
+    while (i < r->n && !(r->d[i].has & mask))
+        i++;
+    if (i == r->n)
+        return; /* no samples: leave the family out */
     family(b, f->name, f->type, f->help);
-    for (size_t i = 0; i < r->s->n; i++)
-        if (dest_has(r->s->dests[i], f))
-            sample(b, f->name, r->dest_labels[i], NULL, f->get(r->s->dests[i]));
+    size_t nlen = strlen(f->name), elen[5];
+    for (size_t k = 0; k < f->n; k++)
+        elen[k] = strlen(f->s[k].extra);
+    for (; i < r->n; i++) {
+        const struct drow *d = &r->d[i];
+        for (size_t k = 0; k < f->n; k++)
+            if (d->has & (1u << f->s[k].col))
+                sample(b, f->name, nlen, span_p(r, d->labels), d->labels.len, f->s[k].extra,
+                       elen[k], d->v[f->s[k].col]);
+    }
 }
 
-static void render_dest_status(struct buf *b, const struct rows *r)
+static void render_reason(struct buf *b, const struct rows *r)
 {
-    static const char *const states[] = {"up", "down", "unknown"};
-    static const enum dest_status vals[] = {DEST_UP, DEST_DOWN, DEST_UNKNOWN};
-    if (!r->s->n)
+    static const char name[] = "mxwatch_destination_status_reason_info";
+    if (!r->n)
         return;
-    family(b, "mxwatch_destination_status", "gauge",
-           "Status of the destination as a state set: up, down or unknown.");
-    for (size_t i = 0; i < r->s->n; i++)
-        for (size_t k = 0; k < 3; k++) {
-            char extra[32];
-            snprintf(extra, sizeof extra, "status=\"%s\"", states[k]);
-            sample(b, "mxwatch_destination_status", r->dest_labels[i], extra,
-                   r->s->dests[i]->status == vals[k]);
-        }
-    family(b, "mxwatch_destination_status_reason_info", "gauge",
-           "Why the destination has its status (the latest probe's outcome class).");
-    for (size_t i = 0; i < r->s->n; i++) {
-        char extra[96];
-        snprintf(extra, sizeof extra, "reason=\"%s\"", store_dest_reason_text(r->s->dests[i]));
-        sample(b, "mxwatch_destination_status_reason_info", r->dest_labels[i], extra, 1);
+    family(b, name, "gauge",
+           "Why the destination has its status: the latest probe's outcome class (always 1).");
+    for (size_t i = 0; i < r->n; i++) {
+        const struct drow *d = &r->d[i];
+        char extra[STORE_REASON_MAX + 16] = "reason=\"";
+        size_t len = strlen(extra);
+        len += mxw_strlcpy(extra + len, d->reason, STORE_REASON_MAX);
+        extra[len++] = '"';
+        sample(b, name, sizeof name - 1, span_p(r, d->labels), d->labels.len, extra, len, 1);
     }
+}
+
+/* probes[] slots whose names coincide ("ok", "local_error", "not_probed" exist both as an
+ * address outcome and a destination reason) are one series: each slot maps to the first
+ * slot of its name. Computed once (the names are constants of the store), on whichever
+ * thread renders first. */
+static size_t result_first[PROM_RESULTS_MAX];
+static pthread_once_t result_once = PTHREAD_ONCE_INIT;
+
+static void result_slot_map(void)
+{
+    for (size_t k = 0; k < PROM_RESULTS_MAX; k++) {
+        result_first[k] = k;
+        for (size_t j = 0; j < k && result_first[k] == k; j++)
+            if (!strcmp(store_result_name(j), store_result_name(k)))
+                result_first[k] = j;
+    }
+}
+
+size_t prom_probe_results(const struct dest_view *d, size_t *slots, uint64_t *counts)
+{
+    uint64_t sum[PROM_RESULTS_MAX] = {0};
+    size_t out = 0;
+    pthread_once(&result_once, result_slot_map);
+    for (size_t k = 0; k < PROM_RESULTS_MAX; k++)
+        sum[result_first[k]] += d->probes[k];
+    for (size_t k = 0; k < PROM_RESULTS_MAX; k++)
+        if (sum[k]) {
+            slots[out] = k;
+            counts[out++] = sum[k];
+        }
+    return out;
 }
 
 static void render_probes_total(struct buf *b, const struct rows *r)
 {
-    if (!r->s->n)
-        return;
-    family(b, "mxwatch_probes_total", "counter", "Probes of the destination by result.");
-    for (size_t i = 0; i < r->s->n; i++) {
-        const struct dest_view *d = r->s->dests[i];
-        for (size_t k = 0; k < store_result_slots(); k++) {
-            if (!d->probes[k])
-                continue;
-            char extra[64];
-            snprintf(extra, sizeof extra, "result=\"%s\"", store_result_name(k));
-            sample(b, "mxwatch_probes_total", r->dest_labels[i], extra, (double)d->probes[k]);
-        }
+    static const char name[] = "mxwatch_probes_total";
+    char extra[PROM_RESULTS_MAX][48];
+    size_t elen[PROM_RESULTS_MAX];
+    for (size_t k = 0; k < PROM_RESULTS_MAX; k++) {
+        int n = snprintf(extra[k], sizeof extra[k], "result=\"%s\"", store_result_name(k));
+        elen[k] = n > 0 ? (size_t)n : 0;
+    }
+    bool header = false;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct drow *d = &r->d[i];
+        if (d->n_res && !header)
+            family(b, name, "counter", "Probes of the destination, by result.");
+        header = header || d->n_res;
+        for (size_t k = d->res_off; k < d->res_off + d->n_res; k++)
+            sample(b, name, sizeof name - 1, span_p(r, d->labels), d->labels.len,
+                   extra[r->res_slot[k]], elen[r->res_slot[k]], (double)r->res_count[k]);
     }
 }
 
-static void render_mta_labelled(struct buf *b, const struct rows *r)
-{
-    bool any = false;
-    for (size_t i = 0; i < r->s->n && !any; i++)
-        any = r->s->dests[i]->mta.present;
-    if (!any)
-        return;
-    family(b, "mxwatch_outbound_connections", "gauge",
-           "Outbound SMTP connections to the destination: current (established) or pending.");
-    for (size_t i = 0; i < r->s->n; i++) {
-        const struct dest_view *d = r->s->dests[i];
-        if (!d->mta.present)
-            continue;
-        sample(b, "mxwatch_outbound_connections", r->dest_labels[i], "state=\"current\"",
-               (double)d->mta.conn_current);
-        sample(b, "mxwatch_outbound_connections", r->dest_labels[i], "state=\"pending\"",
-               (double)d->mta.conn_pending);
-    }
-    family(b, "mxwatch_hard_bounced_recipients_total", "counter",
-           "Recipients hard-bounced for the destination, by class.");
-    for (size_t i = 0; i < r->s->n; i++) {
-        const struct mta_figures *m = &r->s->dests[i]->mta;
-        if (!m->present)
-            continue;
-        const char *l = r->dest_labels[i];
-        sample(b, "mxwatch_hard_bounced_recipients_total", l, "reason=\"dns\"",
-               (double)m->hard_dns);
-        sample(b, "mxwatch_hard_bounced_recipients_total", l, "reason=\"5xx\"",
-               (double)m->hard_5xx);
-        sample(b, "mxwatch_hard_bounced_recipients_total", l, "reason=\"filter\"",
-               (double)m->hard_filter);
-        sample(b, "mxwatch_hard_bounced_recipients_total", l, "reason=\"expired\"",
-               (double)m->hard_expired);
-        sample(b, "mxwatch_hard_bounced_recipients_total", l, "reason=\"other\"",
-               (double)m->hard_other);
-    }
-}
-
-/* ---- per-address families ---- */
-
-typedef double addr_get(const struct mx_addr_result *a);
-static double a_up(const struct mx_addr_result *a)
-{
-    return a->outcome == OUT_OK;
-}
-static double a_conn(const struct mx_addr_result *a)
-{
-    return a->connect_s;
-}
-static double a_banner(const struct mx_addr_result *a)
-{
-    return a->banner_s;
-}
-static double a_ehlo(const struct mx_addr_result *a)
-{
-    return a->ehlo_s;
-}
-static double a_stls(const struct mx_addr_result *a)
-{
-    return a->starttls_offered;
-}
-static double a_tls(const struct mx_addr_result *a)
-{
-    return a->tls_s;
-}
-static double a_exp(const struct mx_addr_result *a)
-{
-    return a->tls_cert_expiry;
-}
+/* ---- per-address families (only addresses that were probed) ---- */
 
 struct addr_family {
     const char *name, *help;
-    addr_get *get;
-    bool timing; /* absent when the phase was not reached (negative) */
-    bool expiry; /* absent when unknown (0) */
+    enum addr_col col;
 };
 
 static const struct addr_family addr_families[] = {
     {"mxwatch_mx_up",
-     "Whether the MX address answered the SMTP check with a 2xx greeting and EHLO.", a_up, false,
-     false},
-    {"mxwatch_smtp_connect_duration_seconds", "TCP connect time to the MX address.", a_conn, true,
-     false},
+     "Whether the MX address answered the SMTP check (greeting, EHLO, STARTTLS when asked).",
+     AC_UP},
+    {"mxwatch_smtp_connect_duration_seconds", "TCP connect time to the MX address.", AC_CONN},
     {"mxwatch_smtp_banner_duration_seconds", "Time from connect to the complete 220 greeting.",
-     a_banner, true, false},
-    {"mxwatch_smtp_ehlo_duration_seconds", "Time for the EHLO command to be answered.", a_ehlo,
-     true, false},
+     AC_BANNER},
+    {"mxwatch_smtp_ehlo_duration_seconds", "Time the EHLO command took to be answered.", AC_EHLO},
     {"mxwatch_smtp_starttls_offered", "Whether the MX address offered STARTTLS in its EHLO reply.",
-     a_stls, false, false},
-    {"mxwatch_tls_handshake_duration_seconds", "Time the STARTTLS handshake took.", a_tls, true,
-     false},
+     AC_STLS},
+    {"mxwatch_tls_handshake_duration_seconds", "Time the STARTTLS handshake took.", AC_TLS},
     {"mxwatch_tls_cert_expiry_timestamp_seconds",
-     "When the MX address's TLS certificate expires, seconds since 1970.", a_exp, false, true},
+     "When the MX address's TLS certificate expires, seconds since 1970.", AC_EXP},
 };
-
-static bool addr_has(const struct mx_addr_result *a, const struct addr_family *f)
-{
-    if (a->outcome == OUT_NOT_PROBED && f->get != a_up)
-        return false;
-    if (f->timing && f->get(a) < 0)
-        return false;
-    return !f->expiry || a->tls_cert_expiry > 0;
-}
 
 static void render_addr_family(struct buf *b, const struct rows *r, const struct addr_family *f)
 {
-    bool any = false;
-    for (size_t i = 0; i < r->n_addr && !any; i++)
-        any = addr_has(r->addr[i], f);
-    if (!any)
+    uint32_t bit = 1u << f->col;
+    size_t i = 0;
+    while (i < r->n_addr && !(r->a[i].has & bit))
+        i++;
+    if (i == r->n_addr)
         return;
     family(b, f->name, "gauge", f->help);
-    for (size_t i = 0; i < r->n_addr; i++)
-        if (addr_has(r->addr[i], f))
-            sample(b, f->name, r->addr_labels[i], NULL, f->get(r->addr[i]));
+    size_t nlen = strlen(f->name);
+    for (; i < r->n_addr; i++)
+        if (r->a[i].has & bit)
+            sample(b, f->name, nlen, span_p(r, r->a[i].labels), r->a[i].labels.len, "", 0,
+                   r->a[i].v[f->col]);
 }
 
 static void render_tls_version(struct buf *b, const struct rows *r)
 {
-    bool any = false;
-    for (size_t i = 0; i < r->n_addr && !any; i++)
-        any = r->addr[i]->tls_version[0] != '\0';
-    if (!any)
-        return;
-    family(b, "mxwatch_tls_version_info", "gauge", "TLS version negotiated with the MX address.");
+    static const char name[] = "mxwatch_tls_version_info";
+    bool header = false;
     for (size_t i = 0; i < r->n_addr; i++) {
-        if (!r->addr[i]->tls_version[0])
+        const struct arow *a = &r->a[i];
+        if (!a->tls.len)
             continue;
-        struct buf extra = {0};
-        buf_puts(&extra, "version=\"");
-        prom_label_value(&extra, r->addr[i]->tls_version);
-        buf_puts(&extra, "\"");
-        sample(b, "mxwatch_tls_version_info", r->addr_labels[i], extra.p, 1);
-        buf_free(&extra);
+        if (!header)
+            family(b, name, "gauge", "TLS version negotiated with the MX address (always 1).");
+        header = true;
+        sample(b, name, sizeof name - 1, span_p(r, a->labels), a->labels.len, span_p(r, a->tls),
+               a->tls.len, 1);
     }
 }
 
 /* ---- the agent itself ---- */
 
-static void render_process(struct buf *b, const struct snapshot *s)
+static double cpu_seconds(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-    family(b, "process_cpu_seconds_total", "counter",
-           "Total user and system CPU time spent in seconds.");
-    sample(b, "process_cpu_seconds_total", NULL, NULL, cpu);
-    long rss_pages = 0, vsz_pages = 0;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static double open_fds(void)
+{
+    size_t n = 0;
+    DIR *dir = opendir("/proc/self/fd");
+    if (!dir)
+        return 0;
+    while (readdir(dir))
+        n++;
+    closedir(dir);
+    return n >= 3 ? (double)(n - 3) : 0; /* ".", ".." and the directory's own descriptor */
+}
+
+static double rlimit_of(int resource)
+{
+    struct rlimit rl;
+    if (getrlimit(resource, &rl) < 0)
+        return 0;
+    /* Unlimited as client_golang reports it: the largest unsigned 64-bit value. */
+    return rl.rlim_cur == RLIM_INFINITY ? 18446744073709551615.0 : (double)rl.rlim_cur;
+}
+
+static void render_process(struct buf *b, const struct snapshot *s)
+{
+    long vsz = 0, rss = 0;
     FILE *f = fopen("/proc/self/statm", "r");
     if (f) {
-        if (fscanf(f, "%ld %ld", &vsz_pages, &rss_pages) != 2)
-            rss_pages = vsz_pages = 0;
+        if (fscanf(f, "%ld %ld", &vsz, &rss) != 2)
+            vsz = rss = 0;
         fclose(f);
     }
-    long page = sysconf(_SC_PAGESIZE);
-    family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-    sample(b, "process_resident_memory_bytes", NULL, NULL, (double)rss_pages * (double)page);
-    family(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-    sample(b, "process_virtual_memory_bytes", NULL, NULL, (double)vsz_pages * (double)page);
-    size_t fds = 0;
-    DIR *dir = opendir("/proc/self/fd");
-    if (dir) {
-        while (readdir(dir))
-            fds++;
-        closedir(dir);
-        fds = fds >= 3 ? fds - 3 : 0; /* ".", ".." and the directory's own fd */
-    }
-    struct rlimit rl;
-    getrlimit(RLIMIT_NOFILE, &rl);
+    double page = (double)sysconf(_SC_PAGESIZE);
+    family(b, "process_cpu_seconds_total", "counter",
+           "Total user and system CPU time spent in seconds.");
+    sample_plain(b, "process_cpu_seconds_total", NULL, cpu_seconds());
     family(b, "process_open_fds", "gauge", "Number of open file descriptors.");
-    sample(b, "process_open_fds", NULL, NULL, (double)fds);
+    sample_plain(b, "process_open_fds", NULL, open_fds());
     family(b, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
-    sample(b, "process_max_fds", NULL, NULL, (double)rl.rlim_cur);
+    sample_plain(b, "process_max_fds", NULL, rlimit_of(RLIMIT_NOFILE));
+    family(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+    sample_plain(b, "process_virtual_memory_bytes", NULL, (double)vsz * page);
+    family(b, "process_virtual_memory_max_bytes", "gauge",
+           "Maximum amount of virtual memory available in bytes.");
+    sample_plain(b, "process_virtual_memory_max_bytes", NULL, rlimit_of(RLIMIT_AS));
+    family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+    sample_plain(b, "process_resident_memory_bytes", NULL, (double)rss * page);
     family(b, "process_start_time_seconds", "gauge",
            "Start time of the process since unix epoch in seconds.");
-    sample(b, "process_start_time_seconds", NULL, NULL, s->agent.start_time);
+    sample_plain(b, "process_start_time_seconds", NULL, s->agent.start_time);
+}
+
+/* One family with one sample per source: source="name". */
+static void render_sources(struct buf *b, const struct agent_figures *a, const char *name,
+                           const char *type, const char *help, int which)
+{
+    family(b, name, type, help);
+    struct buf l = {0};
+    for (size_t i = 0; i < a->n_sources; i++) {
+        const struct source_status *src = &a->sources[i];
+        l.len = 0;
+        buf_puts(&l, "source=\"");
+        label_value_n(&l, src->name, sizeof src->name);
+        buf_puts(&l, "\"");
+        double v = which == 0 ? src->up : which == 1 ? (double)src->errors : src->last_duration_s;
+        sample_plain(b, name, l.p, v);
+    }
+    buf_free(&l);
 }
 
 static void render_agent(struct buf *b, const struct snapshot *s)
 {
     const struct agent_figures *a = &s->agent;
     family(b, "mxwatch_build_info", "gauge", "Version and revision mxwatch was built from.");
-    sample(b, "mxwatch_build_info", "version=\"" MXW_VERSION "\",revision=\"" MXW_REVISION "\"",
-           NULL, 1);
+    sample_plain(b, "mxwatch_build_info",
+                 "version=\"" MXW_VERSION "\",revision=\"" MXW_REVISION "\"", 1);
     size_t n_cfg = 0;
     for (size_t i = 0; i < s->n; i++)
         n_cfg += s->dests[i]->origin == ORIGIN_CONFIG;
     family(b, "mxwatch_destinations", "gauge", "Destinations watched, by where they came from.");
-    sample(b, "mxwatch_destinations", "origin=\"config\"", NULL, (double)n_cfg);
-    sample(b, "mxwatch_destinations", "origin=\"discovered\"", NULL, (double)(s->n - n_cfg));
+    sample_plain(b, "mxwatch_destinations", "origin=\"config\"", (double)n_cfg);
+    sample_plain(b, "mxwatch_destinations", "origin=\"discovered\"", (double)(s->n - n_cfg));
     family(b, "mxwatch_probes_in_flight", "gauge", "Probe operations running now, by kind.");
-    sample(b, "mxwatch_probes_in_flight", "kind=\"dns\"", NULL, a->dns_in_flight);
-    sample(b, "mxwatch_probes_in_flight", "kind=\"smtp\"", NULL, a->smtp_in_flight);
+    sample_plain(b, "mxwatch_probes_in_flight", "kind=\"dns\"", a->dns_in_flight);
+    sample_plain(b, "mxwatch_probes_in_flight", "kind=\"smtp\"", a->smtp_in_flight);
     family(b, "mxwatch_probe_loop_lag_seconds", "gauge",
            "How late the probe loop ran its timers over the last second.");
-    sample(b, "mxwatch_probe_loop_lag_seconds", NULL, NULL, a->loop_lag_s);
+    sample_plain(b, "mxwatch_probe_loop_lag_seconds", NULL, a->loop_lag_s);
     family(b, "mxwatch_config_last_reload_successful", "gauge",
            "Whether the last configuration reload succeeded.");
-    sample(b, "mxwatch_config_last_reload_successful", NULL, NULL, a->config_reload_ok);
+    sample_plain(b, "mxwatch_config_last_reload_successful", NULL, a->config_reload_ok);
     family(b, "mxwatch_config_last_reload_success_timestamp_seconds", "gauge",
-           "When the configuration was last loaded successfully.");
-    sample(b, "mxwatch_config_last_reload_success_timestamp_seconds", NULL, NULL,
-           a->config_reload_time);
+           "When the configuration was last loaded successfully, seconds since 1970.");
+    sample_plain(b, "mxwatch_config_last_reload_success_timestamp_seconds", NULL,
+                 a->config_reload_time);
     if (a->n_sources) {
-        family(b, "mxwatch_source_up", "gauge", "Whether the source's last collection succeeded.");
-        for (size_t i = 0; i < a->n_sources; i++) {
-            char l[64];
-            snprintf(l, sizeof l, "source=\"%s\"", a->sources[i].name);
-            sample(b, "mxwatch_source_up", l, NULL, a->sources[i].up);
-        }
-        family(b, "mxwatch_source_errors_total", "counter", "Failed collections of the source.");
-        for (size_t i = 0; i < a->n_sources; i++) {
-            char l[64];
-            snprintf(l, sizeof l, "source=\"%s\"", a->sources[i].name);
-            sample(b, "mxwatch_source_errors_total", l, NULL, (double)a->sources[i].errors);
-        }
-        family(b, "mxwatch_source_duration_seconds", "gauge",
-               "How long the source's last collection took.");
-        for (size_t i = 0; i < a->n_sources; i++) {
-            char l[64];
-            snprintf(l, sizeof l, "source=\"%s\"", a->sources[i].name);
-            sample(b, "mxwatch_source_duration_seconds", l, NULL, a->sources[i].last_duration_s);
-        }
+        render_sources(b, a, "mxwatch_source_up", "gauge",
+                       "Whether the source's last collection succeeded.", 0);
+        render_sources(b, a, "mxwatch_source_errors_total", "counter",
+                       "Failed collections of the source.", 1);
+        render_sources(b, a, "mxwatch_source_duration_seconds", "gauge",
+                       "How long the source's last collection took.", 2);
     }
     family(b, "mxwatch_agentx_connected", "gauge",
            "Whether the SNMP subagent is connected to its AgentX master.");
-    sample(b, "mxwatch_agentx_connected", NULL, NULL, a->agentx_connected);
+    sample_plain(b, "mxwatch_agentx_connected", NULL, a->agentx_connected);
     family(b, "mxwatch_delivernow_total", "counter", "Requests to retry delivery, by trigger.");
-    sample(b, "mxwatch_delivernow_total", "trigger=\"manual\"", NULL, (double)a->delivernow_manual);
-    sample(b, "mxwatch_delivernow_total", "trigger=\"recovery\"", NULL,
-           (double)a->delivernow_recovery);
+    sample_plain(b, "mxwatch_delivernow_total", "trigger=\"manual\"", (double)a->delivernow_manual);
+    sample_plain(b, "mxwatch_delivernow_total", "trigger=\"recovery\"",
+                 (double)a->delivernow_recovery);
 }
 
-/* ---- label sets ---- */
+/* ---- rows: label sets and figures, gathered once per render ---- */
+
+static void put(uint32_t *has, double *v, unsigned col, bool present, double value)
+{
+    if (present) {
+        *has |= 1u << col;
+        v[col] = value;
+    }
+}
+
+static void fill_drow(struct rows *r, const struct dest_view *d, struct drow *row)
+{
+    uint32_t *h = &row->has;
+    double *v = row->v;
+    put(h, v, DC_UP, true, d->status == DEST_UP);
+    put(h, v, DC_S_UP, true, d->status == DEST_UP);
+    put(h, v, DC_S_DOWN, true, d->status == DEST_DOWN);
+    put(h, v, DC_S_UNKNOWN, true, d->status != DEST_UP && d->status != DEST_DOWN);
+    put(h, v, DC_CHANGED, d->status_changed > 0, d->status_changed);
+    bool probed = d->last_probe > 0;
+    put(h, v, DC_MX, probed, (double)d->n_hosts);
+    put(h, v, DC_DNS, probed, d->dns_s);
+    put(h, v, DC_TTL, probed, d->dns_ttl);
+    put(h, v, DC_LAST, probed, d->last_probe);
+    /* MTA figures appear for every destination once a source is configured (zero until it
+     * reports), so alerts can compare them with the probe status from the start. */
+    const struct mta_figures *m = &d->mta;
+    bool mta = r->mta_configured || m->present;
+    const double mv[] = {(double)m->active,       (double)m->unattempted,  (double)m->attempted,
+                         (double)m->conn_current, (double)m->conn_pending, (double)m->delivered,
+                         (double)m->completed,    (double)m->soft_bounce,  (double)m->hard_dns,
+                         (double)m->hard_5xx,     (double)m->hard_filter,  (double)m->hard_expired,
+                         (double)m->hard_other,   (double)m->deleted,      m->oldest_age_s};
+    _Static_assert(MXW_ARRAY_LEN(mv) == DC_OLDEST - DC_ACTIVE + 1, "mv follows enum dest_col");
+    for (unsigned k = 0; k < MXW_ARRAY_LEN(mv); k++)
+        put(h, v, DC_ACTIVE + k, mta, mv[k]);
+    row->reason = store_dest_reason_text(d);
+}
+
+static void fill_arow(struct arow *row, const struct mx_addr_result *a)
+{
+    uint32_t *h = &row->has;
+    double *v = row->v;
+    put(h, v, AC_UP, true, a->outcome == OUT_OK);
+    put(h, v, AC_CONN, a->connect_s >= 0, a->connect_s);
+    put(h, v, AC_BANNER, a->banner_s >= 0, a->banner_s);
+    put(h, v, AC_EHLO, a->ehlo_s >= 0, a->ehlo_s);
+    /* STARTTLS is only known once EHLO was answered. */
+    put(h, v, AC_STLS, a->ehlo_s >= 0, a->starttls_offered);
+    put(h, v, AC_TLS, a->tls_s >= 0, a->tls_s);
+    put(h, v, AC_EXP, a->tls_cert_expiry > 0, a->tls_cert_expiry);
+}
+
+static struct span close_span(const struct buf *arena, size_t start)
+{
+    return (struct span){start, arena->len - start};
+}
+
+/* One row per probed address of d; an address not probed (mx_policy "first" stopped
+ * earlier) is neither up nor down, so it has no samples at all. */
+static void build_addr_rows(struct rows *r, const struct dest_view *d, struct span dl)
+{
+    for (size_t h = 0; h < d->n_hosts; h++) {
+        const struct mx_host *mh = &d->hosts[h];
+        for (size_t k = 0; k < mh->n_addrs; k++) {
+            const struct mx_addr_result *a = &mh->addrs[k];
+            if (a->outcome == OUT_NOT_PROBED)
+                continue;
+            struct arow *row = &r->a[r->n_addr++];
+            memset(row, 0, sizeof *row);
+            size_t start = r->arena.len;
+            buf_reserve(&r->arena, dl.len); /* the copy's source lives in the same arena */
+            buf_append(&r->arena, r->arena.p + dl.off, dl.len);
+            buf_puts(&r->arena, ",mx=\"");
+            label_value_n(&r->arena, mh->name, sizeof mh->name);
+            buf_puts(&r->arena, "\",address=\"");
+            label_value_n(&r->arena, a->addr_str, sizeof a->addr_str);
+            buf_puts(&r->arena, "\",preference=\"");
+            buf_u64(&r->arena, mh->preference);
+            buf_puts(&r->arena, "\"");
+            row->labels = close_span(&r->arena, start);
+            r->addr_bytes += row->labels.len;
+            if (a->tls_version[0]) {
+                start = r->arena.len;
+                buf_puts(&r->arena, "version=\"");
+                label_value_n(&r->arena, a->tls_version, sizeof a->tls_version);
+                buf_puts(&r->arena, "\"");
+                row->tls = close_span(&r->arena, start);
+            }
+            fill_arow(row, a);
+        }
+    }
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        abort(); /* as buf.c: out of memory leaves nothing sensible to do */
+    return p;
+}
 
 static void build_rows(struct rows *r, const struct snapshot *s)
 {
-    r->s = s;
-    r->dest_labels = calloc(s->n + 1, sizeof *r->dest_labels);
+    r->mta_configured = s->agent.n_sources > 0;
     size_t n_addr = 0;
     for (size_t i = 0; i < s->n; i++)
         for (size_t h = 0; h < s->dests[i]->n_hosts; h++)
             n_addr += s->dests[i]->hosts[h].n_addrs;
-    r->addr_labels = calloc(n_addr + 1, sizeof *r->addr_labels);
-    r->addr = calloc(n_addr + 1, sizeof *r->addr);
-    r->n_addr = 0;
+    r->d = xmalloc(s->n * sizeof *r->d);
+    r->a = xmalloc(n_addr * sizeof *r->a);
+    r->res_slot = xmalloc(s->n * PROM_RESULTS_MAX * sizeof *r->res_slot);
+    r->res_count = xmalloc(s->n * PROM_RESULTS_MAX * sizeof *r->res_count);
+    buf_reserve(&r->arena, s->n * 48 + n_addr * 128);
+    size_t res_used = 0;
     for (size_t i = 0; i < s->n; i++) {
         const struct dest_view *d = s->dests[i];
-        struct buf lb = {0};
-        buf_puts(&lb, "destination=\"");
-        prom_label_value(&lb, d->domain);
-        buf_puts(&lb, "\"");
-        for (size_t h = 0; h < d->n_hosts; h++) {
-            const struct mx_host *mh = &d->hosts[h];
-            for (size_t k = 0; k < mh->n_addrs; k++) {
-                struct buf al = {0};
-                buf_append(&al, lb.p, lb.len);
-                buf_puts(&al, ",mx=\"");
-                prom_label_value(&al, mh->name);
-                buf_printf(&al, "\",address=\"%s\",preference=\"%u\"", mh->addrs[k].addr_str,
-                           mh->preference);
-                r->addr[r->n_addr] = &mh->addrs[k];
-                r->addr_labels[r->n_addr++] = buf_steal(&al, NULL);
-            }
-        }
-        r->dest_labels[i] = buf_steal(&lb, NULL);
+        struct drow *row = &r->d[r->n++];
+        memset(row, 0, sizeof *row);
+        size_t start = r->arena.len;
+        buf_puts(&r->arena, "destination=\"");
+        label_value_n(&r->arena, d->domain, sizeof d->domain);
+        buf_puts(&r->arena, "\"");
+        row->labels = close_span(&r->arena, start);
+        r->dest_bytes += row->labels.len;
+        fill_drow(r, d, row);
+        row->res_off = res_used;
+        row->n_res = prom_probe_results(d, r->res_slot + res_used, r->res_count + res_used);
+        res_used += row->n_res;
+        build_addr_rows(r, d, row->labels);
     }
 }
 
 static void free_rows(struct rows *r)
 {
-    for (size_t i = 0; i < r->s->n; i++)
-        free(r->dest_labels[i]);
-    for (size_t i = 0; i < r->n_addr; i++)
-        free(r->addr_labels[i]);
-    free(r->dest_labels);
-    free(r->addr_labels);
-    free(r->addr);
+    buf_free(&r->arena);
+    free(r->d);
+    free(r->a);
+    free(r->res_slot);
+    free(r->res_count);
 }
 
 void prom_render(const struct snapshot *snap, struct buf *out)
 {
     struct rows r = {0};
     build_rows(&r, snap);
-    buf_reserve(out, 256 + snap->n * 2048);
+    /* Each destination label set is written ~26 times, each address set ~8 times, and a
+     * sample adds ~60 bytes of name and value: one allocation for the common case. */
+    buf_reserve(out,
+                16384 + r.dest_bytes * 26 + r.addr_bytes * 8 + (snap->n * 26 + r.n_addr * 8) * 60);
     render_dest_family(out, &r, &dest_families[0]);
-    render_dest_status(out, &r);
-    for (size_t i = 1; i < MXW_ARRAY_LEN(dest_families); i++)
+    render_dest_family(out, &r, &dest_families[1]);
+    render_reason(out, &r);
+    for (size_t i = 2; i < MXW_ARRAY_LEN(dest_families); i++)
         render_dest_family(out, &r, &dest_families[i]);
     render_probes_total(out, &r);
-    render_mta_labelled(out, &r);
+    for (size_t i = 0; i < MXW_ARRAY_LEN(mta_families); i++)
+        render_dest_family(out, &r, &mta_families[i]);
     for (size_t i = 0; i < MXW_ARRAY_LEN(addr_families); i++)
         render_addr_family(out, &r, &addr_families[i]);
     render_tls_version(out, &r);
@@ -531,10 +714,10 @@ void prom_handle_metrics(const struct web_request *rq, const struct snapshot *sn
                          struct web_response *rs)
 {
     (void)rq;
-    rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
     if (!snap) {
         web_error(rs, 503, "no snapshot yet");
         return;
     }
+    rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
     prom_render(snap, &rs->body);
 }

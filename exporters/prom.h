@@ -10,7 +10,14 @@
 
 /* Appends the whole exposition for snap to out. Cost O(destinations + addresses). */
 void prom_render(const struct snapshot *snap, struct buf *out);
-/* Appends s as a label value: backslash, double quote and newline escaped. */
+/* The probe counts of d by result name, non-zero ones only: slots of d->probes whose
+ * names coincide (an address outcome and a destination reason may share one, such as
+ * "local_error") are summed into the first. Fills slots (names: store_result_name(slot))
+ * and counts, each PROM_RESULTS_MAX long, and returns how many. */
+#define PROM_RESULTS_MAX (OUT__COUNT + REASON__COUNT)
+size_t prom_probe_results(const struct dest_view *d, size_t *slots, uint64_t *counts);
+/* Appends s as a label value: backslash, double quote and newline escaped, invalid UTF-8
+ * replaced by U+FFFD (Prometheus refuses a scrape with invalid UTF-8). */
 void prom_label_value(struct buf *out, const char *s);
 
 #endif

@@ -11,5 +11,7 @@
 web_handler web_handle_healthy, web_handle_ready, web_handle_reload, web_handle_index;
 /* prom.c */
 web_handler prom_handle_metrics;
+/* api.c */
+web_handler api_handle_destinations, api_handle_destination, api_handle_debug;
 
 #endif

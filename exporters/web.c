@@ -9,6 +9,7 @@
  */
 #include "web.h"
 
+#include "api.h"
 #include "daemon.h"
 #include "log.h"
 #include "routes.h"
@@ -16,8 +17,10 @@
 #include "webauth.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,9 @@ static const struct route routes[] = {
     {"GET", "/-/ready", false, web_handle_ready},
     {"POST", "/-/reload", false, web_handle_reload},
     {"PUT", "/-/reload", false, web_handle_reload},
+    {"GET", API_LIST_PATH, false, api_handle_destinations},
+    {"GET", API_DEST_PREFIX, true, api_handle_destination},
+    {"GET", API_DEBUG_PREFIX, true, api_handle_debug},
     {"GET", "/", false, web_handle_index},
 };
 
@@ -47,10 +53,50 @@ static struct {
     struct webauth *auth; /* NULL: no web config file, no TLS, no authentication */
 } web;
 
+/* Response bodies at 10,000 destinations are tens of megabytes, and a fresh buffer costs a
+ * page fault per 4 KiB: about as much as rendering the metrics. So one spare body buffer
+ * is kept with its pages mapped and reused; libmicrohttpd hands it back when it frees the
+ * response (or gzip does, once it has compressed it). Its size is that of the largest
+ * recent body. */
+static struct {
+    pthread_mutex_t lock;
+    char *p;
+    size_t cap;
+} spare = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void body_take(struct buf *b)
+{
+    pthread_mutex_lock(&spare.lock);
+    if (spare.p) {
+        b->p = spare.p;
+        b->cap = spare.cap;
+        b->len = 0;
+        b->p[0] = '\0';
+        spare.p = NULL;
+    }
+    pthread_mutex_unlock(&spare.lock);
+}
+
+/* The free callback of every response body: keeps the larger of it and the spare. */
+static void body_give(void *p)
+{
+    size_t cap = malloc_usable_size(p);
+    pthread_mutex_lock(&spare.lock);
+    if (!spare.p || cap > spare.cap) {
+        char *old = spare.p;
+        spare.p = p;
+        spare.cap = cap;
+        p = old;
+    }
+    pthread_mutex_unlock(&spare.lock);
+    free(p);
+}
+
 /* Per-request state: the POST body as it arrives. */
 struct req_state {
     struct buf body;
     bool too_large;
+    bool responded; /* a response is queued: ignore whatever else arrives */
 };
 
 const char *web_header(const struct web_request *rq, const char *name)
@@ -120,7 +166,8 @@ void web_handle_index(const struct web_request *rq, const struct snapshot *snap,
                "<body><h1>mxwatch %s</h1><p>%zu destinations.</p><ul>"
                "<li><a href=\"metrics\">metrics</a></li>"
                "<li><a href=\"api/v1/destinations\">destinations (JSON)</a></li>"
-               "<li><a href=\"-/healthy\">health</a></li></ul></body></html>\n",
+               "<li><a href=\"-/healthy\">health</a></li>"
+               "<li><a href=\"-/ready\">readiness</a></li></ul></body></html>\n",
                MXW_VERSION, snap ? snap->n : 0);
 }
 
@@ -139,10 +186,34 @@ static const struct route *find_route(const char *method, const char *path, bool
     return NULL;
 }
 
+/* Whether an Accept-Encoding value allows gzip: "gzip" (or "x-gzip", or "*" when gzip is
+ * not named) with a q-value above 0 (RFC 9110 12.5.3). Only the first 256 bytes count. */
+bool web_accepts_gzip(const char *ae)
+{
+    char copy[256], *save = NULL;
+    int named = -1, star = -1; /* -1 absent, 0 refused (q=0), 1 accepted */
+    if (!ae)
+        return false;
+    mxw_strlcpy(copy, ae, sizeof copy);
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *params = strchr(tok, ';');
+        if (params)
+            *params++ = '\0';
+        tok += strspn(tok, " \t");
+        tok[strcspn(tok, " \t")] = '\0';
+        char *q = params ? strstr(params, "q=") : NULL;
+        int ok = !q || strtod(q + 2, NULL) > 0;
+        if (!strcasecmp(tok, "gzip") || !strcasecmp(tok, "x-gzip"))
+            named = named == 1 ? 1 : ok;
+        else if (!strcmp(tok, "*"))
+            star = ok;
+    }
+    return named >= 0 ? named == 1 : star == 1;
+}
+
 static bool wants_gzip(struct MHD_Connection *c)
 {
-    const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
-    return ae && strstr(ae, "gzip");
+    return web_accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding"));
 }
 
 /* Compresses src into a gzip member. Returns NULL on failure (then send uncompressed). */
@@ -153,6 +224,10 @@ static char *gzip_body(const char *src, size_t len, size_t *out_len)
         return NULL;
     size_t cap = deflateBound(&z, (uLong)len);
     char *out = malloc(cap);
+    if (!out) {
+        deflateEnd(&z);
+        return NULL;
+    }
     z.next_in = (Bytef *)src;
     z.avail_in = (uInt)len;
     z.next_out = (Bytef *)out;
@@ -169,7 +244,8 @@ static char *gzip_body(const char *src, size_t len, size_t *out_len)
 
 static void add_extra_headers(struct MHD_Response *r, char *lines)
 {
-    for (char *line = strtok(lines, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(lines, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *colon = strchr(line, ':');
         if (!colon)
             continue;
@@ -187,13 +263,18 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct web_respon
         size_t zlen;
         char *z = gzip_body(body, len, &zlen);
         if (z) {
-            free(body);
+            body_give(body);
             body = z;
             len = zlen;
             gz = true;
         }
     }
-    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer_with_free_callback(len, body, body_give);
+    if (!r) {
+        body_give(body);
+        return MHD_NO; /* out of memory: MHD closes the connection */
+    }
     MHD_add_response_header(r, "Content-Type",
                             rs->content_type ? rs->content_type : "text/plain; charset=utf-8");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -201,6 +282,7 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct web_respon
         MHD_add_response_header(r, "Content-Encoding", "gzip");
     MHD_add_response_header(r, "Vary", "Accept-Encoding");
     add_extra_headers(r, rs->extra_headers);
+    webauth_add_headers(web.auth, r);
     enum MHD_Result ret = MHD_queue_response(c, rs->status ? rs->status : 200, r);
     MHD_destroy_response(r);
     return ret;
@@ -210,6 +292,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, co
                                 struct req_state *st)
 {
     struct web_response rs = {.status = 200};
+    body_take(&rs.body);
     struct web_request rq = {.method = method, .path = url, .conn = c};
     if (st->body.len) {
         rq.body = st->body.p;
@@ -217,12 +300,14 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, co
     }
     bool known;
     const struct route *r = find_route(method, url, &known);
-    if (st->too_large) {
+    /* Credentials first, as the exporter-toolkit does: without them every path is a 401,
+     * so nothing about the routes leaks. */
+    if (web.auth && !webauth_check(web.auth, c, &rq, &rs)) {
+        /* webauth_check filled in the 401 */
+    } else if (st->too_large) {
         web_error(&rs, 413, "request body too large");
     } else if (!r) {
         web_error(&rs, known ? 405 : 404, known ? "method not allowed" : "not found");
-    } else if (web.auth && !webauth_check(web.auth, c, &rq, &rs)) {
-        /* webauth_check filled in the 401 */
     } else {
         const struct snapshot *snap = store_snapshot_acquire();
         r->fn(&rq, snap, &rs);
@@ -230,6 +315,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, co
     }
     enum MHD_Result ret = send_response(c, &rs);
     buf_free(&rs.body);
+    st->responded = true;
     return ret;
 }
 
@@ -240,16 +326,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)cls;
     (void)version;
     struct req_state *st = *con_cls;
+    if (st && st->responded) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
     if (!st) {
         st = calloc(1, sizeof *st);
+        if (!st)
+            return MHD_NO;
         *con_cls = st;
+        /* A declared body above the bound is refused before a byte of it is read. */
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > WEB_BODY_MAX) {
+            st->too_large = true;
+            return dispatch(c, method, url, st);
+        }
         return MHD_YES;
     }
     if (*upload_size) {
+        /* A chunked body past the bound: libmicrohttpd cannot answer in the middle of an
+         * upload, and reading on would let a client stream for ever, so close. */
         if (st->body.len + *upload_size > WEB_BODY_MAX)
-            st->too_large = true;
-        else
-            buf_append(&st->body, upload_data, *upload_size);
+            return MHD_NO;
+        buf_append(&st->body, upload_data, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
@@ -302,8 +401,8 @@ int web_split_address(const char *addr, char *host, size_t hostlen, unsigned *po
     return 0;
 }
 
-/* Resolves the listen address into a sockaddr; an empty host means every IPv4 and IPv6
- * address (dual stack). */
+/* Resolves the listen address into a sockaddr; an empty host or "::" means every IPv4 and
+ * IPv6 address (dual stack, as Go's listeners do for the exporters this one sits beside). */
 static int listen_sockaddr(const char *addr, struct sockaddr_storage *ss, bool *dual, char *err,
                            size_t errlen)
 {
@@ -318,7 +417,7 @@ static int listen_sockaddr(const char *addr, struct sockaddr_storage *ss, bool *
     }
     struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-    if (host[0] == '\0') {
+    if (host[0] == '\0' || !strcmp(host, "::")) {
         v6->sin6_family = AF_INET6;
         v6->sin6_port = htons((uint16_t)port);
         v6->sin6_addr = in6addr_any;
@@ -340,6 +439,23 @@ static int listen_sockaddr(const char *addr, struct sockaddr_storage *ss, bool *
     return 0;
 }
 
+static struct MHD_Daemon *start_mhd(unsigned flags, const struct sockaddr *sa,
+                                    const struct config *cfg)
+{
+    struct MHD_OptionItem tls_opts[WEBAUTH_TLS_OPTIONS_MAX];
+    webauth_tls_options(web.auth, tls_opts);
+    /* The idle timeout in whole seconds, rounded up: a client that sends nothing for that
+     * long loses its slot, so slow clients cannot keep the connection limit filled. */
+    unsigned timeout_s = (unsigned)((cfg->web_timeout_ms + 999) / 1000);
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+                            on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT,
+                            cfg->web_max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                            cfg->web_max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+                            timeout_s ? timeout_s : 1, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                            MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+}
+
 int web_start(struct loop *l, const struct config *cfg, char *err, size_t errlen)
 {
     (void)l;
@@ -353,19 +469,24 @@ int web_start(struct loop *l, const struct config *cfg, char *err, size_t errlen
             return -1;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (webauth_tls(web.auth))
+        flags |= MHD_USE_TLS;
     if (ss.ss_family == AF_INET6)
         flags |= dual ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
-    if (web.auth && webauth_tls(web.auth))
-        flags |= MHD_USE_TLS;
-    struct MHD_OptionItem tls_opts[3];
-    webauth_tls_options(web.auth, tls_opts);
-    web.mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->web_max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        cfg->web_max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)(cfg->web_timeout_ms / 1000 + 1), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+    web.mhd = start_mhd(flags, (struct sockaddr *)&ss, cfg);
+    if (!web.mhd && dual) {
+        /* A host without IPv6 still gets every IPv4 address. */
+        struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+        uint16_t port = ((struct sockaddr_in6 *)&ss)->sin6_port;
+        memset(&ss, 0, sizeof ss);
+        v4->sin_family = AF_INET;
+        v4->sin_port = port;
+        v4->sin_addr.s_addr = htonl(INADDR_ANY);
+        web.mhd = start_mhd(flags & ~(unsigned)MHD_USE_DUAL_STACK, (struct sockaddr *)&ss, cfg);
+        if (web.mhd)
+            log_warn("web", "IPv6 is not available, listening on IPv4 only address=%s",
+                     cfg->web_listen_address);
+    }
     if (!web.mhd) {
         snprintf(err, errlen, "web: cannot listen on %s (address in use or not available?)",
                  cfg->web_listen_address);
@@ -373,8 +494,8 @@ int web_start(struct loop *l, const struct config *cfg, char *err, size_t errlen
         web.auth = NULL;
         return -1;
     }
-    log_info("web", "listening address=%s tls=%s", cfg->web_listen_address,
-             web.auth && webauth_tls(web.auth) ? "on" : "off");
+    log_info("web", "listening address=%s tls=%s auth=%s", cfg->web_listen_address,
+             webauth_tls(web.auth) ? "on" : "off", webauth_users(web.auth) ? "basic" : "none");
     return 0;
 }
 
@@ -385,4 +506,8 @@ void web_stop(void)
     web.mhd = NULL;
     webauth_free(web.auth);
     web.auth = NULL;
+    pthread_mutex_lock(&spare.lock);
+    free(spare.p);
+    spare.p = NULL;
+    pthread_mutex_unlock(&spare.lock);
 }

@@ -48,6 +48,9 @@ void web_add_header(struct web_response *rs, const char *name, const char *value
 int web_start(struct loop *l, const struct config *cfg, char *err, size_t errlen);
 void web_stop(void);
 
+/* Whether an Accept-Encoding header value allows a gzip body (q-values honoured). Pure. */
+bool web_accepts_gzip(const char *accept_encoding);
+
 /* Splits "host:port", "[v6]:port" or ":port" (host empty = every address). 0 or -1. */
 int web_split_address(const char *addr, char *host, size_t hostlen, unsigned *port);
 

@@ -1,7 +1,8 @@
 /*
- * webauth.c - exporter-toolkit web config: TLS and basic auth (webauth.h). Passwords are
- * checked with the system's crypt (libxcrypt: bcrypt $2y$/$2b$ among others) and the
- * result compared in constant time. Never logs a password or a hash.
+ * webauth.c - exporter-toolkit web config: TLS, basic auth and response headers
+ * (webauth.h). Passwords are checked with the system's crypt (libxcrypt: bcrypt $2y$/$2b$
+ * among others) and the result compared in constant time. Loaded on the main thread,
+ * checked on the HTTP thread. Never logs; never keeps a password, only digests.
  */
 #include "webauth.h"
 
@@ -9,13 +10,17 @@
 
 #include <crypt.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
-#define WEBAUTH_USERS_MAX 256
-#define WEBAUTH_FILE_MAX  (1u << 20)
+#define DIGEST_LEN 32 /* SHA-256 */
 
 struct webauth_user {
     char *name;
@@ -23,11 +28,55 @@ struct webauth_user {
     bool admin;
 };
 
+/* A client address (IPv4, or the /64 of IPv6) that failed bcrypt checks recently. */
+struct failing_client {
+    unsigned char key[8];
+    int64_t window_start_ms;
+    unsigned fails;
+};
+
+/* The mutable part, under one lock: credentials that passed bcrypt, as digests (replaced
+ * round-robin), and the addresses whose guessing is being throttled. */
+struct auth_cache {
+    pthread_mutex_t lock;
+    unsigned char digest[WEBAUTH_CACHE_SLOTS][DIGEST_LEN];
+    bool used[WEBAUTH_CACHE_SLOTS];
+    size_t next;
+    struct failing_client failing[WEBAUTH_THROTTLE_SLOTS];
+};
+
 struct webauth {
+    char *dir; /* of the config file, for relative paths */
     char *cert_pem, *key_pem;
+    char *priorities; /* GnuTLS priority string from min/max_version */
+    int min_tls, max_tls;
     struct webauth_user users[WEBAUTH_USERS_MAX];
     size_t n_users;
+    char *header_name[WEBAUTH_HEADERS_MAX], *header_value[WEBAUTH_HEADERS_MAX];
+    size_t n_headers;
+    struct auth_cache *cache;
 };
+
+/* Parsing context: the document and where errors point. */
+struct wctx {
+    struct webauth *a;
+    yaml_document_t *doc;
+    const char *path;
+    char *err;
+    size_t errlen;
+};
+
+__attribute__((format(printf, 3, 4))) static int fault(struct wctx *c, const yaml_node_t *n,
+                                                       const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(c->err, c->errlen, "%s:%zu: %s", c->path, n ? n->start_mark.line + 1 : 0, msg);
+    return -1;
+}
 
 static char *read_file(const char *path, size_t max, char *err, size_t errlen)
 {
@@ -37,9 +86,9 @@ static char *read_file(const char *path, size_t max, char *err, size_t errlen)
         return NULL;
     }
     char *buf = malloc(max + 1);
-    size_t n = fread(buf, 1, max + 1, f);
+    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
     fclose(f);
-    if (n > max) {
+    if (!buf || n > max) {
         snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
         free(buf);
         return NULL;
@@ -62,58 +111,207 @@ static struct webauth_user *find_user(struct webauth *a, const char *name)
     return NULL;
 }
 
-static int load_section(struct webauth *a, yaml_document_t *d, const char *key, yaml_node_t *v,
-                        const char *path, char *err, size_t errlen)
+/* Reads a PEM file named in the config; a relative name is relative to the config's
+ * directory, as in the toolkit. */
+static char *read_pem(struct wctx *c, const yaml_node_t *n, const char *name)
 {
-    int line = (int)v->start_mark.line + 1;
-    if (!strcmp(key, "tls_server_config") && v->type == YAML_MAPPING_NODE) {
-        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top;
-             p++) {
-            const char *k = scalar_of(d, p->key), *val = scalar_of(d, p->value);
-            if (!k || !val)
-                continue;
-            char **dst = !strcmp(k, "cert_file")  ? &a->cert_pem
-                         : !strcmp(k, "key_file") ? &a->key_pem
-                                                  : NULL;
-            if (!dst)
-                continue; /* other toolkit TLS settings are accepted and not used */
-            *dst = read_file(val, WEBAUTH_FILE_MAX, err, errlen);
-            if (!*dst)
-                return -1;
-        }
-        return 0;
-    }
-    if (!strcmp(key, "basic_auth_users") && v->type == YAML_MAPPING_NODE) {
-        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top;
-             p++) {
-            const char *u = scalar_of(d, p->key), *h = scalar_of(d, p->value);
-            if (!u || !h || a->n_users == WEBAUTH_USERS_MAX) {
-                snprintf(err, errlen, "%s:%d: basic_auth_users: bad entry or too many users", path,
-                         line);
-                return -1;
-            }
-            a->users[a->n_users++] = (struct webauth_user){.name = strdup(u), .hash = strdup(h)};
-        }
-        return 0;
-    }
-    if (!strcmp(key, "mxwatch_admin_users") && v->type == YAML_SEQUENCE_NODE) {
-        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-             it++) {
-            const char *u = scalar_of(d, *it);
-            struct webauth_user *wu = u ? find_user(a, u) : NULL;
-            if (!wu) {
-                snprintf(err, errlen, "%s:%d: mxwatch_admin_users: '%s' is not a basic_auth user",
-                         path, line, u ? u : "?");
-                return -1;
-            }
-            wu->admin = true;
-        }
-        return 0;
-    }
-    if (!strcmp(key, "http_server_config"))
-        return 0;
-    snprintf(err, errlen, "%s:%d: unknown or malformed key '%s'", path, line, key);
+    char full[4096], ferr[256];
+    if (name[0] == '/')
+        mxw_strlcpy(full, name, sizeof full);
+    else
+        snprintf(full, sizeof full, "%s/%s", c->a->dir, name);
+    char *pem = read_file(full, WEBAUTH_FILE_MAX, ferr, sizeof ferr);
+    if (!pem)
+        fault(c, n, "tls_server_config: %s", ferr);
+    return pem;
+}
+
+/* "TLS10".."TLS13" as 0..3, or -1. */
+static int tls_version(const char *s)
+{
+    static const char *const names[] = {"TLS10", "TLS11", "TLS12", "TLS13"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(s, names[i]))
+            return i;
     return -1;
+}
+
+static int tls_key(struct wctx *c, const char *k, const char *v, yaml_node_t *vn)
+{
+    struct webauth *a = c->a;
+    char **pem = !strcmp(k, "cert_file") || !strcmp(k, "cert") ? &a->cert_pem
+                 : !strcmp(k, "key_file") || !strcmp(k, "key") ? &a->key_pem
+                                                               : NULL;
+    if (pem) {
+        if (!v || *pem)
+            return fault(c, vn, "tls_server_config.%s: a string, given once", k);
+        *pem = strchr(k, '_') ? read_pem(c, vn, v) : strdup(v);
+        return *pem ? 0 : -1;
+    }
+    if (!strcmp(k, "min_version") || !strcmp(k, "max_version")) {
+        int ver = v ? tls_version(v) : -1;
+        if (ver < 0)
+            return fault(c, vn, "tls_server_config.%s: expected TLS10, TLS11, TLS12 or TLS13", k);
+        if (!strcmp(k, "min_version"))
+            a->min_tls = ver;
+        else
+            a->max_tls = ver;
+        return 0;
+    }
+    if (!strcmp(k, "client_auth_type") && v && (!*v || !strcmp(v, "NoClientCert")))
+        return 0;
+    if ((!strcmp(k, "client_ca_file") && v && !*v) || !strcmp(k, "prefer_server_cipher_suites"))
+        return 0; /* empty, or only a preference: nothing to enforce */
+    return fault(c, vn,
+                 "tls_server_config.%s: not supported by mxwatch (client certificates, cipher "
+                 "and curve lists are refused rather than ignored)",
+                 k);
+}
+
+static int load_tls(struct wctx *c, yaml_node_t *v)
+{
+    if (v->type != YAML_MAPPING_NODE)
+        return fault(c, v, "%s: expected a mapping", "tls_server_config");
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+        const char *k = scalar_of(c->doc, p->key);
+        if (!k || tls_key(c, k, scalar_of(c->doc, p->value),
+                          yaml_document_get_node(c->doc, p->value)) < 0)
+            return k ? -1 : fault(c, v, "%s: bad key", "tls_server_config");
+    }
+    return 0;
+}
+
+/* bcrypt only ($2a$, $2b$, $2y$, 60 characters), as the toolkit: a plain-text password
+ * pasted by mistake must not be taken as a DES salt. */
+static bool is_bcrypt(const char *h)
+{
+    return strlen(h) == 60 && h[0] == '$' && h[1] == '2' && strchr("aby", h[2]) && h[3] == '$';
+}
+
+static int load_users(struct wctx *c, yaml_node_t *v)
+{
+    if (v->type != YAML_MAPPING_NODE)
+        return fault(c, v, "%s: expected a mapping of user: bcrypt hash", "basic_auth_users");
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+        const char *u = scalar_of(c->doc, p->key), *h = scalar_of(c->doc, p->value);
+        yaml_node_t *vn = yaml_document_get_node(c->doc, p->value);
+        if (!u || !*u || !h)
+            return fault(c, vn, "%s: bad entry", "basic_auth_users");
+        if (c->a->n_users == WEBAUTH_USERS_MAX)
+            return fault(c, vn, "basic_auth_users: more than %d users", WEBAUTH_USERS_MAX);
+        if (find_user(c->a, u))
+            return fault(c, vn, "basic_auth_users: user '%s' is listed twice", u);
+        if (!is_bcrypt(h))
+            return fault(c, vn, "basic_auth_users: the hash of '%s' is not bcrypt", u);
+        struct webauth_user *wu = &c->a->users[c->a->n_users++];
+        *wu = (struct webauth_user){.name = strdup(u), .hash = strdup(h)};
+    }
+    return 0;
+}
+
+static int load_http(struct wctx *c, yaml_node_t *v)
+{
+    if (v->type != YAML_MAPPING_NODE)
+        return fault(c, v, "%s: expected a mapping", "http_server_config");
+    struct webauth *a = c->a;
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+        const char *k = scalar_of(c->doc, p->key);
+        yaml_node_t *hv = yaml_document_get_node(c->doc, p->value);
+        if (k && !strcmp(k, "http2"))
+            continue; /* libmicrohttpd speaks HTTP/1.1 only; Prometheus is fine with it */
+        if (!k || strcmp(k, "headers") || hv->type != YAML_MAPPING_NODE)
+            return fault(c, hv, "http_server_config.%s: not supported", k ? k : "?");
+        for (yaml_node_pair_t *h = hv->data.mapping.pairs.start; h < hv->data.mapping.pairs.top;
+             h++) {
+            const char *hn = scalar_of(c->doc, h->key), *hval = scalar_of(c->doc, h->value);
+            if (!hn || !hval || strpbrk(hn, ":\r\n") || strpbrk(hval, "\r\n"))
+                return fault(c, hv, "http_server_config.headers: bad header%s", "");
+            if (a->n_headers == WEBAUTH_HEADERS_MAX)
+                return fault(c, hv, "http_server_config.headers: more than %d",
+                             WEBAUTH_HEADERS_MAX);
+            a->header_name[a->n_headers] = strdup(hn);
+            a->header_value[a->n_headers++] = strdup(hval);
+        }
+    }
+    return 0;
+}
+
+static int load_admins(struct wctx *c, yaml_node_t *v)
+{
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fault(c, v, "%s: expected a list of users", "mxwatch_admin_users");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        const char *u = scalar_of(c->doc, *it);
+        struct webauth_user *wu = u ? find_user(c->a, u) : NULL;
+        if (!wu)
+            return fault(c, v, "mxwatch_admin_users: '%s' is not a basic_auth user", u ? u : "?");
+        wu->admin = true;
+    }
+    return 0;
+}
+
+static int load_section(struct wctx *c, const char *key, yaml_node_t *v)
+{
+    if (!strcmp(key, "tls_server_config"))
+        return load_tls(c, v);
+    if (!strcmp(key, "basic_auth_users"))
+        return load_users(c, v);
+    if (!strcmp(key, "http_server_config"))
+        return load_http(c, v);
+    if (!strcmp(key, "mxwatch_admin_users"))
+        return load_admins(c, v);
+    return fault(c, v, "unknown key '%s'", key);
+}
+
+static int load_root(struct wctx *c)
+{
+    yaml_node_t *root = yaml_document_get_root_node(c->doc);
+    if (!root || (root->type == YAML_SCALAR_NODE && !root->data.scalar.length))
+        return 0; /* an empty file: no TLS, no authentication */
+    if (root->type != YAML_MAPPING_NODE)
+        return fault(c, root, "%s", "expected a mapping at the top");
+    /* Users first, so mxwatch_admin_users can refer to them wherever it stands. */
+    for (int pass = 0; pass < 2; pass++)
+        for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
+             pr < root->data.mapping.pairs.top; pr++) {
+            const char *k = scalar_of(c->doc, pr->key);
+            if (!k)
+                return fault(c, root, "%s", "a key is not a string");
+            bool users = !strcmp(k, "basic_auth_users");
+            if (users == (pass == 0) &&
+                load_section(c, k, yaml_document_get_node(c->doc, pr->value)) < 0)
+                return -1;
+        }
+    return 0;
+}
+
+/* "NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.3" for the configured range. */
+static int tls_finish(struct webauth *a, const char *path, char *err, size_t errlen)
+{
+    if (!a->cert_pem != !a->key_pem) {
+        snprintf(err, errlen, "%s: tls_server_config needs both a certificate and a key", path);
+        return -1;
+    }
+    if (a->min_tls > a->max_tls) {
+        snprintf(err, errlen, "%s: tls_server_config: min_version above max_version", path);
+        return -1;
+    }
+    char prio[128] = "NORMAL:-VERS-ALL";
+    for (int v = a->min_tls; v <= a->max_tls; v++)
+        snprintf(prio + strlen(prio), sizeof prio - strlen(prio), ":+VERS-TLS1.%d", v);
+    a->priorities = strdup(prio);
+    return 0;
+}
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
 }
 
 struct webauth *webauth_load(const char *path, char *err, size_t errlen)
@@ -121,37 +319,31 @@ struct webauth *webauth_load(const char *path, char *err, size_t errlen)
     char *text = read_file(path, WEBAUTH_FILE_MAX, err, errlen);
     if (!text)
         return NULL;
+    struct webauth *a = calloc(1, sizeof *a);
+    a->dir = dir_of(path);
+    a->min_tls = 2; /* TLS 1.2, the toolkit's default */
+    a->max_tls = 3;
     yaml_parser_t p;
     yaml_document_t d;
     yaml_parser_initialize(&p);
     yaml_parser_set_input_string(&p, (unsigned char *)text, strlen(text));
-    struct webauth *a = calloc(1, sizeof *a);
     int rc = 0;
     if (!yaml_parser_load(&p, &d)) {
         snprintf(err, errlen, "%s:%zu: YAML syntax: %s", path, p.problem_mark.line + 1,
                  p.problem ? p.problem : "error");
         rc = -1;
     } else {
-        yaml_node_t *root = yaml_document_get_root_node(&d);
-        if (root && root->type == YAML_MAPPING_NODE) {
-            /* Users first, so mxwatch_admin_users can refer to them wherever it stands. */
-            for (int pass = 0; pass < 2 && rc == 0; pass++)
-                for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
-                     rc == 0 && pr < root->data.mapping.pairs.top; pr++) {
-                    const char *k = scalar_of(&d, pr->key);
-                    bool users = k && !strcmp(k, "basic_auth_users");
-                    if (k && users == (pass == 0))
-                        rc = load_section(a, &d, k, yaml_document_get_node(&d, pr->value), path,
-                                          err, errlen);
-                }
-        }
+        struct wctx c = {a, &d, path, err, errlen};
+        rc = load_root(&c);
         yaml_document_delete(&d);
     }
     yaml_parser_delete(&p);
     free(text);
-    if (rc == 0 && (!a->cert_pem) != (!a->key_pem)) {
-        snprintf(err, errlen, "%s: tls_server_config needs both cert_file and key_file", path);
-        rc = -1;
+    if (rc == 0)
+        rc = tls_finish(a, path, err, errlen);
+    if (rc == 0 && a->n_users) {
+        a->cache = calloc(1, sizeof *a->cache);
+        pthread_mutex_init(&a->cache->lock, NULL);
     }
     if (rc < 0) {
         webauth_free(a);
@@ -168,8 +360,21 @@ void webauth_free(struct webauth *a)
         free(a->users[i].name);
         free(a->users[i].hash);
     }
-    free(a->cert_pem);
+    for (size_t i = 0; i < a->n_headers; i++) {
+        free(a->header_name[i]);
+        free(a->header_value[i]);
+    }
+    if (a->cache) {
+        pthread_mutex_destroy(&a->cache->lock);
+        OPENSSL_cleanse(a->cache, sizeof *a->cache);
+        free(a->cache);
+    }
+    if (a->key_pem)
+        OPENSSL_cleanse(a->key_pem, strlen(a->key_pem));
     free(a->key_pem);
+    free(a->cert_pem);
+    free(a->priorities);
+    free(a->dir);
     free(a);
 }
 
@@ -178,47 +383,183 @@ bool webauth_tls(const struct webauth *a)
     return a && a->cert_pem;
 }
 
+size_t webauth_users(const struct webauth *a)
+{
+    return a ? a->n_users : 0;
+}
+
 void webauth_tls_options(const struct webauth *a, struct MHD_OptionItem *opts)
 {
     size_t i = 0;
     if (webauth_tls(a)) {
         opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, a->cert_pem};
         opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, a->key_pem};
+        opts[i++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, a->priorities};
     }
     opts[i] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 }
 
+void webauth_add_headers(const struct webauth *a, struct MHD_Response *r)
+{
+    for (size_t i = 0; a && i < a->n_headers; i++)
+        MHD_add_response_header(r, a->header_name[i], a->header_value[i]);
+}
+
 bool webauth_verify_password(const char *password, const char *hash)
 {
-    struct crypt_data cd;
-    memset(&cd, 0, sizeof cd);
-    const char *out = crypt_r(password, hash, &cd);
-    if (!out || out[0] == '*')
+    struct crypt_data *cd = calloc(1, sizeof *cd); /* ~32 KiB: not on the HTTP thread's stack */
+    if (!cd)
         return false;
-    size_t lo = strlen(out), lh = strlen(hash);
-    unsigned char diff = (unsigned char)(lo != lh);
-    for (size_t i = 0; i < lo && i < lh; i++)
-        diff |= (unsigned char)(out[i] ^ hash[i]);
-    return diff == 0;
+    const char *out = crypt_r(password, hash, cd);
+    bool ok = false;
+    if (out && out[0] != '*') {
+        size_t lo = strlen(out), lh = strlen(hash);
+        unsigned char diff = (unsigned char)(lo != lh);
+        for (size_t i = 0; i < lo && i < lh; i++)
+            diff |= (unsigned char)(out[i] ^ hash[i]);
+        ok = diff == 0;
+    }
+    OPENSSL_cleanse(cd, sizeof *cd);
+    free(cd);
+    return ok;
+}
+
+/* SHA-256 of user, password and hash, NUL-separated. */
+static void cred_digest(const char *user, const char *pass, const char *hash, unsigned char *out)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestUpdate(md, user, strlen(user) + 1);
+    EVP_DigestUpdate(md, pass, strlen(pass) + 1);
+    EVP_DigestUpdate(md, hash, strlen(hash));
+    EVP_DigestFinal_ex(md, out, NULL);
+    EVP_MD_CTX_free(md);
+}
+
+static bool cache_has(struct auth_cache *c, const unsigned char *dg)
+{
+    bool hit = false;
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < WEBAUTH_CACHE_SLOTS; i++)
+        hit |= c->used[i] && CRYPTO_memcmp(c->digest[i], dg, DIGEST_LEN) == 0;
+    pthread_mutex_unlock(&c->lock);
+    return hit;
+}
+
+/* The throttling key of a client address: IPv4 as is, IPv6 by its /64 (what one host
+ * usually owns); false for other families. */
+static bool client_key(const struct sockaddr *sa, unsigned char *key)
+{
+    memset(key, 0, 8);
+    if (sa && sa->sa_family == AF_INET) {
+        memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        return true;
+    }
+    if (sa && sa->sa_family == AF_INET6) {
+        memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
+        return true;
+    }
+    return false;
+}
+
+/* The slot of key, or the one to reuse for it (the stalest). Under the lock. */
+static struct failing_client *failing_slot(struct auth_cache *c, const unsigned char *key)
+{
+    struct failing_client *oldest = &c->failing[0];
+    for (size_t i = 0; i < WEBAUTH_THROTTLE_SLOTS; i++) {
+        struct failing_client *f = &c->failing[i];
+        if (f->fails && !memcmp(f->key, key, 8))
+            return f;
+        if (f->window_start_ms < oldest->window_start_ms)
+            oldest = f;
+    }
+    return oldest;
+}
+
+/* Whether the client has used up its failed checks for the current window. */
+static bool throttled(struct auth_cache *c, const struct sockaddr *client)
+{
+    unsigned char key[8];
+    if (!client_key(client, key))
+        return false;
+    int64_t now = mxw_now_ms();
+    pthread_mutex_lock(&c->lock);
+    struct failing_client *f = failing_slot(c, key);
+    bool over = f->fails >= WEBAUTH_THROTTLE_FAILS && !memcmp(f->key, key, 8) &&
+                now - f->window_start_ms < WEBAUTH_THROTTLE_WINDOW_MS;
+    pthread_mutex_unlock(&c->lock);
+    return over;
+}
+
+static void record_failure(struct auth_cache *c, const struct sockaddr *client)
+{
+    unsigned char key[8];
+    if (!client_key(client, key))
+        return;
+    int64_t now = mxw_now_ms();
+    pthread_mutex_lock(&c->lock);
+    struct failing_client *f = failing_slot(c, key);
+    if (memcmp(f->key, key, 8) || now - f->window_start_ms >= WEBAUTH_THROTTLE_WINDOW_MS)
+        *f = (struct failing_client){.window_start_ms = now};
+    memcpy(f->key, key, 8);
+    f->fails++;
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void cache_put(struct auth_cache *c, const unsigned char *dg)
+{
+    pthread_mutex_lock(&c->lock);
+    memcpy(c->digest[c->next], dg, DIGEST_LEN);
+    c->used[c->next] = true;
+    c->next = (c->next + 1) % WEBAUTH_CACHE_SLOTS;
+    pthread_mutex_unlock(&c->lock);
+}
+
+bool webauth_check_credentials(const struct webauth *a, const char *user, const char *password,
+                               const struct sockaddr *client, const char **user_out,
+                               bool *admin_out)
+{
+    if (!a || a->n_users == 0)
+        return true;
+    if (!user)
+        return false; /* nothing to hide: no bcrypt for requests without credentials */
+    const struct webauth_user *wu = NULL;
+    for (size_t i = 0; i < a->n_users; i++)
+        if (!strcmp(a->users[i].name, user))
+            wu = &a->users[i];
+    const char *pass = password ? password : "";
+    /* An unknown user still costs one hash, so timing does not tell which users exist. */
+    const char *hash = wu ? wu->hash : a->users[0].hash;
+    unsigned char dg[DIGEST_LEN];
+    cred_digest(user, pass, hash, dg);
+    bool ok = wu && cache_has(a->cache, dg);
+    if (!ok && !throttled(a->cache, client)) {
+        ok = webauth_verify_password(pass, hash) && wu;
+        if (ok)
+            cache_put(a->cache, dg);
+        else
+            record_failure(a->cache, client);
+    }
+    if (ok) {
+        *user_out = wu->name;
+        *admin_out = wu->admin;
+    }
+    return ok;
 }
 
 bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct web_request *rq,
                    struct web_response *rs)
 {
-    if (a->n_users == 0)
+    if (!a || a->n_users == 0)
         return true;
     char *pass = NULL;
     char *user = MHD_basic_auth_get_username_password(c, &pass);
-    const struct webauth_user *wu = NULL;
-    for (size_t i = 0; user && i < a->n_users; i++)
-        if (!strcmp(a->users[i].name, user))
-            wu = &a->users[i];
-    /* An unknown user still costs one hash, so timing does not tell which users exist. */
-    bool ok = webauth_verify_password(pass ? pass : "", wu ? wu->hash : a->users[0].hash) && wu;
-    if (ok) {
-        rq->user = wu->name;
-        rq->auth_admin = wu->admin;
-    }
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    bool ok = webauth_check_credentials(a, user, pass, ci ? ci->client_addr : NULL, &rq->user,
+                                        &rq->auth_admin);
+    if (pass)
+        OPENSSL_cleanse(pass, strlen(pass));
     MHD_free(user);
     MHD_free(pass);
     if (!ok) {

@@ -16,7 +16,11 @@
  *  - `postsuper[pid]: QUEUEID: removed` on deletion (qmgr logs the same text after every
  *    finished message, so only the postsuper service counts);
  *  - `status=deliverable|undeliverable` comes from address-verification probes, which
- *    deliver nothing: a line of no interest.
+ *    deliver nothing: a line of no interest;
+ *  - smtp and lmtp log every failed connection on its own line, `connect to HOST[ADDR]:PORT:
+ *    REASON` (no queue id), before the status lines of the delivery it was for; the last
+ *    failure's text is repeated as each deferred recipient's reason, so only these lines
+ *    count connections (PFLOG_CONNFAIL).
  */
 #include "pflog.h"
 
@@ -28,6 +32,7 @@
 struct tag {
     const char *service; /* the last /-separated part of the program name */
     size_t service_len;
+    unsigned pid;
     const char *msg; /* the text after "[PID]: " */
 };
 
@@ -96,9 +101,13 @@ static bool find_tag(const char *line, const char *end, struct tag *t)
     const char *lb = memrchr(line, '[', (size_t)(rb - line));
     if (!lb || lb + 1 == rb)
         return false;
-    for (const char *d = lb + 1; d < rb; d++)
+    t->pid = 0;
+    for (const char *d = lb + 1; d < rb; d++) {
         if (!is_digit(*d))
             return false;
+        if (d - lb <= 9)
+            t->pid = t->pid * 10 + (unsigned)(*d - '0');
+    }
     const char *sp = memrchr(line, ' ', (size_t)(lb - line));
     const char *name = sp ? sp + 1 : line;
     const char *slash = memrchr(name, '/', (size_t)(lb - name));
@@ -119,6 +128,9 @@ static void start_event(struct pflog_event *ev, enum pflog_kind kind, const stru
     ev->relay_port = ev->dsn_code = ev->smtp_reply = 0;
     ev->hard_class = kind == PFLOG_EXPIRED ? PFLOG_HARD_EXPIRED : PFLOG_HARD_NONE;
     copy_cut(ev->service, sizeof ev->service, t->service, t->service_len);
+    ev->pid = t->pid;
+    ev->rcpt = ev->reason = NULL;
+    ev->rcpt_len = ev->reason_len = 0;
     ev->why = NULL;
 }
 
@@ -293,6 +305,10 @@ static int parse_status(struct pflog_event *ev, const char *v, const char *end)
     else
         return bad(ev, "status= is not sent, deferred, bounced or expired");
     const char *r = has_prefix(w, end, LIT(" (")) ? w + 2 : end;
+    ev->reason = r;
+    ev->reason_len = (size_t)(end - r);
+    if (ev->reason_len && end[-1] == ')')
+        ev->reason_len--;
     if (ev->kind != PFLOG_SENT)
         ev->smtp_reply = reply_code(r, end);
     if (ev->kind == PFLOG_BOUNCED || ev->kind == PFLOG_EXPIRED)
@@ -349,6 +365,8 @@ static int parse_status_line(struct pflog_event *ev, const struct tag *t, const 
     start_event(ev, PFLOG_NONE, t, qid, qlen);
     if (!scan_addr(p, end, &at, &gt))
         return bad(ev, "to=<...> not closed");
+    ev->rcpt = p;
+    ev->rcpt_len = (size_t)(gt - p);
     if (at && set_domain(ev, at + 1, gt) < 0)
         return -1;
     return parse_fields(ev, gt + 1, end);
@@ -363,6 +381,22 @@ static int message_event(struct pflog_event *ev, enum pflog_kind kind, const str
     return 1;
 }
 
+/* `connect to TARGET: REASON`, TARGET being HOST[ADDR]:PORT (or a socket path); p points
+ * after "connect to ". A shape this does not know is of no interest (0), never malformed. */
+static int connfail_event(struct pflog_event *ev, const struct tag *t, const char *msg,
+                          const char *p, const char *end)
+{
+    const char *sep = find(p, end, LIT(": "));
+    if (!sep || sep == p || sep + 2 == end)
+        return 0;
+    start_event(ev, PFLOG_CONNFAIL, t, "", 0);
+    if (parse_relay(ev, p, sep) < 0)
+        return 0;
+    ev->reason = msg;
+    ev->reason_len = (size_t)(end - msg);
+    return 1;
+}
+
 int pflog_parse_line(const char *line, size_t len, struct pflog_event *ev)
 {
     const char *end = line + len;
@@ -372,6 +406,8 @@ int pflog_parse_line(const char *line, size_t len, struct pflog_event *ev)
     if (!find_tag(line, end, &t))
         return 0;
     const char *qid = t.msg, *p = t.msg;
+    if (has_prefix(p, end, LIT("connect to ")))
+        return connfail_event(ev, &t, p, p + sizeof "connect to " - 1, end);
     while (p < end && is_alnum(*p))
         p++;
     size_t qlen = (size_t)(p - qid);
@@ -398,6 +434,7 @@ const char *pflog_kind_name(enum pflog_kind kind)
     case PFLOG_BOUNCED: return "bounced";
     case PFLOG_EXPIRED: return "expired";
     case PFLOG_REMOVED: return "removed";
+    case PFLOG_CONNFAIL: return "connfail";
     }
     return "unknown";
 }

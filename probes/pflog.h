@@ -1,7 +1,7 @@
 /* pflog: a parser for one Postfix mail-log line, turning delivery-status lines into events.
  *
  * Pure and reentrant: no allocation, no I/O, no global state, so any thread may call it
- * (the Postfix log source calls it on its own thread for every line it reads). It never
+ * (the Postfix log source calls it on the loop thread for every line it reads). It never
  * reads past `len` and never writes past the fixed buffers of `struct pflog_event`.
  * It must never be used to decide anything about a line beyond its return value: lines
  * are outside data, and a malformed line only ever yields -1.
@@ -27,6 +27,9 @@ enum pflog_kind {
     PFLOG_BOUNCED,  /* a hard bounce of a recipient */
     PFLOG_EXPIRED,  /* status=expired: the qmgr line is per message (see pflog.c) */
     PFLOG_REMOVED,  /* postsuper deleted a message (queue_id and service only) */
+    PFLOG_CONNFAIL, /* `connect to HOST[ADDR]:PORT: REASON`: one failed outbound connection
+                       (smtp, lmtp); no queue id: the next status line of the same pid names
+                       the delivery it belongs to */
 };
 
 enum pflog_hard_class {
@@ -52,7 +55,13 @@ struct pflog_event {
     unsigned smtp_reply;   /* 550 from "said: 550" or "refused to talk to me: 550", else 0 */
     enum pflog_hard_class hard_class; /* set for BOUNCED and EXPIRED, NONE otherwise */
     char service[32];                 /* smtp, lmtp, error, local, cleanup, qmgr...; cut at 31 */
-    const char *why;                  /* on -1: a static text naming the malformed field */
+    unsigned pid;                     /* the [PID] of the program tag (cut at 9 digits) */
+    /* Spans of the parsed line (valid while the line is; len 0 when absent): the to=<...>
+     * address as logged (a recipient's identity within its message), and the reason: the
+     * text in parentheses after status=, or the whole `connect to ...` text. */
+    const char *rcpt, *reason;
+    size_t rcpt_len, reason_len;
+    const char *why; /* on -1: a static text naming the malformed field */
 };
 
 /* Parses one line (with or without its trailing newline). Returns 1 and fills *ev for a

@@ -420,8 +420,14 @@ static void start_quit(struct smtp_session *ss)
 {
     curl_socket_t fd = CURL_SOCKET_BAD;
     size_t sent = 0;
-    if (curl_easy_getinfo(ss->h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK || fd == CURL_SOCKET_BAD ||
-        curl_easy_send(ss->h, "QUIT\r\n", 6, &sent) != CURLE_OK || sent != 6) {
+    CURLcode rc = curl_easy_getinfo(ss->h, CURLINFO_ACTIVESOCKET, &fd);
+    if (rc == CURLE_OK && fd != CURL_SOCKET_BAD)
+        rc = curl_easy_send(ss->h, "QUIT\r\n", 6, &sent);
+    if (rc != CURLE_OK || fd == CURL_SOCKET_BAD || sent != 6) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "QUIT not sent: %s",
+                 fd == CURL_SOCKET_BAD ? "no connection" : curl_easy_strerror(rc));
+        transcript_add(ss, "#", msg, strlen(msg));
         finish(ss, OUT_OK);
         return;
     }

@@ -6,6 +6,7 @@
 #include "sources.h"
 
 #include "log.h"
+#include "srcagg.h"
 #include "util.h"
 
 #include <string.h>
@@ -14,6 +15,9 @@
 
 /* The registry: add a source here and nowhere else. */
 static const struct source_ops *const registry[] = {
+    &src_postfix_queue_ops,
+    &src_postfix_log_ops,
+    &src_connections_ops,
     NULL,
 };
 
@@ -22,6 +26,7 @@ struct running {
     struct loop_timer *timer;
     double last_error_log;
     bool failing;
+    char last_error[256]; /* the error last logged: a different one is logged at once */
 };
 
 static struct {
@@ -70,10 +75,14 @@ void source_report(const char *name, bool ok, double duration_s, const char *err
         return;
     }
     s->errors++;
-    if (r && (!r->failing || now - r->last_error_log >= SOURCE_ERROR_LOG_INTERVAL)) {
-        log_error("source", "collection failed source=%s error=\"%s\"%s", name,
-                  err ? err : "unknown", r->failing ? " repeated=true" : "");
+    if (!err)
+        err = "unknown";
+    if (r && (!r->failing || now - r->last_error_log >= SOURCE_ERROR_LOG_INTERVAL ||
+              strncmp(err, r->last_error, sizeof r->last_error - 1))) {
+        log_error("source", "collection failed source=%s error=\"%s\"%s", name, err,
+                  r->failing ? " repeated=true" : "");
         r->last_error_log = now;
+        mxw_strlcpy(r->last_error, err, sizeof r->last_error);
     }
     if (r)
         r->failing = true;
@@ -85,11 +94,20 @@ static int64_t on_collect(struct loop *l, void *arg)
     return r->ops->collect(l);
 }
 
+/* Transport maps and discovery settings: a bad entry is skipped and said once. */
+static void configure_aggregation(const struct config *cfg)
+{
+    char err[512];
+    if (srcagg_configure(cfg, err, sizeof err) < 0)
+        log_error("source", "configuration error=\"%s\"", err);
+}
+
 int sources_start(struct loop *l, const struct config *cfg, char *err, size_t errlen)
 {
     (void)err;
     (void)errlen;
     src.loop = l;
+    configure_aggregation(cfg);
     for (size_t i = 0; registry[i] && src.n < STORE_SOURCES_MAX; i++) {
         const struct source_ops *ops = registry[i];
         if (!ops->enabled(cfg))
@@ -108,6 +126,7 @@ int sources_start(struct loop *l, const struct config *cfg, char *err, size_t er
 
 void sources_reload(const struct config *cfg)
 {
+    configure_aggregation(cfg);
     for (size_t i = 0; i < src.n; i++)
         if (src.run[i].ops->reload)
             src.run[i].ops->reload(cfg);
@@ -120,4 +139,5 @@ void sources_stop(void)
         loop_timer_del(src.loop, src.run[i].timer);
     }
     src.n = 0;
+    srcagg_shutdown();
 }

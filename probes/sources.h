@@ -7,8 +7,8 @@
  * Everything here runs on the loop thread. A source writes its figures straight into the
  * state store (store_dest_mta()), never blocks the loop (child processes and sockets are
  * watched with loop_fd_set), and never logs an error by itself: it reports it through
- * source_report(), which logs the first failure, then at most every 10 minutes, and the
- * recovery.
+ * source_report(), which logs the first failure, then the same failure at most every 10
+ * minutes (a different one at once), and the recovery.
  */
 #ifndef MXW_SOURCES_H
 #define MXW_SOURCES_H
@@ -32,6 +32,9 @@ struct source_ops {
     void (*reload)(const struct config *cfg);
     void (*stop)(void);
 };
+
+/* The sources (one file each: src_*.c); listed in the registry in sources.c. */
+extern const struct source_ops src_postfix_queue_ops, src_postfix_log_ops, src_connections_ops;
 
 int sources_start(struct loop *l, const struct config *cfg, char *err, size_t errlen);
 void sources_reload(const struct config *cfg);

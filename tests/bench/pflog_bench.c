@@ -17,7 +17,7 @@
 #include <time.h>
 
 struct counts {
-    unsigned long lines, events, malformed, kinds[PFLOG_REMOVED + 1];
+    unsigned long lines, events, malformed, kinds[PFLOG_CONNFAIL + 1];
 };
 
 static char *load(const char *path, size_t *len)

@@ -4,7 +4,7 @@
 #                  over a measured window divided by the probes completed in it (the sum of
 #                  mxwatch_probes_total). One probe: MX, A and AAAA queries, one SMTP
 #                  session (connect, greeting, EHLO, QUIT) to the primary MX.
-#   floor          build/smtp-floor: a blocking C client doing connect, greeting, EHLO,
+#   floor          build/smtpfloor-bench: a blocking C client doing connect, greeting, EHLO,
 #                  QUIT, close against the same listeners; its CPU time per session.
 #   blackbox       prometheus-blackbox-exporter 0.23 on the same targets: its tcp prober with
 #                  query_response (220, EHLO, 250, QUIT, 221) and its dns prober (MX),
@@ -25,8 +25,8 @@ N=${1:-2000}
 WINDOW=${2:-20}
 INTERVAL=${INTERVAL:-1s}
 ADDRS=50
-FLOOR=$BUILD/smtp-floor
-[ -x "$FLOOR" ] && [ -x "$MXWATCH" ] || fail "build/smtp-floor or build/mxwatch missing: run make"
+FLOOR=$BUILD/smtpfloor-bench
+[ -x "$FLOOR" ] && [ -x "$MXWATCH" ] || fail "build/smtpfloor-bench or build/mxwatch missing: run make"
 HZ=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
@@ -97,7 +97,7 @@ run_mxwatch dns-only n
 dns_us=$MX_US
 
 # --- the floor -------------------------------------------------------------------------
-floor_line=$("$FLOOR" 127.0.6.1 "$P" 20000 $ADDRS) || fail "smtp-floor failed"
+floor_line=$("$FLOOR" 127.0.6.1 "$P" 20000 $ADDRS) || fail "smtpfloor-bench failed"
 echo "floor: $floor_line"
 floor_us=$(sed -n 's/.*cpu_us_per_session=\([0-9.]*\).*/\1/p' <<<"$floor_line")
 

@@ -6,7 +6,6 @@
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/world.sh"
 WORLD_INTERVAL=6s
-WORLD_SMTP_PORT=$(free_port)
 start_world
 start_agent "$WORLD_CONFIG"
 

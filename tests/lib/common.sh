@@ -22,11 +22,18 @@ cleanup() {
     for p in "${_pids[@]}"; do kill "$p" 2>/dev/null || true; done
     sleep 0.1
     for p in "${_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    # A sanitizer report from anything the test ran fails the test, whatever it asserted.
+    if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/*.log >/dev/null 2>&1; then
+        echo "FAIL: sanitizer report in $(grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/*.log | head -1)"
+        grep -hE -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"/*.log | head -40
+        [ $rc -eq 0 ] && rc=1
+    fi
     if [ $rc -ne 0 ] && [ -z "${MXW_QUIET_CLEANUP:-}" ]; then
         echo "--- test failed (exit $rc); logs in $T:"
         for f in "$T"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 30 "$f"; }; done
     fi
     [ -n "${MXW_KEEP:-}" ] || rm -rf "$T"
+    exit $rc
 }
 trap cleanup EXIT
 
@@ -44,7 +51,9 @@ free_port() {
     local p
     for _ in $(seq 1 200); do
         p=$((20000 + RANDOM % 40000))
-        if ! ss -Hltun "( sport = :$p )" 2>/dev/null | grep -q .; then
+        # Any socket on the port counts: a client socket (even in TIME-WAIT) blocks a
+        # wildcard listener as surely as another listener does.
+        if ! ss -Hatun "( sport = :$p )" 2>/dev/null | grep -q .; then
             echo "$p"
             return 0
         fi

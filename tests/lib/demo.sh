@@ -15,6 +15,13 @@ if [ -n "$CONFIG" ]; then
 fi
 
 source "$(dirname "$0")/world.sh"
+source "$(dirname "$0")/snmpd.sh"
+# A private snmpd as AgentX master (and snmptrapd for its notifications), so the MIB can be
+# walked right away; -I -mta_sendmail keeps Debian snmpd's own MTA-MIB out of the way.
+start_snmptrapd
+start_snmpd
+WORLD_SNMP=true
+WORLD_AGENTX_SOCKET=$AGENTX_SOCKET
 start_world
 url=http://$LISTEN
 cat <<EOM
@@ -26,6 +33,8 @@ mxwatch demo world (loopback only):
   DNS server    127.0.0.1:$WORLD_DNS_PORT   (dig @127.0.0.1 -p $WORLD_DNS_PORT mx alpha.test)
   destinations  $WORLD_DOMAINS
   config        $WORLD_CONFIG
+  SNMP          snmpbulkwalk -v2c -c public 127.0.0.1:$SNMPD_PORT 1.3.6.1.4.1.32473.725
+                (MIB: mibs/MXWATCH-MIB.txt; notifications logged to $SNMPTRAPD_LOG)
 Ctrl-C stops everything.
 
 EOM

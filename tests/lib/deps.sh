@@ -8,22 +8,29 @@ set -euo pipefail
 
 RUN_PKGS=(gcc make pkg-config libc-ares-dev libcurl4-openssl-dev libmicrohttpd-dev
     libyaml-dev libjson-c-dev libxml2-dev zlib1g-dev libssl-dev libsnmp-dev
-    dnsmasq-base snmpd snmp curl openssl)
+    dnsmasq-base snmpd snmptrapd snmp curl openssl)
 TEST_PKGS=(libcmocka-dev postfix prometheus smitools chromium openssl python3 iproute2
-    procps psmisc)
+    procps psmisc whois jq) # whois: mkpasswd, bcrypt hashes for the web config tests; jq: postqueue -j in tests
+
+# The peers that `make bench` measures mxwatch against.
+BENCH_PKGS=(prometheus-blackbox-exporter prometheus-postfix-exporter)
 
 FUZZ_PKGS=(clang libclang-rt-dev)
 
 want=("${RUN_PKGS[@]}")
-[ "${1:-all}" = all ] && want+=("${TEST_PKGS[@]}")
-[ "${1:-all}" = fuzz ] && want=("${FUZZ_PKGS[@]}")
+case ${1:-all} in
+all) want+=("${TEST_PKGS[@]}") ;;
+bench) want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
+fuzz) want=("${FUZZ_PKGS[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
     st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
     [ "$st" = installed ] || missing+=("$p")
 done
-command -v npm >/dev/null 2>&1 || [ "${1:-all}" != all ] || missing+=(npm)
+command -v npm >/dev/null 2>&1 || [ "${1:-all}" = run ] || [ "${1:-all}" = fuzz ] ||
+    missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
     SUDO=
@@ -38,7 +45,7 @@ fi
 
 # Test-only tools from npm: the IETF base MIB modules (net-snmp carries them) and
 # playwright-core to drive Debian's chromium. Kept in .cache/, never committed.
-if [ "${1:-all}" = all ]; then
+if [ "${1:-all}" != run ] && [ "${1:-all}" != fuzz ]; then
     top=$(cd "$(dirname "$0")/../.." && pwd)
     npmdir="$top/.cache/npm"
     if [ ! -d "$npmdir/node_modules/net-snmp/lib/mibs" ] ||

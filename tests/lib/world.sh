@@ -16,8 +16,6 @@
 # WORLD_INTERVAL (default 10s) sets the probe interval.
 
 WORLD_DOMAINS="alpha.test beta.test implicit.test refused.test silent.test throttled.test nullmx.test nxdomain.test"
-# `make run` keeps the well-known 2525; tests set a free port, since other runs may hold 2525.
-WORLD_SMTP_PORT=${WORLD_SMTP_PORT:-2525}
 
 world_expect() { # domain -> "status reason"
     case $1 in
@@ -54,6 +52,9 @@ EOZ
     openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=mx1.alpha.test \
         -keyout "$T/world-key.pem" -out "$T/world-cert.pem" >/dev/null 2>&1 ||
         fail "openssl could not make the demo certificate"
+    # A free port, not a fixed one: two worlds on one machine (parallel test runs) must not
+    # answer each other's probes.
+    WORLD_SMTP_PORT=$(free_port)
     local p=$WORLD_SMTP_PORT
     start_smtpd --hostname mx.test --log "$T/world-smtpd-events.log" \
         --tls-cert "$T/world-cert.pem" --tls-key "$T/world-key.pem" \
@@ -79,5 +80,5 @@ snmp:
   enabled: ${WORLD_SNMP:-false}
   agentx_socket: "${WORLD_AGENTX_SOCKET:-$T/agentx.sock}"
 EOC
-    export WORLD_DNS_PORT WORLD_CONFIG
+    export WORLD_DNS_PORT WORLD_SMTP_PORT WORLD_CONFIG
 }

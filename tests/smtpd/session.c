@@ -90,7 +90,8 @@ static void sess_end(struct session *s, enum sess_end why)
     sess_log(s, "event=close reason=%s state=%s tls=%d secs=%.3f", end_names[why],
              smtp_strstate(s->state), s->tls, (double)(loop_now(srv->loop) - s->started_ms) / 1e3);
     loop_timer_cancel(srv->loop, &s->timer);
-    loop_io_del(srv->loop, &s->conn.io);
+    /* No loop_io_del(): closing the only descriptor of the socket takes it out of epoll,
+     * and saves a system call per session. */
     conn_close(&s->conn, false);
     if (s->prev != NULL)
         s->prev->next = s->next;
@@ -208,6 +209,10 @@ static int begin_tls(struct session *s)
  * -1 when the session ended. */
 static int drain(struct session *s)
 {
+    if (s->failed) {
+        sess_end(s, END_OVERFLOW);
+        return -1;
+    }
     if (!paced(s)) {
         enum conn_status st = conn_flush(&s->conn, SIZE_MAX);
         if (st == CONN_ERR || st == CONN_EOF) {

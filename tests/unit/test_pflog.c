@@ -350,8 +350,10 @@ static void test_lines_of_no_interest(void **state)
         "Nov 29 16:37:52 mail postfix/bounce[1]: ABC: sender non-delivery notification: DEF",
         "Nov 29 16:37:52 mail postfix/smtp[1]: ABC: to=<a@x.test>, relay=mx[192.0.2.1]:25, "
         "dsn=2.1.5, status=deliverable (250 2.1.5 Ok)",
-        "Nov 29 16:37:52 mail postfix/smtp[1]: connect to 192.0.2.7[192.0.2.7]:25: Connection "
-        "refused",
+        "Nov 29 16:37:52 mail postfix/smtp[1]: connect to 192.0.2.7[192.0.2.7]:25:",
+        "Nov 29 16:37:52 mail postfix/smtp[1]: connect to : Connection refused",
+        "Nov 29 16:37:52 mail postfix/smtp[1]: connect to x[1.2.3.4]:99999: Connection refused",
+        "Nov 29 16:37:52 mail postfix/smtp[1]: warning: connect to private/x: Connection refused",
         "Nov 29 16:37:52 mail postfix/smtp[1]: warning: ABC: to=<a@x.test>, status=sent",
         "Nov 29 16:37:52 mail sshd[1]: ABC: to=<a@x.test>, relay=none, dsn=2.0.0, status=sent",
         "Nov 29 16:37:52 mail dovecot: lmtp(a@x.test): msgid=<1@x>: saved mail to INBOX",
@@ -368,6 +370,60 @@ static void test_lines_of_no_interest(void **state)
         if (parse(lines[i]) != 0)
             fail_msg("line %zu should be of no interest: %s", i, lines[i]);
     }
+}
+
+static void expect_span(const char *p, size_t n, const char *want)
+{
+    assert_non_null(p);
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(p, want, n);
+}
+
+static void test_pid_recipient_and_reason_spans(void **state)
+{
+    (void)state;
+    assert_int_equal(parse(SYSLOG SENT_TAIL), 1);
+    assert_int_equal(ev.pid, 123);
+    expect_span(ev.rcpt, ev.rcpt_len, "User@Example.COM");
+    expect_span(ev.reason, ev.reason_len, "250 2.0.0 Ok: queued as 9F2A");
+    assert_int_equal(parse("x postfix/smtp[9]: A1: to=<\"a>b\"@x.test>, relay=none, dsn=4.4.1, "
+                           "status=deferred (connect to x[192.0.2.1]:25: Connection refused)"),
+                     1);
+    expect_span(ev.rcpt, ev.rcpt_len, "\"a>b\"@x.test");
+    expect_span(ev.reason, ev.reason_len, "connect to x[192.0.2.1]:25: Connection refused");
+    assert_int_equal(parse("x postfix/smtp[1234567890123]: A1: to=<a@x.test>, status=sent"), 1);
+    assert_int_equal(ev.pid, 123456789);
+    assert_int_equal(ev.reason_len, 0);
+    assert_int_equal(parse("x postfix/qmgr[7]: A1: from=<a@o.test>, status=expired, returned to "
+                           "sender"),
+                     1);
+    assert_null(ev.rcpt);
+    assert_int_equal(ev.rcpt_len, 0);
+}
+
+static void test_connection_failures(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("Nov 29 16:59:39 mxw-test postfix/smtp[8544]: connect to "
+                           "127.0.0.32[127.0.0.32]:39633: Connection refused"),
+                     1);
+    assert_int_equal(ev.kind, PFLOG_CONNFAIL);
+    assert_int_equal(ev.pid, 8544);
+    assert_string_equal(ev.queue_id, "");
+    assert_string_equal(ev.service, "smtp");
+    assert_string_equal(ev.relay_host, "127.0.0.32");
+    assert_string_equal(ev.relay_addr, "127.0.0.32");
+    assert_int_equal(ev.relay_port, 39633);
+    expect_span(ev.reason, ev.reason_len,
+                "connect to 127.0.0.32[127.0.0.32]:39633: Connection refused");
+    assert_int_equal(parse("x postfix-out/lmtp[2]: connect to mx.v6.test[2001:db8::1]:24: "
+                           "Connection timed out"),
+                     1);
+    assert_string_equal(ev.relay_host, "mx.v6.test");
+    assert_string_equal(ev.relay_addr, "2001:db8::1");
+    assert_int_equal(ev.relay_port, 24);
+    assert_string_equal(ev.service, "lmtp");
+    assert_string_equal(pflog_kind_name(PFLOG_CONNFAIL), "connfail");
 }
 
 static void expect_malformed(const char *line, const char *why)
@@ -527,7 +583,7 @@ static int free_fixture(void **state)
 static void test_real_log_counts(void **state)
 {
     (void)state;
-    unsigned kinds[PFLOG_REMOVED + 1] = {0}, malformed = 0;
+    unsigned kinds[PFLOG_CONNFAIL + 1] = {0}, malformed = 0;
     for (const char *p = fixture; *p;) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
@@ -544,6 +600,7 @@ static void test_real_log_counts(void **state)
     assert_int_equal(kinds[PFLOG_BOUNCED], 6);
     assert_int_equal(kinds[PFLOG_EXPIRED], 2);
     assert_int_equal(kinds[PFLOG_REMOVED], 1);
+    assert_int_equal(kinds[PFLOG_CONNFAIL], 5); /* grep -c ']: connect to ' */
 }
 
 static void test_real_log_lines(void **state)
@@ -610,6 +667,8 @@ int main(void)
         cmocka_unit_test(test_domain_bound),
         cmocka_unit_test(test_queue_id_bound),
         cmocka_unit_test(test_lines_of_no_interest),
+        cmocka_unit_test(test_pid_recipient_and_reason_spans),
+        cmocka_unit_test(test_connection_failures),
         cmocka_unit_test(test_malformed_status_lines),
         cmocka_unit_test(test_nul_and_high_bytes),
         cmocka_unit_test(test_every_prefix_stays_in_bounds),

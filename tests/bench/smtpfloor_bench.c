@@ -1,12 +1,12 @@
 /*
- * smtp_floor - the CPU floor of an SMTP banner check: a blocking client that does the least
+ * smtpfloor_bench.c - the CPU floor of an SMTP banner check: a blocking client that does the least
  * a check can do (connect, read the greeting, EHLO, read the reply, QUIT, read the reply,
  * close) N times against ADDR:PORT, round-robin over COUNT consecutive IPv4 addresses, and
  * prints its own CPU time per session. mxwatch's CPU per probe is compared with this
  * (tests/bench/probe_bench.sh). Single thread; exits 1 on any protocol surprise, so a
  * floor is never measured on failed sessions.
  *
- *   smtp-floor ADDR PORT N [COUNT]
+ *   build/smtpfloor-bench ADDR PORT N [COUNT]
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -73,12 +73,12 @@ static double cpu_seconds(void)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: smtp-floor ADDR PORT N [COUNT]\n");
+        fprintf(stderr, "usage: smtpfloor-bench ADDR PORT N [COUNT]\n");
         return 2;
     }
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
     if (inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1) {
-        fprintf(stderr, "smtp-floor: bad address %s\n", argv[1]);
+        fprintf(stderr, "smtpfloor-bench: bad address %s\n", argv[1]);
         return 2;
     }
     long n = atol(argv[3]), count = argc > 4 ? atol(argv[4]) : 1;
@@ -89,14 +89,14 @@ int main(int argc, char **argv)
     for (long i = 0; i < n; i++) {
         sa.sin_addr.s_addr = htonl(base + (uint32_t)(i % count));
         if (session(&sa) < 0) {
-            fprintf(stderr, "smtp-floor: session %ld failed\n", i);
+            fprintf(stderr, "smtpfloor-bench: session %ld failed\n", i);
             return 1;
         }
     }
     double cpu = cpu_seconds() - c0;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf("smtp-floor: sessions=%ld cpu_s=%.3f cpu_us_per_session=%.1f wall_s=%.2f\n", n, cpu,
+    printf("smtpfloor-bench: sessions=%ld cpu_s=%.3f cpu_us_per_session=%.1f wall_s=%.2f\n", n, cpu,
            cpu * 1e6 / (double)n, wall);
     return 0;
 }

@@ -1,0 +1,397 @@
+/*
+ * api.c - the JSON API and the debug view (api.h). JSON is written straight into a buf
+ * (no object tree: the list of 10,000 destinations must stay cheap), every string from
+ * outside (domains, MX names, banners, EHLO replies, transcripts) through
+ * expfmt_json_string, which escapes it and replaces invalid UTF-8, so the output always
+ * parses. Handlers run on the HTTP thread and read only the snapshot they are given.
+ */
+#include "api.h"
+
+#include "expfmt.h"
+#include "prom.h"
+#include "routes.h"
+#include "util.h"
+
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+/* ---- small JSON writers: k is a constant key without characters to escape ---- */
+
+static void key(struct buf *b, const char *k)
+{
+    buf_append(b, "\"", 1);
+    buf_puts(b, k);
+    buf_append(b, "\":", 2);
+}
+
+static void kv_str(struct buf *b, const char *k, const char *v, size_t cap)
+{
+    key(b, k);
+    expfmt_json_stringn(b, v, cap);
+    buf_append(b, ",", 1);
+}
+
+static void kv_u64(struct buf *b, const char *k, uint64_t v)
+{
+    key(b, k);
+    buf_u64(b, v);
+    buf_append(b, ",", 1);
+}
+
+static void kv_num(struct buf *b, const char *k, double v)
+{
+    key(b, k);
+    expfmt_json_double(b, v);
+    buf_append(b, ",", 1);
+}
+
+/* A time or duration that may be unknown: null when v is below min (0 = never, negative =
+ * phase not reached). */
+static void kv_opt(struct buf *b, const char *k, double v, double min)
+{
+    key(b, k);
+    if (v < min)
+        buf_append(b, "null", 4);
+    else
+        expfmt_json_double(b, v);
+    buf_append(b, ",", 1);
+}
+
+static void kv_bool(struct buf *b, const char *k, bool v)
+{
+    key(b, k);
+    buf_puts(b, v ? "true," : "false,");
+}
+
+/* Replaces a trailing comma by the closing character. */
+static void close_with(struct buf *b, char c)
+{
+    if (b->len && b->p[b->len - 1] == ',')
+        b->p[b->len - 1] = c;
+    else
+        buf_append(b, &c, 1);
+}
+
+/* ---- one destination ---- */
+
+static const char *const host_dns_names[] = {"ok", "nxdomain", "nodata", "temporary"};
+
+/* The EHLO reply as an array of lines. */
+static void ehlo_lines(struct buf *b, const char *ehlo, size_t cap)
+{
+    size_t len = strnlen(ehlo, cap), start = 0;
+    buf_append(b, "[", 1);
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && ehlo[i] != '\n')
+            continue;
+        if (i > start) {
+            expfmt_json_stringn(b, ehlo + start, i - start);
+            buf_append(b, ",", 1);
+        }
+        start = i + 1;
+    }
+    close_with(b, ']');
+}
+
+static void address(struct buf *b, const struct mx_addr_result *a)
+{
+    buf_append(b, "{", 1);
+    kv_str(b, "address", a->addr_str, sizeof a->addr_str);
+    kv_str(b, "family", a->family == AF_INET6 ? "ipv6" : "ipv4", 5);
+    kv_str(b, "outcome", store_outcome_name(a->outcome), STORE_REASON_MAX);
+    kv_bool(b, "up", a->outcome == OUT_OK);
+    kv_opt(b, "smtp_code", a->smtp_code, 1);
+    kv_opt(b, "connect_seconds", a->connect_s, 0);
+    kv_opt(b, "banner_seconds", a->banner_s, 0);
+    kv_opt(b, "ehlo_seconds", a->ehlo_s, 0);
+    kv_opt(b, "tls_handshake_seconds", a->tls_s, 0);
+    kv_bool(b, "starttls_offered", a->starttls_offered);
+    kv_bool(b, "tls_negotiated", a->tls_negotiated);
+    kv_bool(b, "tls_verified", a->tls_verified);
+    key(b, "tls_version");
+    if (a->tls_version[0])
+        expfmt_json_stringn(b, a->tls_version, sizeof a->tls_version);
+    else
+        buf_append(b, "null", 4);
+    buf_append(b, ",", 1);
+    kv_opt(b, "tls_cert_expiry", a->tls_cert_expiry, 1);
+    kv_str(b, "banner", a->banner, sizeof a->banner);
+    key(b, "ehlo");
+    ehlo_lines(b, a->ehlo, sizeof a->ehlo);
+    buf_append(b, ",", 1);
+    kv_opt(b, "probed_at", a->probed_at, 1);
+    close_with(b, '}');
+}
+
+static void mx_hosts(struct buf *b, const struct dest_view *d)
+{
+    key(b, "mx");
+    buf_append(b, "[", 1);
+    for (size_t h = 0; h < d->n_hosts; h++) {
+        const struct mx_host *mh = &d->hosts[h];
+        buf_append(b, "{", 1);
+        kv_str(b, "name", mh->name, sizeof mh->name);
+        kv_u64(b, "preference", mh->preference);
+        kv_u64(b, "ttl", mh->ttl);
+        kv_str(b, "dns", (unsigned)mh->dns < 4 ? host_dns_names[mh->dns] : "unknown", 16);
+        kv_bool(b, "implicit", mh->implicit);
+        key(b, "addresses");
+        buf_append(b, "[", 1);
+        for (size_t k = 0; k < mh->n_addrs; k++) {
+            address(b, &mh->addrs[k]);
+            buf_append(b, ",", 1);
+        }
+        close_with(b, ']');
+        buf_append(b, "},", 2);
+    }
+    close_with(b, ']');
+    buf_append(b, ",", 1);
+}
+
+static void mta(struct buf *b, const struct mta_figures *m, bool configured)
+{
+    key(b, "mta");
+    if (!m->present && !configured) {
+        buf_append(b, "null,", 5);
+        return;
+    }
+    buf_append(b, "{", 1);
+    kv_bool(b, "reported", m->present);
+    kv_u64(b, "active", m->active);
+    kv_u64(b, "unattempted", m->unattempted);
+    kv_u64(b, "attempted", m->attempted);
+    kv_u64(b, "connections_current", m->conn_current);
+    kv_u64(b, "connections_pending", m->conn_pending);
+    kv_u64(b, "delivered", m->delivered);
+    kv_u64(b, "completed", m->completed);
+    kv_u64(b, "soft_bounce_events", m->soft_bounce);
+    key(b, "hard_bounced");
+    buf_printf(b, "{\"dns\":%llu,\"5xx\":%llu,\"filter\":%llu,\"expired\":%llu,\"other\":%llu},",
+               (unsigned long long)m->hard_dns, (unsigned long long)m->hard_5xx,
+               (unsigned long long)m->hard_filter, (unsigned long long)m->hard_expired,
+               (unsigned long long)m->hard_other);
+    kv_u64(b, "deleted", m->deleted);
+    kv_num(b, "oldest_message_age_seconds", m->oldest_age_s);
+    kv_u64(b, "failed_connections", m->conn_failed);
+    kv_str(b, "last_failure", m->last_failure, sizeof m->last_failure);
+    /* Enhanced status codes are stored as class*1000000 + subject*1000 + detail. */
+    key(b, "errors");
+    buf_append(b, "[", 1);
+    for (size_t i = 0; i < m->n_errors && i < STORE_ERROR_CODES_MAX; i++) {
+        uint32_t c = m->errors[i].code;
+        buf_printf(b, "{\"code\":\"%u.%u.%u\",\"count\":%llu},", c / 1000000, c / 1000 % 1000,
+                   c % 1000, (unsigned long long)m->errors[i].count);
+    }
+    close_with(b, ']');
+    close_with(b, '}');
+    buf_append(b, ",", 1);
+}
+
+static void probes(struct buf *b, const struct dest_view *d)
+{
+    size_t slots[PROM_RESULTS_MAX];
+    uint64_t counts[PROM_RESULTS_MAX];
+    size_t n = prom_probe_results(d, slots, counts);
+    key(b, "probes");
+    buf_append(b, "{", 1);
+    for (size_t k = 0; k < n; k++)
+        kv_u64(b, store_result_name(slots[k]), counts[k]);
+    close_with(b, '}');
+    buf_append(b, ",", 1);
+}
+
+static void history(struct buf *b, const struct dest_view *d)
+{
+    key(b, "history");
+    buf_append(b, "[", 1);
+    for (size_t i = 0; i < d->n_history && i < STORE_HISTORY_MAX; i++) {
+        const struct history_sample *h = &d->history[i];
+        buf_append(b, "{", 1);
+        kv_num(b, "t", h->t);
+        kv_u64(b, "active", h->active);
+        kv_str(b, "status", store_status_name((enum dest_status)h->status), 16);
+        close_with(b, '}');
+        buf_append(b, ",", 1);
+    }
+    close_with(b, ']');
+    buf_append(b, ",", 1);
+}
+
+/* The fields both documents share. */
+static void dest_common(struct buf *b, const struct snapshot *s, const struct dest_view *d)
+{
+    kv_str(b, "domain", d->domain, sizeof d->domain);
+    kv_str(b, "origin", d->origin == ORIGIN_CONFIG ? "config" : "discovered", 16);
+    kv_u64(b, "index", d->index);
+    kv_str(b, "status", store_status_name(d->status), 16);
+    kv_str(b, "reason", store_dest_reason_text(d), STORE_REASON_MAX);
+    kv_opt(b, "status_changed", d->status_changed, 1);
+    kv_opt(b, "last_probe", d->last_probe, 1);
+    kv_u64(b, "consecutive_failures", d->consecutive_failures);
+    bool probed = d->last_probe > 0; /* DNS figures exist once probed */
+    kv_opt(b, "dns_lookup_duration_seconds", probed ? d->dns_s : -1.0, 0);
+    kv_opt(b, "dns_ttl_seconds", probed ? (double)d->dns_ttl : -1.0, 0);
+    probes(b, d);
+    mx_hosts(b, d);
+    mta(b, &d->mta, s->agent.n_sources > 0);
+}
+
+void api_render_destination(const struct snapshot *s, const struct dest_view *d, struct buf *out)
+{
+    buf_append(out, "{", 1);
+    dest_common(out, s, d);
+    history(out, d);
+    key(out, "transcript");
+    expfmt_json_string(out, d->transcript);
+    buf_append(out, "}\n", 2);
+}
+
+static void agent(struct buf *b, const struct snapshot *s)
+{
+    const struct agent_figures *a = &s->agent;
+    key(b, "agent");
+    buf_append(b, "{", 1);
+    kv_str(b, "version", MXW_VERSION, 64);
+    kv_str(b, "revision", MXW_REVISION, 64);
+    kv_bool(b, "ready", a->first_round_done);
+    kv_num(b, "start_time", a->start_time);
+    kv_num(b, "probe_loop_lag_seconds", a->loop_lag_s);
+    kv_u64(b, "dns_in_flight", a->dns_in_flight);
+    kv_u64(b, "smtp_in_flight", a->smtp_in_flight);
+    kv_bool(b, "config_last_reload_successful", a->config_reload_ok);
+    kv_opt(b, "config_last_reload_success_timestamp", a->config_reload_time, 1);
+    kv_bool(b, "agentx_connected", a->agentx_connected);
+    key(b, "sources");
+    buf_append(b, "[", 1);
+    for (size_t i = 0; i < a->n_sources && i < STORE_SOURCES_MAX; i++) {
+        const struct source_status *src = &a->sources[i];
+        buf_append(b, "{", 1);
+        kv_str(b, "name", src->name, sizeof src->name);
+        kv_bool(b, "up", src->up);
+        kv_u64(b, "errors", src->errors);
+        kv_num(b, "last_duration_seconds", src->last_duration_s);
+        kv_opt(b, "last_success", src->last_success, 1);
+        close_with(b, '}');
+        buf_append(b, ",", 1);
+    }
+    close_with(b, ']');
+    buf_append(b, "},", 2);
+}
+
+void api_render_list(const struct snapshot *s, struct buf *out)
+{
+    buf_reserve(out, 4096 + s->n * 2600);
+    buf_append(out, "{", 1);
+    kv_u64(out, "generation", s->generation);
+    kv_num(out, "taken_at", s->taken_at);
+    agent(out, s);
+    key(out, "destinations");
+    buf_append(out, "[", 1);
+    for (size_t i = 0; i < s->n; i++) {
+        buf_append(out, "{", 1);
+        dest_common(out, s, s->dests[i]);
+        close_with(out, '}');
+        buf_append(out, ",", 1);
+    }
+    close_with(out, ']');
+    buf_append(out, "}\n", 2);
+}
+
+/* ---- the debug view ---- */
+
+static void utc(char *out, size_t cap, double t)
+{
+    if (t <= 0) {
+        mxw_strlcpy(out, "never", cap);
+        return;
+    }
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void api_render_debug(const struct dest_view *d, struct buf *out)
+{
+    char when[32];
+    utc(when, sizeof when, d->last_probe);
+    buf_puts(out, "# destination ");
+    expfmt_text(out, d->domain);
+    buf_printf(out, ": %s (%s), last probe %s\n", store_status_name(d->status),
+               store_dest_reason_text(d), when);
+    for (size_t h = 0; h < d->n_hosts; h++) {
+        const struct mx_host *mh = &d->hosts[h];
+        for (size_t k = 0; k < mh->n_addrs; k++) {
+            const struct mx_addr_result *a = &mh->addrs[k];
+            buf_puts(out, "# MX ");
+            expfmt_text(out, mh->name);
+            buf_printf(out, " preference %u address ", mh->preference);
+            expfmt_text(out, a->addr_str);
+            buf_printf(out, ": %s, code %d\n#   banner: ", store_outcome_name(a->outcome),
+                       a->smtp_code);
+            expfmt_text(out, a->banner);
+            buf_puts(out, "\n#   ehlo: ");
+            expfmt_text(out, a->ehlo);
+            buf_puts(out, "\n");
+        }
+    }
+    buf_puts(out, "# last SMTP conversation:\n");
+    if (d->transcript)
+        expfmt_text(out, d->transcript);
+    else
+        buf_puts(out, "(none recorded yet)\n");
+}
+
+/* ---- lookup and handlers ---- */
+
+const struct dest_view *api_find(const struct snapshot *s, const char *name)
+{
+    char key_[STORE_DOMAIN_MAX];
+    size_t len = strlen(name);
+    if (len > 1 && name[len - 1] == '.')
+        len--;
+    if (!s || len == 0 || len >= sizeof key_)
+        return NULL;
+    memcpy(key_, name, len);
+    key_[len] = '\0';
+    return store_snapshot_find(s, mxw_lower(key_));
+}
+
+void api_handle_destinations(const struct web_request *rq, const struct snapshot *snap,
+                             struct web_response *rs)
+{
+    (void)rq;
+    if (!snap) {
+        web_error(rs, 503, "no snapshot yet");
+        return;
+    }
+    rs->content_type = "application/json";
+    api_render_list(snap, &rs->body);
+}
+
+void api_handle_destination(const struct web_request *rq, const struct snapshot *snap,
+                            struct web_response *rs)
+{
+    const struct dest_view *d = api_find(snap, rq->path + strlen(API_DEST_PREFIX));
+    if (!d) {
+        rs->status = 404;
+        rs->content_type = "application/json";
+        buf_puts(&rs->body, "{\"error\":\"no such destination\"}\n");
+        return;
+    }
+    rs->content_type = "application/json";
+    api_render_destination(snap, d, &rs->body);
+}
+
+void api_handle_debug(const struct web_request *rq, const struct snapshot *snap,
+                      struct web_response *rs)
+{
+    const struct dest_view *d = api_find(snap, rq->path + strlen(API_DEBUG_PREFIX));
+    if (!d) {
+        web_error(rs, 404, "no such destination");
+        return;
+    }
+    rs->content_type = "text/plain; charset=utf-8";
+    api_render_debug(d, &rs->body);
+}

@@ -1,0 +1,302 @@
+/*
+ * srcagg.c - the sources' per-destination figures, the transport map and discovery (see
+ * srcagg.h). Destinations live in a string map and in a list ordered by last change, most
+ * recent first. Every change moves a destination to the front and marks it dirty, so the
+ * dirty ones are always a prefix of the list: publishing walks that prefix only, and
+ * eviction takes from the back. Loop thread.
+ */
+#include "srcagg.h"
+
+#include "log.h"
+#include "strmap.h"
+#include "transport.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct entry {
+    char *name; /* the map's key */
+    struct mta_figures fig;
+    double last_queued; /* wall time of the last scan that found recipients queued for it */
+    bool dirty;         /* changed since the last publish */
+    struct entry *prev, *next;
+};
+
+static struct {
+    struct strmap map;
+    struct entry *head, *tail;
+    size_t n, cap;
+    struct transport_map *tm;
+    bool discovery;
+    unsigned max_discovered;
+    double idle_s;
+} ag;
+
+/* ---- the list and the map ---- */
+
+static void unlink_entry(struct entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        ag.head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        ag.tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void touch(struct entry *e)
+{
+    e->dirty = true;
+    if (ag.head == e)
+        return;
+    if (e->prev || ag.tail == e)
+        unlink_entry(e);
+    e->next = ag.head;
+    if (ag.head)
+        ag.head->prev = e;
+    ag.head = e;
+    if (!ag.tail)
+        ag.tail = e;
+}
+
+static void free_entry(struct entry *e)
+{
+    strmap_del(&ag.map, e->name);
+    unlink_entry(e);
+    free(e->name);
+    free(e);
+    ag.n--;
+}
+
+/* Forgets the least recently changed destination the store does not hold. Those it holds
+ * go to the front (dirty, so the prefix rule holds; publishing them again is a compare). */
+static void evict_one(void)
+{
+    for (size_t tries = ag.n; tries > 0 && ag.tail; tries--) {
+        struct entry *e = ag.tail;
+        if (!store_dest_find(e->name)) {
+            free_entry(e);
+            return;
+        }
+        touch(e);
+    }
+}
+
+static struct entry *get_entry(const char *dest)
+{
+    struct entry *e = strmap_get(&ag.map, dest);
+    if (e)
+        return e;
+    if (ag.n >= ag.cap)
+        evict_one();
+    e = calloc(1, sizeof *e);
+    e->name = strdup(dest);
+    strmap_put(&ag.map, e->name, e);
+    ag.n++;
+    touch(e);
+    return e;
+}
+
+/* ---- configuration ---- */
+
+int srcagg_configure(const struct config *cfg, char *err, size_t errlen)
+{
+    transport_free(ag.tm);
+    ag.tm = transport_new();
+    int rc = 0;
+    for (size_t i = 0; i < cfg->n_postfix_transport_maps; i++) {
+        char why[200];
+        if (transport_add(ag.tm, cfg->postfix_transport_maps[i], why, sizeof why) == 0 || rc < 0)
+            continue;
+        snprintf(err, errlen, "sources.postfix.transport_maps[%zu]: %s (entry skipped)", i, why);
+        rc = -1;
+    }
+    ag.discovery = cfg->discovery_enabled;
+    ag.max_discovered = cfg->discovery_max_destinations;
+    ag.idle_s = (double)cfg->discovery_idle_ms / 1000.0;
+    ag.cap = cfg->n_dests + cfg->discovery_max_destinations + SRCAGG_SPARE;
+    return rc;
+}
+
+void srcagg_shutdown(void)
+{
+    while (ag.head)
+        free_entry(ag.head);
+    strmap_free(&ag.map);
+    transport_free(ag.tm);
+    memset(&ag, 0, sizeof ag);
+}
+
+const char *srcagg_destination(const char *domain)
+{
+    return transport_lookup(ag.tm, domain);
+}
+
+struct mta_figures *srcagg_figures(const char *dest)
+{
+    struct entry *e = get_entry(dest);
+    touch(e);
+    e->fig.present = true;
+    return &e->fig;
+}
+
+void srcagg_count_error(struct mta_figures *m, uint32_t code)
+{
+    size_t lo = 0, hi = m->n_errors;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m->errors[mid].code < code)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < m->n_errors && m->errors[lo].code == code) {
+        m->errors[lo].count++;
+        return;
+    }
+    if (m->n_errors == STORE_ERROR_CODES_MAX)
+        return;
+    memmove(&m->errors[lo + 1], &m->errors[lo], (m->n_errors - lo) * sizeof m->errors[0]);
+    m->errors[lo] = (struct mta_error_count){.code = code, .count = 1};
+    m->n_errors++;
+}
+
+size_t srcagg_count(void)
+{
+    return ag.n;
+}
+
+void srcagg_publish(void)
+{
+    for (struct entry *e = ag.head; e && e->dirty; e = e->next) {
+        e->dirty = false;
+        struct dest *d = store_dest_find(e->name);
+        if (d && memcmp(&store_dest_view(d)->mta, &e->fig, sizeof e->fig))
+            memcpy(store_dest_mta(d), &e->fig, sizeof e->fig);
+    }
+}
+
+/* ---- the queue: gauges and discovery ---- */
+
+struct cand {
+    const char *name;
+    uint64_t active;
+    double last_queued;
+};
+
+struct cands {
+    struct cand *v;
+    size_t n, cap;
+    const struct pfqueue_tally *t;
+    double now;
+};
+
+static void cand_push(struct cands *c, const char *name, uint64_t active, double last)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->v = realloc(c->v, c->cap * sizeof *c->v);
+    }
+    c->v[c->n++] = (struct cand){name, active, last};
+}
+
+/* Busiest first; among equals the most recently queued, then by name (a stable order). */
+static int cand_cmp(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->active != y->active)
+        return x->active > y->active ? -1 : 1;
+    if (x->last_queued != y->last_queued)
+        return x->last_queued > y->last_queued ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* Discovered destinations with nothing queued now stay candidates until they are idle. */
+static void idle_candidate(struct dest *d, void *arg)
+{
+    struct cands *c = arg;
+    if (store_dest_origin(d) != ORIGIN_DISCOVERED)
+        return;
+    const char *name = store_dest_domain(d);
+    const struct pfqueue_item *it = strmap_get(&c->t->map, name);
+    if (it && it->active)
+        return;
+    const struct entry *e = strmap_get(&ag.map, name);
+    double last = e && e->last_queued > 0 ? e->last_queued : c->now;
+    if (c->now - last < ag.idle_s)
+        cand_push(c, name, 0, last);
+}
+
+static void collect_candidates(struct cands *c)
+{
+    for (size_t i = 0; i < c->t->n; i++) {
+        const struct pfqueue_item *it = c->t->items[i];
+        struct dest *d = store_dest_find(it->dest);
+        if (!it->active || (d && store_dest_origin(d) == ORIGIN_CONFIG) ||
+            mxw_valid_domain(it->dest) < 0)
+            continue;
+        cand_push(c, it->dest, it->active, c->now);
+    }
+    store_foreach(idle_candidate, c);
+}
+
+static void discover(const struct pfqueue_tally *t, double now)
+{
+    struct cands c = {.t = t, .now = now};
+    if (ag.discovery)
+        collect_candidates(&c);
+    if (c.n)
+        qsort(c.v, c.n, sizeof *c.v, cand_cmp);
+    size_t keep = c.n < ag.max_discovered ? c.n : ag.max_discovered, joined = 0;
+    store_unmark_all();
+    for (size_t i = 0; i < keep; i++) {
+        joined += store_dest_find(c.v[i].name) == NULL;
+        store_mark(store_dest_add(c.v[i].name, ORIGIN_DISCOVERED), true);
+        srcagg_figures(c.v[i].name);
+    }
+    size_t left = store_sweep_unmarked(ORIGIN_DISCOVERED);
+    if (joined || left)
+        log_info("discovery", "destinations changed joined=%zu left=%zu candidates=%zu cap=%u",
+                 joined, left, c.n, ag.max_discovered);
+    free(c.v);
+}
+
+static void ensure_entry(struct dest *d, void *arg)
+{
+    (void)arg;
+    srcagg_figures(store_dest_domain(d));
+}
+
+static void set_queue(struct entry *e, const struct pfqueue_item *it, double now)
+{
+    struct mta_figures *m = &e->fig;
+    uint64_t active = it ? it->active : 0, attempted = it ? it->attempted : 0;
+    double age = it ? now - (double)it->oldest_arrival : 0;
+    if (age < 0)
+        age = 0;
+    if (active)
+        e->last_queued = now;
+    if (m->present && m->active == active && m->attempted == attempted && m->oldest_age_s == age)
+        return;
+    m->present = true;
+    m->active = active;
+    m->attempted = attempted;
+    m->unattempted = active - attempted;
+    m->oldest_age_s = age;
+    touch(e);
+}
+
+void srcagg_apply_queue(const struct pfqueue_tally *t, double now)
+{
+    store_foreach(ensure_entry, NULL);
+    discover(t, now);
+    for (struct entry *e = ag.head, *next; e; e = next) {
+        next = e->next; /* set_queue may move e to the front */
+        set_queue(e, strmap_get(&t->map, e->name), now);
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark of the project, each beside its peer in the same run, on
+# loopback only. Figures go to the terminal and to tests/out/bench/; docs/PERFORMANCE.md
+# records them with the command that produced them. Measures, never fails on a figure.
+#   probe_bench.sh    CPU per destination probe vs a blocking C client and blackbox-exporter
+#   prom-bench        /metrics rendering for 10,000 destinations x 2 MX addresses
+#   snmp_bench.sh     bulk walk of mxwDestinationTable vs snmpd's own hrSWInstalledTable
+#   pflog.sh          Postfix log lines per CPU second vs prometheus-postfix-exporter
+#   sources.sh        the whole log source, and a 100,000-message queue scan
+#   smtpd_sessions.sh the project's SMTP test server vs Postfix's smtp-sink
+set -u
+cd "$(dirname "$0")/../.."
+export BUILD=${BUILD:-build} MXW_TOP=$PWD
+out=tests/out/bench
+mkdir -p "$out"
+run() { # name cmd...
+    local name=$1
+    shift
+    echo "=== $name: $*"
+    timeout 900 "$@" 2>&1 | tee "$out/$name.txt"
+    echo
+}
+[ -f tests/bench/probe_bench.sh ] && run probe bash tests/bench/probe_bench.sh
+run prom "$BUILD/prom-bench"
+run snmp bash tests/bench/snmp_bench.sh 10000 3
+run pflog bash tests/bench/pflog.sh 500000
+run sources bash tests/bench/sources.sh 1000000 100000
+run smtpd bash tests/bench/smtpd_sessions.sh 5 2
+echo "figures in $out/; record them in docs/PERFORMANCE.md"
