@@ -442,6 +442,17 @@ static void start_quit(struct smtp_session *ss)
 }
 
 /* libcurl finished the connect phase (or failed in it). */
+/* Whether the TCP connection is up, and its connect time into the result. */
+static bool note_connect(struct smtp_session *ss)
+{
+    curl_off_t connect_us = 0;
+    curl_easy_getinfo(ss->h, CURLINFO_CONNECT_TIME_T, &connect_us);
+    ss->seen.connected = connect_us > 0 || ss->seen.greeting_code;
+    if (ss->seen.connected)
+        ss->r.connect_s = (double)connect_us / 1e6;
+    return ss->seen.connected;
+}
+
 static void on_curl_done(void *arg, CURL *h, CURLcode rc)
 {
     (void)h;
@@ -450,15 +461,11 @@ static void on_curl_done(void *arg, CURL *h, CURLcode rc)
         return;
     loop_timer_del(ss->s->loop, ss->deadline);
     ss->deadline = NULL;
-    curl_off_t connect_us = 0;
     long os_errno = 0;
-    curl_easy_getinfo(ss->h, CURLINFO_CONNECT_TIME_T, &connect_us);
     curl_easy_getinfo(ss->h, CURLINFO_OS_ERRNO, &os_errno);
     ss->seen.rc = (int)rc;
     ss->seen.os_errno = os_errno;
-    ss->seen.connected = connect_us > 0 || ss->seen.greeting_code;
-    if (ss->seen.connected)
-        ss->r.connect_s = (double)connect_us / 1e6;
+    note_connect(ss);
     if (rc != CURLE_OK) {
         char msg[160];
         snprintf(msg, sizeof msg, "libcurl: %s (errno %ld)", curl_easy_strerror(rc), os_errno);
@@ -537,16 +544,12 @@ static int64_t on_deadline(struct loop *l, void *arg)
 {
     (void)l;
     struct smtp_session *ss = arg;
-    if (!ss->awaiting_reply) {
-        curl_off_t connect_us = 0;
-        curl_easy_getinfo(ss->h, CURLINFO_CONNECT_TIME_T, &connect_us);
-        if (connect_us > 0 || ss->seen.greeting_code) {
-            ss->awaiting_reply = true;
-            int64_t left =
-                ss->start_us + connect_us + ss->p.banner_timeout_ms * 1000 - mxw_now_us();
-            if (left > 0)
-                return left / 1000 + 1;
-        }
+    if (!ss->awaiting_reply && note_connect(ss)) {
+        ss->awaiting_reply = true;
+        int64_t left = ss->start_us + (int64_t)(ss->r.connect_s * 1e6) +
+                       ss->p.banner_timeout_ms * 1000 - mxw_now_us();
+        if (left > 0)
+            return left / 1000 + 1;
     }
     const char *what = !ss->awaiting_reply       ? "TCP connect"
                        : !ss->seen.greeting_code ? "greeting"
@@ -556,7 +559,7 @@ static int64_t on_deadline(struct loop *l, void *arg)
     transcript_add(ss, "#", msg, strlen(msg));
     ss->deadline = NULL; /* freed by the loop when we return -1 */
     ss->seen.rc = CURLE_OPERATION_TIMEDOUT;
-    ss->seen.connected = ss->awaiting_reply;
+    note_connect(ss);
     finish(ss, smtp_classify(&ss->seen));
     return -1;
 }

@@ -33,6 +33,7 @@ for d in json.load(open(sys.argv[1])):
         for a in h["addresses"]:
             pre = "%s addr=%s" % (d["domain"], a["address"])
             print("%s outcome=%s" % (pre, a["outcome"]))
+            print("%s connected=%s banner_timed=%s" % (pre, a["connect_seconds"] >= 0, a["banner_seconds"] >= 0))
             print("%s banner_len=%d banner_start=%s" % (pre, len(a["banner"].encode()), a["banner"][:4]))
             print("%s tls=%s,%s,%s,%s,%d" % (pre, a["starttls_offered"], a["tls_negotiated"],
                   a["tls_version"], a["tls_verified"], a["tls_cert_expiry"]))
@@ -57,6 +58,11 @@ assert_contains "$facts" "second.test addr=127.0.1.1 outcome=ok" "second.test, s
 assert_contains "$facts" "implicit.test mx=implicit.test implicit=True" "implicit MX"
 assert_contains "$facts" "noquit.test quit_unanswered" "the noquit transcript"
 assert_contains "$facts" "unreach.test addr=224.0.0.1 outcome=unreachable" "unreach.test"
+# phase timings: a timed-out greeting still has its connect time, a refused connect none
+assert_contains "$facts" "silent.test addr=127.0.1.10 connected=True banner_timed=False" "silent.test timings"
+assert_contains "$facts" "noehlo.test addr=127.0.1.11 connected=True banner_timed=True" "noehlo.test timings"
+assert_contains "$facts" "backlog.test addr=127.0.1.13 connected=False banner_timed=False" "backlog.test timings"
+assert_contains "$facts" "refused.test addr=127.0.1.3 connected=False banner_timed=False" "refused.test timings"
 
 # --- the agent -------------------------------------------------------------------------
 start_agent "$PW_CONFIG"
