@@ -619,6 +619,12 @@ unsigned smtp_in_flight(const struct smtp *s)
     return s->in_flight;
 }
 
+void smtp_set_max_in_flight(struct smtp *s, unsigned max)
+{
+    s->max_in_flight = max;
+    loop_timer_reset(s->loop, s->kick, 0);
+}
+
 struct smtp *smtp_new(struct loop *l, struct curlm *curlm, const struct config *cfg)
 {
     struct smtp *s = calloc(1, sizeof *s);

@@ -4,7 +4,7 @@
 # connect and close). Four destinations sharing one MX host never have two sessions to it
 # at once (per-address serialisation), though each session lasts half a second and they
 # are due at the same time; with max_smtp_in_flight 2, ten destinations on silent servers
-# never have more than two connections open, and do reach two.
+# never have more than two connections open, and do reach two; after a reload to 4, four.
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/probeworld.sh"
 
@@ -70,3 +70,11 @@ note "$sessions sessions, at most $max_in_flight in flight by /metrics"
 [ "$sessions" -ge 6 ] || fail "only $sessions sessions to the silent servers in 4 s"
 assert_eq 2 "$(max_concurrent "$T/events.log" '^127\.0\.3\.1[0-9]:')" "most connections open at once, cap 2"
 assert_eq 2 "$max_in_flight" "mxwatch_probes_in_flight{kind=smtp} at most, cap 2"
+
+note "the cap follows a reload: 4"
+config 4 $(for i in $(seq 10 19); do echo silent$i.test; done) >"$T/cap.yml"
+kill -HUP "$AGENT_PID"
+sleep 1.5 # sessions under the old cap end within banner_timeout
+: >"$T/events.log"
+sleep 3
+assert_eq 4 "$(max_concurrent "$T/events.log" '^127\.0\.3\.1[0-9]:')" "most connections open at once, cap 4 after a reload"

@@ -143,12 +143,18 @@ start_probeworld() {
 
 # max_concurrent EVENT_LOG [LISTENER_REGEX]: the most connections open at once, from the
 # connect and close events of mxw-smtpd's --log (optionally of matching listeners only).
+# A close without its connect (the log was truncated in between) is ignored.
 max_concurrent() {
     awk -v want="${2:-.}" '
-        $0 ~ /event=connect/ || $0 ~ /event=close/ {
-            l = ""; for (i = 1; i <= NF; i++) if ($i ~ /^listener=/) l = substr($i, 10)
+        /event=connect/ || /event=close/ {
+            l = c = ""
+            for (i = 1; i <= NF; i++) {
+                if ($i ~ /^listener=/) l = substr($i, 10)
+                if ($i ~ /^conn=/) c = substr($i, 6)
+            }
             if (l !~ want) next
-            if ($0 ~ /event=connect/) { n++; if (n > max) max = n } else n--
+            if ($0 ~ /event=connect/) { open[c] = 1; if (++n > max) max = n }
+            else if (c in open) { delete open[c]; n-- }
         }
         END { print max + 0 }' "$1"
 }
