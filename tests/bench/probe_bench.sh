@@ -5,7 +5,8 @@
 #                  mxwatch_probes_total). One probe: MX, A and AAAA queries, one SMTP
 #                  session (connect, greeting, EHLO, QUIT) to the primary MX.
 #   floor          build/smtpfloor-bench: a blocking C client doing connect, greeting, EHLO,
-#                  QUIT, close against the same listeners; its CPU time per session.
+#                  QUIT, close against the same listeners; its CPU time per session, taken
+#                  before and after the mxwatch runs and averaged.
 #   blackbox       prometheus-blackbox-exporter 0.23 on the same targets: its tcp prober with
 #                  query_response (220, EHLO, 250, QUIT, 221) and its dns prober (MX),
 #                  driven by curl; its CPU time per /probe request, measured the same way.
@@ -84,6 +85,15 @@ EOC
 }
 probes_done() { scrape | awk '/^mxwatch_probes_total\{/ { n += $2 } END { print n + 0 }'; }
 
+# The floor is taken before and after the mxwatch runs and averaged: on a shared machine the
+# cost of the same syscalls drifts over minutes, and the ratio must compare like with like.
+floor_run() {
+    local line
+    line=$("$FLOOR" 127.0.6.1 "$P" 10000 $ADDRS) || fail "smtpfloor-bench failed"
+    echo "floor: $line" >&2
+    sed -n 's/.*cpu_us_per_session=\([0-9.]*\).*/\1/p' <<<"$line"
+}
+floor_before=$(floor_run)
 run_mxwatch full d
 full_us=$MX_US
 if [ -n "${PERF:-}" ]; then
@@ -96,10 +106,8 @@ fi
 run_mxwatch dns-only n
 dns_us=$MX_US
 
-# --- the floor -------------------------------------------------------------------------
-floor_line=$("$FLOOR" 127.0.6.1 "$P" 20000 $ADDRS) || fail "smtpfloor-bench failed"
-echo "floor: $floor_line"
-floor_us=$(sed -n 's/.*cpu_us_per_session=\([0-9.]*\).*/\1/p' <<<"$floor_line")
+floor_after=$(floor_run)
+floor_us=$(awk -v a="$floor_before" -v b="$floor_after" 'BEGIN { printf "%.1f", (a + b) / 2 }')
 
 # --- prometheus-blackbox-exporter ------------------------------------------------------
 bb_us_smtp=- bb_us_dns=-
