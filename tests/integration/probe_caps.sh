@@ -57,7 +57,8 @@ grep -q 'listener=127.0.3.1:.* verb=QUIT reply=221' "$T/events.log" || fail "no 
 
 note "global cap: max_smtp_in_flight 2, ten silent destinations"
 : >"$T/events.log"
-config 2 $(for i in $(seq 10 19); do echo silent$i.test; done) >"$T/cap.yml"
+mapfile -t silent < <(for i in $(seq 10 19); do echo "silent$i.test"; done)
+config 2 "${silent[@]}" >"$T/cap.yml"
 start_agent "$T/cap.yml"
 max_in_flight=0
 for _ in $(seq 1 20); do
@@ -72,7 +73,7 @@ assert_eq 2 "$(max_concurrent "$T/events.log" '^127\.0\.3\.1[0-9]:')" "most conn
 assert_eq 2 "$max_in_flight" "mxwatch_probes_in_flight{kind=smtp} at most, cap 2"
 
 note "the cap follows a reload: 4"
-config 4 $(for i in $(seq 10 19); do echo silent$i.test; done) >"$T/cap.yml"
+config 4 "${silent[@]}" >"$T/cap.yml"
 kill -HUP "$AGENT_PID"
 sleep 1.5 # sessions under the old cap end within banner_timeout
 : >"$T/events.log"
