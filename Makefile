@@ -6,6 +6,7 @@
 #   make test             the whole suite; ends with "N passed, N failed"
 #   make SANITIZE=address,undefined test   the same, instrumented
 #   make bench            side-by-side figures against the peers (docs/PERFORMANCE.md)
+#   make fuzz             libFuzzer on the DNS and config parsers, FUZZ_SECONDS (60) each
 #   make format           apply .clang-format to every C file
 
 VERSION  := 0.1.0
@@ -52,7 +53,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps deps-run run test bench format clean
+.PHONY: all deps deps-run run test bench fuzz format clean
 BENCH_BINS := $(patsubst tests/bench/%_bench.c,$(BUILD)/%-bench,$(wildcard tests/bench/*_bench.c))
 all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BENCH_BINS) \
      $(UNIT_BINS)
@@ -109,8 +110,28 @@ bench:
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tests/bench/run.sh
 
+# libFuzzer targets (clang only; tests/fuzz/). `make test` replays their corpus through
+# tests/unit/test_fuzz_corpus.c instead, so it needs no clang.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread -g -O1 -fno-omit-frame-pointer \
+               -fsanitize=fuzzer,address,undefined -Iagent -Iprobes $(PKG_CFLAGS) $(WARN)
+FUZZERS      := $(BUILD)/fuzz/fuzz_dns_mx $(BUILD)/fuzz/fuzz_config
+
+$(BUILD)/fuzz/fuzz_dns_mx: tests/fuzz/fuzz_dns_mx.c probes/dns.c agent/loop.c agent/util.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lcares
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c agent/config.c agent/util.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lyaml
+
+fuzz:
+	@tests/lib/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZERS)
+	@tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
 format:
-	clang-format -i $(SRCS) $(wildcard agent/*.h probes/*.h exporters/*.h tests/unit/*.[ch] tests/smtpd/*.[ch] tests/bench/*.c)
+	clang-format -i $(SRCS) $(wildcard agent/*.h probes/*.h exporters/*.h tests/unit/*.[ch] tests/smtpd/*.[ch] tests/bench/*.c tests/fuzz/*.c)
 
 clean:
 	rm -rf build

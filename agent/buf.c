@@ -90,6 +90,7 @@ void buf_double(struct buf *b, double v)
 char *buf_steal(struct buf *b, size_t *len)
 {
     buf_reserve(b, 0);
+    b->p[b->len] = '\0'; /* a buffer never appended to has no terminator yet */
     char *p = b->p;
     if (len)
         *len = b->len;

@@ -20,6 +20,7 @@
 
 struct one {
     const char *domain;
+    const struct probe_params *params; /* the destination's own, when the config names it */
     struct probe_result res;
     bool done;
 };
@@ -180,6 +181,16 @@ static int exit_code(const struct one *all, size_t n)
     return rc;
 }
 
+/* A domain the configuration lists is probed with its own settings (port, timeouts,
+ * mx_policy, starttls), as the agent would probe it. */
+static const struct probe_params *params_for(const struct config *cfg, const char *domain)
+{
+    for (size_t i = 0; i < cfg->n_dests; i++)
+        if (!strcmp(cfg->dests[i].domain, domain))
+            return &cfg->dests[i].params;
+    return &cfg->defaults;
+}
+
 static int probe_all(struct config *cfg, struct one *all, size_t n, char *err, size_t errlen)
 {
     run.loop = loop_new();
@@ -195,7 +206,7 @@ static int probe_all(struct config *cfg, struct one *all, size_t n, char *err, s
     for (size_t i = 0; i < n; i++) {
         struct probe_request rq = {
             .domain = all[i].domain,
-            .params = &cfg->defaults,
+            .params = all[i].params,
             .ehlo_name = cfg->ehlo_name,
             .source_address = cfg->source_address,
             .max_mx_hosts = cfg->max_mx_hosts,
@@ -235,16 +246,17 @@ int cmd_probe(int argc, char **argv)
     struct one *all = calloc(n, sizeof *all);
     for (size_t i = 0; i < n; i++) {
         char *d = mxw_lower(argv[f.first_arg + (int)i]);
-        size_t len = strlen(d);
-        if (len > 1 && d[len - 1] == '.')
-            d[len - 1] = '\0';
-        if (mxw_valid_domain(d) < 0) {
+        if (mxw_valid_domain(d) < 0) { /* before the trailing dot goes: "x.." is no name */
             fprintf(stderr, "mxwatch probe: '%s' is not a domain name\n", d);
             free(all);
             config_free(cfg);
             return EXIT_USAGE;
         }
+        size_t len = strlen(d);
+        if (d[len - 1] == '.')
+            d[len - 1] = '\0';
         all[i].domain = d;
+        all[i].params = params_for(cfg, d);
     }
     if (probe_all(cfg, all, n, err, sizeof err) < 0) {
         fprintf(stderr, "mxwatch probe: %s\n", err);
@@ -255,7 +267,7 @@ int cmd_probe(int argc, char **argv)
     if (f.json)
         print_json(all, n);
     for (size_t i = 0; i < n && !f.json; i++)
-        print_text(&all[i], cfg->defaults.smtp_port);
+        print_text(&all[i], all[i].params->smtp_port);
     int rc = exit_code(all, n);
     for (size_t i = 0; i < n; i++) {
         for (size_t h = 0; h < all[i].res.n_hosts; h++)

@@ -146,12 +146,16 @@ static int set_list(struct ctx *c, const struct field *f, yaml_node_t *n, void *
         *AT(base, f->off, void *) = NULL;
         *cnt = 0;
     }
+    size_t plen = strlen(c->path);
     for (; it < end; it++) {
         yaml_node_t *item = yaml_document_get_node(c->doc, *it);
         size_t *cnt = AT(base, f->count_off, size_t);
+        /* Errors inside an item name it: "destinations[3].probe_interval". */
+        snprintf(c->path + plen, sizeof c->path - plen, "[%zu]", count - (size_t)(end - it));
         if (f->type == F_LIST) {
             if (f->item(c, item, base) < 0)
                 return -1;
+            c->path[plen] = '\0';
             continue;
         }
         if (f->type == F_STRLIST) {
@@ -170,6 +174,7 @@ static int set_list(struct ctx *c, const struct field *f, yaml_node_t *n, void *
             *arr = realloc(*arr, (*cnt + 1) * sizeof **arr);
             (*arr)[(*cnt)++] = v;
         }
+        c->path[plen] = '\0';
     }
     return 0;
 }
@@ -411,12 +416,18 @@ static int dest_item(struct ctx *c, yaml_node_t *n, void *base)
         return -1;
     if (!d->domain)
         return fault(c, n, "a destination needs a domain");
-    size_t len = strlen(d->domain);
-    if (len > 1 && d->domain[len - 1] == '.')
-        d->domain[len - 1] = '\0';
-    mxw_lower(d->domain);
+    const struct probe_params *dp = &d->params, *gp = &cfg->defaults;
+    bool inherited = dp->total_timeout_ms == gp->total_timeout_ms &&
+                     dp->connect_timeout_ms == gp->connect_timeout_ms; /* validate() says so */
+    if (dp->total_timeout_ms < dp->connect_timeout_ms && !inherited)
+        return fault(c, n, "total_timeout is shorter than connect_timeout");
+    /* Validated before the trailing dot goes, so "x.." cannot become "x.". */
     if (mxw_valid_domain(d->domain) < 0)
         return fault(c, n, "'%s' is not a valid domain name", d->domain);
+    size_t len = strlen(d->domain);
+    if (d->domain[len - 1] == '.')
+        d->domain[len - 1] = '\0';
+    mxw_lower(d->domain);
     for (size_t i = 0; i + 1 < cfg->n_dests; i++)
         if (!strcmp(cfg->dests[i].domain, d->domain))
             return fault(c, n, "destination '%s' is listed twice (first at line %d)", d->domain,
@@ -507,20 +518,35 @@ static void set_defaults(struct config *cfg)
     cfg->discovery_idle_ms = 3600000;
 }
 
+/* The node of a section by its path of keys (NULL-terminated), or the deepest one found,
+ * so that a cross-field fault points at the section it is about. */
+static yaml_node_t *section_node(struct ctx *c, yaml_node_t *root, const char *const *keys)
+{
+    yaml_node_t *n = root;
+    for (; *keys && n->type == YAML_MAPPING_NODE; keys++) {
+        yaml_node_t *sub = lookup(c, n, *keys);
+        if (!sub)
+            break;
+        n = sub;
+    }
+    return n;
+}
+
+/* Checks across fields; the per-destination ones are in dest_item. */
 static int validate(struct ctx *c, yaml_node_t *root)
 {
     struct config *cfg = c->cfg;
-    c->path[0] = '\0';
+    static const char *const delivernow[] = {"web", "delivernow", NULL};
+    static const char *const global[] = {"global", NULL};
     if (cfg->delivernow_enabled && !cfg->n_delivernow_users && !cfg->delivernow_token_file) {
         mxw_strlcpy(c->path, "web.delivernow", sizeof c->path);
-        return fault(c, root, "enabled, but names no admin_users and no token_file");
+        return fault(c, section_node(c, root, delivernow),
+                     "enabled, but names no admin_users and no token_file");
     }
-    for (size_t i = 0; i < cfg->n_dests; i++) {
-        struct probe_params *p = &cfg->dests[i].params;
-        if (p->total_timeout_ms < p->connect_timeout_ms) {
-            snprintf(c->path, sizeof c->path, "destinations[%zu]", i);
-            return fault(c, root, "total_timeout is shorter than connect_timeout");
-        }
+    if (cfg->defaults.total_timeout_ms < cfg->defaults.connect_timeout_ms) {
+        mxw_strlcpy(c->path, "global", sizeof c->path);
+        return fault(c, section_node(c, root, global),
+                     "total_timeout is shorter than connect_timeout");
     }
     return 0;
 }

@@ -89,20 +89,51 @@ static size_t put_raw(char *buf, size_t pos, size_t cap, const char *s, size_t n
     return pos + n;
 }
 
-/* Finds the start of the structured tail: the first " key=" where key is [a-z0-9_.]+. */
+/* Whether p (just after a space) starts a field: a key of [a-z0-9_.]+ and '='. */
+static int is_field(const char *p)
+{
+    const char *k = p;
+    while ((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '_' || *k == '.')
+        k++;
+    return k > p && *k == '=';
+}
+
+/* Finds the start of the structured tail: the first " key=". */
 static const char *find_fields(const char *msg)
 {
-    for (const char *p = strchr(msg, ' '); p; p = strchr(p + 1, ' ')) {
-        const char *k = p + 1;
-        while ((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '_' || *k == '.')
-            k++;
-        if (k > p + 1 && *k == '=')
+    for (const char *p = strchr(msg, ' '); p; p = strchr(p + 1, ' '))
+        if (is_field(p + 1))
             return p;
-    }
     return NULL;
 }
 
-/* Emits the k=v fields of the tail; values may be "quoted" already or bare words. */
+/* The end of a value starting at v. A quoted value ends at the quote that is followed by
+ * the end or by the next field, so a quote inside outside data (error="bad 'a"b'") cannot
+ * end it early; a bare value ends at the next space. */
+static const char *value_end(const char *v)
+{
+    if (*v != '"')
+        return v + strcspn(v, " ");
+    for (const char *q = strchr(v + 1, '"'); q; q = strchr(q + 1, '"'))
+        if (q[1] == '\0' || (q[1] == ' ' && is_field(q + 2)))
+            return q + 1;
+    return v + strlen(v);
+}
+
+/* A bare value may go out as it is unless it holds bytes that need escaping. */
+static int plain(const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+/* Emits the k=v fields of the tail. Values are re-escaped here, whatever the caller
+ * formatted into them (outside data may hold quotes, backslashes or line breaks), so one
+ * event is always one line. */
 static size_t put_fields(char *buf, size_t pos, size_t cap, const char *tail, int json)
 {
     const char *p = tail;
@@ -112,27 +143,25 @@ static size_t put_fields(char *buf, size_t pos, size_t cap, const char *tail, in
         const char *eq = strchr(p, '=');
         if (!eq || !*p)
             break;
-        const char *v = eq + 1, *vend;
+        const char *v = eq + 1, *vend = value_end(v);
+        const char *in = v;
+        size_t n = (size_t)(vend - v);
         if (*v == '"') {
-            vend = v + 1;
-            while (*vend && *vend != '"')
-                vend += (*vend == '\\' && vend[1]) ? 2 : 1;
-            if (*vend == '"')
-                vend++;
-        } else {
-            vend = v + strcspn(v, " ");
+            in = v + 1;
+            n = n >= 2 && vend[-1] == '"' ? n - 2 : n - 1;
         }
         if (json) {
             pos = put_raw(buf, pos, cap, ",", 1);
             pos = put_quoted(buf, pos, cap, p, (size_t)(eq - p));
             pos = put_raw(buf, pos, cap, ":", 1);
-            if (*v == '"')
-                pos = put_raw(buf, pos, cap, v, (size_t)(vend - v));
-            else
-                pos = put_quoted(buf, pos, cap, v, (size_t)(vend - v));
+            pos = put_quoted(buf, pos, cap, in, n);
         } else {
             pos = put_raw(buf, pos, cap, " ", 1);
-            pos = put_raw(buf, pos, cap, p, (size_t)(vend - p));
+            pos = put_raw(buf, pos, cap, p, (size_t)(v - p));
+            if (*v != '"' && plain(in, n))
+                pos = put_raw(buf, pos, cap, in, n);
+            else
+                pos = put_quoted(buf, pos, cap, in, n);
         }
         p = vend;
     }

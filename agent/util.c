@@ -96,7 +96,7 @@ int mxw_valid_domain(const char *s)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '.') {
-            if (label == 0 && !(i == len - 1 && i > 0))
+            if (label == 0) /* a leading dot, "..", or "x.." */
                 return -1;
             label = 0;
             continue;

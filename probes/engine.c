@@ -241,12 +241,16 @@ int engine_start(struct loop *l, const struct config *cfg, char *err, size_t err
 void engine_reload(const struct config *cfg)
 {
     char err[256];
+    /* A new resolver applies new servers, timeout, tries and cap. */
     bool dns_changed = cfg->n_dns_servers != eng.cfg->n_dns_servers ||
-                       cfg->defaults.dns_timeout_ms != eng.cfg->defaults.dns_timeout_ms;
+                       cfg->defaults.dns_timeout_ms != eng.cfg->defaults.dns_timeout_ms ||
+                       cfg->dns_tries != eng.cfg->dns_tries ||
+                       cfg->max_dns_in_flight != eng.cfg->max_dns_in_flight;
     for (size_t i = 0; !dns_changed && i < cfg->n_dns_servers; i++)
         dns_changed = strcmp(cfg->dns_servers[i], eng.cfg->dns_servers[i]) != 0;
     eng.cfg = cfg;
     index_params(cfg);
+    smtp_set_max_in_flight(eng.smtp, cfg->max_smtp_in_flight);
     if (dns_changed) {
         struct dns *fresh = dns_new(eng.loop, cfg, err, sizeof err);
         if (!fresh) {

@@ -50,7 +50,9 @@ struct smtp_session {
     void *arg;
     CURL *h;
     struct curl_slist *connect_to;
-    int fd; /* during QUIT */
+    int fd;                      /* during QUIT */
+    struct loop_timer *deadline; /* TCP connect, then each reply: see on_deadline */
+    bool awaiting_reply;         /* the deadline is a reply's, not the TCP connect's */
     struct loop_timer *quit_timer;
     int64_t start_us, greeting_us, tls_start_us;
     enum reply_for expect;
@@ -192,6 +194,10 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
     if (type != CURLINFO_HEADER_OUT)
         return 0;
     transcript_add(ss, "C", data, size);
+    if (ss->deadline && ss->state == SS_CURL) {
+        ss->awaiting_reply = true;
+        loop_timer_reset(ss->s->loop, ss->deadline, ss->p.banner_timeout_ms);
+    }
     if (size >= 4 && !strncasecmp(data, "EHLO", 4))
         ss->expect = ss->seen.tls_started ? R_EHLO_TLS : R_EHLO;
     else if (size >= 4 && !strncasecmp(data, "HELO", 4))
@@ -210,21 +216,29 @@ enum mx_outcome smtp_classify(const struct smtp_seen *x)
     int g = x->greeting_code / 100, e = x->ehlo_code / 100, h = x->helo_code / 100;
     if (x->greeting_code && g == 4)
         return OUT_BANNER_4XX;
-    if (x->greeting_code && g != 2)
+    if (x->greeting_code && g == 5)
         return OUT_BANNER_5XX;
+    if (x->greeting_code && g != 2)
+        return OUT_PROTOCOL_ERROR; /* RFC 5321 4.3.1: a greeting is 220 or 554 */
     if (x->rc == CURLE_OK)
         return (e == 2 || h == 2) ? OUT_OK : OUT_EHLO_REJECTED;
     switch (x->rc) {
     case CURLE_COULDNT_CONNECT:
-        if (x->os_errno == ECONNREFUSED)
-            return OUT_REFUSED;
-        return x->os_errno == ETIMEDOUT ? OUT_CONNECT_TIMEOUT : OUT_UNREACHABLE;
+        switch (x->os_errno) {
+        case ECONNREFUSED: return OUT_REFUSED;
+        case ETIMEDOUT: return OUT_CONNECT_TIMEOUT;
+        case ECONNRESET: /* accepted, then reset before libcurl saw the connect complete */
+        case ECONNABORTED:
+        case EPIPE: return OUT_PROTOCOL_ERROR;
+        default: return OUT_UNREACHABLE;
+        }
     case CURLE_OPERATION_TIMEDOUT:
         if (!x->connected)
             return OUT_CONNECT_TIMEOUT;
         if (!x->greeting_code)
             return OUT_BANNER_TIMEOUT;
-        return x->tls_started ? OUT_TLS_FAILED : OUT_EHLO_REJECTED;
+        /* After a 2xx to EHLO (or HELO) the only step left is STARTTLS. */
+        return x->tls_started || e == 2 || h == 2 ? OUT_TLS_FAILED : OUT_EHLO_REJECTED;
     case CURLE_INTERFACE_FAILED:
     case CURLE_OUT_OF_MEMORY:
     case CURLE_FAILED_INIT:
@@ -329,9 +343,9 @@ static int64_t on_kick(struct loop *l, void *arg)
 static void release(struct smtp_session *ss)
 {
     struct smtp *s = ss->s;
-    if (ss->quit_timer)
-        loop_timer_del(s->loop, ss->quit_timer);
-    ss->quit_timer = NULL;
+    loop_timer_del(s->loop, ss->deadline);
+    loop_timer_del(s->loop, ss->quit_timer);
+    ss->deadline = ss->quit_timer = NULL;
     if (ss->fd >= 0) {
         loop_fd_del(s->loop, ss->fd);
         shutdown(ss->fd, SHUT_RDWR); /* libcurl's own QUIT now fails fast, see top */
@@ -428,21 +442,30 @@ static void start_quit(struct smtp_session *ss)
 }
 
 /* libcurl finished the connect phase (or failed in it). */
+/* Whether the TCP connection is up, and its connect time into the result. */
+static bool note_connect(struct smtp_session *ss)
+{
+    curl_off_t connect_us = 0;
+    curl_easy_getinfo(ss->h, CURLINFO_CONNECT_TIME_T, &connect_us);
+    ss->seen.connected = connect_us > 0 || ss->seen.greeting_code;
+    if (ss->seen.connected)
+        ss->r.connect_s = (double)connect_us / 1e6;
+    return ss->seen.connected;
+}
+
 static void on_curl_done(void *arg, CURL *h, CURLcode rc)
 {
     (void)h;
     struct smtp_session *ss = arg;
     if (ss->state != SS_CURL)
         return;
-    curl_off_t connect_us = 0;
+    loop_timer_del(ss->s->loop, ss->deadline);
+    ss->deadline = NULL;
     long os_errno = 0;
-    curl_easy_getinfo(ss->h, CURLINFO_CONNECT_TIME_T, &connect_us);
     curl_easy_getinfo(ss->h, CURLINFO_OS_ERRNO, &os_errno);
     ss->seen.rc = (int)rc;
     ss->seen.os_errno = os_errno;
-    ss->seen.connected = connect_us > 0 || ss->seen.greeting_code;
-    if (ss->seen.connected)
-        ss->r.connect_s = (double)connect_us / 1e6;
+    note_connect(ss);
     if (rc != CURLE_OK) {
         char msg[160];
         snprintf(msg, sizeof msg, "libcurl: %s (errno %ld)", curl_easy_strerror(rc), os_errno);
@@ -487,7 +510,10 @@ static void setup_handle(struct smtp_session *ss)
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     /* No FORBID_REUSE: it closes the connection at the end of the connect phase, before
      * our QUIT; a connect-only connection is never reused anyway. */
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)ss->p.connect_timeout_ms);
+    /* libcurl's connect timeout covers its whole connect phase, which for SMTP includes
+     * the greeting, EHLO and STARTTLS: with CONNECT_ONLY that is the whole session. It gets
+     * the total budget; the phase deadlines are our own (on_deadline). */
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)ss->p.total_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)ss->p.total_timeout_ms);
     curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
                      (long)((ss->p.banner_timeout_ms + 999) / 1000));
@@ -508,6 +534,36 @@ static void setup_handle(struct smtp_session *ss)
     ss->connect_to = ct;
 }
 
+/* The session's own deadlines. libcurl checks its server-response timeout only when
+ * data arrives, so a silent server would hold a session until the total timeout; and its
+ * connect timeout covers the greeting and EHLO too (see setup_handle). So: connect_timeout
+ * after the start the TCP connection must be up; banner_timeout after the connect the
+ * greeting must be complete; banner_timeout after each command its reply (on_debug
+ * re-arms). A STARTTLS handshake counts against the STARTTLS reply's deadline. */
+static int64_t on_deadline(struct loop *l, void *arg)
+{
+    (void)l;
+    struct smtp_session *ss = arg;
+    if (!ss->awaiting_reply && note_connect(ss)) {
+        ss->awaiting_reply = true;
+        int64_t left = ss->start_us + (int64_t)(ss->r.connect_s * 1e6) +
+                       ss->p.banner_timeout_ms * 1000 - mxw_now_us();
+        if (left > 0)
+            return left / 1000 + 1;
+    }
+    const char *what = !ss->awaiting_reply       ? "TCP connect"
+                       : !ss->seen.greeting_code ? "greeting"
+                                                 : "reply";
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s not complete within its timeout", what);
+    transcript_add(ss, "#", msg, strlen(msg));
+    ss->deadline = NULL; /* freed by the loop when we return -1 */
+    ss->seen.rc = CURLE_OPERATION_TIMEDOUT;
+    note_connect(ss);
+    finish(ss, smtp_classify(&ss->seen));
+    return -1;
+}
+
 static void start_curl(struct smtp_session *ss)
 {
     ss->state = SS_CURL;
@@ -518,8 +574,11 @@ static void start_curl(struct smtp_session *ss)
         return;
     }
     setup_handle(ss);
-    if (curlm_add(ss->s->curlm, ss->h, on_curl_done, ss) < 0)
+    if (curlm_add(ss->s->curlm, ss->h, on_curl_done, ss) < 0) {
         finish(ss, OUT_LOCAL_ERROR);
+        return;
+    }
+    ss->deadline = loop_timer_add(ss->s->loop, ss->p.connect_timeout_ms, on_deadline, ss);
 }
 
 struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *p, smtp_done_fn *fn,
@@ -558,6 +617,12 @@ void smtp_cancel(struct smtp *s, struct smtp_session *ss)
 unsigned smtp_in_flight(const struct smtp *s)
 {
     return s->in_flight;
+}
+
+void smtp_set_max_in_flight(struct smtp *s, unsigned max)
+{
+    s->max_in_flight = max;
+    loop_timer_reset(s->loop, s->kick, 0);
 }
 
 struct smtp *smtp_new(struct loop *l, struct curlm *curlm, const struct config *cfg)

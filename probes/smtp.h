@@ -48,6 +48,9 @@ struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *
 void smtp_cancel(struct smtp *s, struct smtp_session *ss);
 
 unsigned smtp_in_flight(const struct smtp *s);
+/* A new global cap (on reload): sessions over a lowered cap run to their end; a raised cap
+ * starts waiting sessions on the next loop turn. */
+void smtp_set_max_in_flight(struct smtp *s, unsigned max);
 
 /* Classifies a finished libcurl SMTP connect phase (exposed for unit tests): rc is the
  * CURLcode, os_errno CURLINFO_OS_ERRNO, the rest what the session saw. */

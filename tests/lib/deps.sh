@@ -2,7 +2,8 @@
 # Installs the Debian packages mxwatch needs, idempotently: a quick no-op when every
 # package is present. `deps.sh run` installs what `make run` needs (never an MTA: Postfix
 # would replace the host's own); `deps.sh all` adds what building and testing need.
-# Called by `make deps` / `make deps-run`. Uses sudo when not root.
+# `deps.sh fuzz` installs only the compiler `make fuzz` needs (clang with libFuzzer).
+# Called by `make deps` / `make deps-run` / `make fuzz`. Uses sudo when not root.
 set -euo pipefail
 
 RUN_PKGS=(gcc make pkg-config libc-ares-dev libcurl4-openssl-dev libmicrohttpd-dev
@@ -14,10 +15,13 @@ TEST_PKGS=(libcmocka-dev postfix prometheus smitools chromium openssl python3 ip
 # The peers that `make bench` measures mxwatch against.
 BENCH_PKGS=(prometheus-blackbox-exporter prometheus-postfix-exporter)
 
+FUZZ_PKGS=(clang libclang-rt-dev)
+
 want=("${RUN_PKGS[@]}")
 case ${1:-all} in
 all) want+=("${TEST_PKGS[@]}") ;;
 bench) want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
+fuzz) want=("${FUZZ_PKGS[@]}") ;;
 esac
 
 missing=()
@@ -25,7 +29,8 @@ for p in "${want[@]}"; do
     st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
     [ "$st" = installed ] || missing+=("$p")
 done
-command -v npm >/dev/null 2>&1 || [ "${1:-all}" = run ] || missing+=(npm)
+command -v npm >/dev/null 2>&1 || [ "${1:-all}" = run ] || [ "${1:-all}" = fuzz ] ||
+    missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
     SUDO=
@@ -40,7 +45,7 @@ fi
 
 # Test-only tools from npm: the IETF base MIB modules (net-snmp carries them) and
 # playwright-core to drive Debian's chromium. Kept in .cache/, never committed.
-if [ "${1:-all}" != run ]; then
+if [ "${1:-all}" != run ] && [ "${1:-all}" != fuzz ]; then
     top=$(cd "$(dirname "$0")/../.." && pwd)
     npmdir="$top/.cache/npm"
     if [ ! -d "$npmdir/node_modules/net-snmp/lib/mibs" ] ||

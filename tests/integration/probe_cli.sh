@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# timeout: 60
+# probe_cli: `mxwatch probe` prints the MX records and banners and exits 0 when every domain
+# is up, 1 when one is down, 2 on usage or local error (a source_address that cannot be
+# bound gives local_error, libcurl's CURLE_INTERFACE_FAILED); mx_policy first stops at the
+# first address that answers while all probes every address, set globally or per
+# destination (a configured destination is probed with its own settings).
+source "$(dirname "$0")/../lib/common.sh"
+source "$MXW_TOP/tests/lib/probeworld.sh"
+start_probeworld
+
+probe() { # probe CONFIG ARGS...: runs mxwatch probe; sets OUT and RC
+    local cfg=$1
+    shift
+    RC=0
+    OUT=$("$MXWATCH" probe --config.file="$cfg" "$@" 2>"$T/probe.err") || RC=$?
+}
+json_field() { # json_field JSON DOMAIN ADDRESS FIELD: one address's field ("-" if absent)
+    python3 -c '
+import json, sys
+for d in json.loads(sys.argv[1]):
+    if d["domain"] != sys.argv[2]: continue
+    for h in d["mx"]:
+        for a in h["addresses"]:
+            if a["address"] == sys.argv[3]: print(a[sys.argv[4]]); sys.exit()
+print("-")' "$1" "$2" "$3" "$4"
+}
+
+note "all up: exit 0, MX records with preference and TTL, banners"
+probe "$PW_CONFIG" ok.test second.test implicit.test sink.test
+assert_eq 0 "$RC" "exit status, all up"
+assert_contains "$OUT" "$(printf 'ok.test.\t60\tIN\tMX\t10 mx.ok.test.')" "MX line of ok.test"
+assert_contains "$OUT" "$(printf 'second.test.\t60\tIN\tMX\t20 mx2.second.test.')" "second MX line"
+assert_contains "$OUT" "mx.ok.test [127.0.1.1]:$PW_SMTP_PORT  ok" "address line"
+assert_contains "$OUT" "banner: 220 mx.probe.test ESMTP mxw-smtpd" "mxw-smtpd banner"
+assert_contains "$OUT" "mx1.second.test [127.0.1.3]:$PW_SMTP_PORT  refused" "refused first MX"
+assert_contains "$OUT" "implicit MX, the domain itself" "implicit MX"
+assert_contains "$OUT" "STARTTLS offered: yes, negotiated TLSv1.3, certificate not verified" "TLS facts"
+assert_contains "$OUT" "mx.sink.test [127.0.1.2]:$PW_SMTP_PORT  ok" "smtp-sink answers"
+[ "$(grep -c 'verdict: up (ok)' <<<"$OUT")" = 4 ] || fail "not four verdicts up: $OUT"
+
+note "one down: exit 1"
+probe "$PW_CONFIG" ok.test g421.test
+assert_eq 1 "$RC" "exit status, one down"
+assert_contains "$OUT" "banner: 421 " "421 banner"
+assert_contains "$OUT" "verdict: down (banner_4xx)" "421 verdict"
+probe "$PW_CONFIG" nx.test
+assert_eq 1 "$RC" "exit status, NXDOMAIN"
+assert_contains "$OUT" "verdict: down (dns_nxdomain)" "NXDOMAIN verdict"
+
+note "a DNS server that never answers: dns_temporary within the DNS timeout"
+start=$(date +%s%N)
+probe "$PW_CONFIG" --dns.server "127.0.0.1:$PW_SILENT_DNS_PORT" ok.test
+took_ms=$((($(date +%s%N) - start) / 1000000))
+assert_eq 1 "$RC" "exit status when DNS never answers"
+assert_contains "$OUT" "verdict: down (dns_temporary): Timeout while contacting DNS servers" "verdict"
+[ "$took_ms" -lt 2000 ] || fail "took ${took_ms} ms with dns_timeout 500ms and one try"
+
+note "usage errors: exit 2"
+probe "$PW_CONFIG"
+assert_eq 2 "$RC" "exit status without a domain"
+assert_contains "$(cat "$T/probe.err")" "usage: mxwatch probe" "usage text"
+probe "$PW_CONFIG" "bad domain"
+assert_eq 2 "$RC" "exit status for a bad domain"
+probe "$PW_CONFIG" a.test..
+assert_eq 2 "$RC" "exit status for 'a.test..'"
+probe "$PW_CONFIG" --bogus ok.test
+assert_eq 2 "$RC" "exit status for an unknown flag"
+probe /nonexistent/mxwatch.yml ok.test
+assert_eq 2 "$RC" "exit status for a missing config"
+printf 'global:\n  probe_interval: soon\n' >"$T/bad.yml"
+probe "$T/bad.yml" ok.test
+assert_eq 2 "$RC" "exit status for a bad config"
+assert_contains "$(cat "$T/probe.err")" "bad.yml:2:19: global.probe_interval: bad duration" "config error"
+
+note "a source address that cannot be bound: local_error, exit 2"
+sed 's/^  ehlo_name:.*/&\n  source_address: 192.0.2.1/' "$PW_CONFIG" >"$T/source.yml"
+ip -o addr | grep -q ' 192\.0\.2\.1/' && fail "192.0.2.1 is local here; the test needs it not to be"
+probe "$T/source.yml" --json ok.test
+assert_eq 2 "$RC" "exit status for a local error"
+assert_eq local_error "$(json_field "$OUT" ok.test 127.0.1.1 outcome)" "outcome"
+assert_contains "$OUT" '"status":"unknown"' "status of a local error"
+assert_contains "$OUT" "libcurl: Failed binding local connection end (errno 99)" "libcurl's words"
+
+note "mx_policy all (default) probes every address; first stops at the first that answers"
+probe "$PW_CONFIG" --json firstok.test
+assert_eq 0 "$RC" "firstok.test, policy all"
+assert_eq ok "$(json_field "$OUT" firstok.test 127.0.1.1 outcome)" "all: first MX"
+assert_eq refused "$(json_field "$OUT" firstok.test 127.0.1.3 outcome)" "all: second MX probed"
+sed 's/^destinations:$/&\n  - {domain: firstok.test, mx_policy: first}/' "$PW_CONFIG" >"$T/first.yml"
+probe "$T/first.yml" --json firstok.test
+assert_eq 0 "$RC" "firstok.test, policy first"
+assert_eq ok "$(json_field "$OUT" firstok.test 127.0.1.1 outcome)" "first: first MX"
+assert_eq not_probed "$(json_field "$OUT" firstok.test 127.0.1.3 outcome)" "first: second MX left alone"
+sed 's/^global:$/&\n  mx_policy: first/' "$PW_CONFIG" >"$T/first-global.yml"
+probe "$T/first-global.yml" --json second.test
+assert_eq 0 "$RC" "second.test, policy first: the first refuses, the second accepts"
+assert_eq refused "$(json_field "$OUT" second.test 127.0.1.3 outcome)" "first: refused first MX"
+assert_eq ok "$(json_field "$OUT" second.test 127.0.1.1 outcome)" "first: then the second MX"
