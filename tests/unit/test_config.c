@@ -147,8 +147,10 @@ static void cross_field_checks_point_at_their_section(void **state)
             "t.yml:2:3: global: total_timeout is shorter than connect_timeout");
     rejects("web:\n  delivernow:\n    enabled: true\n",
             "t.yml:3:5: web.delivernow: enabled, but names no admin_users and no token_file");
-    rejects("sources:\n  gateways:\n    - name: a\n      url: ftp://x\n",
-            "t.yml:3:7: sources.gateways[0]: gateway url 'ftp://x' must start with https://");
+    rejects(
+        "sources:\n  gateways:\n    - name: a\n      url: ftp://x\n",
+        "t.yml:3:7: sources.gateways[0]: gateway url must be https://host[:port] (no user, path "
+        "or query)");
 }
 
 static void duplicates_are_rejected(void **state)
