@@ -36,6 +36,7 @@ static struct {
     size_t n_gateways;
     bool gateways_dirty;
     uint64_t generation;
+    uint64_t content_generation; /* generation of the last publish that changed content */
 } st;
 
 static struct observer {
@@ -443,14 +444,17 @@ static void snapshot_free(struct snapshot *s)
 
 int store_publish(void)
 {
-    bool changed = st.set_changed || st.agent_dirty || st.gateways_dirty;
-    for (size_t i = 0; i < st.n && !changed; i++)
-        changed = st.sorted[i]->dirty;
-    if (!changed && snap_current)
+    bool content = st.set_changed || st.gateways_dirty;
+    for (size_t i = 0; i < st.n && !content; i++)
+        content = st.sorted[i]->dirty;
+    if (!content && !st.agent_dirty && snap_current)
         return 0;
     struct snapshot *s = calloc(1, sizeof *s);
     atomic_init(&s->refs, 1);
     s->generation = ++st.generation;
+    if (content || !snap_current)
+        st.content_generation = s->generation;
+    s->content_generation = st.content_generation;
     s->taken_at = mxw_wall_time();
     s->n = st.n;
     s->dests = malloc((st.n ? st.n : 1) * sizeof *s->dests);

@@ -194,6 +194,10 @@ struct gateway_view {
 struct snapshot {
     atomic_int refs;
     uint64_t generation;
+    /* Equal in two snapshots when they hold the very same destination and gateway views
+     * (only the agent figures differ), so per-snapshot indexes built on the views of one
+     * are valid for the other. */
+    uint64_t content_generation;
     double taken_at;
     size_t n;
     struct dest_view **dests; /* sorted by domain (strcmp) */

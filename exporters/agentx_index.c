@@ -96,6 +96,13 @@ void ax_view_use(struct ax_view *v, const struct snapshot *s)
         store_snapshot_release(s);
         return;
     }
+    /* Only the agent figures changed (they do every quarter second): the rows point at
+     * views the new snapshot shares, so they stay; only the reference moves. */
+    if (s && v->snap && s->content_generation == v->snap->content_generation) {
+        store_snapshot_release(v->snap);
+        v->snap = s;
+        return;
+    }
     ax_view_clear(v);
     v->snap = s;
 }

@@ -81,6 +81,7 @@ start_snmpd() {
         echo "agentAddress udp:127.0.0.1:$SNMPD_PORT"
         echo "rocommunity public 127.0.0.1"
         echo "master agentx"
+        echo "dontLogTCPWrappersConnects yes"
         echo "agentXSocket $AGENTX_SOCKET"
         echo "agentXPerms 0660 0755"
         echo "agentXTimeout 1"
