@@ -86,9 +86,8 @@ static void test_users_and_check(void **state)
 {
     (void)state;
     char text[512], err[512];
-    snprintf(text, sizeof text,
-             "basic_auth_users:\n  alice: %s\n  bob: %s\n",
-             hash_alice, hash_bob);
+    snprintf(text, sizeof text, "basic_auth_users:\n  alice: %s\n  bob: %s\n", hash_alice,
+             hash_bob);
     struct webauth *a = load_text(text, err, sizeof err);
     assert_non_null(a);
     assert_int_equal(webauth_users(a), 2);
