@@ -3,6 +3,8 @@
  */
 #include "buf.h"
 
+#include "util.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,13 +58,8 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 
 void buf_u64(struct buf *b, unsigned long long v)
 {
-    char tmp[24];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    buf_append(b, tmp + i, sizeof tmp - i);
+    char tmp[20];
+    buf_append(b, tmp, mxw_u64_digits(tmp, v));
 }
 
 void buf_double(struct buf *b, double v)

@@ -81,6 +81,18 @@ int mxw_parse_duration_ms(const char *s, int64_t *out_ms)
     return 0;
 }
 
+size_t mxw_u64_digits(char *out, uint64_t v)
+{
+    char tmp[20];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    memcpy(out, tmp + i, sizeof tmp - i);
+    return sizeof tmp - i;
+}
+
 char *mxw_lower(char *s)
 {
     for (char *p = s; *p; p++)

@@ -27,6 +27,10 @@ void mxw_strncpy0(char *dst, size_t cap, const char *src, size_t n);
  * Returns 0, or -1 on a malformed or out-of-range value (negative, overflow, no digits). */
 int mxw_parse_duration_ms(const char *s, int64_t *out_ms);
 
+/* Writes v in decimal (no terminator) into out, which must hold 20 bytes; returns the
+ * number of digits. */
+size_t mxw_u64_digits(char *out, uint64_t v);
+
 /* Lower-cases ASCII in place; returns s. */
 char *mxw_lower(char *s);
 

@@ -4,6 +4,8 @@
  */
 #include "expfmt.h"
 
+#include "util.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,18 +41,6 @@ size_t expfmt_utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-static size_t put_u64(char *out, uint64_t v)
-{
-    char tmp[24];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    memcpy(out, tmp + i, sizeof tmp - i);
-    return sizeof tmp - i;
-}
-
 static const double pow10_tab[] = {1,   1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 static const uint64_t pow10_int[] = {1,      10,      100,      1000,      10000,
@@ -65,7 +55,7 @@ static size_t put_fixed(char *out, double v)
     unsigned dec = 15 - intdigits > 9 ? 9 : 15 - intdigits;
     uint64_t scaled = (uint64_t)(v * pow10_tab[dec] + 0.5);
     uint64_t ip = scaled / pow10_int[dec], frac = scaled % pow10_int[dec];
-    size_t n = put_u64(out, ip);
+    size_t n = mxw_u64_digits(out, ip);
     if (frac == 0)
         return n;
     while (frac % 10 == 0) {
@@ -87,7 +77,7 @@ static size_t put_plain(char *out, double v)
         return 0;
     uint64_t u = (uint64_t)v;
     if ((double)u == v)
-        return put_u64(out, u);
+        return mxw_u64_digits(out, u);
     if (v >= 1e-9 && v < 1e15)
         return put_fixed(out, v);
     return 0;
