@@ -7,8 +7,6 @@
 # timeout: 120
 source "$(dirname "$0")/../lib/common.sh"
 
-engine_landed() { ! grep -q placeholder "$MXW_TOP/probes/engine.c"; }
-
 # DNS: up.test -> mx.up.test (127.0.0.31, smtp-sink), down.test -> mx.down.test
 # (127.0.0.32, nothing listens: connection refused).
 dns_port=$(free_port)
@@ -73,19 +71,12 @@ print(" ".join(sorted(r["name"]+":"+r["health"] for x in g for r in x["rules"]))
 assert_contains "$rules" "MxwatchDestinationDown:ok" "loaded rules"
 assert_contains "$rules" "MxwatchAgentNotScraped:ok" "loaded rules"
 
-if engine_landed; then
-    wait_for 30 expect 'mxwatch_destination_up{destination="up.test"}' 1 ||
-        fail "up.test never up: $(query 'mxwatch_destination_status_reason_info{destination="up.test"}')"
-    wait_for 30 expect 'mxwatch_destination_status{destination="down.test",status="down"}' 1 ||
-        fail "down.test never down"
-    assert_eq 0 "$(query 'mxwatch_destination_up{destination="down.test"}')" "down.test up"
-    assert_eq 1 "$(query 'mxwatch_mx_up{destination="up.test",mx="mx.up.test"}')" "MX of up.test"
-else
-    note "probe engine not on this branch yet: asserting the unprobed state"
-    wait_for 10 expect 'mxwatch_destination_up{destination="up.test"}' 0 || fail "no mxwatch_destination_up for up.test"
-    assert_eq 0 "$(query 'mxwatch_destination_up{destination="down.test"}')" "down.test up"
-    assert_eq 1 "$(query 'mxwatch_destination_status{destination="down.test",status="unknown"}')" "down.test unknown"
-fi
+wait_for 30 expect 'mxwatch_destination_up{destination="up.test"}' 1 ||
+    fail "up.test never up: $(query 'mxwatch_destination_status_reason_info{destination="up.test"}')"
+wait_for 30 expect 'mxwatch_destination_status{destination="down.test",status="down"}' 1 ||
+    fail "down.test never down"
+assert_eq 0 "$(query 'mxwatch_destination_up{destination="down.test"}')" "down.test up"
+assert_eq 1 "$(query 'mxwatch_mx_up{destination="up.test",mx="mx.up.test"}')" "MX of up.test"
 assert_eq 2 "$(query 'mxwatch_destinations{origin="config"}')" "destinations seen by Prometheus"
 # Prometheus asks for gzip: every sample of the compressed body must have been parsed.
 samples=$(query 'scrape_samples_scraped{job="mxwatch"}')

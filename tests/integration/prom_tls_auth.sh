@@ -29,7 +29,8 @@ http_server_config:
   headers:
     Strict-Transport-Security: max-age=60
 EOC
-printf 'destinations: [tls.test]\n' >"$T/mxwatch.yml"
+# Loopback only: the DNS server is a port where nothing answers, never resolv.conf's.
+printf 'global: {dns_servers: ["127.0.0.1:9"]}\ndestinations: [tls.test]\n' >"$T/mxwatch.yml"
 
 port=$(free_port)
 URL=https://127.0.0.1:$port

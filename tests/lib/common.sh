@@ -125,6 +125,12 @@ start_agent() {
     local cfg=$1
     shift
     local port
+    # Tests talk to 127.0.0.0/8 only: an agent with destinations must be given a DNS server,
+    # never fall back to resolv.conf's.
+    if grep -q '^destinations' "$cfg" && ! grep -q 'dns_servers' "$cfg" &&
+        [[ " $* " != *" --dns.server"* ]]; then
+        fail "$cfg has destinations but no DNS server: the agent would leave loopback"
+    fi
     port=$(free_port)
     AGENT_URL=http://127.0.0.1:$port
     "$MXWATCH" run --config.file="$cfg" --web.listen-address="127.0.0.1:$port" \

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# timeout: 60
+# /-/ready answers 503 until every destination has been probed once, then 200, while
+# /-/healthy answers 200 from the start. The DNS server here reads queries and never
+# answers, so the first round cannot end before the DNS timeout (3 s).
+source "$(dirname "$0")/../lib/common.sh"
+dns=$(free_port)
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+end = time.time() + 50
+while time.time() < end:
+    s.settimeout(1)
+    try: s.recv(512)
+    except socket.timeout: pass
+' "$dns" &
+track $!
+cat >"$T/agent.yml" <<EOC
+global:
+  dns_servers: ["127.0.0.1:$dns"]
+  dns_timeout: 3s
+  dns_tries: 1
+  probe_interval: 10s
+destinations: [slow-dns.test]
+snmp: {enabled: false}
+EOC
+start_agent "$T/agent.yml"
+assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "$AGENT_URL/-/healthy")" "/-/healthy at start"
+assert_eq 503 "$(curl -s -o /dev/null -w '%{http_code}' "$AGENT_URL/-/ready")" "/-/ready before the first round"
+wait_for 20 curl -fsS "$AGENT_URL/-/ready" || fail "/-/ready never became ready"
+m=$(scrape)
+assert_eq 1 "$(metric_value "$m" 'mxwatch_destination_status_reason_info{destination="slow-dns.test",reason="dns_temporary"}')" \
+    "a DNS server that never answers is a temporary DNS failure"
