@@ -5,7 +5,10 @@
  * greeting, EHLO extensions and TLS facts, and the verdict. --json for machines.
  * Exit status: 0 every domain up, 1 one is down, 2 usage or local error. Main thread.
  */
+#include "api.h"
+#include "buf.h"
 #include "cli.h"
+#include "expfmt.h"
 #include "curlm.h"
 #include "dns.h"
 #include "log.h"
@@ -13,7 +16,6 @@
 #include "smtp.h"
 #include "util.h"
 
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +79,20 @@ static void print_addr(const struct mx_host *h, const struct mx_addr_result *a, 
     printf("\n");
 }
 
+/* A one-shot probe's verdict: up when an address answered; unknown when the probe could not
+ * run from here (a local error); down otherwise (no damping for a single probe). */
+static const char *status_of(const struct probe_result *r)
+{
+    return r->reason == REASON_OK ? "up" : r->reason == REASON_LOCAL_ERROR ? "unknown" : "down";
+}
+
+/* The same token as the agent's status reason. */
+static const char *reason_of(const struct probe_result *r)
+{
+    return r->reason == REASON_ALL_FAILED ? store_outcome_name(r->primary)
+                                          : store_reason_name(r->reason);
+}
+
 static void print_text(const struct one *o, unsigned port)
 {
     const struct probe_result *r = &o->res;
@@ -97,76 +113,41 @@ static void print_text(const struct one *o, unsigned port)
         for (size_t a = 0; a < r->hosts[h].n_addrs; a++)
             print_addr(&r->hosts[h], &r->hosts[h].addrs[a], port);
     }
-    const char *status = r->reason == REASON_OK            ? "up"
-                         : r->reason == REASON_LOCAL_ERROR ? "unknown"
-                                                           : "down";
-    const char *why = r->reason == REASON_ALL_FAILED ? store_outcome_name(r->primary)
-                                                     : store_reason_name(r->reason);
+    const char *status = status_of(r), *why = reason_of(r);
     bool dns = r->reason == REASON_DNS_TEMPORARY || r->reason == REASON_DNS_NXDOMAIN;
     printf("  verdict: %s (%s)%s%s\n\n", status, why, dns && r->detail ? ": " : "",
            dns && r->detail ? r->detail : "");
 }
 
-static json_object *addr_json(const struct mx_addr_result *a)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "address", json_object_new_string(a->addr_str));
-    json_object_object_add(o, "outcome", json_object_new_string(store_outcome_name(a->outcome)));
-    json_object_object_add(o, "smtp_code", json_object_new_int(a->smtp_code));
-    json_object_object_add(o, "connect_seconds", json_object_new_double(a->connect_s));
-    json_object_object_add(o, "banner_seconds", json_object_new_double(a->banner_s));
-    json_object_object_add(o, "ehlo_seconds", json_object_new_double(a->ehlo_s));
-    json_object_object_add(o, "tls_seconds", json_object_new_double(a->tls_s));
-    json_object_object_add(o, "banner", json_object_new_string(a->banner));
-    json_object_object_add(o, "ehlo", json_object_new_string(a->ehlo));
-    json_object_object_add(o, "starttls_offered", json_object_new_boolean(a->starttls_offered));
-    json_object_object_add(o, "tls_negotiated", json_object_new_boolean(a->tls_negotiated));
-    json_object_object_add(o, "tls_version", json_object_new_string(a->tls_version));
-    json_object_object_add(o, "tls_verified", json_object_new_boolean(a->tls_verified));
-    json_object_object_add(o, "tls_cert_expiry", json_object_new_double(a->tls_cert_expiry));
-    return o;
-}
-
-static json_object *one_json(const struct one *x)
+/* The same members as the JSON API's destination document, where they mean the same; the
+ * MX hosts and addresses through the API's own serializer. */
+static void one_json(struct buf *b, const struct one *x)
 {
     const struct probe_result *r = &x->res;
-    json_object *o = json_object_new_object(), *mx = json_object_new_array();
-    json_object_object_add(o, "domain", json_object_new_string(x->domain));
-    const char *status = r->reason == REASON_OK            ? "up"
-                         : r->reason == REASON_LOCAL_ERROR ? "unknown"
-                                                           : "down";
-    json_object_object_add(o, "status", json_object_new_string(status));
-    json_object_object_add(o, "reason",
-                           json_object_new_string(r->reason == REASON_ALL_FAILED
-                                                      ? store_outcome_name(r->primary)
-                                                      : store_reason_name(r->reason)));
-    json_object_object_add(o, "dns_seconds", json_object_new_double(r->dns_s));
-    json_object_object_add(o, "dns_ttl", json_object_new_int64(r->dns_ttl));
-    for (size_t h = 0; h < r->n_hosts; h++) {
-        json_object *ho = json_object_new_object(), *addrs = json_object_new_array();
-        json_object_object_add(ho, "host", json_object_new_string(r->hosts[h].name));
-        json_object_object_add(ho, "preference", json_object_new_int((int)r->hosts[h].preference));
-        json_object_object_add(ho, "ttl", json_object_new_int64(r->hosts[h].ttl));
-        json_object_object_add(ho, "implicit", json_object_new_boolean(r->hosts[h].implicit));
-        for (size_t a = 0; a < r->hosts[h].n_addrs; a++)
-            json_object_array_add(addrs, addr_json(&r->hosts[h].addrs[a]));
-        json_object_object_add(ho, "addresses", addrs);
-        json_object_array_add(mx, ho);
-    }
-    json_object_object_add(o, "mx", mx);
-    json_object_object_add(o, "transcript",
-                           json_object_new_string(r->transcript ? r->transcript : ""));
-    return o;
+    buf_puts(b, "{\"domain\":");
+    expfmt_json_string(b, x->domain);
+    buf_printf(b, ",\"status\":\"%s\",\"reason\":\"%s\",\"dns_seconds\":", status_of(r),
+               reason_of(r));
+    expfmt_json_double(b, r->dns_s);
+    buf_printf(b, ",\"dns_ttl\":%u,\"mx\":", r->dns_ttl);
+    api_render_mx(b, r->hosts, r->n_hosts);
+    buf_puts(b, ",\"transcript\":");
+    expfmt_json_string(b, r->transcript ? r->transcript : "");
+    buf_puts(b, "}");
 }
 
 static void print_json(const struct one *all, size_t n)
 {
-    json_object *arr = json_object_new_array();
-    for (size_t i = 0; i < n; i++)
-        json_object_array_add(arr, one_json(&all[i]));
-    printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(arr);
+    struct buf b = {0};
+    buf_puts(&b, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            buf_puts(&b, ",\n");
+        one_json(&b, &all[i]);
+    }
+    buf_puts(&b, "]\n");
+    fwrite(b.p, 1, b.len, stdout);
+    buf_free(&b);
 }
 
 static int exit_code(const struct one *all, size_t n)

@@ -124,12 +124,11 @@ static void address(struct buf *b, const struct mx_addr_result *a)
     close_with(b, '}');
 }
 
-static void mx_hosts(struct buf *b, const struct dest_view *d)
+void api_render_mx(struct buf *b, const struct mx_host *hosts, size_t n)
 {
-    key(b, "mx");
     buf_append(b, "[", 1);
-    for (size_t h = 0; h < d->n_hosts; h++) {
-        const struct mx_host *mh = &d->hosts[h];
+    for (size_t h = 0; h < n; h++) {
+        const struct mx_host *mh = &hosts[h];
         buf_append(b, "{", 1);
         kv_str(b, "name", mh->name, sizeof mh->name);
         kv_u64(b, "preference", mh->preference);
@@ -146,6 +145,12 @@ static void mx_hosts(struct buf *b, const struct dest_view *d)
         buf_append(b, "},", 2);
     }
     close_with(b, ']');
+}
+
+static void mx_hosts(struct buf *b, const struct dest_view *d)
+{
+    key(b, "mx");
+    api_render_mx(b, d->hosts, d->n_hosts);
     buf_append(b, ",", 1);
 }
 

@@ -21,6 +21,9 @@
 void api_render_list(const struct snapshot *s, struct buf *out);
 /* One destination with everything, including the transcript and the history. */
 void api_render_destination(const struct snapshot *s, const struct dest_view *d, struct buf *out);
+/* The MX hosts with their addresses and per-address results as a JSON array (the "mx"
+ * member of a destination), also used by `mxwatch probe --json`. */
+void api_render_mx(struct buf *b, const struct mx_host *hosts, size_t n);
 /* The debug text of one destination: status, every address's banner and EHLO reply, the
  * last SMTP conversation. */
 void api_render_debug(const struct dest_view *d, struct buf *out);

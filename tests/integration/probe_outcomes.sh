@@ -29,14 +29,16 @@ for d in json.load(open(sys.argv[1])):
     print("%s status=%s reason=%s" % (d["domain"], d["status"], d["reason"]))
     print("%s transcript_len=%d" % (d["domain"], len(d["transcript"].encode())))
     for h in d["mx"]:
-        print("%s mx=%s implicit=%s" % (d["domain"], h["host"], h["implicit"]))
+        print("%s mx=%s implicit=%s" % (d["domain"], h["name"], h["implicit"]))
         for a in h["addresses"]:
             pre = "%s addr=%s" % (d["domain"], a["address"])
             print("%s outcome=%s" % (pre, a["outcome"]))
-            print("%s connected=%s banner_timed=%s" % (pre, a["connect_seconds"] >= 0, a["banner_seconds"] >= 0))
+            # The API's address document: a phase not reached is null.
+            print("%s connected=%s banner_timed=%s" % (pre, a["connect_seconds"] is not None,
+                  a["banner_seconds"] is not None))
             print("%s banner_len=%d banner_start=%s" % (pre, len(a["banner"].encode()), a["banner"][:4]))
             print("%s tls=%s,%s,%s,%s,%d" % (pre, a["starttls_offered"], a["tls_negotiated"],
-                  a["tls_version"], a["tls_verified"], a["tls_cert_expiry"]))
+                  a["tls_version"] or "", a["tls_verified"], a["tls_cert_expiry"] or 0))
     if "no reply to QUIT" in d["transcript"]:
         print("%s quit_unanswered" % d["domain"])
 EOPY
