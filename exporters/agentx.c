@@ -38,6 +38,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+/* net-snmp's AgentX subagent module exports these from libnetsnmpagent without installing
+ * their header (agent/mibgroup/agentx/subagent.h, snmp_agent.c). The stop path closes the
+ * session itself with them; see close_master_session. */
+extern void agentx_unregister_callbacks(netsnmp_session *ss);
+extern netsnmp_session *main_session;
+
 #define AX_APP_NAME   "mxwatch"
 #define TRAPQ_CAP     4096 /* status changes waiting for the SNMP thread */
 #define TRAP_BATCH    64
@@ -73,7 +79,9 @@ static struct {
 static struct {
     struct ax_view view;
     struct ax_limiter *limiter;
+    netsnmp_session *session; /* the open AgentX session to the master, or NULL */
     bool initializing;
+    bool stopping; /* the stop path runs: a lost master is no news and never reconnected */
     char log_piece[LOG_PIECE_MAX];
     size_t log_len;
     double next_prune;
@@ -141,9 +149,11 @@ static int on_lib_log(int major, int minor, void *server, void *client)
  * there as read-only). Both answer through serve_get and serve_next. */
 
 /* RFC 2741 6.1 PDU types. */
-#define AGENTX_PDU_GET      5
-#define AGENTX_PDU_GETNEXT  6
-#define AGENTX_PDU_RESPONSE 18
+#define AGENTX_PDU_CLOSE      2
+#define AGENTX_PDU_GET        5
+#define AGENTX_PDU_GETNEXT    6
+#define AGENTX_PDU_RESPONSE   18
+#define AGENTX_CLOSE_SHUTDOWN 5 /* reasonShutdown of an agentx-Close-PDU */
 
 static netsnmp_callback lib_session_callback; /* net-snmp's handler of the AgentX session */
 
@@ -275,6 +285,7 @@ static int on_connected(int major, int minor, void *server, void *client)
         lib_session_callback = sess->callback;
         sess->callback = on_session_pdu;
     }
+    th.session = sess;
     atomic_store(&ax.connected, true);
     log_info("snmp", "registered with the AgentX master socket=%s", ax.socket);
     return 0;
@@ -286,9 +297,13 @@ static int on_disconnected(int major, int minor, void *server, void *client)
     (void)minor;
     (void)server;
     (void)client;
+    th.session = NULL;
     atomic_store(&ax.connected, false);
-    log_warn("snmp", "lost the AgentX master, reconnecting every %ds socket=%s", ax.ping_s,
-             ax.socket);
+    if (th.stopping)
+        log_info("snmp", "the AgentX master went away during the stop socket=%s", ax.socket);
+    else
+        log_warn("snmp", "lost the AgentX master, reconnecting every %ds socket=%s", ax.ping_s,
+                 ax.socket);
     return 0;
 }
 
@@ -461,9 +476,41 @@ static int lib_init(char *err, size_t errlen)
     return 0;
 }
 
+/* Says goodbye to the master: an agentx-Close-PDU (reason shutdown, RFC 2741 6.2.2) sent
+ * without waiting for the answer, then the session closed. Left to snmp_shutdown, net-snmp's
+ * subagent module sends its Close and waits for the answer from inside the library's
+ * SHUTDOWN callback, with that callback list locked; a master that goes away meanwhile
+ * (Ctrl-C reaches snmpd too) turns the wait into a disconnect whose handler unregisters that
+ * very callback: a 100 ms lock wait, a netsnmp_assert at error level, a reconnect alarm
+ * registered during the stop, and the address buffer of the read that saw the end leaked.
+ * Here nothing is read during the stop, and the module's SHUTDOWN callback is gone first. */
+static void close_master_session(void)
+{
+    th.stopping = true;
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 0);
+    netsnmp_session *s = th.session;
+    if (!s)
+        return;
+    agentx_unregister_callbacks(s);
+    netsnmp_pdu *pdu = snmp_pdu_create(AGENTX_PDU_CLOSE);
+    if (pdu) {
+        pdu->errstat = AGENTX_CLOSE_SHUTDOWN;
+        pdu->sessid = s->sessid;
+        if (!snmp_send(s, pdu))
+            snmp_free_pdu(pdu);
+    }
+    remove_trap_session(s);
+    if (main_session == s)
+        main_session = NULL;
+    snmp_close(s);
+    th.session = NULL;
+    atomic_store(&ax.connected, false);
+}
+
 static void lib_shutdown(void)
 {
-    snmp_shutdown(AX_APP_NAME); /* closes the AgentX session */
+    close_master_session();
+    snmp_shutdown(AX_APP_NAME);
     shutdown_agent();
     log_piece_flush(LOG_INFO);
     atomic_store(&ax.connected, false);

@@ -14,6 +14,11 @@ if [ -n "$CONFIG" ]; then
     exec "$MXWATCH" run --config.file="$CONFIG" --web.listen-address="$LISTEN"
 fi
 
+# Ctrl-C signals the terminal's foreground process group. With job control on, every server
+# started below gets a process group of its own, so Ctrl-C reaches only this script, which
+# stops the agent first and waits for it (its AgentX subagent says goodbye to a snmpd that
+# is still there), then the world, through the cleanup trap.
+set -m
 source "$(dirname "$0")/world.sh"
 source "$(dirname "$0")/snmpd.sh"
 # A private snmpd as AgentX master (and snmptrapd for its notifications), so the MIB can be
