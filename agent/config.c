@@ -297,6 +297,7 @@ static const struct field global_schema[] = {
     FLD_UINT("max_addresses", max_addresses, 1, 64),
     FLD_UINT("max_dns_in_flight", max_dns_in_flight, 1, 100000),
     FLD_UINT("max_smtp_in_flight", max_smtp_in_flight, 1, 100000),
+    FLD_UINT("smtp_address_per_minute", smtp_address_per_minute, 1, 600),
     {"transcript_bytes", F_UINT, offsetof(struct config, transcript_bytes), 0, 256, 1u << 20, NULL,
      NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
@@ -494,6 +495,7 @@ static void set_defaults(struct config *cfg)
     cfg->max_addresses = 4;
     cfg->max_dns_in_flight = 512;
     cfg->max_smtp_in_flight = 256;
+    cfg->smtp_address_per_minute = 12;
     cfg->transcript_bytes = 8192;
     cfg->web_listen_address = strdup(":9725");
     cfg->web_max_connections = 64;

@@ -65,6 +65,7 @@ struct config {
     unsigned max_addresses;     /* per MX host and family */
     unsigned max_dns_in_flight; /* global caps */
     unsigned max_smtp_in_flight;
+    unsigned smtp_address_per_minute; /* politeness: sessions to one MX address per minute */
     size_t transcript_bytes; /* bound of the kept SMTP conversation per destination */
 
     struct dest_config *dests;

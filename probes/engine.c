@@ -32,6 +32,7 @@ struct target {
     struct probe_params params;
     struct loop_timer *timer;
     struct probe *running;
+    int64_t last_done_us; /* monotonic end of the latest probe, 0 = none */
     bool probed_once;
     bool seen; /* marked during a sync */
 };
@@ -95,6 +96,7 @@ static void on_probe_done(void *arg, struct probe_result *res)
 {
     struct target *t = arg;
     t->running = NULL;
+    t->last_done_us = mxw_now_us();
     if (!t->probed_once) {
         t->probed_once = true;
         eng.n_probed_once++;
@@ -135,7 +137,11 @@ static int64_t on_target_timer(struct loop *l, void *arg)
                   t->domain);
         return next_slot(t);
     }
+    /* Any SMTP result newer than this destination's latest probe and than one interval is
+     * news to it, whichever destination's probe caused the session. */
+    int64_t fresh = mxw_now_us() - t->params.interval_ms * 1000;
     struct probe_request rq = {
+        .fresh_after_us = fresh > t->last_done_us ? fresh : t->last_done_us,
         .domain = t->domain,
         .params = &t->params,
         .ehlo_name = eng.cfg->ehlo_name,
@@ -250,7 +256,7 @@ void engine_reload(const struct config *cfg)
         dns_changed = strcmp(cfg->dns_servers[i], eng.cfg->dns_servers[i]) != 0;
     eng.cfg = cfg;
     index_params(cfg);
-    smtp_set_max_in_flight(eng.smtp, cfg->max_smtp_in_flight);
+    smtp_set_limits(eng.smtp, cfg->max_smtp_in_flight, cfg->smtp_address_per_minute);
     if (dns_changed) {
         struct dns *fresh = dns_new(eng.loop, cfg, err, sizeof err);
         if (!fresh) {

@@ -48,6 +48,7 @@ struct probe {
     char ehlo[256], source[64];
     unsigned max_mx, max_addrs;
     size_t transcript_max;
+    int64_t fresh_after_us;
     probe_done_fn *fn;
     void *arg;
     enum probe_state state;
@@ -188,6 +189,7 @@ static void start_check(struct addr_check *c)
         .banner_timeout_ms = p->params.banner_timeout_ms,
         .total_timeout_ms = p->params.total_timeout_ms,
         .transcript_max = p->transcript_max,
+        .fresh_after_us = p->fresh_after_us,
     };
     memcpy(sp.addr, a->addr, sizeof sp.addr);
     c->started = true;
@@ -376,6 +378,7 @@ struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe
     p->arg = arg;
     p->state = P_MX;
     p->start_us = mxw_now_us();
+    p->fresh_after_us = rq->fresh_after_us ? rq->fresh_after_us : p->start_us;
     p->mxq = dns_query_mx(dns, p->domain, on_mx, p);
     return p;
 }

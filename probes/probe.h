@@ -20,6 +20,9 @@ struct probe_request {
     unsigned max_mx_hosts;
     unsigned max_addresses; /* per host and address family */
     size_t transcript_max;  /* bytes of conversation kept for the whole probe */
+    /* SMTP results of sessions started at or after this monotonic time (mxw_now_us) are
+     * good enough, however many destinations share the address; 0: only a new session. */
+    int64_t fresh_after_us;
 };
 
 struct probe_result {

@@ -1,617 +1,384 @@
 /*
- * smtp.c - SMTP banner checks on libcurl's multi interface (smtp.h).
+ * smtp.c - SMTP banner checks of MX addresses, shared per address (smtp.h). A check belongs
+ * to an address, not to a destination: the thousands of domains a large provider hosts
+ * resolve to a handful of MX addresses, and one session to such an address answers all of
+ * them. The session itself is smtp_session.c; this file decides when an address gets one.
  *
- * One session is an explicit state machine:
- *   WAITING  queued behind the global cap or another session to the same address
- *   CURL     libcurl connects (CURLOPT_CONNECT_TO pins the address c-ares found), reads the
- *            greeting, sends EHLO and, with STARTTLS "try", upgrades to TLS; CONNECT_ONLY
- *            makes the transfer end right there
- *   QUIT     we send QUIT ourselves (curl_easy_send) and wait for the reply on the loop, so
- *            the remote MTA logs a clean end; then the socket is shut down, which makes
- *            libcurl's own disconnect-time QUIT fail at once instead of blocking the loop
- *            on a reply (libcurl waits for that reply synchronously)
- *   DONE     result handed to the caller
- * Every path to the caller goes through finish(), which carries the outcome class.
- * libcurl runs on the loop's shared multi handle (curlm.c).
- * Server lines come from the header callback, client lines from the debug callback, both
- * into a bounded transcript. Loop thread only.
+ * Per address (struct addr, keyed by address, port and STARTTLS mode):
+ *   - at most one session at a time, and at most per_minute sessions in any 60 s (a ring of
+ *     the latest start times), so the agent is never why a provider throttles the mail host;
+ *   - the latest result and the monotonic time its session started; a check accepts it when
+ *     that session started at or after the check's fresh_after_us (each destination asks for
+ *     a result newer than the one it already has);
+ *   - the checks waiting for the next result, which fans out to all of them at once.
+ * Globally at most max_in_flight sessions; addresses ready beyond that wait in a FIFO.
+ * Every event costs O(1) (a hash look-up, a list splice) or O(log n) (one loop timer):
+ * nothing rescans a list. Callbacks never run inside smtp_check: a check served from the
+ * cache is answered on the next loop turn. Loop thread only; never logs.
  */
 #include "smtp.h"
 
-#include "curlm.h"
+#include "smtp_session.h"
+#include "strmap.h"
 #include "util.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
-#include <curl/curl.h>
-#include <errno.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 
-#define QUIT_WAIT_MAX_MS 5000 /* a 221 that takes longer is not worth waiting for */
+#define RATE_WINDOW_US (60 * 1000000LL)
+#define SWEEP_MS       60000              /* how often idle addresses are looked for */
+#define IDLE_FORGET_US (3600 * 1000000LL) /* an address unused this long is forgotten */
+#define SMTP_RATE_MAX  600
 
-enum sess_state { SS_WAITING, SS_CURL, SS_QUIT, SS_DONE };
+/* The waiting checks of one address, or the checks to answer on the next turn. */
+struct wlist {
+    struct smtp_session *head, *tail;
+};
 
-/* Which reply the next complete server reply answers. */
-enum reply_for { R_GREETING, R_EHLO, R_HELO, R_STARTTLS, R_EHLO_TLS, R_QUIT, R_OTHER };
-
+/* One check: the handle smtp_check returns. */
 struct smtp_session {
-    struct smtp *s;
-    enum sess_state state;
-    struct smtp_check_params p;
+    struct addr *a;
+    struct wlist *on; /* the list it waits on */
+    struct smtp_session *next, *prev;
+    struct smtp_check_params p; /* strings point into the copies below */
     char mx_name[256], ehlo_name[256], source[64];
     smtp_done_fn *fn;
     void *arg;
-    CURL *h;
-    struct curl_slist *connect_to;
-    int fd;                      /* during QUIT */
-    struct loop_timer *deadline; /* TCP connect, then each reply: see on_deadline */
-    bool awaiting_reply;         /* the deadline is a reply's, not the TCP connect's */
-    struct loop_timer *quit_timer;
-    int64_t start_us, greeting_us, tls_start_us;
-    enum reply_for expect;
-    struct smtp_seen seen;
-    struct mx_addr_result r;
-    struct buf_t {
-        char *p;
-        size_t len, cap;
-    } transcript;
-    char line[1024]; /* partial server line (QUIT phase) */
-    size_t line_len;
-    struct smtp_session *next, *prev; /* waiting FIFO or active list */
+    bool local_fail; /* answered with this side's failure: no session could start */
+};
+
+struct addr {
+    struct smtp *s;
+    char key[INET6_ADDRSTRLEN + 16];
+    struct smtp_conn *conn; /* the running session */
+    int64_t conn_start_us;
+    bool have_result;
+    struct mx_addr_result result;
+    char *transcript;
+    int64_t result_start_us; /* when the session that gave the result started */
+    int64_t *starts;         /* ring of the latest per_minute session starts */
+    unsigned n_starts, next_start;
+    struct loop_timer *rate_timer; /* waits for the rate window to allow a session */
+    bool ready;                    /* in the FIFO of addresses waiting for a global slot */
+    struct addr *rnext;
+    struct wlist waiting;
+    int64_t last_used_us;
+    struct addr *next, *prev; /* every address, for the sweep */
 };
 
 struct smtp {
     struct loop *loop;
     struct curlm *curlm; /* the loop's multi handle, shared with other libcurl users */
-    unsigned in_flight, max_in_flight;
-    struct smtp_session *wait_head, *wait_tail;
-    struct smtp_session *active; /* doubly linked */
-    struct loop_timer *kick;
+    unsigned in_flight, max_in_flight, per_minute;
+    struct strmap addrs;
+    struct addr *all;
+    struct addr *ready_head, *ready_tail;
+    struct wlist answer; /* checks answered from the cache on the next turn */
+    struct loop_timer *kick, *sweep;
+    struct smtp_figures fig;
 };
 
-static const char *const state_names[] = {"waiting", "curl", "quit", "done"};
+/* ---- check lists ---- */
 
-/* ---- transcript ---- */
-
-static void transcript_add(struct smtp_session *ss, const char *who, const char *text, size_t n)
+static void wl_push(struct wlist *l, struct smtp_session *c)
 {
-    struct buf_t *t = &ss->transcript;
-    if (t->len >= ss->p.transcript_max)
-        return;
-    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
-        n--;
-    char head[48];
-    double at = (double)(mxw_now_us() - ss->start_us) / 1e6;
-    int hl = snprintf(head, sizeof head, "+%.4f %s: ", at, who);
-    size_t need = (size_t)hl + n + 2, room = ss->p.transcript_max - t->len;
-    if (need > room)
-        n = room > (size_t)hl + 2 ? room - (size_t)hl - 2 : 0;
-    if (t->cap < t->len + (size_t)hl + n + 2) {
-        t->cap = t->len + (size_t)hl + n + 256;
-        t->p = realloc(t->p, t->cap);
+    c->on = l;
+    c->next = NULL;
+    c->prev = l->tail;
+    if (l->tail)
+        l->tail->next = c;
+    else
+        l->head = c;
+    l->tail = c;
+}
+
+static void wl_unlink(struct smtp_session *c)
+{
+    struct wlist *l = c->on;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        l->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        l->tail = c->prev;
+    c->next = c->prev = NULL;
+    c->on = NULL;
+}
+
+static struct smtp_session *wl_pop(struct wlist *l)
+{
+    struct smtp_session *c = l->head;
+    if (c)
+        wl_unlink(c);
+    return c;
+}
+
+/* ---- addresses ---- */
+
+static void addr_key(const struct smtp_check_params *p, char *out, size_t cap)
+{
+    char ip[INET6_ADDRSTRLEN];
+    inet_ntop(p->family, p->addr, ip, sizeof ip);
+    snprintf(out, cap, p->family == AF_INET6 ? "[%s]:%u/%d" : "%s:%u/%d", ip, p->port,
+             (int)p->starttls);
+}
+
+static struct addr *addr_get(struct smtp *s, const struct smtp_check_params *p)
+{
+    char key[sizeof((struct addr *)0)->key];
+    addr_key(p, key, sizeof key);
+    struct addr *a = strmap_get(&s->addrs, key);
+    if (a)
+        return a;
+    a = calloc(1, sizeof *a);
+    a->starts = calloc(s->per_minute, sizeof *a->starts);
+    if (!a->starts) {
+        free(a);
+        return NULL;
     }
-    memcpy(t->p + t->len, head, (size_t)hl);
-    t->len += (size_t)hl;
-    for (size_t i = 0; i < n; i++) /* control bytes from strangers become '.' */
-        t->p[t->len++] = (unsigned char)text[i] < 0x20 && text[i] != '\t' ? '.' : text[i];
-    t->p[t->len++] = '\n';
-    t->p[t->len] = '\0';
+    a->s = s;
+    memcpy(a->key, key, sizeof key);
+    strmap_put(&s->addrs, a->key, a);
+    a->next = s->all;
+    if (s->all)
+        s->all->prev = a;
+    s->all = a;
+    s->fig.addresses++;
+    return a;
 }
 
-/* ---- reading replies ---- */
-
-static void read_tls_facts(struct smtp_session *ss);
-
-static int reply_code(const char *line, size_t n, bool *final)
+static void addr_free(struct addr *a)
 {
-    if (n < 3 || !isdigit((unsigned char)line[0]) || !isdigit((unsigned char)line[1]) ||
-        !isdigit((unsigned char)line[2]))
-        return -1;
-    *final = n == 3 || line[3] != '-';
-    return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    struct smtp *s = a->s;
+    smtp_conn_abort(a->conn);
+    loop_timer_del(s->loop, a->rate_timer);
+    strmap_del(&s->addrs, a->key);
+    if (a->prev)
+        a->prev->next = a->next;
+    else
+        s->all = a->next;
+    if (a->next)
+        a->next->prev = a->prev;
+    s->fig.addresses--;
+    free(a->transcript);
+    free(a->starts);
+    free(a);
 }
 
-static void append_text(char *dst, size_t cap, const char *src, size_t n)
+/* Microseconds until the rate window allows another session (0: now). */
+static int64_t rate_wait_us(const struct addr *a, int64_t now)
 {
-    size_t have = strlen(dst);
-    if (have && have + 1 < cap)
-        dst[have++] = '\n';
-    for (size_t i = 0; i < n && have + 1 < cap; i++)
-        dst[have++] = (unsigned char)src[i] < 0x20 ? '.' : src[i];
-    dst[have] = '\0';
-}
-
-static void on_final_reply(struct smtp_session *ss, int code)
-{
-    int64_t now = mxw_now_us();
-    switch (ss->expect) {
-    case R_GREETING:
-        ss->seen.greeting_code = code;
-        ss->r.smtp_code = code;
-        ss->greeting_us = now;
-        ss->r.banner_s = (double)(now - ss->start_us) / 1e6;
-        break;
-    case R_EHLO:
-        ss->seen.ehlo_code = code;
-        ss->r.ehlo_s = (double)(now - ss->greeting_us) / 1e6;
-        break;
-    case R_HELO: ss->seen.helo_code = code; break;
-    case R_STARTTLS:
-        ss->seen.tls_started = code == 220;
-        ss->tls_start_us = now;
-        break;
-    default: break;
-    }
-}
-
-static void on_server_line(struct smtp_session *ss, const char *line, size_t n)
-{
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        n--;
-    transcript_add(ss, "S", line, n);
-    bool final = false;
-    int code = reply_code(line, n, &final);
-    if (code < 0)
-        return;
-    const char *text = n > 4 ? line + 4 : "";
-    size_t tn = n > 4 ? n - 4 : 0;
-    if (ss->expect == R_GREETING)
-        append_text(ss->r.banner, sizeof ss->r.banner, line, n);
-    if (ss->expect == R_EHLO_TLS && !ss->r.tls_negotiated) {
-        /* The first line after the handshake: the connection is still attached to the
-         * handle here (after the transfer it is not), so the TLS facts are read now. The
-         * EHLO reply kept is the one given over TLS. */
-        read_tls_facts(ss);
-        ss->r.ehlo[0] = '\0';
-    }
-    if (ss->expect == R_EHLO || ss->expect == R_EHLO_TLS) {
-        append_text(ss->r.ehlo, sizeof ss->r.ehlo, line, n);
-        if (ss->expect == R_EHLO && tn >= 8 && !strncasecmp(text, "STARTTLS", 8))
-            ss->r.starttls_offered = true;
-    }
-    if (final)
-        on_final_reply(ss, code);
-}
-
-static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
-{
-    on_server_line(userdata, buf, size * nitems);
-    return size * nitems;
-}
-
-/* Client lines: libcurl reports what it sends as CURLINFO_HEADER_OUT. */
-static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
-{
-    (void)h;
-    struct smtp_session *ss = userp;
-    if (type != CURLINFO_HEADER_OUT)
+    if (a->n_starts < a->s->per_minute)
         return 0;
-    transcript_add(ss, "C", data, size);
-    if (ss->deadline && ss->state == SS_CURL) {
-        ss->awaiting_reply = true;
-        loop_timer_reset(ss->s->loop, ss->deadline, ss->p.banner_timeout_ms);
-    }
-    if (size >= 4 && !strncasecmp(data, "EHLO", 4))
-        ss->expect = ss->seen.tls_started ? R_EHLO_TLS : R_EHLO;
-    else if (size >= 4 && !strncasecmp(data, "HELO", 4))
-        ss->expect = R_HELO;
-    else if (size >= 8 && !strncasecmp(data, "STARTTLS", 8))
-        ss->expect = R_STARTTLS;
+    int64_t oldest = a->starts[a->next_start]; /* the ring is full: next_start is the oldest */
+    int64_t wait = oldest + RATE_WINDOW_US - now;
+    return wait > 0 ? wait : 0;
+}
+
+static void note_start(struct addr *a, int64_t now)
+{
+    a->starts[a->next_start] = now;
+    a->next_start = (a->next_start + 1) % a->s->per_minute;
+    if (a->n_starts < a->s->per_minute)
+        a->n_starts++;
+}
+
+static void on_conn_done(void *arg, const struct mx_addr_result *r, const char *transcript);
+static void addr_try_start(struct addr *a);
+
+static int64_t on_rate_timer(struct loop *l, void *arg)
+{
+    (void)l;
+    struct addr *a = arg;
+    a->rate_timer = NULL; /* freed by the loop when we return -1 */
+    addr_try_start(a);
+    return -1;
+}
+
+static void ready_push(struct smtp *s, struct addr *a)
+{
+    a->ready = true;
+    a->rnext = NULL;
+    if (s->ready_tail)
+        s->ready_tail->rnext = a;
     else
-        ss->expect = R_OTHER;
-    return 0;
+        s->ready_head = a;
+    s->ready_tail = a;
 }
 
-/* ---- classification ---- */
-
-enum mx_outcome smtp_classify(const struct smtp_seen *x)
+static struct addr *ready_pop(struct smtp *s)
 {
-    int g = x->greeting_code / 100, e = x->ehlo_code / 100, h = x->helo_code / 100;
-    if (x->greeting_code && g == 4)
-        return OUT_BANNER_4XX;
-    if (x->greeting_code && g == 5)
-        return OUT_BANNER_5XX;
-    if (x->greeting_code && g != 2)
-        return OUT_PROTOCOL_ERROR; /* RFC 5321 4.3.1: a greeting is 220 or 554 */
-    if (x->rc == CURLE_OK)
-        return (e == 2 || h == 2) ? OUT_OK : OUT_EHLO_REJECTED;
-    switch (x->rc) {
-    case CURLE_COULDNT_CONNECT:
-        switch (x->os_errno) {
-        case ECONNREFUSED: return OUT_REFUSED;
-        case ETIMEDOUT: return OUT_CONNECT_TIMEOUT;
-        case ECONNRESET: /* accepted, then reset before libcurl saw the connect complete */
-        case ECONNABORTED:
-        case EPIPE: return OUT_PROTOCOL_ERROR;
-        default: return OUT_UNREACHABLE;
-        }
-    case CURLE_OPERATION_TIMEDOUT:
-        if (!x->connected)
-            return OUT_CONNECT_TIMEOUT;
-        if (!x->greeting_code)
-            return OUT_BANNER_TIMEOUT;
-        /* After a 2xx to EHLO (or HELO) the only step left is STARTTLS. */
-        return x->tls_started || e == 2 || h == 2 ? OUT_TLS_FAILED : OUT_EHLO_REJECTED;
-    case CURLE_INTERFACE_FAILED:
-    case CURLE_OUT_OF_MEMORY:
-    case CURLE_FAILED_INIT:
-    case CURLE_COULDNT_RESOLVE_HOST: return OUT_LOCAL_ERROR;
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_USE_SSL_FAILED:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER: return OUT_TLS_FAILED;
-    default: break;
+    struct addr *a = s->ready_head;
+    if (!a)
+        return NULL;
+    s->ready_head = a->rnext;
+    if (!s->ready_head)
+        s->ready_tail = NULL;
+    a->ready = false;
+    return a;
+}
+
+/* Answers every waiting check with this side's failure (no session could start). */
+static void fail_waiting(struct addr *a)
+{
+    for (struct smtp_session *c; (c = wl_pop(&a->waiting));) {
+        c->local_fail = true;
+        wl_push(&a->s->answer, c);
     }
-    if (x->greeting_code && x->ehlo_code && e != 2 && h != 2)
-        return OUT_EHLO_REJECTED;
-    if (x->tls_started)
-        return OUT_TLS_FAILED;
-    return OUT_PROTOCOL_ERROR; /* garbage, a reset, a reply that is not SMTP */
+    loop_timer_reset(a->s->loop, a->s->kick, 0);
 }
 
-/* ---- TLS facts ---- */
-
-static void read_tls_facts(struct smtp_session *ss)
+/* Starts a session for a's waiting checks when the address, its rate and the global cap
+ * allow; otherwise arranges to be called again when they do. */
+static void addr_try_start(struct addr *a)
 {
-    struct curl_tlssessioninfo *ti = NULL;
-    if (curl_easy_getinfo(ss->h, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti ||
-        ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
+    struct smtp *s = a->s;
+    if (a->conn || !a->waiting.head || a->ready || a->rate_timer)
         return;
-    SSL *ssl = ti->internals;
-    ss->r.tls_negotiated = true;
-    mxw_strlcpy(ss->r.tls_version, SSL_get_version(ssl), sizeof ss->r.tls_version);
-    ss->r.tls_verified = SSL_get_verify_result(ssl) == X509_V_OK;
-    X509 *cert = SSL_get1_peer_certificate(ssl);
-    if (cert) {
-        struct tm tm;
-        if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
-            ss->r.tls_cert_expiry = (double)timegm(&tm);
-        X509_free(cert);
+    int64_t now = mxw_now_us(), wait = rate_wait_us(a, now);
+    if (wait > 0) {
+        a->rate_timer = loop_timer_add(s->loop, wait / 1000 + 1, on_rate_timer, a);
+        s->fig.rate_waits++;
+        return;
     }
-    if (ss->tls_start_us)
-        ss->r.tls_s = (double)(mxw_now_us() - ss->tls_start_us) / 1e6;
+    if (s->in_flight >= s->max_in_flight) {
+        ready_push(s, a);
+        return;
+    }
+    /* The session uses the settings of the oldest waiting check. */
+    a->conn = smtp_conn_start(s->loop, s->curlm, &a->waiting.head->p, on_conn_done, a);
+    if (!a->conn) {
+        fail_waiting(a);
+        return;
+    }
+    a->conn_start_us = now;
+    note_start(a, now);
+    s->in_flight++;
+    s->fig.sessions++;
 }
 
-/* ---- the queue ---- */
-
-static void list_remove(struct smtp_session **head, struct smtp_session **tail,
-                        struct smtp_session *ss)
+/* The session of a ended: keep its result (unless this side failed), answer every check it
+ * satisfies, and start again for any that wants a newer one. Runs inside the session's own
+ * callback; a callback of ours may add or cancel checks, so the list is taken first. */
+static void on_conn_done(void *arg, const struct mx_addr_result *r, const char *transcript)
 {
-    if (ss->prev)
-        ss->prev->next = ss->next;
-    else
-        *head = ss->next;
-    if (ss->next)
-        ss->next->prev = ss->prev;
-    else if (tail)
-        *tail = ss->prev;
-    ss->next = ss->prev = NULL;
-}
-
-static bool same_address(const struct smtp_session *a, const struct smtp_session *b)
-{
-    return a->p.family == b->p.family && a->p.port == b->p.port &&
-           !memcmp(a->p.addr, b->p.addr, a->p.family == AF_INET ? 4 : 16);
-}
-
-static bool address_busy(struct smtp *s, const struct smtp_session *ss)
-{
-    for (struct smtp_session *a = s->active; a; a = a->next)
-        if (same_address(a, ss))
-            return true;
-    return false;
-}
-
-static void start_curl(struct smtp_session *ss);
-
-/* Starts waiting sessions while the caps allow. O(waiting x active) in the worst case;
- * both are bounded by the configured caps in practice. */
-static void start_waiting(struct smtp *s)
-{
-    for (struct smtp_session *ss = s->wait_head, *next; ss && s->in_flight < s->max_in_flight;
-         ss = next) {
-        next = ss->next;
-        if (address_busy(s, ss))
+    struct addr *a = arg;
+    struct smtp *s = a->s;
+    int64_t started = a->conn_start_us;
+    a->conn = NULL;
+    s->in_flight--;
+    a->last_used_us = mxw_now_us();
+    if (r->outcome != OUT_LOCAL_ERROR) {
+        a->have_result = true;
+        a->result = *r;
+        a->result_start_us = started;
+        free(a->transcript);
+        a->transcript = strdup(transcript);
+    }
+    struct wlist batch = {0}, later = {0};
+    for (struct smtp_session *c; (c = wl_pop(&a->waiting));)
+        wl_push(&batch, c);
+    for (struct smtp_session *c; (c = wl_pop(&batch));) {
+        if (r->outcome != OUT_LOCAL_ERROR && started < c->p.fresh_after_us) {
+            wl_push(&later, c); /* it wants a result newer than this session */
             continue;
-        list_remove(&s->wait_head, &s->wait_tail, ss);
-        ss->next = s->active;
-        if (s->active)
-            s->active->prev = ss;
-        s->active = ss;
-        s->in_flight++;
-        start_curl(ss);
+        }
+        s->fig.answers++;
+        c->fn(c->arg, r, transcript);
+        free(c);
     }
+    for (struct smtp_session *c; (c = wl_pop(&later));)
+        wl_push(&a->waiting, c);
+    addr_try_start(a);
+    loop_timer_reset(s->loop, s->kick, 0); /* a global slot is free */
 }
+
+/* ---- the loop's turn: cached answers, then addresses waiting for a slot ---- */
 
 static int64_t on_kick(struct loop *l, void *arg)
 {
     (void)l;
-    start_waiting(arg);
+    struct smtp *s = arg;
+    for (struct smtp_session *c; (c = wl_pop(&s->answer));) {
+        struct addr *a = c->a;
+        if (c->local_fail) {
+            struct mx_addr_result r = {.family = c->p.family, .outcome = OUT_LOCAL_ERROR};
+            memcpy(r.addr, c->p.addr, sizeof r.addr);
+            inet_ntop(c->p.family, c->p.addr, r.addr_str, sizeof r.addr_str);
+            r.connect_s = r.banner_s = r.ehlo_s = r.tls_s = -1;
+            r.probed_at = mxw_wall_time();
+            c->fn(c->arg, &r, "+0.0000 #: no session could start on this side\n");
+        } else {
+            s->fig.answers++;
+            s->fig.shared++;
+            c->fn(c->arg, &a->result, a->transcript ? a->transcript : "");
+        }
+        free(c);
+    }
+    for (struct addr *a; s->in_flight < s->max_in_flight && (a = ready_pop(s));)
+        addr_try_start(a);
     return 3600 * 1000;
 }
 
-/* ---- ending a session ---- */
-
-static void release(struct smtp_session *ss)
-{
-    struct smtp *s = ss->s;
-    loop_timer_del(s->loop, ss->deadline);
-    loop_timer_del(s->loop, ss->quit_timer);
-    ss->deadline = ss->quit_timer = NULL;
-    if (ss->fd >= 0) {
-        loop_fd_del(s->loop, ss->fd);
-        shutdown(ss->fd, SHUT_RDWR); /* libcurl's own QUIT now fails fast, see top */
-    }
-    if (ss->h) {
-        curlm_remove(s->curlm, ss->h);
-        curl_easy_cleanup(ss->h);
-        ss->h = NULL;
-    }
-    if (ss->state != SS_WAITING) {
-        list_remove(&s->active, NULL, ss);
-        s->in_flight--;
-    } else {
-        list_remove(&s->wait_head, &s->wait_tail, ss);
-    }
-    curl_slist_free_all(ss->connect_to);
-    free(ss->transcript.p);
-    free(ss);
-    loop_timer_reset(s->loop, s->kick, 0);
-}
-
-/* The one exit: the caller learns the outcome, then the session is freed. */
-static void finish(struct smtp_session *ss, enum mx_outcome outcome)
-{
-    ss->r.outcome = outcome;
-    ss->r.probed_at = mxw_wall_time();
-    char note[96];
-    snprintf(note, sizeof note, "outcome=%s state=%s", store_outcome_name(outcome),
-             state_names[ss->state]);
-    transcript_add(ss, "#", note, strlen(note));
-    ss->state = SS_DONE;
-    ss->fn(ss->arg, &ss->r, ss->transcript.p ? ss->transcript.p : "");
-    release(ss);
-}
-
-/* ---- QUIT ---- */
-
-static void on_quit_readable(struct loop *l, int fd, unsigned events, void *arg)
+static int64_t on_sweep(struct loop *l, void *arg)
 {
     (void)l;
-    (void)fd;
-    (void)events;
-    struct smtp_session *ss = arg;
-    for (;;) {
-        size_t n = 0, room = sizeof ss->line - ss->line_len - 1;
-        CURLcode rc = curl_easy_recv(ss->h, ss->line + ss->line_len, room, &n);
-        if (rc == CURLE_AGAIN)
-            return;
-        if (rc != CURLE_OK || n == 0)
-            break; /* closed or failed: nothing more to wait for */
-        ss->line_len += n;
-        char *eol = memchr(ss->line, '\n', ss->line_len);
-        if (eol || ss->line_len == sizeof ss->line - 1) {
-            on_server_line(ss, ss->line, eol ? (size_t)(eol - ss->line) : ss->line_len);
-            break;
-        }
+    struct smtp *s = arg;
+    int64_t now = mxw_now_us();
+    for (struct addr *a = s->all, *next; a; a = next) {
+        next = a->next;
+        if (!a->conn && !a->waiting.head && !a->ready && !a->rate_timer &&
+            now - a->last_used_us > IDLE_FORGET_US)
+            addr_free(a);
     }
-    finish(ss, OUT_OK);
+    return SWEEP_MS;
 }
 
-static int64_t on_quit_timeout(struct loop *l, void *arg)
-{
-    (void)l;
-    struct smtp_session *ss = arg;
-    transcript_add(ss, "#", "no reply to QUIT", 16);
-    ss->quit_timer = NULL; /* freed by the loop when we return -1 */
-    finish(ss, OUT_OK);
-    return -1;
-}
-
-static void start_quit(struct smtp_session *ss)
-{
-    curl_socket_t fd = CURL_SOCKET_BAD;
-    size_t sent = 0;
-    CURLcode rc = curl_easy_getinfo(ss->h, CURLINFO_ACTIVESOCKET, &fd);
-    if (rc == CURLE_OK && fd != CURL_SOCKET_BAD)
-        rc = curl_easy_send(ss->h, "QUIT\r\n", 6, &sent);
-    if (rc != CURLE_OK || fd == CURL_SOCKET_BAD || sent != 6) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "QUIT not sent: %s",
-                 fd == CURL_SOCKET_BAD ? "no connection" : curl_easy_strerror(rc));
-        transcript_add(ss, "#", msg, strlen(msg));
-        finish(ss, OUT_OK);
-        return;
-    }
-    ss->state = SS_QUIT;
-    ss->expect = R_QUIT;
-    ss->fd = fd;
-    transcript_add(ss, "C", "QUIT", 4);
-    int64_t wait =
-        ss->p.banner_timeout_ms < QUIT_WAIT_MAX_MS ? ss->p.banner_timeout_ms : QUIT_WAIT_MAX_MS;
-    ss->quit_timer = loop_timer_add(ss->s->loop, wait, on_quit_timeout, ss);
-    loop_fd_set(ss->s->loop, fd, LOOP_READ, on_quit_readable, ss);
-}
-
-/* libcurl finished the connect phase (or failed in it). */
-/* Whether the TCP connection is up, and its connect time into the result. */
-static bool note_connect(struct smtp_session *ss)
-{
-    curl_off_t connect_us = 0;
-    curl_easy_getinfo(ss->h, CURLINFO_CONNECT_TIME_T, &connect_us);
-    ss->seen.connected = connect_us > 0 || ss->seen.greeting_code;
-    if (ss->seen.connected)
-        ss->r.connect_s = (double)connect_us / 1e6;
-    return ss->seen.connected;
-}
-
-static void on_curl_done(void *arg, CURL *h, CURLcode rc)
-{
-    (void)h;
-    struct smtp_session *ss = arg;
-    if (ss->state != SS_CURL)
-        return;
-    loop_timer_del(ss->s->loop, ss->deadline);
-    ss->deadline = NULL;
-    long os_errno = 0;
-    curl_easy_getinfo(ss->h, CURLINFO_OS_ERRNO, &os_errno);
-    ss->seen.rc = (int)rc;
-    ss->seen.os_errno = os_errno;
-    note_connect(ss);
-    if (rc != CURLE_OK) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "libcurl: %s (errno %ld)", curl_easy_strerror(rc), os_errno);
-        transcript_add(ss, "#", msg, strlen(msg));
-    }
-    enum mx_outcome o = smtp_classify(&ss->seen);
-    if (o == OUT_OK && rc == CURLE_OK)
-        start_quit(ss);
-    else
-        finish(ss, o);
-}
-
-/* ---- starting a session ---- */
-
-static bool url_safe(const char *h)
-{
-    if (!*h)
-        return false;
-    for (; *h; h++)
-        if (!isalnum((unsigned char)*h) && *h != '-' && *h != '.' && *h != '_')
-            return false;
-    return true;
-}
-
-static void setup_handle(struct smtp_session *ss)
-{
-    char addr[INET6_ADDRSTRLEN], url[600], connect_to[600];
-    inet_ntop(ss->p.family, ss->p.addr, addr, sizeof addr);
-    const char *host = url_safe(ss->mx_name) ? ss->mx_name : "mx.invalid";
-    const char *ehlo = url_safe(ss->ehlo_name) ? ss->ehlo_name : "localhost";
-    snprintf(url, sizeof url, "smtp://%s:%u/%s", host, ss->p.port, ehlo);
-    snprintf(connect_to, sizeof connect_to,
-             ss->p.family == AF_INET6 ? "%s:%u:[%s]:%u" : "%s:%u:%s:%u", host, ss->p.port, addr,
-             ss->p.port);
-    CURL *h = ss->h;
-    ss->r.connect_s = ss->r.banner_s = ss->r.ehlo_s = ss->r.tls_s = -1;
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    struct curl_slist *ct = curl_slist_append(NULL, connect_to);
-    curl_easy_setopt(h, CURLOPT_CONNECT_TO, ct);
-    curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-    /* No FORBID_REUSE: it closes the connection at the end of the connect phase, before
-     * our QUIT; a connect-only connection is never reused anyway. */
-    /* libcurl's connect timeout covers its whole connect phase, which for SMTP includes
-     * the greeting, EHLO and STARTTLS: with CONNECT_ONLY that is the whole session. It gets
-     * the total budget; the phase deadlines are our own (on_deadline). */
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)ss->p.total_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)ss->p.total_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
-                     (long)((ss->p.banner_timeout_ms + 999) / 1000));
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, ss);
-    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
-    curl_easy_setopt(h, CURLOPT_DEBUGDATA, ss);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L); /* recorded, not enforced: see tls_verified */
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    curl_easy_setopt(h, CURLOPT_USE_SSL,
-                     ss->p.starttls == STARTTLS_NEVER     ? (long)CURLUSESSL_NONE
-                     : ss->p.starttls == STARTTLS_REQUIRE ? (long)CURLUSESSL_ALL
-                                                          : (long)CURLUSESSL_TRY);
-    if (ss->source[0])
-        curl_easy_setopt(h, CURLOPT_INTERFACE, ss->source);
-    /* CONNECT_TO's list must outlive the transfer: libcurl reads it during the connect. */
-    ss->connect_to = ct;
-}
-
-/* The session's own deadlines. libcurl checks its server-response timeout only when
- * data arrives, so a silent server would hold a session until the total timeout; and its
- * connect timeout covers the greeting and EHLO too (see setup_handle). So: connect_timeout
- * after the start the TCP connection must be up; banner_timeout after the connect the
- * greeting must be complete; banner_timeout after each command its reply (on_debug
- * re-arms). A STARTTLS handshake counts against the STARTTLS reply's deadline. */
-static int64_t on_deadline(struct loop *l, void *arg)
-{
-    (void)l;
-    struct smtp_session *ss = arg;
-    if (!ss->awaiting_reply && note_connect(ss)) {
-        ss->awaiting_reply = true;
-        int64_t left = ss->start_us + (int64_t)(ss->r.connect_s * 1e6) +
-                       ss->p.banner_timeout_ms * 1000 - mxw_now_us();
-        if (left > 0)
-            return left / 1000 + 1;
-    }
-    const char *what = !ss->awaiting_reply       ? "TCP connect"
-                       : !ss->seen.greeting_code ? "greeting"
-                                                 : "reply";
-    char msg[96];
-    snprintf(msg, sizeof msg, "%s not complete within its timeout", what);
-    transcript_add(ss, "#", msg, strlen(msg));
-    ss->deadline = NULL; /* freed by the loop when we return -1 */
-    ss->seen.rc = CURLE_OPERATION_TIMEDOUT;
-    note_connect(ss);
-    finish(ss, smtp_classify(&ss->seen));
-    return -1;
-}
-
-static void start_curl(struct smtp_session *ss)
-{
-    ss->state = SS_CURL;
-    ss->start_us = mxw_now_us();
-    ss->h = curl_easy_init();
-    if (!ss->h) {
-        finish(ss, OUT_LOCAL_ERROR);
-        return;
-    }
-    setup_handle(ss);
-    if (curlm_add(ss->s->curlm, ss->h, on_curl_done, ss) < 0) {
-        finish(ss, OUT_LOCAL_ERROR);
-        return;
-    }
-    ss->deadline = loop_timer_add(ss->s->loop, ss->p.connect_timeout_ms, on_deadline, ss);
-}
+/* ---- the interface ---- */
 
 struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *p, smtp_done_fn *fn,
                                 void *arg)
 {
-    struct smtp_session *ss = calloc(1, sizeof *ss);
-    ss->s = s;
-    ss->p = *p;
-    ss->fd = -1;
-    ss->fn = fn;
-    ss->arg = arg;
-    mxw_strlcpy(ss->mx_name, p->mx_name ? p->mx_name : "", sizeof ss->mx_name);
-    mxw_strlcpy(ss->ehlo_name, p->ehlo_name ? p->ehlo_name : "", sizeof ss->ehlo_name);
-    mxw_strlcpy(ss->source, p->source_address ? p->source_address : "", sizeof ss->source);
-    ss->p.mx_name = ss->p.ehlo_name = ss->p.source_address = NULL; /* use the copies */
-    ss->r.family = p->family;
-    memcpy(ss->r.addr, p->addr, sizeof ss->r.addr);
-    inet_ntop(p->family, p->addr, ss->r.addr_str, sizeof ss->r.addr_str);
-    ss->prev = s->wait_tail;
-    if (s->wait_tail)
-        s->wait_tail->next = ss;
-    else
-        s->wait_head = ss;
-    s->wait_tail = ss;
-    loop_timer_reset(s->loop, s->kick, 0);
-    return ss;
+    struct smtp_session *c = calloc(1, sizeof *c);
+    c->p = *p;
+    mxw_strlcpy(c->mx_name, p->mx_name ? p->mx_name : "", sizeof c->mx_name);
+    mxw_strlcpy(c->ehlo_name, p->ehlo_name ? p->ehlo_name : "", sizeof c->ehlo_name);
+    mxw_strlcpy(c->source, p->source_address ? p->source_address : "", sizeof c->source);
+    c->p.mx_name = c->mx_name;
+    c->p.ehlo_name = c->ehlo_name;
+    c->p.source_address = c->source[0] ? c->source : NULL;
+    c->fn = fn;
+    c->arg = arg;
+    struct addr *a = c->a = addr_get(s, p);
+    if (!a) {
+        c->local_fail = true;
+        wl_push(&s->answer, c);
+        loop_timer_reset(s->loop, s->kick, 0);
+        return c;
+    }
+    a->last_used_us = mxw_now_us();
+    if (a->have_result && a->result_start_us >= p->fresh_after_us) {
+        wl_push(&s->answer, c);
+        loop_timer_reset(s->loop, s->kick, 0);
+        return c;
+    }
+    wl_push(&a->waiting, c);
+    addr_try_start(a);
+    return c;
 }
 
-void smtp_cancel(struct smtp *s, struct smtp_session *ss)
+void smtp_cancel(struct smtp *s, struct smtp_session *c)
 {
     (void)s;
-    if (ss)
-        release(ss);
+    if (!c)
+        return;
+    if (c->on)
+        wl_unlink(c);
+    free(c);
 }
 
 unsigned smtp_in_flight(const struct smtp *s)
@@ -619,9 +386,27 @@ unsigned smtp_in_flight(const struct smtp *s)
     return s->in_flight;
 }
 
-void smtp_set_max_in_flight(struct smtp *s, unsigned max)
+void smtp_figures(const struct smtp *s, struct smtp_figures *out)
 {
-    s->max_in_flight = max;
+    *out = s->fig;
+}
+
+void smtp_set_limits(struct smtp *s, unsigned max_in_flight, unsigned per_minute)
+{
+    s->max_in_flight = max_in_flight;
+    per_minute = per_minute < 1 ? 1 : per_minute > SMTP_RATE_MAX ? SMTP_RATE_MAX : per_minute;
+    if (per_minute != s->per_minute) {
+        /* Each ring is sized by the rate: addresses start afresh under a new one. */
+        for (struct addr *a = s->all; a; a = a->next) {
+            int64_t *ring = calloc(per_minute, sizeof *ring);
+            if (!ring)
+                continue;
+            free(a->starts);
+            a->starts = ring;
+            a->n_starts = a->next_start = 0;
+        }
+        s->per_minute = per_minute;
+    }
     loop_timer_reset(s->loop, s->kick, 0);
 }
 
@@ -631,7 +416,11 @@ struct smtp *smtp_new(struct loop *l, struct curlm *curlm, const struct config *
     s->loop = l;
     s->curlm = curlm;
     s->max_in_flight = cfg->max_smtp_in_flight;
+    s->per_minute = cfg->smtp_address_per_minute < 1               ? 1
+                    : cfg->smtp_address_per_minute > SMTP_RATE_MAX ? SMTP_RATE_MAX
+                                                                   : cfg->smtp_address_per_minute;
     s->kick = loop_timer_add(l, 3600 * 1000, on_kick, s);
+    s->sweep = loop_timer_add(l, SWEEP_MS, on_sweep, s);
     return s;
 }
 
@@ -639,10 +428,16 @@ void smtp_free(struct smtp *s)
 {
     if (!s)
         return;
-    while (s->wait_head)
-        release(s->wait_head);
-    while (s->active)
-        release(s->active);
+    for (struct smtp_session *c; (c = wl_pop(&s->answer));)
+        free(c);
+    while (s->all) {
+        struct addr *a = s->all;
+        for (struct smtp_session *c; (c = wl_pop(&a->waiting));)
+            free(c);
+        addr_free(a);
+    }
+    strmap_free(&s->addrs);
     loop_timer_del(s->loop, s->kick);
+    loop_timer_del(s->loop, s->sweep);
     free(s);
 }

@@ -1,10 +1,11 @@
 /*
- * smtp.h - SMTP banner checks of single MX addresses on libcurl's multi interface, driven by
- * the probe loop (curl_multi_socket_action with socket and timer callbacks). A check is the
- * manual `telnet host 25` made precise: connect to the pinned address, read the greeting,
- * EHLO, STARTTLS when offered (mode try), then QUIT and close. Global cap on sessions in
- * flight and at most one session per address at a time; checks beyond them wait in a FIFO.
- * Loop thread only; never logs (the transcript and the result say what happened).
+ * smtp.h - SMTP banner checks of MX addresses on libcurl's multi interface, driven by the
+ * probe loop. A check is the manual `telnet host 25` made precise: connect to the pinned
+ * address, read the greeting, EHLO, STARTTLS when offered (mode try), then QUIT and close.
+ * Checks are shared per address: one session answers every check of that address that
+ * accepts its result (fresh_after_us), at most one session per address at a time and
+ * per_minute in any minute, and a global cap on sessions in flight. Loop thread only; never
+ * logs (the transcript and the result say what happened).
  */
 #ifndef MXW_SMTP_H
 #define MXW_SMTP_H
@@ -26,6 +27,18 @@ struct smtp_check_params {
     enum starttls_mode starttls;
     int64_t connect_timeout_ms, banner_timeout_ms, total_timeout_ms;
     size_t transcript_max; /* bytes of conversation kept */
+    /* Accept the result of a session that started at or after this monotonic time
+     * (mxw_now_us); a result from an earlier session is not news to this check. */
+    int64_t fresh_after_us;
+};
+
+/* The scheduler's own figures, for the agent's self metrics. */
+struct smtp_figures {
+    uint64_t sessions;   /* sessions started */
+    uint64_t answers;    /* checks answered by a session (new or cached) */
+    uint64_t shared;     /* of those, answered from a result another check caused */
+    uint64_t rate_waits; /* times an address waited for its per-minute bound */
+    size_t addresses;    /* addresses known now */
 };
 
 /* r is complete (outcome, timings, banner, EHLO, TLS facts); transcript is the bounded
@@ -41,16 +54,19 @@ struct smtp *smtp_new(struct loop *l, struct curlm *curlm, const struct config *
 /* Aborts every session (their callbacks are not called) and frees the client. */
 void smtp_free(struct smtp *s);
 
-/* Queues a check; the callback runs exactly once, later, on the loop. */
+/* Queues a check; the callback runs exactly once, later, on the loop (with outcome
+ * OUT_LOCAL_ERROR when this side could not start a session). */
 struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *p, smtp_done_fn *fn,
                                 void *arg);
-/* The callback of the session will not be called; its connection is closed. */
+/* The callback of the check will not be called. A session it caused runs on: its result
+ * serves the address's other checks. */
 void smtp_cancel(struct smtp *s, struct smtp_session *ss);
 
 unsigned smtp_in_flight(const struct smtp *s);
-/* A new global cap (on reload): sessions over a lowered cap run to their end; a raised cap
- * starts waiting sessions on the next loop turn. */
-void smtp_set_max_in_flight(struct smtp *s, unsigned max);
+void smtp_figures(const struct smtp *s, struct smtp_figures *out);
+/* New caps (on reload): sessions over a lowered cap run to their end; a raised cap starts
+ * waiting addresses on the next loop turn. */
+void smtp_set_limits(struct smtp *s, unsigned max_in_flight, unsigned per_minute);
 
 /* Classifies a finished libcurl SMTP connect phase (exposed for unit tests): rc is the
  * CURLcode, os_errno CURLINFO_OS_ERRNO, the rest what the session saw. */
@@ -62,6 +78,7 @@ struct smtp_seen {
     int ehlo_code;     /* 0 = EHLO not answered */
     int helo_code;     /* reply to the HELO fallback, 0 = none */
     int tls_started;   /* the server agreed to STARTTLS (220) */
+    int late;          /* a deadline fired long after it was due: the agent fell behind */
 };
 enum mx_outcome smtp_classify(const struct smtp_seen *seen);
 
