@@ -83,7 +83,7 @@ static void print_addr(const struct mx_host *h, const struct mx_addr_result *a, 
  * run from here (a local error); down otherwise (no damping for a single probe). */
 static const char *status_of(const struct probe_result *r)
 {
-    return r->reason == REASON_OK ? "up" : r->reason == REASON_LOCAL_ERROR ? "unknown" : "down";
+    return r->reason == REASON_OK ? "up" : r->reason == REASON_LOCAL ? "unknown" : "down";
 }
 
 /* The same token as the agent's status reason. */
@@ -154,7 +154,7 @@ static int exit_code(const struct one *all, size_t n)
 {
     int rc = EXIT_OK;
     for (size_t i = 0; i < n; i++) {
-        if (all[i].res.reason == REASON_LOCAL_ERROR)
+        if (all[i].res.reason == REASON_LOCAL)
             return EXIT_USAGE;
         if (all[i].res.reason != REASON_OK)
             rc = EXIT_BAD;

@@ -293,6 +293,8 @@ static const struct field global_schema[] = {
     FLD("source_address", F_STR, source_address),
     FLD_LIST("dns_servers", F_STRLIST, dns_servers, n_dns_servers),
     FLD_UINT("dns_tries", dns_tries, 1, 10),
+    {"dns_first_timeout", F_DURATION, offsetof(struct config, dns_first_timeout_ms), 0, 0, 300,
+     NULL, NULL, NULL},
     FLD_UINT("max_mx_hosts", max_mx_hosts, 1, 64),
     FLD_UINT("max_addresses", max_addresses, 1, 64),
     FLD_UINT("max_dns_in_flight", max_dns_in_flight, 1, 100000),
@@ -490,7 +492,8 @@ static void set_defaults(struct config *cfg)
         .down_after = 2,
     };
     cfg->ehlo_name = strdup("mxwatch.localdomain");
-    cfg->dns_tries = 2;
+    cfg->dns_tries = 3;
+    cfg->dns_first_timeout_ms = 1000;
     cfg->max_mx_hosts = 10;
     cfg->max_addresses = 4;
     cfg->max_dns_in_flight = 512;

@@ -61,12 +61,13 @@ struct config {
     char **dns_servers; /* "ip:port" or "ip", NULL-terminated; empty = system resolver */
     size_t n_dns_servers;
     unsigned dns_tries;
-    unsigned max_mx_hosts;      /* per destination */
-    unsigned max_addresses;     /* per MX host and family */
-    unsigned max_dns_in_flight; /* global caps */
+    int64_t dns_first_timeout_ms; /* the first attempt; retries take dns_timeout */
+    unsigned max_mx_hosts;        /* per destination */
+    unsigned max_addresses;       /* per MX host and family */
+    unsigned max_dns_in_flight;   /* global caps */
     unsigned max_smtp_in_flight;
     unsigned smtp_address_per_minute; /* politeness: sessions to one MX address per minute */
-    size_t transcript_bytes; /* bound of the kept SMTP conversation per destination */
+    size_t transcript_bytes;          /* bound of the kept SMTP conversation per destination */
 
     struct dest_config *dests;
     size_t n_dests;

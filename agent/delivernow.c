@@ -378,7 +378,10 @@ static void on_status(struct dest *d, enum dest_status old_status, enum dest_sta
                       void *arg)
 {
     (void)arg;
-    if (!dn.retry_on_recovery || old_status != DEST_DOWN || new_status != DEST_UP)
+    /* From down to up, also across the agent's own trouble (unknown) in between. */
+    bool from_down = old_status == DEST_DOWN ||
+                     (old_status == DEST_UNKNOWN && store_dest_view(d)->last_definite == DEST_DOWN);
+    if (!dn.retry_on_recovery || !from_down || new_status != DEST_UP)
         return;
     const char *domain = store_dest_domain(d);
     if (!recovery_due(domain, mxw_wall_time())) {

@@ -57,7 +57,7 @@ static const char *const outcome_names[OUT__COUNT] = {
 };
 static const char *const reason_names[REASON__COUNT] = {
     "not_probed", "ok",         "dns_nxdomain", "dns_temporary",
-    "null_mx",    "no_address", "all_failed",   "local_error",
+    "null_mx",    "no_address", "all_failed",   "local",
 };
 
 const char *store_status_name(enum dest_status s)
@@ -275,8 +275,10 @@ static void history_add(struct dest_view *v, double now)
 }
 
 /* The status rule of the probe engine: up at the first success; down only after
- * down_after consecutive failures (flap damping); a local error says nothing about the
- * destination, so it makes an unprobed destination "unknown" and leaves others alone. */
+ * down_after consecutive failures (flap damping). A local failure (the agent's own trouble:
+ * its resolver silent, no descriptor left, a deadline it missed) says nothing about the
+ * destination: "unknown", the seed's "could not connect from here", and the damping count
+ * is left as it was. */
 static enum dest_status next_status(struct dest_view *v, enum dest_reason reason,
                                     unsigned down_after)
 {
@@ -284,8 +286,8 @@ static enum dest_status next_status(struct dest_view *v, enum dest_reason reason
         v->consecutive_failures = 0;
         return DEST_UP;
     }
-    if (reason == REASON_LOCAL_ERROR)
-        return v->status;
+    if (reason == REASON_LOCAL)
+        return DEST_UNKNOWN;
     v->consecutive_failures++;
     if (v->consecutive_failures >= down_after)
         return DEST_DOWN;
@@ -323,6 +325,8 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
     if (s != *old_status)
         for (size_t i = 0; i < n_observers; i++)
             observers[i].fn(d, *old_status, s, observers[i].arg);
+    if (*old_status != DEST_UNKNOWN)
+        v->last_definite = *old_status;
 }
 
 void store_subscribe_status(store_status_fn *fn, void *arg)

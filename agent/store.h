@@ -65,7 +65,7 @@ enum dest_reason {
     REASON_NULL_MX,
     REASON_NO_ADDRESS,
     REASON_ALL_FAILED, /* every address failed; the class of the primary is in addr_outcome */
-    REASON_LOCAL_ERROR,
+    REASON_LOCAL,
     REASON__COUNT
 };
 
@@ -140,6 +140,9 @@ struct dest_view {
     uint64_t
         probes[OUT__COUNT + REASON__COUNT]; /* probes_total by result name, see store_result_name */
     unsigned consecutive_failures;
+    /* The latest up or down status before the current one (unknown is not news): observers
+     * see the one before the change they are told of. DEST_UNKNOWN = never up or down. */
+    enum dest_status last_definite;
     size_t n_hosts;
     struct mx_host *hosts; /* sorted by preference */
     struct mta_figures mta;
@@ -160,8 +163,20 @@ struct source_status {
 #define STORE_SOURCES_MAX 16
 
 /* Agent-wide figures, copied into every snapshot. */
+/* The probe engine's own figures: what it did, and the trouble on this side (never a
+ * destination's fault). */
+struct probe_figures {
+    uint64_t dns_timeouts, dns_retries, dns_socket_drops;
+    uint64_t smtp_sessions, smtp_answers, smtp_shared, smtp_rate_waits;
+    uint64_t smtp_addresses;
+    /* probes ended "local", by cause: the resolver answered nobody, no descriptor/memory/port,
+     * a deadline the loop missed */
+    uint64_t local_resolver, local_resources, local_late;
+};
+
 struct agent_figures {
     unsigned dns_in_flight, smtp_in_flight, http_in_flight;
+    struct probe_figures probe;
     double loop_lag_s;
     bool config_reload_ok;
     double config_reload_time;

@@ -406,10 +406,15 @@ static void on_status_change(struct dest *d, enum dest_status old_status,
                              enum dest_status new_status, void *arg)
 {
     (void)arg;
-    /* Only a turn to down, or a return from it, can become a notification. */
-    if (!atomic_load(&ax.running) || (new_status != DEST_DOWN && old_status != DEST_DOWN))
-        return;
+    /* Only a turn to down, or a return to up from down, can become a notification, also
+     * when the agent's own trouble (unknown, reason local) came between; a turn to unknown
+     * tells the NMS nothing. */
     const struct dest_view *v = store_dest_view(d);
+    bool from_down =
+        old_status == DEST_DOWN || (old_status == DEST_UNKNOWN && v->last_definite == DEST_DOWN);
+    if (!atomic_load(&ax.running) || new_status == DEST_UNKNOWN ||
+        (new_status != DEST_DOWN && !from_down))
+        return;
     struct ax_trap_event ev = {.status = new_status};
     mxw_strlcpy(ev.domain, v->domain, sizeof ev.domain);
     mxw_strlcpy(ev.reason, ax_dest_reason(v), sizeof ev.reason);

@@ -503,6 +503,48 @@ static void render_sources(struct buf *b, const struct agent_figures *a, const c
     buf_free(&l);
 }
 
+/* The probe engine's own work and trouble: counters of this side, never a destination's. */
+static void render_probe_figures(struct buf *b, const struct probe_figures *p)
+{
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } counters[] = {
+        {"mxwatch_dns_timeouts_total", "DNS query attempts that got no answer in time.",
+         offsetof(struct probe_figures, dns_timeouts)},
+        {"mxwatch_dns_retries_total", "DNS query attempts after a lost first one.",
+         offsetof(struct probe_figures, dns_retries)},
+        {"mxwatch_dns_socket_drops_total",
+         "Answers the kernel dropped on the agent's DNS sockets (receive buffer full).",
+         offsetof(struct probe_figures, dns_socket_drops)},
+        {"mxwatch_smtp_sessions_total",
+         "SMTP sessions started (one per MX address serves all "
+         "destinations behind it).",
+         offsetof(struct probe_figures, smtp_sessions)},
+        {"mxwatch_smtp_shared_results_total",
+         "Address checks answered by a session another destination's probe caused.",
+         offsetof(struct probe_figures, smtp_shared)},
+        {"mxwatch_smtp_address_rate_waits_total",
+         "Times an MX address waited for its smtp_address_per_minute bound.",
+         offsetof(struct probe_figures, smtp_rate_waits)},
+    };
+    for (size_t i = 0; i < MXW_ARRAY_LEN(counters); i++) {
+        family(b, counters[i].name, "counter", counters[i].help);
+        sample_plain(b, counters[i].name, NULL,
+                     (double)*(const uint64_t *)((const char *)p + counters[i].off));
+    }
+    family(b, "mxwatch_smtp_addresses", "gauge", "MX addresses the SMTP checks know now.");
+    sample_plain(b, "mxwatch_smtp_addresses", NULL, (double)p->smtp_addresses);
+    family(b, "mxwatch_local_failures_total", "counter",
+           "Checks that failed on the agent's side, by cause: they leave destinations unknown "
+           "with reason local, never down.");
+    sample_plain(b, "mxwatch_local_failures_total", "cause=\"resolver\"",
+                 (double)p->local_resolver);
+    sample_plain(b, "mxwatch_local_failures_total", "cause=\"resources\"",
+                 (double)p->local_resources);
+    sample_plain(b, "mxwatch_local_failures_total", "cause=\"late\"", (double)p->local_late);
+}
+
 static void render_agent(struct buf *b, const struct snapshot *s)
 {
     const struct agent_figures *a = &s->agent;
@@ -518,6 +560,7 @@ static void render_agent(struct buf *b, const struct snapshot *s)
     family(b, "mxwatch_probes_in_flight", "gauge", "Probe operations running now, by kind.");
     sample_plain(b, "mxwatch_probes_in_flight", "kind=\"dns\"", a->dns_in_flight);
     sample_plain(b, "mxwatch_probes_in_flight", "kind=\"smtp\"", a->smtp_in_flight);
+    render_probe_figures(b, &a->probe);
     family(b, "mxwatch_probe_loop_lag_seconds", "gauge",
            "How late the probe loop ran its timers over the last second.");
     sample_plain(b, "mxwatch_probe_loop_lag_seconds", NULL, a->loop_lag_s);

@@ -1,10 +1,19 @@
 /*
  * dns.c - c-ares on the probe loop (dns.h). c-ares tells us which sockets to watch through
  * ARES_OPT_SOCK_STATE_CB; the loop calls ares_process_fd for the ready one, and one loop
- * timer follows ares_timeout(). ARES_FLAG_NOCHECKRESP keeps SERVFAIL and REFUSED visible
- * instead of hidden behind retries of other servers. Queries are started from a FIFO so
- * the number in flight stays under the configured cap, and callbacks always run later
- * than the call that asked (never re-entrantly). Loop thread only; never logs.
+ * timer per channel follows ares_timeout(). ARES_FLAG_NOCHECKRESP keeps SERVFAIL and
+ * REFUSED visible instead of hidden behind retries of other servers.
+ *
+ * A lost answer must not stall everyone (scale issue). So c-ares tries each query once:
+ *   - first tries go round-robin over DNS_FIRST_CHANNELS channels (each with its own UDP
+ *     socket and a receive buffer sized for the cap) with the short dns_first_timeout, under
+ *     max_dns_in_flight;
+ *   - a query that timed out is retried by us on the retry channel with the full dns_timeout,
+ *     under a cap of its own, so retries never hold the slots of first tries.
+ * A query that finally timed out while the resolver answered nobody since it was asked is
+ * the agent's trouble (DNS_LOCAL), not the destination's. Queries wait in FIFOs; callbacks
+ * always run later than the call that asked (never re-entrantly). Loop thread only; never
+ * logs.
  */
 #include "dns.h"
 
@@ -14,13 +23,30 @@
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <ctype.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#define DNS_FIRST_CHANNELS 4
+#define DNS_SOCKETS_MAX    32     /* sockets watched for drops; c-ares opens one per server */
+#define DNS_RCVBUF_MIN     262144 /* bytes */
+#define DNS_RCVBUF_PER_Q   1024   /* bytes of receive buffer per query the cap allows */
 
 enum qtype { Q_MX, Q_A, Q_AAAA };
+
+struct qlist {
+    struct dns_query *head, *tail;
+};
+
+struct chan {
+    struct dns *d;
+    ares_channel ch;
+    struct loop_timer *timer;
+};
 
 struct dns_query {
     struct dns *d;
@@ -31,18 +57,25 @@ struct dns_query {
         dns_addr_fn *addr;
     } fn;
     void *arg;
-    bool cancelled; /* started, then cancelled: c-ares will still call back; drop it there */
-    bool started;
-    struct dns_query *next, *prev; /* FIFO while waiting */
+    struct chan *chan; /* started on this channel; NULL while waiting */
+    struct qlist *on;  /* the FIFO it waits in */
+    bool cancelled;    /* started, then cancelled: c-ares will still call back; drop it there */
+    unsigned attempt;
+    int64_t born_us;
+    struct dns_query *next, *prev;
 };
 
 struct dns {
     struct loop *loop;
-    ares_channel channel;
-    struct loop_timer *timer;
+    struct chan first[DNS_FIRST_CHANNELS], retry;
+    unsigned next_first;
     struct loop_timer *kick; /* starts waiting queries on the next loop turn */
-    struct dns_query *wait_head, *wait_tail;
-    unsigned in_flight, max_in_flight;
+    struct qlist wait_first, wait_retry;
+    unsigned in_flight, max_in_flight, retry_in_flight, max_retry_in_flight, tries;
+    int64_t last_answer_us; /* when the resolver last answered anything */
+    int socks[DNS_SOCKETS_MAX];
+    size_t n_socks;
+    struct dns_figures fig;
     bool freeing;
 };
 
@@ -54,42 +87,65 @@ const char *dns_rcode_name(enum dns_rcode r)
 
 /* ---- socket and timer plumbing ---- */
 
-static void rearm_timer(struct dns *d)
+static int64_t timeout_ms(struct chan *c)
 {
     struct timeval max = {1, 0}, tv;
-    struct timeval *t = ares_timeout(d->channel, &max, &tv);
-    loop_timer_reset(d->loop, d->timer, (int64_t)t->tv_sec * 1000 + t->tv_usec / 1000 + 1);
+    struct timeval *t = ares_timeout(c->ch, &max, &tv);
+    return (int64_t)t->tv_sec * 1000 + t->tv_usec / 1000 + 1;
 }
 
 static void on_fd(struct loop *l, int fd, unsigned events, void *arg)
 {
     (void)l;
-    struct dns *d = arg;
+    struct chan *c = arg;
     ares_socket_t r = (events & (LOOP_READ | LOOP_ERROR)) ? fd : ARES_SOCKET_BAD;
     ares_socket_t w = (events & LOOP_WRITE) ? fd : ARES_SOCKET_BAD;
-    ares_process_fd(d->channel, r, w);
-    rearm_timer(d);
+    ares_process_fd(c->ch, r, w);
+    loop_timer_reset(c->d->loop, c->timer, timeout_ms(c));
+}
+
+/* Datagrams the kernel dropped on a socket of ours because its buffer was full. */
+static uint64_t socket_drops(int fd)
+{
+    uint32_t mem[SK_MEMINFO_VARS] = {0};
+    socklen_t len = sizeof mem;
+    if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0 || len <= SK_MEMINFO_DROPS * 4)
+        return 0;
+    return mem[SK_MEMINFO_DROPS];
+}
+
+static void track_socket(struct dns *d, int fd, bool open)
+{
+    for (size_t i = 0; i < d->n_socks; i++)
+        if (d->socks[i] == fd) {
+            if (!open) { /* c-ares closes it right after: keep what it dropped */
+                d->fig.socket_drops_closed += socket_drops(fd);
+                d->socks[i] = d->socks[--d->n_socks];
+            }
+            return;
+        }
+    if (open && d->n_socks < DNS_SOCKETS_MAX)
+        d->socks[d->n_socks++] = fd;
 }
 
 static void on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
-    struct dns *d = data;
+    struct chan *c = data;
+    track_socket(c->d, fd, readable || writable);
     if (!readable && !writable) {
-        loop_fd_del(d->loop, fd);
+        loop_fd_del(c->d->loop, fd);
         return;
     }
     unsigned ev = (readable ? LOOP_READ : 0u) | (writable ? LOOP_WRITE : 0u);
-    loop_fd_set(d->loop, fd, ev, on_fd, d);
+    loop_fd_set(c->d->loop, fd, ev, on_fd, c);
 }
 
 static int64_t on_timer(struct loop *l, void *arg)
 {
     (void)l;
-    struct dns *d = arg;
-    ares_process_fd(d->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-    struct timeval max = {1, 0}, tv;
-    struct timeval *t = ares_timeout(d->channel, &max, &tv);
-    return (int64_t)t->tv_sec * 1000 + t->tv_usec / 1000 + 1;
+    struct chan *c = arg;
+    ares_process_fd(c->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    return timeout_ms(c);
 }
 
 /* ---- answers ---- */
@@ -216,28 +272,61 @@ static void parse_addrs(const unsigned char *abuf, int alen, int family,
     }
 }
 
-static void start_waiting(struct dns *d);
+/* ---- the FIFOs and the caps ---- */
 
-static void finish(struct dns_query *q)
+static void ql_push(struct qlist *l, struct dns_query *q)
+{
+    q->on = l;
+    q->next = NULL;
+    q->prev = l->tail;
+    if (l->tail)
+        l->tail->next = q;
+    else
+        l->head = q;
+    l->tail = q;
+}
+
+static void ql_unlink(struct dns_query *q)
+{
+    struct qlist *l = q->on;
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        l->head = q->next;
+    if (q->next)
+        q->next->prev = q->prev;
+    else
+        l->tail = q->prev;
+    q->next = q->prev = NULL;
+    q->on = NULL;
+}
+
+static void release_slot(struct dns_query *q)
 {
     struct dns *d = q->d;
-    d->in_flight--;
-    free(q);
-    if (!d->freeing && d->wait_head)
+    if (q->chan == &d->retry)
+        d->retry_in_flight--;
+    else
+        d->in_flight--;
+    q->chan = NULL;
+    if (!d->freeing && (d->wait_first.head || d->wait_retry.head))
         loop_timer_reset(d->loop, d->kick, 0);
 }
 
-static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+static void deliver(struct dns_query *q, int status, unsigned char *abuf, int alen)
 {
-    (void)timeouts;
-    struct dns_query *q = arg;
-    if (q->cancelled || status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
-        finish(q);
-        return;
+    const char *detail;
+    enum dns_rcode rc = map_status(status, &detail);
+    if (rc == DNS_TEMPORARY && (status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED) &&
+        q->d->last_answer_us < q->born_us) {
+        rc = DNS_LOCAL; /* the resolver answered nobody since this was asked */
+        detail = "the resolver answered no query meanwhile";
+        q->d->fig.resolver_silent++;
     }
     if (q->type == Q_MX) {
         struct dns_mx_answer *a = calloc(1, sizeof *a);
-        a->rcode = map_status(status, &a->detail);
+        a->rcode = rc;
+        a->detail = detail;
         if (a->rcode == DNS_OK && dns_parse_mx(abuf, alen, a) < 0) {
             a->rcode = DNS_TEMPORARY;
             a->detail = "malformed MX answer";
@@ -248,41 +337,61 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
         free(a);
     } else {
         struct dns_addr_answer *a = calloc(1, sizeof *a);
-        a->rcode = map_status(status, &a->detail);
+        a->rcode = rc;
+        a->detail = detail;
         if (a->rcode == DNS_OK)
             parse_addrs(abuf, alen, q->type == Q_A ? AF_INET : AF_INET6, a);
         q->fn.addr(q->arg, a);
         free(a);
     }
-    finish(q);
 }
 
-/* ---- the FIFO and the cap ---- */
-
-static void unlink_waiting(struct dns *d, struct dns_query *q)
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
-    if (q->prev)
-        q->prev->next = q->next;
-    else
-        d->wait_head = q->next;
-    if (q->next)
-        q->next->prev = q->prev;
-    else
-        d->wait_tail = q->prev;
-    q->next = q->prev = NULL;
+    (void)timeouts;
+    struct dns_query *q = arg;
+    struct dns *d = q->d;
+    release_slot(q);
+    if (q->cancelled || status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
+        free(q);
+        return;
+    }
+    bool lost = status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED;
+    if (!lost)
+        d->last_answer_us = mxw_now_us();
+    else if (status == ARES_ETIMEOUT)
+        d->fig.timeouts++;
+    if (lost && q->attempt < d->tries && !d->freeing) {
+        d->fig.retries++;
+        ql_push(&d->wait_retry, q); /* its own queue and cap: first tries go on */
+        loop_timer_reset(d->loop, d->kick, 0);
+        return;
+    }
+    deliver(q, status, abuf, alen);
+    free(q);
+}
+
+static void start_on(struct dns *d, struct dns_query *q, struct chan *c)
+{
+    static const int types[] = {[Q_MX] = ns_t_mx, [Q_A] = ns_t_a, [Q_AAAA] = ns_t_aaaa};
+    ql_unlink(q);
+    q->chan = c;
+    q->attempt++;
+    ares_query(c->ch, q->name, ns_c_in, types[q->type], on_answer, q);
+    loop_timer_reset(d->loop, c->timer, timeout_ms(c));
 }
 
 static void start_waiting(struct dns *d)
 {
-    static const int types[] = {[Q_MX] = ns_t_mx, [Q_A] = ns_t_a, [Q_AAAA] = ns_t_aaaa};
-    while (d->wait_head && d->in_flight < d->max_in_flight) {
-        struct dns_query *q = d->wait_head;
-        unlink_waiting(d, q);
-        q->started = true;
+    while (d->wait_first.head && d->in_flight < d->max_in_flight) {
         d->in_flight++;
-        ares_query(d->channel, q->name, ns_c_in, types[q->type], on_answer, q);
+        struct chan *c = &d->first[d->next_first++ % DNS_FIRST_CHANNELS];
+        start_on(d, d->wait_first.head, c);
     }
-    rearm_timer(d);
+    while (d->wait_retry.head && d->retry_in_flight < d->max_retry_in_flight) {
+        d->retry_in_flight++;
+        start_on(d, d->wait_retry.head, &d->retry);
+    }
 }
 
 static int64_t on_kick(struct loop *l, void *arg)
@@ -298,13 +407,9 @@ static struct dns_query *enqueue(struct dns *d, enum qtype type, const char *nam
     q->d = d;
     q->type = type;
     q->arg = arg;
+    q->born_us = mxw_now_us();
     mxw_strlcpy(q->name, name, sizeof q->name);
-    q->prev = d->wait_tail;
-    if (d->wait_tail)
-        d->wait_tail->next = q;
-    else
-        d->wait_head = q;
-    d->wait_tail = q;
+    ql_push(&d->wait_first, q);
     loop_timer_reset(d->loop, d->kick, 0);
     return q;
 }
@@ -326,19 +431,27 @@ struct dns_query *dns_query_addr(struct dns *d, const char *host, int family, dn
 
 void dns_cancel(struct dns *d, struct dns_query *q)
 {
+    (void)d;
     if (!q)
         return;
-    if (q->started) {
+    if (q->chan) {
         q->cancelled = true;
         return;
     }
-    unlink_waiting(d, q);
+    ql_unlink(q);
     free(q);
 }
 
 unsigned dns_in_flight(const struct dns *d)
 {
-    return d->in_flight;
+    return d->in_flight + d->retry_in_flight;
+}
+
+void dns_figures(const struct dns *d, struct dns_figures *out)
+{
+    *out = d->fig;
+    for (size_t i = 0; i < d->n_socks; i++)
+        out->socket_drops_closed += socket_drops(d->socks[i]);
 }
 
 /* ---- set-up ---- */
@@ -371,6 +484,62 @@ static int servers_csv(const struct config *cfg, char *out, size_t cap, char *er
     return 0;
 }
 
+/* One c-ares channel: one try per query (retries are ours), the given timeout. */
+static int chan_init(struct dns *d, struct chan *c, const struct config *cfg, int64_t timeout,
+                     const char *csv)
+{
+    c->d = d;
+    struct ares_options o = {0};
+    o.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH;
+    o.timeout = (int)timeout;
+    o.tries = 1;
+    o.sock_state_cb = on_sock_state;
+    o.sock_state_cb_data = c;
+    o.lookups = (char *)"b"; /* DNS only: never /etc/hosts for mail routing */
+    /* Room for every answer the cap allows at once, so a burst is not dropped unread. */
+    size_t rcv = (size_t)cfg->max_dns_in_flight * DNS_RCVBUF_PER_Q;
+    o.socket_receive_buffer_size = (int)(rcv < DNS_RCVBUF_MIN ? DNS_RCVBUF_MIN : rcv);
+    int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB |
+               ARES_OPT_LOOKUPS | ARES_OPT_SOCK_RCVBUF;
+    int rc = ares_init_options(&c->ch, &o, mask);
+    if (rc == ARES_SUCCESS && csv[0])
+        rc = ares_set_servers_ports_csv(c->ch, csv);
+    if (rc != ARES_SUCCESS) {
+        if (c->ch)
+            ares_destroy(c->ch);
+        c->ch = NULL;
+        return rc;
+    }
+    c->timer = loop_timer_add(d->loop, 1000, on_timer, c);
+    return ARES_SUCCESS;
+}
+
+static void chan_free(struct dns *d, struct chan *c)
+{
+    if (!c->ch)
+        return;
+    ares_destroy(c->ch); /* calls back every started query with ARES_EDESTRUCTION */
+    loop_timer_del(d->loop, c->timer);
+}
+
+void dns_free(struct dns *d)
+{
+    if (!d)
+        return;
+    d->freeing = true;
+    for (struct qlist *l = &d->wait_first; l; l = l == &d->wait_first ? &d->wait_retry : NULL)
+        while (l->head) {
+            struct dns_query *q = l->head;
+            ql_unlink(q);
+            free(q);
+        }
+    for (size_t i = 0; i < DNS_FIRST_CHANNELS; i++)
+        chan_free(d, &d->first[i]);
+    chan_free(d, &d->retry);
+    loop_timer_del(d->loop, d->kick);
+    free(d);
+}
+
 struct dns *dns_new(struct loop *l, const struct config *cfg, char *err, size_t errlen)
 {
     char csv[1024];
@@ -379,42 +548,22 @@ struct dns *dns_new(struct loop *l, const struct config *cfg, char *err, size_t 
     struct dns *d = calloc(1, sizeof *d);
     d->loop = l;
     d->max_in_flight = cfg->max_dns_in_flight;
-    struct ares_options o = {0};
-    o.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH;
-    o.timeout = (int)cfg->defaults.dns_timeout_ms;
-    o.tries = (int)cfg->dns_tries;
-    o.sock_state_cb = on_sock_state;
-    o.sock_state_cb_data = d;
-    o.lookups = (char *)"b"; /* DNS only: never /etc/hosts for mail routing */
-    int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB |
-               ARES_OPT_LOOKUPS;
-    int rc = ares_init_options(&d->channel, &o, mask);
-    if (rc == ARES_SUCCESS && csv[0])
-        rc = ares_set_servers_ports_csv(d->channel, csv);
+    d->max_retry_in_flight = cfg->max_dns_in_flight / 4 > 16 ? cfg->max_dns_in_flight / 4 : 16;
+    d->tries = cfg->dns_tries ? cfg->dns_tries : 1;
+    d->kick = loop_timer_add(l, 3600 * 1000, on_kick, d);
+    int64_t full = cfg->defaults.dns_timeout_ms;
+    int64_t first = cfg->dns_first_timeout_ms && cfg->dns_first_timeout_ms < full
+                        ? cfg->dns_first_timeout_ms
+                        : full;
+    int rc = ARES_SUCCESS;
+    for (size_t i = 0; rc == ARES_SUCCESS && i < DNS_FIRST_CHANNELS; i++)
+        rc = chan_init(d, &d->first[i], cfg, first, csv);
+    if (rc == ARES_SUCCESS)
+        rc = chan_init(d, &d->retry, cfg, full, csv);
     if (rc != ARES_SUCCESS) {
         snprintf(err, errlen, "dns: cannot set up the resolver: %s", ares_strerror(rc));
-        if (d->channel)
-            ares_destroy(d->channel);
-        free(d);
+        dns_free(d);
         return NULL;
     }
-    d->timer = loop_timer_add(l, 1000, on_timer, d);
-    d->kick = loop_timer_add(l, 3600 * 1000, on_kick, d);
     return d;
-}
-
-void dns_free(struct dns *d)
-{
-    if (!d)
-        return;
-    d->freeing = true;
-    while (d->wait_head) {
-        struct dns_query *q = d->wait_head;
-        unlink_waiting(d, q);
-        free(q);
-    }
-    ares_destroy(d->channel); /* calls back every started query with ARES_EDESTRUCTION */
-    loop_timer_del(d->loop, d->timer);
-    loop_timer_del(d->loop, d->kick);
-    free(d);
 }

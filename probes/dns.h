@@ -1,8 +1,10 @@
 /*
  * dns.h - asynchronous DNS for the probe engine: MX and address lookups on c-ares, driven by
  * the probe loop through c-ares's socket-state callback (never fd_set calls: there may be
- * thousands of sockets). Answers keep their TTLs. A global cap bounds the queries in flight;
- * queries beyond it wait in a FIFO. Loop thread only.
+ * thousands of sockets). Answers keep their TTLs. A short first try, then retries with their
+ * own cap, so lost answers never stall everyone; a cap bounds first tries in flight and
+ * queries beyond it wait in a FIFO. A failure while the resolver answers nobody is
+ * DNS_LOCAL: the agent's trouble. Loop thread only.
  */
 #ifndef MXW_DNS_H
 #define MXW_DNS_H
@@ -11,6 +13,7 @@
 #include "loop.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define DNS_MX_MAX    64 /* MX records kept from one answer */
 #define DNS_ADDRS_MAX 64 /* addresses kept from one answer */
@@ -70,6 +73,15 @@ struct dns_query *dns_query_addr(struct dns *d, const char *host, int family, dn
 void dns_cancel(struct dns *d, struct dns_query *q);
 
 unsigned dns_in_flight(const struct dns *d);
+
+/* The resolver's own troubles, for the agent's self metrics. */
+struct dns_figures {
+    uint64_t timeouts;            /* query attempts that got no answer in time */
+    uint64_t retries;             /* attempts after a first one was lost */
+    uint64_t resolver_silent;     /* queries failed while the resolver answered nobody: local */
+    uint64_t socket_drops_closed; /* datagrams the kernel dropped on our sockets */
+};
+void dns_figures(const struct dns *d, struct dns_figures *out);
 
 /* Parses the MX records out of a raw DNS answer (exposed for the unit tests and the fuzz
  * target). Returns 0, or -1 when the message is malformed. Bounded: at most DNS_MX_MAX

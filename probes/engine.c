@@ -1,8 +1,9 @@
 /*
  * engine.c - the probe scheduler (engine.h). One target per destination in the store, each
  * on its own loop timer: a stable per-destination phase (a hash of the domain) spreads the
- * probes evenly over the interval; the first round is spread over at most
- * FIRST_ROUND_SPREAD_MS so a fresh agent knows its world quickly. A probe still running
+ * probes evenly over the interval; the first round is spread over FIRST_ROUND_SPREAD_MS, or
+ * longer at FIRST_ROUND_RATE destinations a second, so a fresh agent knows its world quickly
+ * without a burst at its resolver. A probe still running
  * when its next turn comes is not started again. A failure that the flap damping has not
  * yet turned into "down" is confirmed sooner than a full interval later.
  *
@@ -24,6 +25,7 @@
 #include <string.h>
 
 #define FIRST_ROUND_SPREAD_MS 5000
+#define FIRST_ROUND_RATE      500   /* new destinations a second at most in the first round */
 #define CONFIRM_MAX_MS        15000 /* re-probe of a first failure, at most this late */
 #define SYNC_INTERVAL_MS      2000  /* how often discovered destinations are picked up */
 
@@ -48,6 +50,7 @@ static struct {
     size_t n_targets, n_probed_once;
     struct loop_timer *sync_timer;
     bool first_round_done;
+    struct dns_figures dns_base; /* counted by resolvers replaced on reload */
 } eng;
 
 static uint64_t phase_hash(const char *s)
@@ -161,8 +164,12 @@ static void target_add(const char *domain)
     struct target *t = calloc(1, sizeof *t);
     mxw_strlcpy(t->domain, domain, sizeof t->domain);
     t->params = *params_for(domain);
-    int64_t spread = t->params.interval_ms < FIRST_ROUND_SPREAD_MS ? t->params.interval_ms
-                                                                   : FIRST_ROUND_SPREAD_MS;
+    /* A fresh agent knows its world within seconds, but never asks its resolver for more
+     * than FIRST_ROUND_RATE new destinations a second: a cold recursive resolver must not
+     * take a burst of 100,000 queries. */
+    int64_t spread = (int64_t)(store_count() * 1000 / FIRST_ROUND_RATE);
+    spread = spread < FIRST_ROUND_SPREAD_MS ? FIRST_ROUND_SPREAD_MS : spread;
+    spread = spread > t->params.interval_ms ? t->params.interval_ms : spread;
     int64_t first = (int64_t)(phase_hash(domain) % (uint64_t)spread);
     t->timer = loop_timer_add(eng.loop, first, on_target_timer, t);
     t->seen = true;
@@ -250,6 +257,7 @@ void engine_reload(const struct config *cfg)
     /* A new resolver applies new servers, timeout, tries and cap. */
     bool dns_changed = cfg->n_dns_servers != eng.cfg->n_dns_servers ||
                        cfg->defaults.dns_timeout_ms != eng.cfg->defaults.dns_timeout_ms ||
+                       cfg->dns_first_timeout_ms != eng.cfg->dns_first_timeout_ms ||
                        cfg->dns_tries != eng.cfg->dns_tries ||
                        cfg->max_dns_in_flight != eng.cfg->max_dns_in_flight;
     for (size_t i = 0; !dns_changed && i < cfg->n_dns_servers; i++)
@@ -270,6 +278,12 @@ void engine_reload(const struct config *cfg)
                     t->running = NULL;
                 }
             }
+            struct dns_figures df;
+            dns_figures(eng.dns, &df);
+            eng.dns_base.timeouts += df.timeouts;
+            eng.dns_base.retries += df.retries;
+            eng.dns_base.socket_drops_closed += df.socket_drops_closed;
+            eng.dns_base.resolver_silent += df.resolver_silent;
             dns_free(eng.dns);
             eng.dns = fresh;
         }
@@ -308,6 +322,23 @@ void engine_figures(struct agent_figures *ag)
         return;
     ag->dns_in_flight = dns_in_flight(eng.dns);
     ag->smtp_in_flight = smtp_in_flight(eng.smtp);
+    struct dns_figures df;
+    struct smtp_figures sf;
+    dns_figures(eng.dns, &df);
+    smtp_figures(eng.smtp, &sf);
+    /* A resolver replaced on reload starts from zero: keep counters monotonic. */
+    struct probe_figures *pf = &ag->probe;
+    pf->dns_timeouts = eng.dns_base.timeouts + df.timeouts;
+    pf->dns_retries = eng.dns_base.retries + df.retries;
+    pf->dns_socket_drops = eng.dns_base.socket_drops_closed + df.socket_drops_closed;
+    pf->local_resolver = eng.dns_base.resolver_silent + df.resolver_silent;
+    pf->smtp_sessions = sf.sessions;
+    pf->smtp_answers = sf.answers;
+    pf->smtp_shared = sf.shared;
+    pf->smtp_rate_waits = sf.rate_waits;
+    pf->smtp_addresses = sf.addresses;
+    pf->local_resources = sf.local_resources;
+    pf->local_late = sf.local_late;
     if (!eng.first_round_done && eng.n_probed_once >= eng.n_targets) {
         eng.first_round_done = true;
         log_info("probe", "first probe round done destinations=%zu", eng.n_targets);

@@ -89,7 +89,7 @@ enum dest_reason probe_verdict(const struct mx_host *hosts, size_t n_hosts,
     if (any)
         return REASON_ALL_FAILED;
     *primary = OUT_LOCAL_ERROR;
-    return REASON_LOCAL_ERROR;
+    return REASON_LOCAL;
 }
 
 /* ---- the one exit ---- */
@@ -237,7 +237,8 @@ static void collect_host(struct probe *p, size_t h)
     }
     if (mh->n_addrs)
         mh->dns = MXH_OK;
-    else if (q4->rcode == DNS_TEMPORARY || q6->rcode == DNS_TEMPORARY)
+    else if (q4->rcode == DNS_TEMPORARY || q6->rcode == DNS_TEMPORARY || q4->rcode == DNS_LOCAL ||
+             q6->rcode == DNS_LOCAL)
         mh->dns = MXH_TEMPORARY;
     else if (q4->rcode == DNS_NXDOMAIN && q6->rcode == DNS_NXDOMAIN)
         mh->dns = MXH_NXDOMAIN;
@@ -249,8 +250,9 @@ static void addresses_done(struct probe *p)
 {
     p->dns_s = (double)(mxw_now_us() - p->start_us) / 1e6;
     size_t total = 0;
-    bool temporary = false;
+    bool temporary = false, local = false;
     for (size_t h = 0; h < p->n_hosts; h++) {
+        local |= p->aq[2 * h].rcode == DNS_LOCAL || p->aq[2 * h + 1].rcode == DNS_LOCAL;
         collect_host(p, h);
         total += p->hosts[h].n_addrs;
         temporary |= p->hosts[h].dns == MXH_TEMPORARY;
@@ -262,6 +264,10 @@ static void addresses_done(struct probe *p)
                                                      : "temporary DNS failure");
             note(p, line);
         }
+    }
+    if (total == 0 && local) {
+        finish(p, REASON_LOCAL, OUT_LOCAL_ERROR); /* our resolver, not their names */
+        return;
     }
     if (total == 0) {
         finish(p, temporary ? REASON_DNS_TEMPORARY : REASON_NO_ADDRESS, OUT_NOT_PROBED);
@@ -338,7 +344,7 @@ static void on_mx(void *arg, const struct dns_mx_answer *a)
     switch (a->rcode) {
     case DNS_NXDOMAIN: finish(p, REASON_DNS_NXDOMAIN, OUT_NOT_PROBED); return;
     case DNS_TEMPORARY: finish(p, REASON_DNS_TEMPORARY, OUT_NOT_PROBED); return;
-    case DNS_LOCAL: finish(p, REASON_LOCAL_ERROR, OUT_LOCAL_ERROR); return;
+    case DNS_LOCAL: finish(p, REASON_LOCAL, OUT_LOCAL_ERROR); return;
     case DNS_NODATA:
         p->hosts = calloc(1, sizeof *p->hosts);
         p->n_hosts = 1;

@@ -250,8 +250,9 @@ static void addr_try_start(struct addr *a)
         return;
     }
     /* The session uses the settings of the oldest waiting check. */
-    a->conn = smtp_conn_start(s->loop, s->curlm, &a->waiting.head->p, on_conn_done, a);
+    a->conn = smtp_conn_start(s->loop, s->curlm, &a->waiting.head->p, &s->fig, on_conn_done, a);
     if (!a->conn) {
+        s->fig.local_resources++;
         fail_waiting(a);
         return;
     }

@@ -39,6 +39,9 @@ struct smtp_figures {
     uint64_t shared;     /* of those, answered from a result another check caused */
     uint64_t rate_waits; /* times an address waited for its per-minute bound */
     size_t addresses;    /* addresses known now */
+    /* Checks this side failed (OUT_LOCAL_ERROR), by cause: no descriptor, memory or port
+     * (resources), or a deadline the loop saw long after it was due (late). */
+    uint64_t local_resources, local_late;
 };
 
 /* r is complete (outcome, timings, banner, EHLO, TLS facts); transcript is the bounded

@@ -48,6 +48,7 @@ enum reply_for { R_GREETING, R_EHLO, R_HELO, R_STARTTLS, R_EHLO_TLS, R_QUIT, R_O
 struct smtp_conn {
     struct loop *loop;
     struct curlm *curlm;
+    struct smtp_figures *fig; /* the scheduler's: local failures by cause */
     enum sess_state state;
     struct smtp_check_params p;
     char mx_name[256], ehlo_name[256], source[64];
@@ -229,16 +230,16 @@ static bool local_errno(long e)
 enum mx_outcome smtp_classify(const struct smtp_seen *x)
 {
     int g = x->greeting_code / 100, e = x->ehlo_code / 100, h = x->helo_code / 100;
-    if (x->late)
-        return OUT_LOCAL_ERROR; /* the agent missed its own deadline: nothing learnt */
-    if (x->rc != CURLE_OK && !x->connected && local_errno(x->os_errno))
-        return OUT_LOCAL_ERROR;
     if (x->greeting_code && g == 4)
         return OUT_BANNER_4XX;
     if (x->greeting_code && g == 5)
         return OUT_BANNER_5XX;
     if (x->greeting_code && g != 2)
         return OUT_PROTOCOL_ERROR; /* RFC 5321 4.3.1: a greeting is 220 or 554 */
+    if (x->late)
+        return OUT_LOCAL_ERROR; /* the agent missed its own deadline: nothing learnt */
+    if (x->rc != CURLE_OK && !x->connected && local_errno(x->os_errno))
+        return OUT_LOCAL_ERROR;
     if (x->rc == CURLE_OK)
         return (e == 2 || h == 2) ? OUT_OK : OUT_EHLO_REJECTED;
     switch (x->rc) {
@@ -323,6 +324,10 @@ static void finish(struct smtp_conn *ss, enum mx_outcome outcome)
 {
     ss->r.outcome = outcome;
     ss->r.probed_at = mxw_wall_time();
+    if (outcome == OUT_LOCAL_ERROR && ss->seen.late)
+        ss->fig->local_late++;
+    else if (outcome == OUT_LOCAL_ERROR)
+        ss->fig->local_resources++;
     char note[96];
     snprintf(note, sizeof note, "outcome=%s state=%s", store_outcome_name(outcome),
              state_names[ss->state]);
@@ -537,13 +542,15 @@ static bool start_curl(struct smtp_conn *ss)
 }
 
 struct smtp_conn *smtp_conn_start(struct loop *l, struct curlm *cm,
-                                  const struct smtp_check_params *p, smtp_done_fn *fn, void *arg)
+                                  const struct smtp_check_params *p, struct smtp_figures *fig,
+                                  smtp_done_fn *fn, void *arg)
 {
     struct smtp_conn *ss = calloc(1, sizeof *ss);
     if (!ss)
         return NULL;
     ss->loop = l;
     ss->curlm = cm;
+    ss->fig = fig;
     ss->p = *p;
     ss->fd = -1;
     ss->fn = fn;

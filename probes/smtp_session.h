@@ -15,8 +15,10 @@ struct curlm;
 /* Starts a session on the loop's multi handle; NULL when it cannot even start (no memory,
  * libcurl refused the handle): that is this side's failure, not the address's. After the
  * callback returns, the session is freed by itself. */
+/* A session that fails on this side counts its cause in *fig. */
 struct smtp_conn *smtp_conn_start(struct loop *l, struct curlm *cm,
-                                  const struct smtp_check_params *p, smtp_done_fn *fn, void *arg);
+                                  const struct smtp_check_params *p, struct smtp_figures *fig,
+                                  smtp_done_fn *fn, void *arg);
 /* Closes a running session; its callback is not called. */
 void smtp_conn_abort(struct smtp_conn *c);
 

@@ -81,18 +81,18 @@ static void local_errors_say_nothing_about_the_destination(void **state)
 {
     (void)state;
     const enum mx_outcome only_local[3][MAXA] = {{OUT_LOCAL_ERROR, END}, {OUT_LOCAL_ERROR, END}};
-    verdict(only_local, 2, REASON_LOCAL_ERROR, OUT_LOCAL_ERROR);
+    verdict(only_local, 2, REASON_LOCAL, OUT_LOCAL_ERROR);
     const enum mx_outcome mixed[3][MAXA] = {{OUT_LOCAL_ERROR, END}, {OUT_EHLO_REJECTED, END}};
     verdict(mixed, 2, REASON_ALL_FAILED, OUT_EHLO_REJECTED);
     const enum mx_outcome none[3][MAXA] = {{OUT_NOT_PROBED, END}};
-    verdict(none, 1, REASON_LOCAL_ERROR, OUT_LOCAL_ERROR);
+    verdict(none, 1, REASON_LOCAL, OUT_LOCAL_ERROR);
 }
 
 static void no_hosts_is_a_local_error(void **state)
 {
     (void)state;
     enum mx_outcome primary = OUT_OK;
-    assert_int_equal(probe_verdict(NULL, 0, &primary), REASON_LOCAL_ERROR);
+    assert_int_equal(probe_verdict(NULL, 0, &primary), REASON_LOCAL);
     assert_int_equal(primary, OUT_LOCAL_ERROR);
 }
 

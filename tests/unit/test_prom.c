@@ -293,18 +293,23 @@ static void test_empty_store_has_agent_families_only(void **state)
     free(t);
 }
 
-/* Outcome and reason slots named alike ("local_error") are one series, summed. */
+/* Outcome and reason slots named alike ("not_probed") are one series, summed; "local" (the
+ * agent's trouble) and "local_error" (an address's check that could not run) are two. */
 static void test_probe_results_with_the_same_name_are_one_series(void **state)
 {
     (void)state;
     struct dest *d = store_dest_add("local.test", ORIGIN_CONFIG);
     enum dest_status o, n;
-    store_dest_set_probe(d, NULL, 0, 0.001, 0, REASON_LOCAL_ERROR, OUT_NOT_PROBED, 1, &o, &n);
+    store_dest_set_probe(d, NULL, 0, 0.001, 0, REASON_NOT_PROBED, OUT_NOT_PROBED, 1, &o, &n);
+    store_dest_set_probe(d, NULL, 0, 0.001, 0, REASON_ALL_FAILED, OUT_NOT_PROBED, 1, &o, &n);
+    store_dest_set_probe(d, NULL, 0, 0.001, 0, REASON_LOCAL, OUT_LOCAL_ERROR, 1, &o, &n);
     store_dest_set_probe(d, NULL, 0, 0.001, 0, REASON_ALL_FAILED, OUT_LOCAL_ERROR, 1, &o, &n);
     char *t = render();
-    assert_value(t, "mxwatch_probes_total{destination=\"local.test\",result=\"local_error\"}", 2);
-    const char *first = strstr(t, "result=\"local_error\"");
-    assert_null(strstr(first + 1, "result=\"local_error\""));
+    assert_value(t, "mxwatch_probes_total{destination=\"local.test\",result=\"not_probed\"}", 2);
+    const char *first = strstr(t, "result=\"not_probed\"");
+    assert_null(strstr(first + 1, "result=\"not_probed\""));
+    assert_value(t, "mxwatch_probes_total{destination=\"local.test\",result=\"local\"}", 1);
+    assert_value(t, "mxwatch_probes_total{destination=\"local.test\",result=\"local_error\"}", 1);
     free(t);
 }
 

@@ -113,6 +113,13 @@ static void local_errors(void **state)
     CHECK(OUT_LOCAL_ERROR, .rc = CURLE_OUT_OF_MEMORY);
     CHECK(OUT_LOCAL_ERROR, .rc = CURLE_FAILED_INIT);
     CHECK(OUT_LOCAL_ERROR, .rc = CURLE_COULDNT_RESOLVE_HOST);
+    /* This side out of descriptors, buffers or ports: never the address's fault. */
+    CHECK(OUT_LOCAL_ERROR, .rc = CURLE_COULDNT_CONNECT, .os_errno = EMFILE);
+    CHECK(OUT_LOCAL_ERROR, .rc = CURLE_COULDNT_CONNECT, .os_errno = ENFILE);
+    CHECK(OUT_LOCAL_ERROR, .rc = CURLE_COULDNT_CONNECT, .os_errno = ENOBUFS);
+    /* A deadline the agent saw long after it was due: it fell behind, nothing learnt. */
+    CHECK(OUT_LOCAL_ERROR, .rc = CURLE_OPERATION_TIMEDOUT, .connected = 1, .late = 1);
+    CHECK(OUT_BANNER_TIMEOUT, .rc = CURLE_OPERATION_TIMEDOUT, .connected = 1, .late = 0);
 }
 
 /* The class names are a public interface (metrics, JSON, alert rules). */
@@ -126,7 +133,7 @@ static void outcome_and_reason_names_are_stable(void **state)
     };
     static const char *const reasons[REASON__COUNT] = {
         "not_probed", "ok",         "dns_nxdomain", "dns_temporary",
-        "null_mx",    "no_address", "all_failed",   "local_error",
+        "null_mx",    "no_address", "all_failed",   "local",
     };
     for (int i = 0; i < OUT__COUNT; i++)
         assert_string_equal(store_outcome_name((enum mx_outcome)i), outcomes[i]);

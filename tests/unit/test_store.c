@@ -174,23 +174,29 @@ static void observer_sees_damped_status_changes(void **state)
     assert_int_equal(store_dest_view(d)->consecutive_failures, 0);
 }
 
-static void local_errors_neither_count_nor_change_the_status(void **state)
+/* The agent's own trouble says nothing about the destination: unknown, never down, and the
+ * damping count stays where it was. */
+static void local_failures_make_the_status_unknown_and_do_not_count(void **state)
 {
     (void)state;
     struct seen_change c = {0};
     store_subscribe_status(on_status, &c);
     struct dest *d = store_dest_add("local.test", ORIGIN_CONFIG);
-    assert_int_equal(probe(d, REASON_LOCAL_ERROR, OUT_LOCAL_ERROR, 1), DEST_UNKNOWN);
+    assert_int_equal(probe(d, REASON_LOCAL, OUT_LOCAL_ERROR, 1), DEST_UNKNOWN);
     assert_int_equal(c.calls, 0);
     assert_int_equal(probe(d, REASON_OK, OUT_OK, 2), DEST_UP);
     assert_int_equal(probe(d, REASON_ALL_FAILED, OUT_BANNER_TIMEOUT, 2), DEST_UP);
-    assert_int_equal(probe(d, REASON_LOCAL_ERROR, OUT_LOCAL_ERROR, 2), DEST_UP);
+    assert_int_equal(probe(d, REASON_LOCAL, OUT_LOCAL_ERROR, 2), DEST_UNKNOWN);
+    assert_int_equal(c.to, DEST_UNKNOWN);
+    assert_int_equal(store_dest_view(d)->consecutive_failures, 1);
+    assert_int_equal(probe(d, REASON_LOCAL, OUT_LOCAL_ERROR, 2), DEST_UNKNOWN);
     assert_int_equal(store_dest_view(d)->consecutive_failures, 1);
     assert_int_equal(probe(d, REASON_NO_ADDRESS, OUT_NOT_PROBED, 2), DEST_DOWN);
     const struct dest_view *v = store_dest_view(d);
-    assert_int_equal(v->probes[OUT__COUNT + REASON_LOCAL_ERROR], 2);
+    assert_int_equal(v->probes[OUT__COUNT + REASON_LOCAL], 3);
     assert_int_equal(v->probes[OUT__COUNT + REASON_NO_ADDRESS], 1);
     assert_int_equal(v->probes[OUT_BANNER_TIMEOUT], 1);
+    assert_string_equal(store_dest_reason_text(v), "no_address");
 }
 
 static void sweep_removes_unmarked_configured_destinations_only(void **state)
@@ -271,7 +277,7 @@ int main(void)
         T(unchanged_views_are_shared_and_unchanged_stores_not_republished),
         T(snapshots_are_sorted_and_find_uses_them),
         T(observer_sees_damped_status_changes),
-        T(local_errors_neither_count_nor_change_the_status),
+        T(local_failures_make_the_status_unknown_and_do_not_count),
         T(sweep_removes_unmarked_configured_destinations_only),
         T(discovered_destination_becomes_configured),
         T(history_is_bounded),
