@@ -490,7 +490,9 @@ static int chan_init(struct dns *d, struct chan *c, const struct config *cfg, in
 {
     c->d = d;
     struct ares_options o = {0};
-    o.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH;
+    /* STAYOPEN: a socket per channel for the agent's lifetime, not one per burst of queries
+     * (fewer system calls, and DNS goes on when descriptors run short). */
+    o.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH | ARES_FLAG_STAYOPEN;
     o.timeout = (int)timeout;
     o.tries = 1;
     o.sock_state_cb = on_sock_state;

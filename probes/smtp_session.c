@@ -59,6 +59,7 @@ struct smtp_conn {
     int fd;                      /* during QUIT */
     struct loop_timer *deadline; /* TCP connect, then each reply: see on_deadline */
     int64_t deadline_due_us;     /* when it should fire; much later means the loop fell behind */
+    int open_errno;              /* why our socket() failed: libcurl reports no errno for it */
     bool awaiting_reply;         /* the deadline is a reply's, not the TCP connect's */
     struct loop_timer *quit_timer;
     int64_t start_us, greeting_us, tls_start_us;
@@ -419,6 +420,8 @@ static void on_curl_done(void *arg, CURL *h, CURLcode rc)
     ss->deadline = NULL;
     long os_errno = 0;
     curl_easy_getinfo(ss->h, CURLINFO_OS_ERRNO, &os_errno);
+    if (!os_errno)
+        os_errno = ss->open_errno;
     ss->seen.rc = (int)rc;
     ss->seen.os_errno = os_errno;
     note_connect(ss);
@@ -446,6 +449,18 @@ static bool url_safe(const char *h)
     return true;
 }
 
+/* The session's socket, made here so that a failure (EMFILE: no descriptor left) is known
+ * as this side's: libcurl turns it into CURLE_COULDNT_CONNECT without an errno. */
+static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct smtp_conn *ss = arg;
+    (void)purpose;
+    int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd < 0)
+        ss->open_errno = errno;
+    return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
 static void setup_handle(struct smtp_conn *ss)
 {
     char addr[INET6_ADDRSTRLEN], url[600], connect_to[600];
@@ -462,6 +477,8 @@ static void setup_handle(struct smtp_conn *ss)
     struct curl_slist *ct = curl_slist_append(NULL, connect_to);
     curl_easy_setopt(h, CURLOPT_CONNECT_TO, ct);
     curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, ss);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     /* No FORBID_REUSE: it closes the connection at the end of the connect phase, before
