@@ -114,7 +114,8 @@ static void print_text(const struct one *o, unsigned port)
             print_addr(&r->hosts[h], &r->hosts[h].addrs[a], port);
     }
     const char *status = status_of(r), *why = reason_of(r);
-    bool dns = r->reason == REASON_DNS_TEMPORARY || r->reason == REASON_DNS_NXDOMAIN;
+    bool dns = r->reason == REASON_DNS_TEMPORARY || r->reason == REASON_DNS_NXDOMAIN ||
+               r->reason == REASON_LOCAL;
     printf("  verdict: %s (%s)%s%s\n\n", status, why, dns && r->detail ? ": " : "",
            dns && r->detail ? r->detail : "");
 }

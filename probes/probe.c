@@ -169,6 +169,8 @@ static void on_smtp_done(void *arg, const struct mx_addr_result *r, const char *
     if (p->smtp_pending == 0) {
         enum mx_outcome primary;
         enum dest_reason reason = probe_verdict(p->hosts, p->n_hosts, &primary);
+        if (reason == REASON_LOCAL)
+            p->detail = "no SMTP session could run from here (see the transcript)";
         finish(p, reason, primary);
     }
 }
@@ -266,6 +268,7 @@ static void addresses_done(struct probe *p)
         }
     }
     if (total == 0 && local) {
+        p->detail = "the resolver answered no query meanwhile";
         finish(p, REASON_LOCAL, OUT_LOCAL_ERROR); /* our resolver, not their names */
         return;
     }

@@ -6,7 +6,8 @@
  *
  * Per address (struct addr, keyed by address, port and STARTTLS mode):
  *   - at most one session at a time, and at most per_minute sessions in any 60 s (a ring of
- *     the latest start times), so the agent is never why a provider throttles the mail host;
+ *     the latest sessions' end times), so the agent is never why a provider throttles the
+ *     mail host;
  *   - the latest result and the monotonic time its session started; a check accepts it when
  *     that session started at or after the check's fresh_after_us (each destination asks for
  *     a result newer than the one it already has);
@@ -58,8 +59,10 @@ struct addr {
     struct mx_addr_result result;
     char *transcript;
     int64_t result_start_us; /* when the session that gave the result started */
-    int64_t *starts;         /* ring of the latest per_minute session starts */
-    unsigned n_starts, next_start;
+    /* Ring of the latest per_minute sessions: each one's start, replaced by its end when it
+     * ends, so the bound holds as the mail host counts (its connect comes after our start). */
+    int64_t *starts;
+    unsigned n_starts, next_start, conn_slot;
     struct loop_timer *rate_timer; /* waits for the rate window to allow a session */
     bool ready;                    /* in the FIFO of addresses waiting for a global slot */
     struct addr *rnext;
@@ -181,6 +184,7 @@ static int64_t rate_wait_us(const struct addr *a, int64_t now)
 
 static void note_start(struct addr *a, int64_t now)
 {
+    a->conn_slot = a->next_start;
     a->starts[a->next_start] = now;
     a->next_start = (a->next_start + 1) % a->s->per_minute;
     if (a->n_starts < a->s->per_minute)
@@ -273,6 +277,7 @@ static void on_conn_done(void *arg, const struct mx_addr_result *r, const char *
     a->conn = NULL;
     s->in_flight--;
     a->last_used_us = mxw_now_us();
+    a->starts[a->conn_slot] = a->last_used_us;
     if (r->outcome != OUT_LOCAL_ERROR) {
         a->have_result = true;
         a->result = *r;
