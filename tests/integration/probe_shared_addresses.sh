@@ -9,6 +9,9 @@ source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/nsd.sh"
 
 N=20000
+# The sanitizer build loads a config several times slower (its O(n^2) load is #12 item 6):
+# the same checks on a quarter of the world there; the plain suite runs the whole.
+case $BUILD in */san) N=5000 ;; esac
 INTERVAL=60
 PER_MINUTE=4
 ADDRS=(127.0.7.1 127.0.7.2 127.0.7.3 127.0.7.4 127.0.7.5 127.0.7.6 127.0.7.7 127.0.7.8)
