@@ -378,10 +378,8 @@ static void on_status(struct dest *d, enum dest_status old_status, enum dest_sta
                       void *arg)
 {
     (void)arg;
-    /* From down to up, also across the agent's own trouble (unknown) in between. */
-    bool from_down = old_status == DEST_DOWN ||
-                     (old_status == DEST_UNKNOWN && store_dest_view(d)->last_definite == DEST_DOWN);
-    if (!dn.retry_on_recovery || !from_down || new_status != DEST_UP)
+    if (!dn.retry_on_recovery || new_status != DEST_UP ||
+        !store_back_from_down(store_dest_view(d), old_status))
         return;
     const char *domain = store_dest_domain(d);
     if (!recovery_due(domain, mxw_wall_time())) {

@@ -329,6 +329,11 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
         v->last_definite = *old_status;
 }
 
+bool store_back_from_down(const struct dest_view *v, enum dest_status old_status)
+{
+    return old_status == DEST_DOWN || (old_status == DEST_UNKNOWN && v->last_definite == DEST_DOWN);
+}
+
 void store_subscribe_status(store_status_fn *fn, void *arg)
 {
     if (n_observers < STORE_OBSERVERS_MAX)

@@ -297,6 +297,9 @@ void store_set_gateways(struct gateway_view *const *views, size_t n);
 typedef void store_status_fn(struct dest *d, enum dest_status old_status,
                              enum dest_status new_status, void *arg);
 void store_subscribe_status(store_status_fn *fn, void *arg);
+/* Whether a change from old_status to up is a return from down: straight, or across the
+ * agent's own trouble (unknown, reason local) in between. For status observers. */
+bool store_back_from_down(const struct dest_view *v, enum dest_status old_status);
 /* The working view of a record (loop thread; valid until the next store_* write). */
 const struct dest_view *store_dest_view(const struct dest *d);
 

@@ -410,10 +410,8 @@ static void on_status_change(struct dest *d, enum dest_status old_status,
      * when the agent's own trouble (unknown, reason local) came between; a turn to unknown
      * tells the NMS nothing. */
     const struct dest_view *v = store_dest_view(d);
-    bool from_down =
-        old_status == DEST_DOWN || (old_status == DEST_UNKNOWN && v->last_definite == DEST_DOWN);
     if (!atomic_load(&ax.running) || new_status == DEST_UNKNOWN ||
-        (new_status != DEST_DOWN && !from_down))
+        (new_status == DEST_UP && !store_back_from_down(v, old_status)))
         return;
     struct ax_trap_event ev = {.status = new_status};
     mxw_strlcpy(ev.domain, v->domain, sizeof ev.domain);

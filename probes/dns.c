@@ -17,6 +17,7 @@
  */
 #include "dns.h"
 
+#include "list.h"
 #include "util.h"
 
 #include <ares.h>
@@ -38,10 +39,6 @@
 
 enum qtype { Q_MX, Q_A, Q_AAAA };
 
-struct qlist {
-    struct dns_query *head, *tail;
-};
-
 struct chan {
     struct dns *d;
     ares_channel ch;
@@ -57,12 +54,11 @@ struct dns_query {
         dns_addr_fn *addr;
     } fn;
     void *arg;
-    struct chan *chan; /* started on this channel; NULL while waiting */
-    struct qlist *on;  /* the FIFO it waits in */
-    bool cancelled;    /* started, then cancelled: c-ares will still call back; drop it there */
+    struct chan *chan;     /* started on this channel; NULL while waiting */
+    struct list_node node; /* in the FIFO it waits in */
+    bool cancelled;        /* started, then cancelled: c-ares will still call back; drop it there */
     unsigned attempt;
     int64_t born_us;
-    struct dns_query *next, *prev;
 };
 
 struct dns {
@@ -70,7 +66,7 @@ struct dns {
     struct chan first[DNS_FIRST_CHANNELS], retry;
     unsigned next_first;
     struct loop_timer *kick; /* starts waiting queries on the next loop turn */
-    struct qlist wait_first, wait_retry;
+    struct list wait_first, wait_retry;
     unsigned in_flight, max_in_flight, retry_in_flight, max_retry_in_flight, tries;
     int64_t last_answer_us; /* when the resolver last answered anything */
     int socks[DNS_SOCKETS_MAX];
@@ -274,31 +270,9 @@ static void parse_addrs(const unsigned char *abuf, int alen, int family,
 
 /* ---- the FIFOs and the caps ---- */
 
-static void ql_push(struct qlist *l, struct dns_query *q)
+static struct dns_query *first_waiting(struct list *l)
 {
-    q->on = l;
-    q->next = NULL;
-    q->prev = l->tail;
-    if (l->tail)
-        l->tail->next = q;
-    else
-        l->head = q;
-    l->tail = q;
-}
-
-static void ql_unlink(struct dns_query *q)
-{
-    struct qlist *l = q->on;
-    if (q->prev)
-        q->prev->next = q->next;
-    else
-        l->head = q->next;
-    if (q->next)
-        q->next->prev = q->prev;
-    else
-        l->tail = q->prev;
-    q->next = q->prev = NULL;
-    q->on = NULL;
+    return l->head ? LIST_ENTRY(l->head, struct dns_query, node) : NULL;
 }
 
 static void release_slot(struct dns_query *q)
@@ -363,7 +337,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
         d->fig.timeouts++;
     if (lost && q->attempt < d->tries && !d->freeing) {
         d->fig.retries++;
-        ql_push(&d->wait_retry, q); /* its own queue and cap: first tries go on */
+        list_push_back(&d->wait_retry, &q->node); /* its own queue and cap: first tries go on */
         loop_timer_reset(d->loop, d->kick, 0);
         return;
     }
@@ -374,7 +348,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 static void start_on(struct dns *d, struct dns_query *q, struct chan *c)
 {
     static const int types[] = {[Q_MX] = ns_t_mx, [Q_A] = ns_t_a, [Q_AAAA] = ns_t_aaaa};
-    ql_unlink(q);
+    list_unlink(&q->node);
     q->chan = c;
     q->attempt++;
     ares_query(c->ch, q->name, ns_c_in, types[q->type], on_answer, q);
@@ -386,11 +360,11 @@ static void start_waiting(struct dns *d)
     while (d->wait_first.head && d->in_flight < d->max_in_flight) {
         d->in_flight++;
         struct chan *c = &d->first[d->next_first++ % DNS_FIRST_CHANNELS];
-        start_on(d, d->wait_first.head, c);
+        start_on(d, first_waiting(&d->wait_first), c);
     }
     while (d->wait_retry.head && d->retry_in_flight < d->max_retry_in_flight) {
         d->retry_in_flight++;
-        start_on(d, d->wait_retry.head, &d->retry);
+        start_on(d, first_waiting(&d->wait_retry), &d->retry);
     }
 }
 
@@ -409,7 +383,7 @@ static struct dns_query *enqueue(struct dns *d, enum qtype type, const char *nam
     q->arg = arg;
     q->born_us = mxw_now_us();
     mxw_strlcpy(q->name, name, sizeof q->name);
-    ql_push(&d->wait_first, q);
+    list_push_back(&d->wait_first, &q->node);
     loop_timer_reset(d->loop, d->kick, 0);
     return q;
 }
@@ -438,7 +412,7 @@ void dns_cancel(struct dns *d, struct dns_query *q)
         q->cancelled = true;
         return;
     }
-    ql_unlink(q);
+    list_unlink(&q->node);
     free(q);
 }
 
@@ -529,12 +503,10 @@ void dns_free(struct dns *d)
     if (!d)
         return;
     d->freeing = true;
-    for (struct qlist *l = &d->wait_first; l; l = l == &d->wait_first ? &d->wait_retry : NULL)
-        while (l->head) {
-            struct dns_query *q = l->head;
-            ql_unlink(q);
-            free(q);
-        }
+    struct list *queues[] = {&d->wait_first, &d->wait_retry};
+    for (size_t i = 0; i < MXW_ARRAY_LEN(queues); i++)
+        for (struct list_node *n; (n = list_pop_front(queues[i]));)
+            free(LIST_ENTRY(n, struct dns_query, node));
     for (size_t i = 0; i < DNS_FIRST_CHANNELS; i++)
         chan_free(d, &d->first[i]);
     chan_free(d, &d->retry);

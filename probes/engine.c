@@ -157,6 +157,17 @@ static int64_t on_target_timer(struct loop *l, void *arg)
     return next_slot(t);
 }
 
+/* The resolver's counters since start: a resolver replaced on reload starts from zero, so
+ * what the replaced ones counted (dns_base) is added to keep the counters monotonic. */
+static void dns_totals(struct dns_figures *out)
+{
+    dns_figures(eng.dns, out);
+    out->timeouts += eng.dns_base.timeouts;
+    out->retries += eng.dns_base.retries;
+    out->socket_drops_closed += eng.dns_base.socket_drops_closed;
+    out->resolver_silent += eng.dns_base.resolver_silent;
+}
+
 /* ---- targets ---- */
 
 static void target_add(const char *domain)
@@ -278,12 +289,9 @@ void engine_reload(const struct config *cfg)
                     t->running = NULL;
                 }
             }
-            struct dns_figures df;
-            dns_figures(eng.dns, &df);
-            eng.dns_base.timeouts += df.timeouts;
-            eng.dns_base.retries += df.retries;
-            eng.dns_base.socket_drops_closed += df.socket_drops_closed;
-            eng.dns_base.resolver_silent += df.resolver_silent;
+            struct dns_figures total;
+            dns_totals(&total);
+            eng.dns_base = total;
             dns_free(eng.dns);
             eng.dns = fresh;
         }
@@ -324,14 +332,13 @@ void engine_figures(struct agent_figures *ag)
     ag->smtp_in_flight = smtp_in_flight(eng.smtp);
     struct dns_figures df;
     struct smtp_figures sf;
-    dns_figures(eng.dns, &df);
+    dns_totals(&df);
     smtp_figures(eng.smtp, &sf);
-    /* A resolver replaced on reload starts from zero: keep counters monotonic. */
     struct probe_figures *pf = &ag->probe;
-    pf->dns_timeouts = eng.dns_base.timeouts + df.timeouts;
-    pf->dns_retries = eng.dns_base.retries + df.retries;
-    pf->dns_socket_drops = eng.dns_base.socket_drops_closed + df.socket_drops_closed;
-    pf->local_resolver = eng.dns_base.resolver_silent + df.resolver_silent;
+    pf->dns_timeouts = df.timeouts;
+    pf->dns_retries = df.retries;
+    pf->dns_socket_drops = df.socket_drops_closed;
+    pf->local_resolver = df.resolver_silent;
     pf->smtp_sessions = sf.sessions;
     pf->smtp_answers = sf.answers;
     pf->smtp_shared = sf.shared;

@@ -5,6 +5,7 @@
  */
 #include "pfqids.h"
 
+#include "list.h"
 #include "strmap.h"
 
 #include <stdlib.h>
@@ -19,12 +20,12 @@ struct msg {
     char qid[32]; /* the map's key; Postfix queue ids are at most 31 characters (pflog.h) */
     struct rcpt *r;
     size_t n, cap;
-    struct msg *prev, *next; /* most recently deferred first */
+    struct list_node node; /* most recently deferred first */
 };
 
 struct pfqids {
     struct strmap map;
-    struct msg *head, *tail;
+    struct list recent;
     size_t max;
     uint64_t dropped;
 };
@@ -36,33 +37,15 @@ struct pfqids *pfqids_new(size_t max_messages)
     return q;
 }
 
-static void unlink_msg(struct pfqids *q, struct msg *m)
+static struct msg *msg_of(struct list_node *n)
 {
-    if (m->prev)
-        m->prev->next = m->next;
-    else
-        q->head = m->next;
-    if (m->next)
-        m->next->prev = m->prev;
-    else
-        q->tail = m->prev;
-    m->prev = m->next = NULL;
-}
-
-static void push_front(struct pfqids *q, struct msg *m)
-{
-    m->next = q->head;
-    if (q->head)
-        q->head->prev = m;
-    q->head = m;
-    if (!q->tail)
-        q->tail = m;
+    return LIST_ENTRY(n, struct msg, node);
 }
 
 static void free_msg(struct pfqids *q, struct msg *m)
 {
     strmap_del(&q->map, m->qid);
-    unlink_msg(q, m);
+    list_unlink(&m->node);
     for (size_t i = 0; i < m->n; i++)
         free(m->r[i].dest);
     free(m->r);
@@ -73,8 +56,8 @@ void pfqids_free(struct pfqids *q)
 {
     if (!q)
         return;
-    while (q->head)
-        free_msg(q, q->head);
+    while (q->recent.head)
+        free_msg(q, msg_of(q->recent.head));
     strmap_free(&q->map);
     free(q);
 }
@@ -83,20 +66,21 @@ static struct msg *get_msg(struct pfqids *q, const char *qid)
 {
     struct msg *m = strmap_get(&q->map, qid);
     if (m) {
-        unlink_msg(q, m);
-        push_front(q, m);
+        list_unlink(&m->node);
+        list_push_front(&q->recent, &m->node);
         return m;
     }
     if (strlen(qid) >= sizeof m->qid)
         return NULL;
     if (q->map.n >= q->max) {
-        q->dropped += q->tail->n;
-        free_msg(q, q->tail);
+        struct msg *oldest = msg_of(q->recent.tail);
+        q->dropped += oldest->n;
+        free_msg(q, oldest);
     }
     m = calloc(1, sizeof *m);
     strcpy(m->qid, qid);
     strmap_put(&q->map, m->qid, m);
-    push_front(q, m);
+    list_push_front(&q->recent, &m->node);
     return m;
 }
 

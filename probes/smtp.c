@@ -19,6 +19,7 @@
  */
 #include "smtp.h"
 
+#include "list.h"
 #include "smtp_session.h"
 #include "strmap.h"
 #include "util.h"
@@ -33,16 +34,10 @@
 #define IDLE_FORGET_US (3600 * 1000000LL) /* an address unused this long is forgotten */
 #define SMTP_RATE_MAX  600
 
-/* The waiting checks of one address, or the checks to answer on the next turn. */
-struct wlist {
-    struct smtp_session *head, *tail;
-};
-
 /* One check: the handle smtp_check returns. */
 struct smtp_session {
     struct addr *a;
-    struct wlist *on; /* the list it waits on */
-    struct smtp_session *next, *prev;
+    struct list_node node;      /* in its address's waiting list, or in the answer list */
     struct smtp_check_params p; /* strings point into the copies below */
     char mx_name[256], ehlo_name[256], source[64];
     smtp_done_fn *fn;
@@ -64,11 +59,10 @@ struct addr {
     int64_t *starts;
     unsigned n_starts, next_start, conn_slot;
     struct loop_timer *rate_timer; /* waits for the rate window to allow a session */
-    bool ready;                    /* in the FIFO of addresses waiting for a global slot */
-    struct addr *rnext;
-    struct wlist waiting;
+    struct list_node ready_node;   /* in the FIFO of addresses waiting for a global slot */
+    struct list waiting;           /* checks waiting for the next session */
     int64_t last_used_us;
-    struct addr *next, *prev; /* every address, for the sweep */
+    struct list_node all_node; /* every address, for the sweep */
 };
 
 struct smtp {
@@ -76,48 +70,18 @@ struct smtp {
     struct curlm *curlm; /* the loop's multi handle, shared with other libcurl users */
     unsigned in_flight, max_in_flight, per_minute;
     struct strmap addrs;
-    struct addr *all;
-    struct addr *ready_head, *ready_tail;
-    struct wlist answer; /* checks answered from the cache on the next turn */
+    struct list all, ready;
+    struct list answer; /* checks answered from the cache on the next turn */
     struct loop_timer *kick, *sweep;
     struct smtp_figures fig;
 };
 
-/* ---- check lists ---- */
+/* ---- lists ---- */
 
-static void wl_push(struct wlist *l, struct smtp_session *c)
+static struct smtp_session *pop_check(struct list *l)
 {
-    c->on = l;
-    c->next = NULL;
-    c->prev = l->tail;
-    if (l->tail)
-        l->tail->next = c;
-    else
-        l->head = c;
-    l->tail = c;
-}
-
-static void wl_unlink(struct smtp_session *c)
-{
-    struct wlist *l = c->on;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        l->head = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    else
-        l->tail = c->prev;
-    c->next = c->prev = NULL;
-    c->on = NULL;
-}
-
-static struct smtp_session *wl_pop(struct wlist *l)
-{
-    struct smtp_session *c = l->head;
-    if (c)
-        wl_unlink(c);
-    return c;
+    struct list_node *n = list_pop_front(l);
+    return n ? LIST_ENTRY(n, struct smtp_session, node) : NULL;
 }
 
 /* ---- addresses ---- */
@@ -146,11 +110,7 @@ static struct addr *addr_get(struct smtp *s, const struct smtp_check_params *p)
     a->s = s;
     memcpy(a->key, key, sizeof key);
     strmap_put(&s->addrs, a->key, a);
-    a->next = s->all;
-    if (s->all)
-        s->all->prev = a;
-    s->all = a;
-    s->fig.addresses++;
+    list_push_back(&s->all, &a->all_node);
     return a;
 }
 
@@ -160,13 +120,8 @@ static void addr_free(struct addr *a)
     smtp_conn_abort(a->conn);
     loop_timer_del(s->loop, a->rate_timer);
     strmap_del(&s->addrs, a->key);
-    if (a->prev)
-        a->prev->next = a->next;
-    else
-        s->all = a->next;
-    if (a->next)
-        a->next->prev = a->prev;
-    s->fig.addresses--;
+    list_unlink(&a->all_node);
+    list_unlink(&a->ready_node);
     free(a->transcript);
     free(a->starts);
     free(a);
@@ -203,35 +158,12 @@ static int64_t on_rate_timer(struct loop *l, void *arg)
     return -1;
 }
 
-static void ready_push(struct smtp *s, struct addr *a)
-{
-    a->ready = true;
-    a->rnext = NULL;
-    if (s->ready_tail)
-        s->ready_tail->rnext = a;
-    else
-        s->ready_head = a;
-    s->ready_tail = a;
-}
-
-static struct addr *ready_pop(struct smtp *s)
-{
-    struct addr *a = s->ready_head;
-    if (!a)
-        return NULL;
-    s->ready_head = a->rnext;
-    if (!s->ready_head)
-        s->ready_tail = NULL;
-    a->ready = false;
-    return a;
-}
-
 /* Answers every waiting check with this side's failure (no session could start). */
 static void fail_waiting(struct addr *a)
 {
-    for (struct smtp_session *c; (c = wl_pop(&a->waiting));) {
+    for (struct smtp_session *c; (c = pop_check(&a->waiting));) {
         c->local_fail = true;
-        wl_push(&a->s->answer, c);
+        list_push_back(&a->s->answer, &c->node);
     }
     loop_timer_reset(a->s->loop, a->s->kick, 0);
 }
@@ -241,7 +173,7 @@ static void fail_waiting(struct addr *a)
 static void addr_try_start(struct addr *a)
 {
     struct smtp *s = a->s;
-    if (a->conn || !a->waiting.head || a->ready || a->rate_timer)
+    if (a->conn || !a->waiting.n || list_linked(&a->ready_node) || a->rate_timer)
         return;
     int64_t now = mxw_now_us(), wait = rate_wait_us(a, now);
     if (wait > 0) {
@@ -250,11 +182,12 @@ static void addr_try_start(struct addr *a)
         return;
     }
     if (s->in_flight >= s->max_in_flight) {
-        ready_push(s, a);
+        list_push_back(&s->ready, &a->ready_node);
         return;
     }
     /* The session uses the settings of the oldest waiting check. */
-    a->conn = smtp_conn_start(s->loop, s->curlm, &a->waiting.head->p, &s->fig, on_conn_done, a);
+    const struct smtp_session *oldest = LIST_ENTRY(a->waiting.head, struct smtp_session, node);
+    a->conn = smtp_conn_start(s->loop, s->curlm, &oldest->p, &s->fig, on_conn_done, a);
     if (!a->conn) {
         s->fig.local_resources++;
         fail_waiting(a);
@@ -285,20 +218,20 @@ static void on_conn_done(void *arg, const struct mx_addr_result *r, const char *
         free(a->transcript);
         a->transcript = strdup(transcript);
     }
-    struct wlist batch = {0}, later = {0};
-    for (struct smtp_session *c; (c = wl_pop(&a->waiting));)
-        wl_push(&batch, c);
-    for (struct smtp_session *c; (c = wl_pop(&batch));) {
+    struct list batch = {0}, later = {0};
+    for (struct smtp_session *c; (c = pop_check(&a->waiting));)
+        list_push_back(&batch, &c->node);
+    for (struct smtp_session *c; (c = pop_check(&batch));) {
         if (r->outcome != OUT_LOCAL_ERROR && started < c->p.fresh_after_us) {
-            wl_push(&later, c); /* it wants a result newer than this session */
+            list_push_back(&later, &c->node); /* it wants a result newer than this session */
             continue;
         }
         s->fig.answers++;
         c->fn(c->arg, r, transcript);
         free(c);
     }
-    for (struct smtp_session *c; (c = wl_pop(&later));)
-        wl_push(&a->waiting, c);
+    for (struct smtp_session *c; (c = pop_check(&later));)
+        list_push_back(&a->waiting, &c->node);
     addr_try_start(a);
     loop_timer_reset(s->loop, s->kick, 0); /* a global slot is free */
 }
@@ -309,7 +242,7 @@ static int64_t on_kick(struct loop *l, void *arg)
 {
     (void)l;
     struct smtp *s = arg;
-    for (struct smtp_session *c; (c = wl_pop(&s->answer));) {
+    for (struct smtp_session *c; (c = pop_check(&s->answer));) {
         struct addr *a = c->a;
         if (c->local_fail) {
             struct mx_addr_result r = {.family = c->p.family, .outcome = OUT_LOCAL_ERROR};
@@ -325,8 +258,8 @@ static int64_t on_kick(struct loop *l, void *arg)
         }
         free(c);
     }
-    for (struct addr *a; s->in_flight < s->max_in_flight && (a = ready_pop(s));)
-        addr_try_start(a);
+    for (struct list_node *n; s->in_flight < s->max_in_flight && (n = list_pop_front(&s->ready));)
+        addr_try_start(LIST_ENTRY(n, struct addr, ready_node));
     return 3600 * 1000;
 }
 
@@ -335,9 +268,10 @@ static int64_t on_sweep(struct loop *l, void *arg)
     (void)l;
     struct smtp *s = arg;
     int64_t now = mxw_now_us();
-    for (struct addr *a = s->all, *next; a; a = next) {
-        next = a->next;
-        if (!a->conn && !a->waiting.head && !a->ready && !a->rate_timer &&
+    for (struct list_node *n = s->all.head, *next; n; n = next) {
+        next = n->next;
+        struct addr *a = LIST_ENTRY(n, struct addr, all_node);
+        if (!a->conn && !a->waiting.n && !list_linked(&a->ready_node) && !a->rate_timer &&
             now - a->last_used_us > IDLE_FORGET_US)
             addr_free(a);
     }
@@ -362,17 +296,17 @@ struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *
     struct addr *a = c->a = addr_get(s, p);
     if (!a) {
         c->local_fail = true;
-        wl_push(&s->answer, c);
+        list_push_back(&s->answer, &c->node);
         loop_timer_reset(s->loop, s->kick, 0);
         return c;
     }
     a->last_used_us = mxw_now_us();
     if (a->have_result && a->result_start_us >= p->fresh_after_us) {
-        wl_push(&s->answer, c);
+        list_push_back(&s->answer, &c->node);
         loop_timer_reset(s->loop, s->kick, 0);
         return c;
     }
-    wl_push(&a->waiting, c);
+    list_push_back(&a->waiting, &c->node);
     addr_try_start(a);
     return c;
 }
@@ -382,8 +316,7 @@ void smtp_cancel(struct smtp *s, struct smtp_session *c)
     (void)s;
     if (!c)
         return;
-    if (c->on)
-        wl_unlink(c);
+    list_unlink(&c->node);
     free(c);
 }
 
@@ -395,6 +328,7 @@ unsigned smtp_in_flight(const struct smtp *s)
 void smtp_figures(const struct smtp *s, struct smtp_figures *out)
 {
     *out = s->fig;
+    out->addresses = s->all.n;
 }
 
 void smtp_set_limits(struct smtp *s, unsigned max_in_flight, unsigned per_minute)
@@ -403,7 +337,8 @@ void smtp_set_limits(struct smtp *s, unsigned max_in_flight, unsigned per_minute
     per_minute = per_minute < 1 ? 1 : per_minute > SMTP_RATE_MAX ? SMTP_RATE_MAX : per_minute;
     if (per_minute != s->per_minute) {
         /* Each ring is sized by the rate: addresses start afresh under a new one. */
-        for (struct addr *a = s->all; a; a = a->next) {
+        for (struct list_node *n = s->all.head; n; n = n->next) {
+            struct addr *a = LIST_ENTRY(n, struct addr, all_node);
             int64_t *ring = calloc(per_minute, sizeof *ring);
             if (!ring)
                 continue;
@@ -434,11 +369,11 @@ void smtp_free(struct smtp *s)
 {
     if (!s)
         return;
-    for (struct smtp_session *c; (c = wl_pop(&s->answer));)
+    for (struct smtp_session *c; (c = pop_check(&s->answer));)
         free(c);
-    while (s->all) {
-        struct addr *a = s->all;
-        for (struct smtp_session *c; (c = wl_pop(&a->waiting));)
+    for (struct list_node *n; (n = s->all.head);) {
+        struct addr *a = LIST_ENTRY(n, struct addr, all_node);
+        for (struct smtp_session *c; (c = pop_check(&a->waiting));)
             free(c);
         addr_free(a);
     }

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "strmap.h"
 #include "transport.h"
+#include "list.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -19,15 +20,15 @@
 struct entry {
     char *name; /* the map's key */
     struct mta_figures fig;
-    double last_queued; /* wall time of the last scan that found recipients queued for it */
-    bool dirty;         /* changed since the last publish */
-    struct entry *prev, *next;
+    double last_queued;    /* wall time of the last scan that found recipients queued for it */
+    bool dirty;            /* changed since the last publish */
+    struct list_node node; /* most recently changed first */
 };
 
 static struct {
     struct strmap map;
-    struct entry *head, *tail;
-    size_t n, cap;
+    struct list lru;
+    size_t cap;
     struct transport_map *tm;
     bool discovery;
     unsigned max_discovered;
@@ -36,49 +37,34 @@ static struct {
 
 /* ---- the list and the map ---- */
 
-static void unlink_entry(struct entry *e)
+static struct entry *entry_of(struct list_node *n)
 {
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        ag.head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        ag.tail = e->prev;
-    e->prev = e->next = NULL;
+    return n ? LIST_ENTRY(n, struct entry, node) : NULL;
 }
 
 static void touch(struct entry *e)
 {
     e->dirty = true;
-    if (ag.head == e)
+    if (ag.lru.head == &e->node)
         return;
-    if (e->prev || ag.tail == e)
-        unlink_entry(e);
-    e->next = ag.head;
-    if (ag.head)
-        ag.head->prev = e;
-    ag.head = e;
-    if (!ag.tail)
-        ag.tail = e;
+    list_unlink(&e->node);
+    list_push_front(&ag.lru, &e->node);
 }
 
 static void free_entry(struct entry *e)
 {
     strmap_del(&ag.map, e->name);
-    unlink_entry(e);
+    list_unlink(&e->node);
     free(e->name);
     free(e);
-    ag.n--;
 }
 
 /* Forgets the least recently changed destination the store does not hold. Those it holds
  * go to the front (dirty, so the prefix rule holds; publishing them again is a compare). */
 static void evict_one(void)
 {
-    for (size_t tries = ag.n; tries > 0 && ag.tail; tries--) {
-        struct entry *e = ag.tail;
+    for (size_t tries = ag.lru.n; tries > 0 && ag.lru.tail; tries--) {
+        struct entry *e = entry_of(ag.lru.tail);
         if (!store_dest_find(e->name)) {
             free_entry(e);
             return;
@@ -92,12 +78,11 @@ static struct entry *get_entry(const char *dest)
     struct entry *e = strmap_get(&ag.map, dest);
     if (e)
         return e;
-    if (ag.n >= ag.cap)
+    if (ag.lru.n >= ag.cap)
         evict_one();
     e = calloc(1, sizeof *e);
     e->name = strdup(dest);
     strmap_put(&ag.map, e->name, e);
-    ag.n++;
     touch(e);
     return e;
 }
@@ -125,8 +110,8 @@ int srcagg_configure(const struct config *cfg, char *err, size_t errlen)
 
 void srcagg_shutdown(void)
 {
-    while (ag.head)
-        free_entry(ag.head);
+    while (ag.lru.head)
+        free_entry(entry_of(ag.lru.head));
     strmap_free(&ag.map);
     transport_free(ag.tm);
     memset(&ag, 0, sizeof ag);
@@ -168,12 +153,12 @@ void srcagg_count_error(struct mta_figures *m, uint32_t code)
 
 size_t srcagg_count(void)
 {
-    return ag.n;
+    return ag.lru.n;
 }
 
 void srcagg_publish(void)
 {
-    for (struct entry *e = ag.head; e && e->dirty; e = e->next) {
+    for (struct entry *e = entry_of(ag.lru.head); e && e->dirty; e = entry_of(e->node.next)) {
         e->dirty = false;
         struct dest *d = store_dest_find(e->name);
         if (d && memcmp(&store_dest_view(d)->mta, &e->fig, sizeof e->fig))
@@ -295,8 +280,8 @@ void srcagg_apply_queue(const struct pfqueue_tally *t, double now)
 {
     store_foreach(ensure_entry, NULL);
     discover(t, now);
-    for (struct entry *e = ag.head, *next; e; e = next) {
-        next = e->next; /* set_queue may move e to the front */
+    for (struct entry *e = entry_of(ag.lru.head), *next; e; e = next) {
+        next = entry_of(e->node.next); /* set_queue may move e to the front */
         set_queue(e, strmap_get(&t->map, e->name), now);
     }
 }

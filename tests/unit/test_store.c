@@ -197,6 +197,14 @@ static void local_failures_make_the_status_unknown_and_do_not_count(void **state
     assert_int_equal(v->probes[OUT__COUNT + REASON_NO_ADDRESS], 1);
     assert_int_equal(v->probes[OUT_BANNER_TIMEOUT], 1);
     assert_string_equal(store_dest_reason_text(v), "no_address");
+    /* Down, the agent's trouble, then up: a return from down, for notifications and retry. */
+    assert_int_equal(probe(d, REASON_LOCAL, OUT_LOCAL_ERROR, 2), DEST_UNKNOWN);
+    assert_int_equal(c.from, DEST_DOWN);
+    assert_true(store_back_from_down(store_dest_view(d), DEST_UNKNOWN));
+    assert_int_equal(probe(d, REASON_OK, OUT_OK, 2), DEST_UP);
+    assert_int_equal(probe(d, REASON_LOCAL, OUT_LOCAL_ERROR, 2), DEST_UNKNOWN);
+    assert_false(store_back_from_down(store_dest_view(d), DEST_UNKNOWN)); /* up before */
+    assert_true(store_back_from_down(store_dest_view(d), DEST_DOWN));
 }
 
 static void sweep_removes_unmarked_configured_destinations_only(void **state)
