@@ -2,8 +2,9 @@
 # The probe engine's CPU cost per probe, beside its floor and a peer, on one loopback world:
 #   mxwatch        N destinations on a short interval; CPU time of the agent (/proc/PID/stat)
 #                  over a measured window divided by the probes completed in it (the sum of
-#                  mxwatch_probes_total). One probe: MX, A and AAAA queries, one SMTP
-#                  session (connect, greeting, EHLO, QUIT) to the primary MX.
+#                  mxwatch_probes_total). One probe: MX, A and AAAA queries, and the SMTP
+#                  check of the primary MX, which destinations behind the same address share
+#                  (one session answers all that wait for it; smtp_sessions says how many ran).
 #   floor          build/smtpfloor-bench: a blocking C client doing connect, greeting, EHLO,
 #                  QUIT, close against the same listeners; its CPU time per session, taken
 #                  before and after the mxwatch runs and averaged.
@@ -17,11 +18,13 @@
 #   INTERVAL=4s tests/bench/probe_bench.sh          (default 1s: 2000 probes a second)
 #
 # The MX hosts offer no STARTTLS (mxw-smtpd without a certificate), so every tool does the
-# same plain session. dnsmasq serves the zone; 50 mxw-smtpd listeners on 127.0.6.x play the
+# same plain session. NSD serves the zone (a fast resolver: dnsmasq's slowness hid stalls);
+# 50 mxw-smtpd listeners on 127.0.6.x play the
 # MX hosts. Talks to 127.0.0.0/8 only; stops what it starts. PERF=1 also records where
 # mxwatch's CPU goes (perf record) into MXW_BENCH_OUT or the log folder. On a shared
 # machine the figures move by 10-20 % from run to run: compare medians of several runs.
 source "$(dirname "$0")/../lib/common.sh"
+source "$MXW_TOP/tests/lib/nsd.sh"
 N=${1:-2000}
 WINDOW=${2:-20}
 INTERVAL=${INTERVAL:-1s}
@@ -33,12 +36,17 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 DNS_PORT=$(free_port)
 P=$(free_port)
-for i in $(seq 1 "$N"); do
-    echo "mx-host=d$i.bench.test,mx$i.bench.test,10"
-    echo "host-record=mx$i.bench.test,127.0.6.$((i % ADDRS + 1))"
-    echo "mx-host=n$i.bench.test,nomx$i.bench.test,10"
-done >"$T/zone.conf"
-start_dnsmasq "$DNS_PORT" "$T/zone.conf"
+{
+    printf '$ORIGIN test.\n$TTL 300\n@ IN SOA ns.test. admin.test. 1 3600 600 86400 300\n'
+    printf '@ IN NS ns.test.\nns IN A 127.0.0.1\n'
+    awk -v n="$N" -v a="$ADDRS" 'BEGIN {
+        for (i = 1; i <= n; i++) {
+            printf "d%d.bench IN MX 10 mx%d.bench.test.\nmx%d.bench IN A 127.0.6.%d\n", i, i, i, i % a + 1
+            printf "n%d.bench IN MX 10 nomx%d.bench.test.\n", i, i
+        }
+    }'
+} >"$T/test.zone"
+start_nsd "$DNS_PORT" "$T/test.zone"
 listen=()
 for a in $(seq 1 $ADDRS); do listen+=(--listen "127.0.6.$a:$P=ok"); done
 start_smtpd --hostname mx.bench.test "${listen[@]}"
@@ -54,6 +62,7 @@ global:
   probe_interval: $INTERVAL
   dns_servers: ["127.0.0.1:$DNS_PORT"]
   dns_tries: 1
+  smtp_address_per_minute: 600
   smtp_port: $P
   connect_timeout: 2s
   banner_timeout: 2s
@@ -78,6 +87,7 @@ EOC
     echo "mxwatch $label: destinations=$N interval=$INTERVAL probes=$((p1 - p0)) probes_per_s=$rate" \
         "cpu_s=$(awk -v c=$((c1 - c0)) -v hz="$HZ" 'BEGIN { printf "%.2f", c / hz }') cpu_us_per_probe=$MX_US" \
         "rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$AGENT_PID/status")" \
+        "smtp_sessions=$(metric_value "$(scrape)" mxwatch_smtp_sessions_total)" \
         "results: $(scrape | awk '/^mxwatch_probes_total\{/ { split($0, a, "result=\""); split(a[2], b, "\""); n[b[1]] += $2 }
                                    END { for (k in n) printf "%s=%d ", k, n[k] }')"
     kill "$AGENT_PID"
