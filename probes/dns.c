@@ -291,7 +291,7 @@ static void deliver(struct dns_query *q, int status, unsigned char *abuf, int al
 {
     const char *detail;
     enum dns_rcode rc = map_status(status, &detail);
-    if (rc == DNS_TEMPORARY && (status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED) &&
+    if ((status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED) &&
         q->d->last_answer_us < q->born_us) {
         rc = DNS_LOCAL; /* the resolver answered nobody since this was asked */
         detail = "the resolver answered no query meanwhile";

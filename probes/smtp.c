@@ -102,11 +102,13 @@ static struct addr *addr_get(struct smtp *s, const struct smtp_check_params *p)
     if (a)
         return a;
     a = calloc(1, sizeof *a);
-    a->starts = calloc(s->per_minute, sizeof *a->starts);
-    if (!a->starts) {
+    int64_t *ring = calloc(s->per_minute, sizeof *ring);
+    if (!a || !ring) {
         free(a);
-        return NULL;
+        free(ring);
+        return NULL; /* the check is answered as this side's failure */
     }
+    a->starts = ring;
     a->s = s;
     memcpy(a->key, key, sizeof key);
     strmap_put(&s->addrs, a->key, a);

@@ -3,6 +3,8 @@
 # loopback only. Figures go to the terminal and to tests/out/bench/; docs/PERFORMANCE.md
 # records them with the command that produced them. Measures, never fails on a figure.
 #   probe_bench.sh    CPU per destination probe vs a blocking C client and blackbox-exporter
+#   scale_bench.sh    1,000 / 10,000 / 100,000 destinations on NSD: CPU, memory, first round,
+#                     config load, /metrics, false downs, in the shared and spread shapes
 #   prom-bench        /metrics rendering for 10,000 destinations x 2 MX addresses
 #   snmp_bench.sh     bulk walk of mxwDestinationTable vs snmpd's own hrSWInstalledTable
 #   pflog.sh          Postfix log lines per CPU second vs prometheus-postfix-exporter
@@ -21,6 +23,7 @@ run() { # name cmd...
     echo
 }
 [ -f tests/bench/probe_bench.sh ] && run probe bash tests/bench/probe_bench.sh
+run scale bash tests/bench/scale_bench.sh
 run prom "$BUILD/prom-bench"
 run snmp bash tests/bench/snmp_bench.sh 10000 3
 run pflog bash tests/bench/pflog.sh 500000

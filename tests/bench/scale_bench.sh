@@ -17,6 +17,7 @@
 # Figures only, never a verdict. Talks to 127.0.0.0/8 only; stops what it starts.
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/nsd.sh"
+AGENT_START_WAIT=300 # a 100,000-destination configuration takes a while to load
 SIZES=${1:-1000 10000 100000}
 WINDOW=${2:-30}
 RATE=${RATE:-100}

@@ -120,7 +120,7 @@ start_smtpd() {
 }
 
 # start_agent CONFIG [FLAGS...]: mxwatch run in the background; sets AGENT_PID and
-# AGENT_URL; waits until /-/healthy answers.
+# AGENT_URL; waits until /-/healthy answers (AGENT_START_WAIT seconds, default 10).
 start_agent() {
     local cfg=$1
     shift
@@ -137,7 +137,7 @@ start_agent() {
         --log.level=debug "$@" >>"$T/agent.log" 2>&1 &
     AGENT_PID=$!
     track $AGENT_PID
-    wait_for 10 curl -fsS "$AGENT_URL/-/healthy" || fail "agent did not come up"
+    wait_for "${AGENT_START_WAIT:-10}" curl -fsS "$AGENT_URL/-/healthy" || fail "agent did not come up"
 }
 
 scrape() { curl -fsS --max-time 5 "$AGENT_URL/metrics"; }
