@@ -32,8 +32,7 @@ ifeq ($(WERROR),1)
 WARN     += -Werror
 endif
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -MMD -MP \
-            -Iagent -Iprobes -Iexporters $(PKG_CFLAGS) \
+CFLAGS   += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -MMD -MP $(PKG_CFLAGS) \
             -DMXW_VERSION='"$(VERSION)"' -DMXW_REVISION='"$(REVISION)"'
 LDLIBS   += $(PKG_LIBS) $(SNMP_LIBS) -lcrypt -lssl -lcrypto -pthread -lm
 ifneq ($(SANITIZE),)
@@ -41,15 +40,59 @@ CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=$(SANITIZE)
 BUILD    := build/san
 endif
-# The status page's files (exporters/ui/) as byte arrays, included by exporters/ui_assets.c.
-UI_FILES := $(sort $(wildcard exporters/ui/*.js exporters/ui/*.css exporters/ui/*.svg))
-CFLAGS   += -I$(BUILD)/gen
 
-SRCS      := $(wildcard agent/*.c probes/*.c exporters/*.c)
-OBJS      := $(SRCS:%.c=$(BUILD)/obj/%.o)
-LIB_OBJS  := $(filter-out $(BUILD)/obj/agent/main.o,$(OBJS))
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# The layers (docs/ARCHITECTURE.md), bottom first. Each is one folder and one static
+# library; a layer sees only its own headers and those of the layers it names in BELOW_*,
+# so an include that points up or sideways fails to compile, and a call that does fails to
+# link. Unit tests live in tests/unit/LAYER/ and get the same view of the tree.
+LAYERS        := lib core probes sources prom snmp web cli agent
+DIR_lib       := agent/lib
+DIR_core      := agent/core
+DIR_probes    := probes
+DIR_sources   := probes/sources
+DIR_prom      := exporters/prom
+DIR_snmp      := exporters/snmp
+DIR_web       := exporters/web
+DIR_cli       := agent/cli
+DIR_agent     := agent
+BELOW_lib     :=
+BELOW_core    := lib
+BELOW_probes  := core lib
+BELOW_sources := core lib
+BELOW_prom    := core lib
+BELOW_snmp    := core lib
+BELOW_web     := prom core lib
+BELOW_cli     := web prom probes core lib
+BELOW_agent   := cli snmp web prom sources probes core lib
+
+# layer_inc/layer_libs LAYER: the include flags and the archives (link order) it may use.
+layer_inc  = $(foreach l,$(1) $(BELOW_$(1)),-I$(DIR_$(l)))
+layer_libs = $(foreach l,$(1) $(BELOW_$(1)),$(BUILD)/lib/libmxw_$(l).a)
+layer_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(DIR_$(1))/*.c))
+
+# The status page's files (exporters/web/ui/) as byte arrays, included by ui_assets.c.
+UI_FILES := $(sort $(wildcard exporters/web/ui/*.js exporters/web/ui/*.css exporters/web/ui/*.svg))
+
+define LAYER_RULES
+OBJS_$(1) := $$(call layer_objs,$(1))
+$$(OBJS_$(1)): LAYER_INC := $$(call layer_inc,$(1))
+$(BUILD)/lib/libmxw_$(1).a: $$(OBJS_$(1))
+	@mkdir -p $$(@D)
+	@[ "$$(V)" != 0 ] || echo "  AR    $$@"
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+UNIT_$(1) := $$(patsubst tests/unit/$(1)/%.c,$(BUILD)/tests/%,$$(wildcard tests/unit/$(1)/test_*.c))
+$$(UNIT_$(1)): $(BUILD)/tests/%: tests/unit/$(1)/%.c $$(call layer_libs,$(1))
+	@mkdir -p $$(@D)
+	@[ "$$(V)" != 0 ] || echo "  TEST  $$@"
+	$$(Q)$$(CC) $$(CFLAGS) $$(call layer_inc,$(1)) -Itests/unit $$(LDFLAGS) -o $$@ $$< \
+		$$(call layer_libs,$(1)) $$(LDLIBS) -lcmocka
+endef
+$(foreach l,$(LAYERS),$(eval $(call LAYER_RULES,$(l))))
+
+OBJS       := $(foreach l,$(LAYERS),$(OBJS_$(l)))
+SRCS       := $(OBJS:$(BUILD)/obj/%.o=%.c)
+UNIT_BINS  := $(foreach l,$(LAYERS),$(UNIT_$(l)))
+AGENT_LIBS := $(filter-out %/libmxw_agent.a,$(call layer_libs,agent))
 SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
@@ -58,7 +101,7 @@ BENCH_BINS := $(patsubst tests/bench/%_bench.c,$(BUILD)/%-bench,$(wildcard tests
 all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BENCH_BINS) \
      $(UNIT_BINS)
 
-$(BUILD)/mxwatch: $(OBJS)
+$(BUILD)/mxwatch: $(OBJS_agent) $(AGENT_LIBS)
 	@[ "$(V)" != 0 ] || echo "  LD    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -68,27 +111,23 @@ $(BUILD)/mxw-smtpd: $(SMTPD_OBJS)
 
 # Benchmarks and their helpers (tests/bench/NAME_bench.c -> build/NAME-bench): figures only,
 # never a test. pflog-bench also dumps parsed events for the Postfix harness test.
-$(BUILD)/%-bench: tests/bench/%_bench.c $(LIB_OBJS)
+$(BUILD)/%-bench: tests/bench/%_bench.c $(AGENT_LIBS)
 	@mkdir -p $(@D)
 	@[ "$(V)" != 0 ] || echo "  LD    $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
-
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
-	@mkdir -p $(@D)
-	@[ "$(V)" != 0 ] || echo "  TEST  $@"
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(call layer_inc,agent) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
 
 $(BUILD)/gen/ui_assets.gen.h: $(UI_FILES)
 	@mkdir -p $(@D)
 	@[ "$(V)" != 0 ] || echo "  GEN   $@"
 	$(Q)for f in $(UI_FILES); do n=$$(basename $$f | tr '.-' '__'); \
 		xxd -i -n ui_$$n $$f | sed -e 's/^unsigned/static const unsigned/' -e '/_len = /d'; done >$@.tmp && mv $@.tmp $@
-$(BUILD)/obj/exporters/ui_assets.o: $(BUILD)/gen/ui_assets.gen.h
+$(BUILD)/obj/exporters/web/ui_assets.o: $(BUILD)/gen/ui_assets.gen.h
+$(BUILD)/obj/exporters/web/ui_assets.o: LAYER_INC += -I$(BUILD)/gen
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@[ "$(V)" != 0 ] || echo "  CC    $<"
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(LAYER_INC) -c -o $@ $<
 
 # Debian packages: what running needs, and what building and testing need on top.
 # deps-run never installs an MTA (Postfix would replace the host's own).
@@ -115,13 +154,13 @@ bench:
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread -g -O1 -fno-omit-frame-pointer \
-               -fsanitize=fuzzer,address,undefined -Iagent -Iprobes $(PKG_CFLAGS) $(WARN)
+               -fsanitize=fuzzer,address,undefined $(call layer_inc,probes) $(PKG_CFLAGS) $(WARN)
 FUZZERS      := $(BUILD)/fuzz/fuzz_dns_mx $(BUILD)/fuzz/fuzz_config
 
-$(BUILD)/fuzz/fuzz_dns_mx: tests/fuzz/fuzz_dns_mx.c probes/dns.c agent/loop.c agent/util.c
+$(BUILD)/fuzz/fuzz_dns_mx: tests/fuzz/fuzz_dns_mx.c probes/dns.c agent/lib/loop.c agent/lib/util.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lcares
-$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c agent/config.c agent/util.c
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c agent/core/config.c agent/lib/util.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lyaml
 
@@ -131,7 +170,8 @@ fuzz:
 	@tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 
 format:
-	clang-format -i $(SRCS) $(wildcard agent/*.h probes/*.h exporters/*.h tests/unit/*.[ch] tests/smtpd/*.[ch] tests/bench/*.c tests/fuzz/*.c)
+	clang-format -i $(SRCS) $(foreach l,$(LAYERS),$(wildcard $(DIR_$(l))/*.h)) \
+		$(wildcard tests/unit/*.h tests/unit/*/*.c tests/smtpd/*.[ch] tests/bench/*.c tests/fuzz/*.c)
 
 clean:
 	rm -rf build

@@ -1,15 +1,21 @@
 /*
- * daemon.c - `mxwatch run`: loads the configuration, fills the state store, starts the
- * HTTP server, the SNMP subagent, the probe engine and the sources, then runs the loop until
- * SIGTERM or SIGINT. SIGHUP (or POST /-/reload) reloads the configuration; a bad new one is
- * reported and the old one keeps running. Main (loop) thread.
+ * daemon.c - `mxwatch run`, the one place that wires the parts together: loads the
+ * configuration, fills the state store, creates the loop and the libcurl multi handle and
+ * lends them to the parts, starts the parts in the order of `parts` below, then runs the
+ * loop until SIGTERM or SIGINT. SIGHUP (or POST /-/reload) reloads the configuration; a bad
+ * new one is reported and the old one keeps running. Main (loop) thread, except the web
+ * actions, which the HTTP thread calls and which only post to the loop.
  *
- * Shutdown order is the reverse of start-up, and every part closes its own sockets and
- * children, so the process is gone well within 2 seconds of SIGTERM.
+ * Parts below never call up here: the web reaches the daemon through web_actions, the
+ * probes and sources through the store. Shutdown runs the same table backwards, and every
+ * part closes its own sockets and children, so the process is gone well within 2 seconds
+ * of SIGTERM.
  */
 #include "daemon.h"
 
+#include "agentx.h"
 #include "cli.h"
+#include "curlm.h"
 #include "delivernow.h"
 #include "engine.h"
 #include "gwxml.h"
@@ -18,9 +24,9 @@
 #include "store.h"
 #include "util.h"
 #include "web.h"
-#include "agentx.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,20 +39,11 @@
 
 static struct {
     struct loop *loop;
+    struct curlm *curlm; /* the loop's libcurl multi handle: probes and the gateway source */
     struct config *cfg;
     struct cli_flags flags;
     int sigfd;
 } dm = {.sigfd = -1};
-
-const struct config *daemon_config(void)
-{
-    return dm.cfg;
-}
-
-struct loop *daemon_loop(void)
-{
-    return dm.loop;
-}
 
 /* Makes the store's configured destinations those of cfg; counters of destinations that
  * stay are kept, destinations that went are dropped, discovered ones are left alone. */
@@ -91,9 +88,44 @@ static void reload_on_loop(struct loop *l, void *arg)
     daemon_reload(err, sizeof err);
 }
 
-void daemon_request_reload(void)
+/* ---- what the HTTP thread may ask (web_actions): posted to the loop, never waited for ---- */
+
+static int web_reload(void *arg)
 {
-    loop_post(dm.loop, reload_on_loop, NULL);
+    (void)arg;
+    return loop_post(dm.loop, reload_on_loop, NULL);
+}
+
+struct dn_request {
+    uint64_t id;
+    bool all;
+    char destination[JOBS_DOMAIN_MAX];
+    char who[JOBS_WHO_MAX];
+};
+
+static void delivernow_on_loop(struct loop *l, void *arg)
+{
+    (void)l;
+    struct dn_request *r = arg;
+    delivernow_request(r->id, r->all ? NULL : r->destination, DELIVERNOW_MANUAL, r->who);
+    free(r);
+}
+
+static int web_delivernow(void *arg, uint64_t id, const char *destination, const char *who)
+{
+    (void)arg;
+    struct dn_request *r = calloc(1, sizeof *r);
+    if (!r)
+        return -1;
+    r->id = id;
+    r->all = !destination;
+    mxw_strlcpy(r->destination, destination ? destination : "", sizeof r->destination);
+    mxw_strlcpy(r->who, who, sizeof r->who);
+    if (loop_post(dm.loop, delivernow_on_loop, r) < 0) {
+        free(r);
+        return -1;
+    }
+    return 0;
 }
 
 static void on_signal(struct loop *l, int fd, unsigned events, void *arg)
@@ -112,12 +144,14 @@ static void on_signal(struct loop *l, int fd, unsigned events, void *arg)
     }
 }
 
-/* Periodic: agent-wide figures into the store, then publish a snapshot for the readers. */
+/* Periodic: agent-wide figures into the store, then a snapshot for the readers if anything
+ * changed. The loop lag is kept to the millisecond, so that an idle agent's jitter of a
+ * few microseconds is no change. */
 static int64_t on_publish(struct loop *l, void *arg)
 {
     (void)arg;
     struct agent_figures *ag = store_agent();
-    ag->loop_lag_s = loop_lag(l);
+    ag->loop_lag_s = round(loop_lag(l) * 1000) / 1000;
     engine_figures(ag);
     ag->agentx_connected = agentx_connected();
     store_publish();
@@ -139,27 +173,82 @@ static int setup_signals(void)
     return dm.sigfd < 0 ? -1 : loop_fd_set(dm.loop, dm.sigfd, LOOP_READ, on_signal, NULL);
 }
 
+/* ---- start-up and shutdown ---- */
+
+static int start_curlm(char *err, size_t errlen)
+{
+    dm.curlm = curlm_new(dm.loop, err, errlen);
+    return dm.curlm ? 0 : -1;
+}
+
+static void stop_curlm(void)
+{
+    curlm_free(dm.curlm); /* after every part that added transfers to it */
+    dm.curlm = NULL;
+}
+
+static int start_delivernow(char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    delivernow_start(dm.loop, dm.cfg);
+    return 0;
+}
+
+static int start_web(char *err, size_t errlen)
+{
+    static const struct web_actions act = {.reload = web_reload, .delivernow = web_delivernow};
+    return web_start(dm.cfg, &act, err, errlen);
+}
+
+static int start_agentx(char *err, size_t errlen)
+{
+    return agentx_start(dm.cfg, err, errlen);
+}
+
+static int start_engine(char *err, size_t errlen)
+{
+    return engine_start(dm.loop, dm.curlm, dm.cfg, err, errlen);
+}
+
+static int start_sources(char *err, size_t errlen)
+{
+    struct source_env env = {.loop = dm.loop, .curlm = dm.curlm};
+    return sources_start(&env, dm.cfg, err, errlen);
+}
+
+/* The parts, in start-up order; shutdown runs the table backwards. Why this order:
+ *  1. curlm: the loop's libcurl multi handle, lent to the engine and the gateway source;
+ *  2. delivernow: the job runner, ready before the web can hand it a job;
+ *  3. web: serves the snapshot at once (the store was published before any part started);
+ *  4. agentx: the SNMP subagent, another snapshot reader (its own thread);
+ *  5. engine: probes start writing the store;
+ *  6. sources: MTA figures, last, since a slow source must not delay the probes.
+ * So at shutdown the writers stop before the readers, the web (which posts jobs) before
+ * delivernow, and curlm goes last, after both of its users. */
+static const struct part {
+    const char *name;
+    int (*start)(char *err, size_t errlen);
+    void (*stop)(void);
+} parts[] = {
+    {"curlm", start_curlm, stop_curlm},    {"delivernow", start_delivernow, delivernow_stop},
+    {"web", start_web, web_stop},          {"agentx", start_agentx, agentx_stop},
+    {"engine", start_engine, engine_stop}, {"sources", start_sources, sources_stop},
+};
+
+static size_t n_started;
+
 static int start_all(char *err, size_t errlen)
 {
-    delivernow_start(dm.loop, dm.cfg);
-    if (web_start(dm.loop, dm.cfg, err, errlen) < 0)
-        return -1;
-    if (agentx_start(dm.cfg, err, errlen) < 0)
-        return -1;
-    if (engine_start(dm.loop, dm.cfg, err, errlen) < 0)
-        return -1;
-    if (sources_start(dm.loop, dm.cfg, err, errlen) < 0)
-        return -1;
+    for (n_started = 0; n_started < MXW_ARRAY_LEN(parts); n_started++)
+        if (parts[n_started].start(err, errlen) < 0)
+            return -1;
     return 0;
 }
 
 static void stop_all(void)
 {
-    sources_stop();
-    engine_stop();
-    agentx_stop();
-    web_stop();
-    delivernow_stop(); /* after the HTTP thread: nobody asks for jobs any more */
+    while (n_started > 0)
+        parts[--n_started].stop();
 }
 
 int cmd_run(int argc, char **argv)

@@ -3,6 +3,7 @@
  * default), prints --help and --version. Main thread.
  */
 #include "cli.h"
+#include "daemon.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -8,13 +8,14 @@
  * yet turned into "down" is confirmed sooner than a full interval later.
  *
  * Results go into the store (store_dest_set_probe), which notifies status observers.
- * Loop thread only. Owns the c-ares channel (dns.c) and the loop's libcurl multi handle
- * (curlm.c), which the gateway source shares through engine_curlm().
+ * Loop thread only. Owns the c-ares channel (dns.c); the daemon owns the loop's libcurl
+ * multi handle (curlm.c) and lends it to the engine and the gateway source alike.
  */
 #include "engine.h"
 
 #include "curlm.h"
 #include "dns.h"
+#include "hash.h"
 #include "log.h"
 #include "probe.h"
 #include "smtp.h"
@@ -53,20 +54,12 @@ static struct {
     struct dns_figures dns_base; /* counted by resolvers replaced on reload */
 } eng;
 
-static uint64_t phase_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 /* Delay until the target's next slot: its phase within the interval, on the monotonic
  * clock, so probes stay evenly spread however long each takes. */
 static int64_t next_slot(const struct target *t)
 {
     int64_t iv = t->params.interval_ms, now = mxw_now_ms();
-    int64_t phase = (int64_t)(phase_hash(t->domain) % (uint64_t)iv);
+    int64_t phase = (int64_t)(hash_fnv1a_str(t->domain) % (uint64_t)iv);
     int64_t d = (phase - now % iv + iv) % iv;
     return d < 100 ? d + iv : d;
 }
@@ -95,6 +88,16 @@ static void on_status(struct dest *d, enum dest_status old_s, enum dest_status n
             store_status_name(old_s), store_status_name(new_s), store_dest_reason_text(v));
 }
 
+/* The first round ends when every target has been probed once: checked where that can
+ * become true, when a probe completes and when targets come or go. */
+static void note_first_round(void)
+{
+    if (eng.first_round_done || eng.n_probed_once < eng.n_targets)
+        return;
+    eng.first_round_done = true;
+    log_info("probe", "first probe round done destinations=%zu", eng.n_targets);
+}
+
 static void on_probe_done(void *arg, struct probe_result *res)
 {
     struct target *t = arg;
@@ -103,13 +106,11 @@ static void on_probe_done(void *arg, struct probe_result *res)
     if (!t->probed_once) {
         t->probed_once = true;
         eng.n_probed_once++;
+        note_first_round();
     }
     struct dest *d = store_dest_find(t->domain);
     if (!d) {
-        for (size_t h = 0; h < res->n_hosts; h++)
-            free(res->hosts[h].addrs);
-        free(res->hosts);
-        free(res->transcript);
+        probe_result_free(res);
         return;
     }
     enum dest_status old_s, new_s;
@@ -181,16 +182,17 @@ static void target_add(const char *domain)
     int64_t spread = (int64_t)(store_count() * 1000 / FIRST_ROUND_RATE);
     spread = spread < FIRST_ROUND_SPREAD_MS ? FIRST_ROUND_SPREAD_MS : spread;
     spread = spread > t->params.interval_ms ? t->params.interval_ms : spread;
-    int64_t first = (int64_t)(phase_hash(domain) % (uint64_t)spread);
+    int64_t first = (int64_t)(hash_fnv1a_str(domain) % (uint64_t)spread);
     t->timer = loop_timer_add(eng.loop, first, on_target_timer, t);
     t->seen = true;
     strmap_put(&eng.targets, t->domain, t);
     eng.n_targets++;
 }
 
-static void target_free(struct target *t)
+/* Everything of a target but its place in the map. */
+static void target_release(void *val)
 {
-    strmap_del(&eng.targets, t->domain);
+    struct target *t = val;
     probe_cancel(t->running);
     loop_timer_del(eng.loop, t->timer);
     if (t->probed_once)
@@ -215,21 +217,27 @@ static void sync_one(struct dest *d, void *arg)
         loop_timer_reset(eng.loop, t->timer, next_slot(t));
 }
 
+/* For strmap_sweep: a target whose destination left the store goes. */
+static bool target_unseen(void *val, void *arg)
+{
+    (void)arg;
+    struct target *t = val;
+    if (t->seen)
+        return false;
+    target_release(t);
+    return true;
+}
+
 /* Makes the targets those of the store: new destinations get a target, gone ones lose
  * theirs. O(destinations). */
 static void sync_targets(void)
 {
-    for (size_t i = 0; i < eng.targets.cap; i++)
-        if (eng.targets.slots[i].key)
-            ((struct target *)eng.targets.slots[i].val)->seen = false;
+    struct target *t;
+    for (size_t it = 0; (t = strmap_next(&eng.targets, &it));)
+        t->seen = false;
     store_foreach(sync_one, NULL);
-    for (size_t i = 0; i < eng.targets.cap;) {
-        struct target *t = eng.targets.slots[i].val;
-        if (t && !t->seen)
-            target_free(t); /* backward shift may move another entry into slot i */
-        else
-            i++;
-    }
+    strmap_sweep(&eng.targets, target_unseen, NULL);
+    note_first_round();
 }
 
 static int64_t on_sync(struct loop *l, void *arg)
@@ -240,7 +248,8 @@ static int64_t on_sync(struct loop *l, void *arg)
     return SYNC_INTERVAL_MS;
 }
 
-int engine_start(struct loop *l, const struct config *cfg, char *err, size_t errlen)
+int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, char *err,
+                 size_t errlen)
 {
     memset(&eng, 0, sizeof eng);
     eng.loop = l;
@@ -248,11 +257,7 @@ int engine_start(struct loop *l, const struct config *cfg, char *err, size_t err
     eng.dns = dns_new(l, cfg, err, errlen);
     if (!eng.dns)
         return -1;
-    eng.curlm = curlm_new(l, err, errlen);
-    if (!eng.curlm) {
-        dns_free(eng.dns);
-        return -1;
-    }
+    eng.curlm = cm;
     eng.smtp = smtp_new(l, eng.curlm, cfg);
     store_subscribe_status(on_status, NULL);
     index_params(cfg);
@@ -282,13 +287,12 @@ void engine_reload(const struct config *cfg)
             log_error("probe", "keeping the old resolver error=\"%s\"", err);
         } else {
             /* Running probes hold the old resolver: cancel them, they run again soon. */
-            for (size_t i = 0; i < eng.targets.cap; i++) {
-                struct target *t = eng.targets.slots[i].val;
-                if (t && t->running) {
+            struct target *t;
+            for (size_t it = 0; (t = strmap_next(&eng.targets, &it));)
+                if (t->running) {
                     probe_cancel(t->running);
                     t->running = NULL;
                 }
-            }
             struct dns_figures total;
             dns_totals(&total);
             eng.dns_base = total;
@@ -303,25 +307,12 @@ void engine_stop(void)
 {
     if (!eng.loop)
         return;
-    while (eng.targets.n) {
-        for (size_t i = 0; i < eng.targets.cap; i++)
-            if (eng.targets.slots[i].val) {
-                target_free(eng.targets.slots[i].val);
-                break;
-            }
-    }
-    strmap_free(&eng.targets);
+    strmap_clear(&eng.targets, target_release);
     strmap_free(&eng.params);
     loop_timer_del(eng.loop, eng.sync_timer);
     smtp_free(eng.smtp);
-    curlm_free(eng.curlm);
     dns_free(eng.dns);
     memset(&eng, 0, sizeof eng);
-}
-
-struct curlm *engine_curlm(void)
-{
-    return eng.curlm;
 }
 
 void engine_figures(struct agent_figures *ag)
@@ -346,9 +337,5 @@ void engine_figures(struct agent_figures *ag)
     pf->smtp_addresses = sf.addresses;
     pf->local_resources = sf.local_resources;
     pf->local_late = sf.local_late;
-    if (!eng.first_round_done && eng.n_probed_once >= eng.n_targets) {
-        eng.first_round_done = true;
-        log_info("probe", "first probe round done destinations=%zu", eng.n_targets);
-    }
     ag->first_round_done = eng.first_round_done;
 }

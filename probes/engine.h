@@ -10,15 +10,18 @@
 #include "loop.h"
 #include "store.h"
 
-int engine_start(struct loop *l, const struct config *cfg, char *err, size_t errlen);
+struct curlm;
+
+/* Starts probing on the daemon's loop and libcurl multi handle, which must outlive
+ * engine_stop. */
+int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, char *err,
+                 size_t errlen);
 /* A new configuration: new destinations are scheduled, removed ones dropped, changed
  * parameters apply from the next probe. */
 void engine_reload(const struct config *cfg);
 void engine_stop(void);
-/* In-flight counts and the first-round flag into the agent figures. */
+/* In-flight counts, probe totals and the first-round flag into the agent figures. A pure
+ * getter: changes nothing in the engine. */
 void engine_figures(struct agent_figures *ag);
-/* The loop's libcurl multi handle, for other libcurl users on the loop (gateway polls).
- * Valid between engine_start and engine_stop. */
-struct curlm *engine_curlm(void);
 
 #endif

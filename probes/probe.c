@@ -392,13 +392,20 @@ struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe
     return p;
 }
 
+void probe_result_free(struct probe_result *res)
+{
+    store_hosts_free(res->hosts, res->n_hosts);
+    free(res->transcript);
+    res->hosts = NULL;
+    res->n_hosts = 0;
+    res->transcript = NULL;
+}
+
 void probe_cancel(struct probe *p)
 {
     if (!p)
         return;
-    for (size_t h = 0; h < p->n_hosts; h++)
-        free(p->hosts[h].addrs);
-    free(p->hosts);
+    store_hosts_free(p->hosts, p->n_hosts);
     free_work(p);
     buf_free(&p->transcript);
     free(p);

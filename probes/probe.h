@@ -36,6 +36,9 @@ struct probe_result {
     const char *detail; /* DNS failure words, static */
 };
 
+/* Frees what a result owns (hosts, transcript) and empties it. */
+void probe_result_free(struct probe_result *res);
+
 /* Called once; the callee takes ownership of res->hosts and res->transcript. */
 typedef void probe_done_fn(void *arg, struct probe_result *res);
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the configuration parser (agent/config.c): any bytes as a YAML
+ * libFuzzer target for the configuration parser (agent/core/config.c): any bytes as a YAML
  * file. Besides the sanitizers' checks it aborts when a promise of config.h is broken: a
  * rejected file has an error that starts with "name:line:col: ", an accepted one has valid
  * destinations (lower case, no trailing dot, no duplicates) and positive durations.

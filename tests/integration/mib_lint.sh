@@ -3,7 +3,7 @@
 # MXWATCH-MIB is clean and says what the C code believes: smilint -l 6 prints nothing about
 # it (and does catch a planted defect, so its silence means something); net-snmp parses it
 # without a word and places every node at the OID the module's design gives it, no node
-# missing and none extra, with length-prefixed name indexes; and every constant of exporters/mxw_mib.h, read straight from the
+# missing and none extra, with length-prefixed name indexes; and every constant of exporters/snmp/mxw_mib.h, read straight from the
 # header, names the OID snmptranslate -On gives for the matching MIB node, the SIZE bounds
 # match, and tests/unit/test_mib_oids.c lists exactly the header's constants.
 # Run by tests/run.sh (needs `make` first: it runs build/tests/test_mib_oids --list).
@@ -11,7 +11,7 @@ source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/mibs.sh"
 
 MIB=$MXW_TOP/mibs/MXWATCH-MIB.txt
-HEADER=$MXW_TOP/exporters/mxw_mib.h
+HEADER=$MXW_TOP/exporters/snmp/mxw_mib.h
 UNIT=$BUILD/tests/test_mib_oids
 ROOT=1.3.6.1.4.1.32473.725
 for tool in smilint snmptranslate cpp; do

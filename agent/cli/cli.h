@@ -1,0 +1,57 @@
+/*
+ * cli.h - the subcommands of the one mxwatch binary and the flags they share. main.c
+ * dispatches to a cmd_* function; each lives in its own file. Main thread only.
+ *
+ * Exit codes, for every subcommand: 0 success (for probe: every domain up), 1 the thing
+ * checked is bad (a domain down, a config invalid, the agent answered with an error),
+ * 2 usage or local error (bad flags, agent unreachable, cannot bind).
+ */
+#ifndef MXW_CLI_H
+#define MXW_CLI_H
+
+#include "config.h"
+
+#define CLI_MAX_DNS_SERVERS 8
+
+enum { EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2 };
+
+/* Flags that override the configuration file (Prometheus exporter conventions). */
+struct cli_flags {
+    const char *config_file;
+    bool config_file_given;
+    const char *listen_address;
+    const char *web_config_file;
+    const char *log_level;
+    const char *log_format;
+    const char *agentx_socket;
+    const char *dns_servers[CLI_MAX_DNS_SERVERS];
+    size_t n_dns_servers;
+    unsigned smtp_port;
+    const char *url;       /* client subcommands: the agent's base URL */
+    const char *auth_file; /* client subcommands: credentials (cmd_client.c) */
+    const char *sort;
+    unsigned limit;
+    bool json;
+    bool help;
+    int first_arg; /* index of the first positional argument in argv */
+};
+
+#define CLI_DEFAULT_CONFIG "/etc/mxwatch/mxwatch.yml"
+
+/* Parses the flags of a subcommand from argv[optind...]. Returns 0 or -1 (message printed
+ * to stderr). */
+int cli_parse_flags(int argc, char **argv, struct cli_flags *f);
+/* Applies flag overrides to a freshly loaded config (called on every load and reload). */
+void cli_apply_flags(struct config *cfg, const struct cli_flags *f);
+/* Loads the config named by the flags (or the defaults when the default path is absent). */
+struct config *cli_load_config(const struct cli_flags *f, char *err, size_t errlen);
+/* Sets up logging from the flags. Returns -1 on a bad level or format. */
+int cli_setup_log(const struct cli_flags *f);
+
+int cmd_probe(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+int cmd_tophosts(int argc, char **argv);
+int cmd_hoststatus(int argc, char **argv);
+int cmd_delivernow(int argc, char **argv);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * cmd_probe.c - `mxwatch probe DOMAIN...`: the operator's manual steps (dig mx, telnet host
+ * 25) in one command, no daemon. Runs the same probe as the agent on a private loop, then
+ * prints, per domain, the MX records with preference and TTL, each address's result with its
+ * greeting, EHLO extensions and TLS facts, and the verdict. --json for machines.
+ * Exit status: 0 every domain up, 1 one is down, 2 usage or local error. Main thread.
+ */
+#include "api.h"
+#include "buf.h"
+#include "cli.h"
+#include "expfmt.h"
+#include "curlm.h"
+#include "dns.h"
+#include "log.h"
+#include "probe.h"
+#include "smtp.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct one {
+    const char *domain;
+    const struct probe_params *params; /* the destination's own, when the config names it */
+    struct probe_result res;
+    bool done;
+};
+
+static struct {
+    struct loop *loop;
+    size_t pending;
+} run;
+
+static void on_done(void *arg, struct probe_result *res)
+{
+    struct one *o = arg;
+    o->res = *res;
+    o->done = true;
+    if (--run.pending == 0)
+        loop_stop(run.loop);
+}
+
+static void print_ms(const char *what, double s, bool *first)
+{
+    if (s < 0)
+        return;
+    printf("%s %s %.1f ms", *first ? "" : ",", what, s * 1000);
+    *first = false;
+}
+
+static void print_addr(const struct mx_host *h, const struct mx_addr_result *a, unsigned port)
+{
+    printf("  %s [%s]:%u  %s\n", h->name, a->addr_str, port, store_outcome_name(a->outcome));
+    if (a->outcome == OUT_NOT_PROBED)
+        return;
+    bool first = true;
+    printf("    timings:");
+    print_ms("connect", a->connect_s, &first);
+    print_ms("banner", a->banner_s, &first);
+    print_ms("EHLO", a->ehlo_s, &first);
+    print_ms("TLS", a->tls_s, &first);
+    printf("%s\n", first ? " none (no connection)" : "");
+    if (a->banner[0])
+        printf("    banner: %.*s\n", (int)strcspn(a->banner, "\n"), a->banner);
+    if (a->ehlo[0]) {
+        printf("    EHLO:");
+        for (const char *p = a->ehlo; *p;) {
+            size_t n = strcspn(p, "\n");
+            printf(" %.*s", n > 4 ? (int)(n - 4) : 0, p + (n > 4 ? 4 : n));
+            p += n + (p[n] == '\n');
+        }
+        printf("\n");
+    }
+    printf("    STARTTLS offered: %s", a->starttls_offered ? "yes" : "no");
+    if (a->tls_negotiated)
+        printf(", negotiated %s, certificate %s", a->tls_version,
+               a->tls_verified ? "verified" : "not verified");
+    printf("\n");
+}
+
+/* A one-shot probe's verdict: up when an address answered; unknown when the probe could not
+ * run from here (a local error); down otherwise (no damping for a single probe). */
+static const char *status_of(const struct probe_result *r)
+{
+    return r->reason == REASON_OK ? "up" : r->reason == REASON_LOCAL ? "unknown" : "down";
+}
+
+/* The same token as the agent's status reason. */
+static const char *reason_of(const struct probe_result *r)
+{
+    return r->reason == REASON_ALL_FAILED ? store_outcome_name(r->primary)
+                                          : store_reason_name(r->reason);
+}
+
+static void print_text(const struct one *o, unsigned port)
+{
+    const struct probe_result *r = &o->res;
+    printf("%s\n", o->domain);
+    if (r->n_hosts && r->hosts[0].implicit)
+        printf("  no MX records: implicit MX, the domain itself (RFC 5321 5.1)\n");
+    for (size_t h = 0; h < r->n_hosts && !r->hosts[0].implicit; h++)
+        printf("  %s.\t%u\tIN\tMX\t%u %s.\n", o->domain, r->hosts[h].ttl, r->hosts[h].preference,
+               r->hosts[h].name);
+    if (r->reason == REASON_NULL_MX)
+        printf("  %s.\t%u\tIN\tMX\t0 .   (null MX: accepts no mail, RFC 7505)\n", o->domain,
+               r->dns_ttl);
+    static const char *const host_dns[] = {"", "nxdomain", "no A or AAAA record",
+                                           "temporary DNS failure"};
+    for (size_t h = 0; h < r->n_hosts; h++) {
+        if (r->hosts[h].dns != MXH_OK)
+            printf("  %s: no address (%s)\n", r->hosts[h].name, host_dns[r->hosts[h].dns]);
+        for (size_t a = 0; a < r->hosts[h].n_addrs; a++)
+            print_addr(&r->hosts[h], &r->hosts[h].addrs[a], port);
+    }
+    const char *status = status_of(r), *why = reason_of(r);
+    bool dns = r->reason == REASON_DNS_TEMPORARY || r->reason == REASON_DNS_NXDOMAIN ||
+               r->reason == REASON_LOCAL;
+    printf("  verdict: %s (%s)%s%s\n\n", status, why, dns && r->detail ? ": " : "",
+           dns && r->detail ? r->detail : "");
+}
+
+/* The same members as the JSON API's destination document, where they mean the same; the
+ * MX hosts and addresses through the API's own serializer. */
+static void one_json(struct buf *b, const struct one *x)
+{
+    const struct probe_result *r = &x->res;
+    buf_puts(b, "{\"domain\":");
+    expfmt_json_string(b, x->domain);
+    buf_printf(b, ",\"status\":\"%s\",\"reason\":\"%s\",\"dns_seconds\":", status_of(r),
+               reason_of(r));
+    expfmt_json_double(b, r->dns_s);
+    buf_printf(b, ",\"dns_ttl\":%u,\"mx\":", r->dns_ttl);
+    api_render_mx(b, r->hosts, r->n_hosts);
+    buf_puts(b, ",\"transcript\":");
+    expfmt_json_string(b, r->transcript ? r->transcript : "");
+    buf_puts(b, "}");
+}
+
+static void print_json(const struct one *all, size_t n)
+{
+    struct buf b = {0};
+    buf_puts(&b, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            buf_puts(&b, ",\n");
+        one_json(&b, &all[i]);
+    }
+    buf_puts(&b, "]\n");
+    fwrite(b.p, 1, b.len, stdout);
+    buf_free(&b);
+}
+
+static int exit_code(const struct one *all, size_t n)
+{
+    int rc = EXIT_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].res.reason == REASON_LOCAL)
+            return EXIT_USAGE;
+        if (all[i].res.reason != REASON_OK)
+            rc = EXIT_BAD;
+    }
+    return rc;
+}
+
+/* A domain the configuration lists is probed with its own settings (port, timeouts,
+ * mx_policy, starttls), as the agent would probe it. */
+static const struct probe_params *params_for(const struct config *cfg, const char *domain)
+{
+    for (size_t i = 0; i < cfg->n_dests; i++)
+        if (!strcmp(cfg->dests[i].domain, domain))
+            return &cfg->dests[i].params;
+    return &cfg->defaults;
+}
+
+static int probe_all(struct config *cfg, struct one *all, size_t n, char *err, size_t errlen)
+{
+    run.loop = loop_new();
+    struct dns *dns = dns_new(run.loop, cfg, err, errlen);
+    struct curlm *curlm = dns ? curlm_new(run.loop, err, errlen) : NULL;
+    if (!curlm) {
+        dns_free(dns);
+        loop_free(run.loop);
+        return -1;
+    }
+    struct smtp *smtp = smtp_new(run.loop, curlm, cfg);
+    run.pending = n;
+    for (size_t i = 0; i < n; i++) {
+        struct probe_request rq = {
+            .domain = all[i].domain,
+            .params = all[i].params,
+            .ehlo_name = cfg->ehlo_name,
+            .source_address = cfg->source_address,
+            .max_mx_hosts = cfg->max_mx_hosts,
+            .max_addresses = cfg->max_addresses,
+            .transcript_max = cfg->transcript_bytes,
+        };
+        probe_start(dns, smtp, &rq, on_done, &all[i]);
+    }
+    loop_run(run.loop);
+    smtp_free(smtp);
+    curlm_free(curlm);
+    dns_free(dns);
+    loop_free(run.loop);
+    return 0;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+    struct cli_flags f;
+    if (cli_parse_flags(argc, argv, &f) < 0)
+        return EXIT_USAGE;
+    if (f.help || f.first_arg >= argc) {
+        fprintf(f.help ? stdout : stderr,
+                "usage: mxwatch probe [--json] [--dns.server IP:PORT] [--smtp.port N] "
+                "[--config.file F] DOMAIN...\n");
+        return f.help ? EXIT_OK : EXIT_USAGE;
+    }
+    if (cli_setup_log(&f) < 0)
+        return EXIT_USAGE;
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg = cli_load_config(&f, err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "mxwatch probe: %s\n", err);
+        return EXIT_USAGE;
+    }
+    size_t n = (size_t)(argc - f.first_arg);
+    struct one *all = calloc(n, sizeof *all);
+    for (size_t i = 0; i < n; i++) {
+        char *d = mxw_lower(argv[f.first_arg + (int)i]);
+        if (mxw_valid_domain(d) < 0) { /* before the trailing dot goes: "x.." is no name */
+            fprintf(stderr, "mxwatch probe: '%s' is not a domain name\n", d);
+            free(all);
+            config_free(cfg);
+            return EXIT_USAGE;
+        }
+        size_t len = strlen(d);
+        if (d[len - 1] == '.')
+            d[len - 1] = '\0';
+        all[i].domain = d;
+        all[i].params = params_for(cfg, d);
+    }
+    if (probe_all(cfg, all, n, err, sizeof err) < 0) {
+        fprintf(stderr, "mxwatch probe: %s\n", err);
+        free(all);
+        config_free(cfg);
+        return EXIT_USAGE;
+    }
+    if (f.json)
+        print_json(all, n);
+    for (size_t i = 0; i < n && !f.json; i++)
+        print_text(&all[i], all[i].params->smtp_port);
+    int rc = exit_code(all, n);
+    for (size_t i = 0; i < n; i++)
+        probe_result_free(&all[i].res);
+    free(all);
+    config_free(cfg);
+    return rc;
+}

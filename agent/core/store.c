@@ -1,0 +1,602 @@
+/*
+ * store.c - the destination state store (see store.h for the concurrency contract).
+ *
+ * Working records live on the loop thread. Each holds a pointer to a dest_view; once a view
+ * has been published in a snapshot it is frozen, and the next write clones it first
+ * (copy-on-write), so readers holding an old snapshot are never disturbed. Records are kept
+ * in a hash map (find by domain, O(1)) and in an array sorted by domain (publish walks it
+ * in order, so snapshots come out sorted without a sort per publish).
+ */
+#include "store.h"
+
+#include "strmap.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dest {
+    char domain[STORE_DOMAIN_MAX]; /* the map's key: stable while views are replaced */
+    struct dest_view *v;           /* working view; frozen when published */
+    bool frozen;                   /* v is shared with a snapshot: clone before writing */
+    bool dirty;                    /* changed since the last publish */
+    bool mark;
+};
+
+static struct {
+    struct dest **sorted; /* by domain */
+    size_t n, cap;
+    struct strmap by_domain;
+    unsigned next_index;
+    bool set_changed; /* a destination came or went since the last publish */
+    size_t n_dirty;   /* destinations changed since the last publish */
+    struct agent_figures agent;
+    struct gateway_view **gateways; /* the store's own references */
+    size_t n_gateways;
+    bool gateways_dirty;
+    struct jobs_view *jobs; /* the store's own reference */
+    bool jobs_dirty;
+    uint64_t generation;
+    uint64_t content_generation; /* generation of the last publish that changed content */
+} st;
+
+static struct observer {
+    store_status_fn *fn;
+    void *arg;
+} observers[STORE_OBSERVERS_MAX];
+static size_t n_observers;
+
+static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct snapshot *snap_current; /* guarded by snap_lock */
+
+/* ---- names ---- */
+
+static const char *const status_names[] = {"unknown", "up", "down"};
+static const char *const outcome_names[OUT__COUNT] = {
+    "not_probed", "ok",         "refused",       "unreachable", "connect_timeout", "banner_timeout",
+    "banner_4xx", "banner_5xx", "ehlo_rejected", "tls_failed",  "protocol_error",  "local_error",
+};
+static const char *const reason_names[REASON__COUNT] = {
+    "not_probed", "ok",         "dns_nxdomain", "dns_temporary",
+    "null_mx",    "no_address", "all_failed",   "local",
+};
+
+const char *store_status_name(enum dest_status s)
+{
+    return (unsigned)s < 3 ? status_names[s] : "unknown";
+}
+
+const char *store_outcome_name(enum mx_outcome o)
+{
+    return (unsigned)o < OUT__COUNT ? outcome_names[o] : "unknown";
+}
+
+const char *store_reason_name(enum dest_reason r)
+{
+    return (unsigned)r < REASON__COUNT ? reason_names[r] : "unknown";
+}
+
+const char *store_dest_reason_text(const struct dest_view *d)
+{
+    if (d->reason == REASON_ALL_FAILED)
+        return store_outcome_name(d->addr_outcome);
+    return store_reason_name(d->reason);
+}
+
+size_t store_result_slots(void)
+{
+    return OUT__COUNT + REASON__COUNT;
+}
+
+const char *store_result_name(size_t slot)
+{
+    if (slot < OUT__COUNT)
+        return outcome_names[slot];
+    if (slot < OUT__COUNT + REASON__COUNT)
+        return reason_names[slot - OUT__COUNT];
+    return "unknown";
+}
+
+/* ---- views ---- */
+
+void store_hosts_free(struct mx_host *hosts, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(hosts[i].addrs);
+    free(hosts);
+}
+
+static void view_unref(struct dest_view *v)
+{
+    if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
+        return;
+    store_hosts_free(v->hosts, v->n_hosts);
+    free(v->transcript);
+    free(v);
+}
+
+static struct mx_host *hosts_clone(const struct mx_host *src, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    struct mx_host *h = malloc(n * sizeof *h);
+    memcpy(h, src, n * sizeof *h);
+    for (size_t i = 0; i < n; i++) {
+        if (src[i].n_addrs == 0) {
+            h[i].addrs = NULL;
+            continue;
+        }
+        h[i].addrs = malloc(src[i].n_addrs * sizeof *h[i].addrs);
+        memcpy(h[i].addrs, src[i].addrs, src[i].n_addrs * sizeof *h[i].addrs);
+    }
+    return h;
+}
+
+/* Makes d->v private to the loop again before a write. */
+static struct dest_view *writable(struct dest *d)
+{
+    st.n_dirty += !d->dirty;
+    d->dirty = true;
+    if (!d->frozen)
+        return d->v;
+    struct dest_view *old = d->v, *v = malloc(sizeof *v);
+    memcpy(v, old, sizeof *v);
+    atomic_init(&v->refs, 1);
+    v->hosts = hosts_clone(old->hosts, old->n_hosts);
+    v->transcript = old->transcript ? strdup(old->transcript) : NULL;
+    view_unref(old);
+    d->v = v;
+    d->frozen = false;
+    return v;
+}
+
+/* ---- the index: hash table and sorted array ---- */
+
+struct dest *store_dest_find(const char *domain)
+{
+    return strmap_get(&st.by_domain, domain);
+}
+
+/* Position of domain in the sorted array (where it is, or where it would go). */
+static size_t sorted_pos(const char *domain)
+{
+    size_t lo = 0, hi = st.n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(st.sorted[mid]->v->domain, domain) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+struct dest *store_dest_add(const char *domain, enum dest_origin origin)
+{
+    struct dest *d = store_dest_find(domain);
+    if (d) {
+        if (origin == ORIGIN_CONFIG && d->v->origin != ORIGIN_CONFIG)
+            writable(d)->origin = ORIGIN_CONFIG;
+        return d;
+    }
+    d = calloc(1, sizeof *d);
+    d->v = calloc(1, sizeof *d->v);
+    atomic_init(&d->v->refs, 1);
+    mxw_strlcpy(d->v->domain, domain, sizeof d->v->domain);
+    d->v->origin = origin;
+    d->v->index = ++st.next_index;
+    d->dirty = true;
+    if (st.n == st.cap) {
+        st.cap = st.cap ? st.cap * 2 : 64;
+        st.sorted = realloc(st.sorted, st.cap * sizeof *st.sorted);
+    }
+    size_t pos = sorted_pos(domain);
+    memmove(&st.sorted[pos + 1], &st.sorted[pos], (st.n - pos) * sizeof *st.sorted);
+    st.sorted[pos] = d;
+    st.n++;
+    mxw_strlcpy(d->domain, domain, sizeof d->domain);
+    strmap_put(&st.by_domain, d->domain, d);
+    st.set_changed = true;
+    return d;
+}
+
+void store_mark(struct dest *d, bool mark)
+{
+    d->mark = mark;
+}
+
+void store_unmark_all(void)
+{
+    for (size_t i = 0; i < st.n; i++)
+        st.sorted[i]->mark = false;
+}
+
+size_t store_sweep_unmarked(enum dest_origin origin)
+{
+    size_t kept = 0, removed = 0;
+    for (size_t i = 0; i < st.n; i++) {
+        struct dest *d = st.sorted[i];
+        if (!d->mark && d->v->origin == origin) {
+            strmap_del(&st.by_domain, d->domain);
+            view_unref(d->v);
+            free(d);
+            removed++;
+        } else {
+            st.sorted[kept++] = d;
+        }
+    }
+    st.n = kept;
+    if (removed)
+        st.set_changed = true;
+    return removed;
+}
+
+size_t store_count(void)
+{
+    return st.n;
+}
+
+void store_foreach(void (*fn)(struct dest *d, void *arg), void *arg)
+{
+    for (size_t i = 0; i < st.n; i++)
+        fn(st.sorted[i], arg);
+}
+
+const char *store_dest_domain(const struct dest *d)
+{
+    return d->v->domain;
+}
+
+enum dest_origin store_dest_origin(const struct dest *d)
+{
+    return d->v->origin;
+}
+
+enum dest_status store_dest_status(const struct dest *d)
+{
+    return d->v->status;
+}
+
+const struct mx_host *store_dest_hosts(const struct dest *d, size_t *n)
+{
+    *n = d->v->n_hosts;
+    return d->v->hosts;
+}
+
+/* ---- writers ---- */
+
+static void history_add(struct dest_view *v, double now)
+{
+    if (v->n_history == STORE_HISTORY_MAX) {
+        memmove(&v->history[0], &v->history[1], (STORE_HISTORY_MAX - 1) * sizeof v->history[0]);
+        v->n_history--;
+    }
+    uint64_t active = v->mta.active > UINT32_MAX ? UINT32_MAX : v->mta.active;
+    v->history[v->n_history++] =
+        (struct history_sample){.t = now, .active = (uint32_t)active, .status = (uint8_t)v->status};
+}
+
+/* The status rule of the probe engine: up at the first success; down only after
+ * down_after consecutive failures (flap damping). A local failure (the agent's own trouble:
+ * its resolver silent, no descriptor left, a deadline it missed) says nothing about the
+ * destination: "unknown", the seed's "could not connect from here", and the damping count
+ * is left as it was. */
+static enum dest_status next_status(struct dest_view *v, enum dest_reason reason,
+                                    unsigned down_after)
+{
+    if (reason == REASON_OK) {
+        v->consecutive_failures = 0;
+        return DEST_UP;
+    }
+    if (reason == REASON_LOCAL)
+        return DEST_UNKNOWN;
+    v->consecutive_failures++;
+    if (v->consecutive_failures >= down_after)
+        return DEST_DOWN;
+    return v->status;
+}
+
+void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts, double dns_s,
+                          unsigned dns_ttl, enum dest_reason reason, enum mx_outcome primary,
+                          unsigned down_after, enum dest_status *old_status,
+                          enum dest_status *new_status)
+{
+    struct dest_view *v = writable(d);
+    double now = mxw_wall_time();
+    store_hosts_free(v->hosts, v->n_hosts);
+    v->hosts = hosts;
+    v->n_hosts = n_hosts;
+    v->dns_s = dns_s;
+    v->dns_ttl = dns_ttl;
+    v->last_probe = now;
+    *old_status = v->status;
+    enum dest_status s = next_status(v, reason, down_after);
+    /* The reason shown is the latest probe's, even while damping holds the status. */
+    v->reason = reason;
+    v->addr_outcome = primary;
+    size_t slot = reason == REASON_ALL_FAILED ? (size_t)primary
+                  : reason == REASON_OK       ? (size_t)OUT_OK
+                                              : OUT__COUNT + (size_t)reason;
+    v->probes[slot]++;
+    if (s != v->status) {
+        v->status = s;
+        v->status_changed = now;
+    }
+    *new_status = s;
+    history_add(v, now);
+    if (s != *old_status)
+        for (size_t i = 0; i < n_observers; i++)
+            observers[i].fn(d, *old_status, s, observers[i].arg);
+    if (*old_status != DEST_UNKNOWN)
+        v->last_definite = *old_status;
+}
+
+bool store_back_from_down(const struct dest_view *v, enum dest_status old_status)
+{
+    return old_status == DEST_DOWN || (old_status == DEST_UNKNOWN && v->last_definite == DEST_DOWN);
+}
+
+void store_subscribe_status(store_status_fn *fn, void *arg)
+{
+    if (n_observers < STORE_OBSERVERS_MAX)
+        observers[n_observers++] = (struct observer){fn, arg};
+}
+
+const struct dest_view *store_dest_view(const struct dest *d)
+{
+    return d->v;
+}
+
+void store_dest_set_transcript(struct dest *d, char *transcript)
+{
+    struct dest_view *v = writable(d);
+    free(v->transcript);
+    v->transcript = transcript;
+}
+
+struct mta_figures *store_dest_mta(struct dest *d)
+{
+    return &writable(d)->mta;
+}
+
+int store_mta_count_error(struct mta_figures *m, unsigned cls, unsigned subject, unsigned detail,
+                          uint64_t n)
+{
+    if ((cls != 4 && cls != 5) || subject > 999 || detail > 999)
+        return -1;
+    uint32_t code = (uint32_t)((cls * 1000 + subject) * 1000 + detail);
+    size_t i = 0;
+    while (i < m->n_errors && m->errors[i].code < code)
+        i++;
+    if (i < m->n_errors && m->errors[i].code == code) {
+        m->errors[i].count += n;
+        return 0;
+    }
+    if (m->n_errors == STORE_ERROR_CODES_MAX)
+        return -1;
+    memmove(&m->errors[i + 1], &m->errors[i], (m->n_errors - i) * sizeof m->errors[0]);
+    m->errors[i] = (struct mta_error_count){.code = code, .count = n};
+    m->n_errors++;
+    return 0;
+}
+
+void store_dest_touch(struct dest *d)
+{
+    writable(d);
+}
+
+struct agent_figures *store_agent(void)
+{
+    return &st.agent;
+}
+
+/* ---- gateways ---- */
+
+struct gateway_view *store_gateway_view_new(const char *name)
+{
+    struct gateway_view *v = calloc(1, sizeof *v);
+    if (!v)
+        abort();
+    atomic_init(&v->refs, 1);
+    mxw_strlcpy(v->name, name, sizeof v->name);
+    return v;
+}
+
+void store_gateway_view_unref(struct gateway_view *v)
+{
+    if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
+        return;
+    gw_status_free(&v->status);
+    free(v);
+}
+
+/* Takes a reference to each of views[0..n) into a new array (NULL when n is 0). */
+static struct gateway_view **gateways_ref(struct gateway_view *const *views, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    struct gateway_view **a = malloc(n * sizeof *a);
+    if (!a)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        atomic_fetch_add(&views[i]->refs, 1);
+        a[i] = views[i];
+    }
+    return a;
+}
+
+static void gateways_unref(struct gateway_view **a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        store_gateway_view_unref(a[i]);
+    free(a);
+}
+
+void store_set_gateways(struct gateway_view *const *views, size_t n)
+{
+    struct gateway_view **a = gateways_ref(views, n);
+    gateways_unref(st.gateways, st.n_gateways);
+    st.gateways = a;
+    st.n_gateways = n;
+    st.gateways_dirty = true;
+}
+
+/* ---- admin jobs ---- */
+
+static void jobs_unref(const struct jobs_view *cv)
+{
+    struct jobs_view *v = (struct jobs_view *)cv;
+    if (v && atomic_fetch_sub(&v->refs, 1) == 1)
+        free(v);
+}
+
+static const struct jobs_view *jobs_ref(struct jobs_view *v)
+{
+    if (v)
+        atomic_fetch_add(&v->refs, 1);
+    return v;
+}
+
+void store_set_jobs(const struct delivernow_job *jobs, size_t n)
+{
+    struct jobs_view *v = malloc(sizeof *v + n * sizeof *jobs);
+    if (!v)
+        abort();
+    atomic_init(&v->refs, 1);
+    v->n = n;
+    if (n)
+        memcpy(v->jobs, jobs, n * sizeof *jobs);
+    jobs_unref(st.jobs);
+    st.jobs = v;
+    st.jobs_dirty = true;
+}
+
+const struct delivernow_job *store_snapshot_job(const struct snapshot *s, uint64_t id)
+{
+    const struct jobs_view *v = s->jobs;
+    size_t lo = 0, hi = v ? v->n : 0;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v->jobs[mid].id == id)
+            return &v->jobs[mid];
+        if (v->jobs[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* ---- snapshots ---- */
+
+static void snapshot_free(struct snapshot *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        view_unref(s->dests[i]);
+    free(s->dests);
+    gateways_unref(s->gateways, s->n_gateways);
+    jobs_unref(s->jobs);
+    free(s);
+}
+
+int store_publish(void)
+{
+    bool content = st.set_changed || st.gateways_dirty || st.jobs_dirty || st.n_dirty;
+    /* The agent figures are compared, not flagged: writers fill them freely, and only a
+     * change of value makes a new snapshot. Both copies come from zeroed memory by struct
+     * assignment, so their padding compares equal too. */
+    if (!content && snap_current && !memcmp(&st.agent, &snap_current->agent, sizeof st.agent))
+        return 0;
+    struct snapshot *s = calloc(1, sizeof *s);
+    atomic_init(&s->refs, 1);
+    s->generation = ++st.generation;
+    if (content || !snap_current)
+        st.content_generation = s->generation;
+    s->content_generation = st.content_generation;
+    s->taken_at = mxw_wall_time();
+    s->n = st.n;
+    s->dests = malloc((st.n ? st.n : 1) * sizeof *s->dests);
+    for (size_t i = 0; i < st.n; i++) {
+        struct dest *d = st.sorted[i];
+        atomic_fetch_add(&d->v->refs, 1);
+        d->frozen = true;
+        d->dirty = false;
+        s->dests[i] = d->v;
+    }
+    memcpy(&s->agent, &st.agent, sizeof s->agent); /* padding too: compared above */
+    s->gateways = gateways_ref(st.gateways, st.n_gateways);
+    s->n_gateways = st.n_gateways;
+    s->jobs = jobs_ref(st.jobs);
+    st.n_dirty = 0;
+    st.gateways_dirty = false;
+    st.jobs_dirty = false;
+    st.set_changed = false;
+
+    pthread_mutex_lock(&snap_lock);
+    struct snapshot *old = snap_current;
+    snap_current = s;
+    pthread_mutex_unlock(&snap_lock);
+    store_snapshot_release(old);
+    return 1;
+}
+
+const struct snapshot *store_snapshot_acquire(void)
+{
+    pthread_mutex_lock(&snap_lock);
+    struct snapshot *s = snap_current;
+    if (s)
+        atomic_fetch_add(&s->refs, 1);
+    pthread_mutex_unlock(&snap_lock);
+    return s;
+}
+
+void store_snapshot_release(const struct snapshot *cs)
+{
+    struct snapshot *s = (struct snapshot *)cs;
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+        snapshot_free(s);
+}
+
+const struct dest_view *store_snapshot_find(const struct snapshot *s, const char *domain)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(s->dests[mid]->domain, domain);
+        if (c == 0)
+            return s->dests[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+void store_init(void)
+{
+    memset(&st, 0, sizeof st);
+    st.agent.start_time = mxw_wall_time();
+    st.agent.config_reload_ok = true;
+    store_publish();
+}
+
+void store_shutdown(void)
+{
+    pthread_mutex_lock(&snap_lock);
+    struct snapshot *old = snap_current;
+    snap_current = NULL;
+    pthread_mutex_unlock(&snap_lock);
+    store_snapshot_release(old);
+    for (size_t i = 0; i < st.n; i++) {
+        view_unref(st.sorted[i]->v);
+        free(st.sorted[i]);
+    }
+    free(st.sorted);
+    gateways_unref(st.gateways, st.n_gateways);
+    jobs_unref(st.jobs);
+    strmap_free(&st.by_domain);
+    memset(&st, 0, sizeof st);
+    n_observers = 0;
+}

@@ -1,0 +1,327 @@
+/*
+ * store.h - the destination state store: one record per destination (configured or
+ * discovered) holding its probe results, MTA figures and status, plus agent-wide figures.
+ *
+ * Concurrency rules (the whole contract; see also docs/ARCHITECTURE.md):
+ *  - The store is written only on the loop thread (probes, sources, scheduler, reload).
+ *    Writers change the loop-private working records through the store_* setters below.
+ *  - Readers on other threads (HTTP, SNMP) never see working records. They call
+ *    store_snapshot_acquire(), which returns the latest published snapshot: an immutable,
+ *    reference-counted, sorted array of immutable destination views. They read it without
+ *    locks for as long as they like and give it back with store_snapshot_release().
+ *  - store_publish() (loop thread) turns the working records into a new snapshot. Views of
+ *    destinations that did not change since the last publish are shared, not copied, so a
+ *    publish costs O(N) pointer copies plus O(changed) record copies.
+ *  - The only lock is a mutex around the "current snapshot" pointer swap and ref-count
+ *    increment; it is held for a few instructions, never across I/O.
+ *  - Gateway views follow the same rule: the gateway source builds a new one per poll on the
+ *    loop thread, and from store_set_gateways on it is immutable and shared by reference
+ *    between the store and the snapshots that publish it.
+ */
+#ifndef MXW_STORE_H
+#define MXW_STORE_H
+
+#include "gwstatus.h"
+#include "jobs.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_DOMAIN_MAX   254 /* 253 characters and the terminator */
+#define STORE_BANNER_MAX   512 /* first greeting line(s) kept per address */
+#define STORE_EHLO_MAX     1024
+#define STORE_REASON_MAX   64
+#define STORE_TLSVER_MAX   32
+#define STORE_ADDR_STR_MAX 46
+#define STORE_HISTORY_MAX  240 /* recent samples kept per destination for charts */
+
+enum dest_status { DEST_UNKNOWN = 0, DEST_UP = 1, DEST_DOWN = 2 };
+enum dest_origin { ORIGIN_CONFIG = 0, ORIGIN_DISCOVERED = 1 };
+
+/* Outcome of one SMTP check of one MX address (issue: probe engine). */
+enum mx_outcome {
+    OUT_NOT_PROBED = 0,
+    OUT_OK,
+    OUT_REFUSED,
+    OUT_UNREACHABLE,
+    OUT_CONNECT_TIMEOUT,
+    OUT_BANNER_TIMEOUT,
+    OUT_BANNER_4XX,
+    OUT_BANNER_5XX,
+    OUT_EHLO_REJECTED,
+    OUT_TLS_FAILED,
+    OUT_PROTOCOL_ERROR,
+    OUT_LOCAL_ERROR,
+    OUT__COUNT
+};
+
+/* Destination-level reasons beyond the per-address outcomes. */
+enum dest_reason {
+    REASON_NOT_PROBED = 0,
+    REASON_OK,
+    REASON_DNS_NXDOMAIN,
+    REASON_DNS_TEMPORARY,
+    REASON_NULL_MX,
+    REASON_NO_ADDRESS,
+    REASON_ALL_FAILED, /* every address failed; the class of the primary is in addr_outcome */
+    REASON_LOCAL,
+    REASON__COUNT
+};
+
+/* Result of one address probe. */
+struct mx_addr_result {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+    char addr_str[STORE_ADDR_STR_MAX];
+    enum mx_outcome outcome;
+    double connect_s, banner_s, ehlo_s, tls_s; /* phase durations, negative = not reached */
+    int smtp_code;                             /* greeting code, 0 if none */
+    bool starttls_offered, tls_negotiated, tls_verified;
+    char tls_version[STORE_TLSVER_MAX];
+    double tls_cert_expiry; /* seconds since 1970, 0 = unknown */
+    char banner[STORE_BANNER_MAX];
+    char ehlo[STORE_EHLO_MAX]; /* the EHLO reply lines, '\n'-separated */
+    double probed_at;          /* wall time */
+};
+
+enum mx_host_dns { MXH_OK = 0, MXH_NXDOMAIN, MXH_NODATA, MXH_TEMPORARY };
+
+struct mx_host {
+    char name[STORE_DOMAIN_MAX];
+    unsigned preference;
+    unsigned ttl;         /* of the MX record (the domain's own A TTL for implicit MX) */
+    enum mx_host_dns dns; /* outcome of the address lookups for this host */
+    bool implicit;        /* RFC 5321 5.1 implicit MX: the domain itself */
+    size_t n_addrs;
+    struct mx_addr_result *addrs;
+};
+
+/* Outbound errors by enhanced status code (MTA-MIB mtaGroupErrorTable): 5.1.1 is 5001001. */
+#define STORE_ERROR_CODES_MAX 32
+struct mta_error_count {
+    uint32_t code;
+    uint64_t count;
+};
+
+/* Figures from the MTA sources (queue, log, kernel sockets), per destination. */
+struct mta_figures {
+    bool present; /* a source has reported this destination */
+    uint64_t active, unattempted, attempted;
+    uint64_t conn_current, conn_pending;
+    uint64_t delivered, completed, soft_bounce, deleted;
+    uint64_t hard_dns, hard_5xx, hard_filter, hard_expired, hard_other;
+    double oldest_age_s;
+    uint64_t conn_failed; /* failed outbound associations (MTA-MIB) */
+    char last_failure[STORE_REASON_MAX * 2];
+    size_t n_errors; /* sorted by code; codes beyond the bound are not counted */
+    struct mta_error_count errors[STORE_ERROR_CODES_MAX];
+};
+
+struct history_sample {
+    double t;
+    uint32_t active;
+    uint8_t status; /* enum dest_status */
+};
+
+/* One destination, immutable once published. */
+struct dest_view {
+    atomic_int refs;
+    char domain[STORE_DOMAIN_MAX];
+    enum dest_origin origin;
+    unsigned index; /* stable small integer for the agent's lifetime (MTA-MIB) */
+    enum dest_status status;
+    enum dest_reason reason;
+    enum mx_outcome addr_outcome; /* with REASON_ALL_FAILED: the primary address's class */
+    double status_changed;        /* wall time of the last status change, 0 = never */
+    double last_probe;            /* wall time, 0 = never */
+    double dns_s;                 /* duration of the last DNS resolution */
+    unsigned dns_ttl;             /* min TTL of the MX answer */
+    uint64_t
+        probes[OUT__COUNT + REASON__COUNT]; /* probes_total by result name, see store_result_name */
+    unsigned consecutive_failures;
+    /* The latest up or down status before the current one (unknown is not news): observers
+     * see the one before the change they are told of. DEST_UNKNOWN = never up or down. */
+    enum dest_status last_definite;
+    size_t n_hosts;
+    struct mx_host *hosts; /* sorted by preference */
+    struct mta_figures mta;
+    char *transcript; /* last SMTP conversation, bounded, may be NULL */
+    size_t n_history;
+    struct history_sample history[STORE_HISTORY_MAX]; /* oldest first */
+};
+
+struct source_status {
+    char name[32];
+    bool up;
+    uint64_t errors;
+    double last_duration_s;
+    double last_success;  /* wall time */
+    bool per_destination; /* reports MTA figures per destination (not the gateway poller) */
+};
+
+#define STORE_SOURCES_MAX 16
+
+/* Agent-wide figures, copied into every snapshot. */
+/* The probe engine's own figures: what it did, and the trouble on this side (never a
+ * destination's fault). */
+struct probe_figures {
+    uint64_t dns_timeouts, dns_retries, dns_socket_drops;
+    uint64_t smtp_sessions, smtp_answers, smtp_shared, smtp_rate_waits;
+    uint64_t smtp_addresses;
+    /* probes ended "local", by cause: the resolver answered nobody, no descriptor/memory/port,
+     * a deadline the loop missed */
+    uint64_t local_resolver, local_resources, local_late;
+};
+
+struct agent_figures {
+    unsigned dns_in_flight, smtp_in_flight, http_in_flight;
+    struct probe_figures probe;
+    double loop_lag_s;
+    bool config_reload_ok;
+    double config_reload_time;
+    bool agentx_connected;
+    bool first_round_done; /* every destination probed once: /-/ready */
+    double start_time;
+    size_t n_sources;
+    struct source_status sources[STORE_SOURCES_MAX];
+    uint64_t delivernow_manual, delivernow_recovery;
+};
+
+/* One polled mail gateway appliance (issue: gateway source): the outcome of its latest poll
+ * and the document of its latest good one. Built by the gateway source on the loop thread,
+ * immutable once given to store_set_gateways, freed with its last reference. */
+#define STORE_GATEWAY_NAME_MAX  65 /* 64 octets, as mxwGwName allows, and the terminator */
+#define STORE_GATEWAY_ERROR_MAX 256
+struct gateway_view {
+    atomic_int refs;
+    char name[STORE_GATEWAY_NAME_MAX];
+    bool polled;                         /* a poll has ended (nothing to report before) */
+    bool up;                             /* the latest poll read a status document */
+    char reason[STORE_REASON_MAX];       /* "ok" or the latest failure class (docs/GATEWAYS.md) */
+    char error[STORE_GATEWAY_ERROR_MAX]; /* the failure in words; never holds credentials */
+    double last_poll, last_success;      /* wall time the latest (good) poll ended, 0 = never */
+    double scrape_duration_s;            /* of the latest poll, failed or not */
+    bool has_status;                     /* status holds the latest good document */
+    struct gw_status status;
+};
+
+/* The admin jobs the loop knows (running, waiting, and the last JOBS_KEPT finished), by
+ * increasing id. Immutable once given to the store; shared by the snapshots that hold it. */
+struct jobs_view {
+    atomic_int refs;
+    size_t n;
+    struct delivernow_job jobs[];
+};
+
+struct snapshot {
+    atomic_int refs;
+    uint64_t generation;
+    /* Equal in two snapshots when they hold the very same destination and gateway views
+     * (only the agent figures differ), so per-snapshot indexes built on the views of one
+     * are valid for the other. */
+    uint64_t content_generation;
+    double taken_at;
+    size_t n;
+    struct dest_view **dests; /* sorted by domain (strcmp) */
+    struct agent_figures agent;
+    size_t n_gateways;
+    struct gateway_view **gateways; /* in configuration order */
+    const struct jobs_view *jobs;   /* NULL before the first job */
+};
+
+/* ---- readers: any thread ---- */
+const struct snapshot *store_snapshot_acquire(void);
+void store_snapshot_release(const struct snapshot *s);
+/* Binary search by domain; NULL when absent. O(log N). */
+const struct dest_view *store_snapshot_find(const struct snapshot *s, const char *domain);
+/* The job of that id in the snapshot, or NULL. O(log jobs). */
+const struct delivernow_job *store_snapshot_job(const struct snapshot *s, uint64_t id);
+
+/* Names for the enums, as used in metrics, JSON and logs. */
+const char *store_status_name(enum dest_status s);
+const char *store_outcome_name(enum mx_outcome o);
+const char *store_reason_name(enum dest_reason r);
+/* The reason string users see: "refused" for REASON_ALL_FAILED with OUT_REFUSED. */
+const char *store_dest_reason_text(const struct dest_view *d);
+/* probes[] slot names: outcome names, then reason names. */
+const char *store_result_name(size_t slot);
+size_t store_result_slots(void);
+
+/* ---- writers: loop thread only ---- */
+struct dest; /* the working record, private to the store */
+
+void store_init(void);
+void store_shutdown(void);
+
+/* Adds (or finds) a destination. A configured destination that already exists as
+ * discovered becomes configured. Returns the working record. */
+struct dest *store_dest_add(const char *domain, enum dest_origin origin);
+struct dest *store_dest_find(const char *domain);
+/* Removes destinations of the given origin that are not marked; used by reload (config)
+ * and discovery (idle). store_mark_all(false) clears the marks. */
+void store_mark(struct dest *d, bool mark);
+void store_unmark_all(void);
+size_t store_sweep_unmarked(enum dest_origin origin);
+size_t store_count(void);
+/* Iterates working records in insertion order; the callback may not add or remove. */
+void store_foreach(void (*fn)(struct dest *d, void *arg), void *arg);
+
+const char *store_dest_domain(const struct dest *d);
+enum dest_origin store_dest_origin(const struct dest *d);
+enum dest_status store_dest_status(const struct dest *d);
+
+/* Probe results: replaces the MX hosts (ownership of hosts moves to the store), the DNS
+ * figures, and applies the status rule with flap damping (down only after down_after
+ * consecutive failures, up at the first success). Returns the status change, if any, in
+ * *old_status / *new_status (equal when unchanged). */
+void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts, double dns_s,
+                          unsigned dns_ttl, enum dest_reason reason, enum mx_outcome primary,
+                          unsigned down_after, enum dest_status *old_status,
+                          enum dest_status *new_status);
+/* Replaces the transcript (ownership moves to the store). */
+void store_dest_set_transcript(struct dest *d, char *transcript);
+/* MTA figures: the whole struct, written by the source aggregation. */
+struct mta_figures *store_dest_mta(struct dest *d);
+/* Adds n errors with the enhanced status code class.subject.detail (class 4 or 5, subject
+ * and detail 0..999) to m, keeping the codes sorted. Returns 0, or -1 when the code is out of
+ * range or STORE_ERROR_CODES_MAX other codes are counted already (the errors are dropped). */
+int store_mta_count_error(struct mta_figures *m, unsigned cls, unsigned subject, unsigned detail,
+                          uint64_t n);
+void store_dest_touch(struct dest *d); /* mark changed, e.g. after editing mta figures */
+const struct mx_host *store_dest_hosts(const struct dest *d, size_t *n);
+/* Frees an array of n hosts and their addresses (NULL is fine). Any thread. */
+void store_hosts_free(struct mx_host *hosts, size_t n);
+
+struct agent_figures *store_agent(void);
+
+/* Gateway views: a new one starts with one reference, the caller's; unref may run on any
+ * thread (snapshots release theirs on the reader's). store_set_gateways makes views[0..n)
+ * the gateways of the next snapshot, taking a reference of its own to each and dropping
+ * those of the previous set. O(n). */
+struct gateway_view *store_gateway_view_new(const char *name);
+void store_gateway_view_unref(struct gateway_view *v);
+void store_set_gateways(struct gateway_view *const *views, size_t n);
+
+/* The admin jobs of the next snapshot: a copy of jobs[0..n), which must be sorted by id and
+ * at most JOBS_PUBLISHED. O(n). */
+void store_set_jobs(const struct delivernow_job *jobs, size_t n);
+
+/* Observers of status changes (SNMP traps, retry on recovery, logs). Called on the loop
+ * thread from store_dest_set_probe after the change is applied; they must not block. At
+ * most STORE_OBSERVERS_MAX, registered at start-up. */
+#define STORE_OBSERVERS_MAX 8
+typedef void store_status_fn(struct dest *d, enum dest_status old_status,
+                             enum dest_status new_status, void *arg);
+void store_subscribe_status(store_status_fn *fn, void *arg);
+/* Whether a change from old_status to up is a return from down: straight, or across the
+ * agent's own trouble (unknown, reason local) in between. For status observers. */
+bool store_back_from_down(const struct dest_view *v, enum dest_status old_status);
+/* The working view of a record (loop thread; valid until the next store_* write). */
+const struct dest_view *store_dest_view(const struct dest *d);
+
+/* Publishes a new snapshot if anything changed since the last one. Returns 1 if published. */
+int store_publish(void);
+
+#endif

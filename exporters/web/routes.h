@@ -1,0 +1,21 @@
+/*
+ * routes.h - the HTTP handlers that web.c's route table dispatches to, one group per file.
+ * Every handler runs on the HTTP thread and reads only the snapshot it is given.
+ */
+#ifndef MXW_ROUTES_H
+#define MXW_ROUTES_H
+
+#include "web.h"
+
+/* web.c */
+web_handler web_handle_healthy, web_handle_ready, web_handle_reload;
+/* ui.c */
+web_handler ui_handle_index, ui_handle_destination, ui_handle_static, ui_handle_tophosts;
+/* admin.c */
+web_handler admin_handle_delivernow, admin_handle_job;
+/* metrics.c */
+web_handler web_handle_metrics;
+/* api.c */
+web_handler api_handle_destinations, api_handle_destination, api_handle_debug;
+
+#endif

@@ -1,0 +1,521 @@
+/*
+ * web.c - the HTTP server on libmicrohttpd (web.h). libmicrohttpd runs its own thread with
+ * epoll; every request is answered from the store's latest snapshot, so a scrape never
+ * waits on a probe and a slow client never delays one. Connection limits (total and per
+ * client address) and a timeout keep a hostile client from starving the scraper.
+ *
+ * Threads: web_start/web_stop on the main thread; everything else on the HTTP thread. The
+ * settings the HTTP thread needs are copied at start (the loop owns the config).
+ */
+#include "web.h"
+
+#include "admin.h"
+#include "api.h"
+#include "log.h"
+#include "routes.h"
+#include "ui.h"
+#include "util.h"
+#include "webauth.h"
+
+#include <arpa/inet.h>
+#include <malloc.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#define GZIP_MIN_BYTES 1024 /* smaller bodies are not worth compressing */
+
+struct route {
+    const char *method;
+    const char *path;
+    bool prefix; /* path is a prefix: "/api/v1/destinations/" */
+    web_handler *fn;
+};
+
+static const struct route routes[] = {
+    {"GET", "/metrics", false, web_handle_metrics},
+    {"GET", "/-/healthy", false, web_handle_healthy},
+    {"GET", "/-/ready", false, web_handle_ready},
+    {"POST", "/-/reload", false, web_handle_reload},
+    {"PUT", "/-/reload", false, web_handle_reload},
+    {"GET", API_LIST_PATH, false, api_handle_destinations},
+    {"GET", API_DEST_PREFIX, true, api_handle_destination},
+    {"GET", API_DEBUG_PREFIX, true, api_handle_debug},
+    {"GET", UI_TOPHOSTS_PATH, false, ui_handle_tophosts},
+    {"POST", ADMIN_DELIVERNOW_PATH, false, admin_handle_delivernow},
+    {"GET", ADMIN_JOB_PREFIX, true, admin_handle_job},
+    {"GET", UI_DEST_PREFIX, true, ui_handle_destination},
+    {"GET", UI_STATIC_PREFIX, true, ui_handle_static},
+    {"GET", "/", false, ui_handle_index},
+};
+
+static struct {
+    struct MHD_Daemon *mhd;
+    struct webauth *auth; /* NULL: no web config file, no TLS, no authentication */
+    struct web_actions act;
+} web;
+
+/* Response bodies at 10,000 destinations are tens of megabytes, and a fresh buffer costs a
+ * page fault per 4 KiB: about as much as rendering the metrics. So one spare body buffer
+ * is kept with its pages mapped and reused; libmicrohttpd hands it back when it frees the
+ * response (or gzip does, once it has compressed it). Its size is that of the largest
+ * recent body. */
+static struct {
+    pthread_mutex_t lock;
+    char *p;
+    size_t cap;
+} spare = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void body_take(struct buf *b)
+{
+    pthread_mutex_lock(&spare.lock);
+    if (spare.p) {
+        b->p = spare.p;
+        b->cap = spare.cap;
+        b->len = 0;
+        b->p[0] = '\0';
+        spare.p = NULL;
+    }
+    pthread_mutex_unlock(&spare.lock);
+}
+
+/* The free callback of every response body: keeps the larger of it and the spare. */
+static void body_give(void *p)
+{
+    size_t cap = malloc_usable_size(p);
+    pthread_mutex_lock(&spare.lock);
+    if (!spare.p || cap > spare.cap) {
+        char *old = spare.p;
+        spare.p = p;
+        spare.cap = cap;
+        p = old;
+    }
+    pthread_mutex_unlock(&spare.lock);
+    free(p);
+}
+
+/* Per-request state: the POST body as it arrives. */
+struct req_state {
+    struct buf body;
+    bool too_large;
+    bool responded; /* a response is queued: ignore whatever else arrives */
+};
+
+const char *web_header(const struct web_request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+const char *web_query(const struct web_request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void web_error(struct web_response *rs, unsigned status, const char *msg)
+{
+    rs->status = status;
+    rs->content_type = "text/plain; charset=utf-8";
+    rs->body.len = 0;
+    buf_puts(&rs->body, msg);
+    buf_puts(&rs->body, "\n");
+}
+
+void web_add_header(struct web_response *rs, const char *name, const char *value)
+{
+    size_t n = strlen(rs->extra_headers);
+    snprintf(rs->extra_headers + n, sizeof rs->extra_headers - n, "%s: %s\n", name, value);
+}
+
+void web_handle_healthy(const struct web_request *rq, const struct snapshot *snap,
+                        struct web_response *rs)
+{
+    (void)rq;
+    (void)snap;
+    rs->content_type = "text/plain; charset=utf-8";
+    buf_puts(&rs->body, "mxwatch is healthy.\n");
+}
+
+void web_handle_ready(const struct web_request *rq, const struct snapshot *snap,
+                      struct web_response *rs)
+{
+    (void)rq;
+    rs->content_type = "text/plain; charset=utf-8";
+    if (snap && snap->agent.first_round_done) {
+        buf_puts(&rs->body, "mxwatch is ready.\n");
+    } else {
+        rs->status = 503;
+        buf_puts(&rs->body, "mxwatch is not ready: the first probe round is not finished.\n");
+    }
+}
+
+void web_handle_reload(const struct web_request *rq, const struct snapshot *snap,
+                       struct web_response *rs)
+{
+    (void)rq;
+    (void)snap;
+    rs->content_type = "text/plain; charset=utf-8";
+    if (!web.act.reload || web.act.reload(web.act.arg) < 0) {
+        rs->status = 503;
+        buf_puts(&rs->body, "the agent is busy; try again\n");
+        return;
+    }
+    buf_puts(&rs->body, "reload requested; see mxwatch_config_last_reload_successful\n");
+}
+
+static const struct route *find_route(const char *method, const char *path, bool *path_known)
+{
+    *path_known = false;
+    for (size_t i = 0; i < MXW_ARRAY_LEN(routes); i++) {
+        const struct route *r = &routes[i];
+        bool match = r->prefix ? !strncmp(path, r->path, strlen(r->path)) : !strcmp(path, r->path);
+        if (!match)
+            continue;
+        *path_known = true;
+        if (!strcmp(method, r->method) || (!strcmp(method, "HEAD") && !strcmp(r->method, "GET")))
+            return r;
+    }
+    return NULL;
+}
+
+/* Whether an Accept-Encoding value allows gzip: "gzip" (or "x-gzip", or "*" when gzip is
+ * not named) with a q-value above 0 (RFC 9110 12.5.3). Only the first 256 bytes count. */
+bool web_accepts_gzip(const char *ae)
+{
+    char copy[256], *save = NULL;
+    int named = -1, star = -1; /* -1 absent, 0 refused (q=0), 1 accepted */
+    if (!ae)
+        return false;
+    mxw_strlcpy(copy, ae, sizeof copy);
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *params = strchr(tok, ';');
+        if (params)
+            *params++ = '\0';
+        tok += strspn(tok, " \t");
+        tok[strcspn(tok, " \t")] = '\0';
+        char *q = params ? strstr(params, "q=") : NULL;
+        int ok = !q || strtod(q + 2, NULL) > 0;
+        if (!strcasecmp(tok, "gzip") || !strcasecmp(tok, "x-gzip"))
+            named = named == 1 ? 1 : ok;
+        else if (!strcmp(tok, "*"))
+            star = ok;
+    }
+    return named >= 0 ? named == 1 : star == 1;
+}
+
+static bool wants_gzip(struct MHD_Connection *c)
+{
+    return web_accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding"));
+}
+
+/* Compresses src into a gzip member. Returns NULL on failure (then send uncompressed). */
+static char *gzip_body(const char *src, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&z, (uLong)len);
+    char *out = malloc(cap);
+    if (!out) {
+        deflateEnd(&z);
+        return NULL;
+    }
+    z.next_in = (Bytef *)src;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void add_extra_headers(struct MHD_Response *r, char *lines)
+{
+    char *save = NULL;
+    for (char *line = strtok_r(lines, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        *colon = '\0';
+        MHD_add_response_header(r, line, colon + 1 + (colon[1] == ' '));
+    }
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, struct web_response *rs)
+{
+    size_t len;
+    char *body = buf_steal(&rs->body, &len);
+    bool gz = false;
+    if (!rs->no_gzip && len >= GZIP_MIN_BYTES && wants_gzip(c)) {
+        size_t zlen;
+        char *z = gzip_body(body, len, &zlen);
+        if (z) {
+            body_give(body);
+            body = z;
+            len = zlen;
+            gz = true;
+        }
+    }
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer_with_free_callback(len, body, body_give);
+    if (!r) {
+        body_give(body);
+        return MHD_NO; /* out of memory: MHD closes the connection */
+    }
+    MHD_add_response_header(r, "Content-Type",
+                            rs->content_type ? rs->content_type : "text/plain; charset=utf-8");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (gz)
+        MHD_add_response_header(r, "Content-Encoding", "gzip");
+    MHD_add_response_header(r, "Vary", "Accept-Encoding");
+    add_extra_headers(r, rs->extra_headers);
+    webauth_add_headers(web.auth, r);
+    enum MHD_Result ret = MHD_queue_response(c, rs->status ? rs->status : 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, const char *url,
+                                struct req_state *st)
+{
+    struct web_response rs = {.status = 200};
+    body_take(&rs.body);
+    struct web_request rq = {.method = method, .path = url, .conn = c};
+    if (st->body.len) {
+        rq.body = st->body.p;
+        rq.body_len = st->body.len;
+    }
+    bool known;
+    const struct route *r = find_route(method, url, &known);
+    /* The delivernow bearer token is a credential of its own (admin.h). */
+    if (admin_bearer(&rq)) {
+        rq.user = "token";
+        rq.auth_admin = true;
+    }
+    /* Credentials first, as the exporter-toolkit does: without them every path is a 401,
+     * so nothing about the routes leaks. */
+    if (web.auth && !rq.auth_admin && !webauth_check(web.auth, c, &rq, &rs)) {
+        /* webauth_check filled in the 401 */
+    } else if (st->too_large) {
+        web_error(&rs, 413, "request body too large");
+    } else if (!r) {
+        web_error(&rs, known ? 405 : 404, known ? "method not allowed" : "not found");
+    } else {
+        const struct snapshot *snap = store_snapshot_acquire();
+        admin_identify(&rq);
+        r->fn(&rq, snap, &rs);
+        store_snapshot_release(snap);
+    }
+    enum MHD_Result ret = send_response(c, &rs);
+    buf_free(&rs.body);
+    st->responded = true;
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    struct req_state *st = *con_cls;
+    if (st && st->responded) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (!st) {
+        st = calloc(1, sizeof *st);
+        if (!st)
+            return MHD_NO;
+        *con_cls = st;
+        /* A declared body above the bound is refused before a byte of it is read. */
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > WEB_BODY_MAX) {
+            st->too_large = true;
+            return dispatch(c, method, url, st);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        /* A chunked body past the bound: libmicrohttpd cannot answer in the middle of an
+         * upload, and reading on would let a client stream for ever, so close. */
+        if (st->body.len + *upload_size > WEB_BODY_MAX)
+            return MHD_NO;
+        buf_append(&st->body, upload_data, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return dispatch(c, method, url, st);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    struct req_state *st = *con_cls;
+    if (st) {
+        buf_free(&st->body);
+        free(st);
+        *con_cls = NULL;
+    }
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    log_debug("web", "libmicrohttpd: %s", msg);
+}
+
+int web_split_address(const char *addr, char *host, size_t hostlen, unsigned *port)
+{
+    const char *colon;
+    if (addr[0] == '[') {
+        const char *close = strchr(addr, ']');
+        if (!close || close[1] != ':')
+            return -1;
+        mxw_strncpy0(host, hostlen, addr + 1, (size_t)(close - addr - 1));
+        colon = close + 1;
+    } else {
+        colon = strrchr(addr, ':');
+        if (!colon)
+            return -1;
+        mxw_strncpy0(host, hostlen, addr, (size_t)(colon - addr));
+    }
+    char *end;
+    unsigned long p = strtoul(colon + 1, &end, 10);
+    if (end == colon + 1 || *end || p > 65535)
+        return -1;
+    *port = (unsigned)p;
+    return 0;
+}
+
+/* Resolves the listen address into a sockaddr; an empty host or "::" means every IPv4 and
+ * IPv6 address (dual stack, as Go's listeners do for the exporters this one sits beside). */
+static int listen_sockaddr(const char *addr, struct sockaddr_storage *ss, bool *dual, char *err,
+                           size_t errlen)
+{
+    char host[128];
+    unsigned port;
+    memset(ss, 0, sizeof *ss);
+    *dual = false;
+    if (web_split_address(addr, host, sizeof host, &port) < 0) {
+        snprintf(err, errlen, "web.listen_address '%s': expected host:port, [v6]:port or :port",
+                 addr);
+        return -1;
+    }
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (host[0] == '\0' || !strcmp(host, "::")) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        v6->sin6_addr = in6addr_any;
+        *dual = true;
+    } else if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+    } else if (!strcmp(host, "localhost")) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    } else {
+        snprintf(err, errlen, "web.listen_address '%s': host must be an IP address", addr);
+        return -1;
+    }
+    return 0;
+}
+
+static struct MHD_Daemon *start_mhd(unsigned flags, const struct sockaddr *sa,
+                                    const struct config *cfg)
+{
+    struct MHD_OptionItem tls_opts[WEBAUTH_TLS_OPTIONS_MAX];
+    webauth_tls_options(web.auth, tls_opts);
+    /* The idle timeout in whole seconds, rounded up: a client that sends nothing for that
+     * long loses its slot, so slow clients cannot keep the connection limit filled. */
+    unsigned timeout_s = (unsigned)((cfg->web_timeout_ms + 999) / 1000);
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+                            on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT,
+                            cfg->web_max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                            cfg->web_max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+                            timeout_s ? timeout_s : 1, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                            MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+}
+
+int web_start(const struct config *cfg, const struct web_actions *act, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    bool dual;
+    if (listen_sockaddr(cfg->web_listen_address, &ss, &dual, err, errlen) < 0)
+        return -1;
+    if (cfg->web_config_file && cfg->web_config_file[0]) {
+        web.auth = webauth_load(cfg->web_config_file, err, errlen);
+        if (!web.auth)
+            return -1;
+    }
+    web.act = *act;
+    if (admin_configure(cfg, web.auth, act, err, errlen) < 0) {
+        webauth_free(web.auth);
+        web.auth = NULL;
+        return -1;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (webauth_tls(web.auth))
+        flags |= MHD_USE_TLS;
+    if (ss.ss_family == AF_INET6)
+        flags |= dual ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+    web.mhd = start_mhd(flags, (struct sockaddr *)&ss, cfg);
+    if (!web.mhd && dual) {
+        /* A host without IPv6 still gets every IPv4 address. */
+        struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+        uint16_t port = ((struct sockaddr_in6 *)&ss)->sin6_port;
+        memset(&ss, 0, sizeof ss);
+        v4->sin_family = AF_INET;
+        v4->sin_port = port;
+        v4->sin_addr.s_addr = htonl(INADDR_ANY);
+        web.mhd = start_mhd(flags & ~(unsigned)MHD_USE_DUAL_STACK, (struct sockaddr *)&ss, cfg);
+        if (web.mhd)
+            log_warn("web", "IPv6 is not available, listening on IPv4 only address=%s",
+                     cfg->web_listen_address);
+    }
+    if (!web.mhd) {
+        snprintf(err, errlen, "web: cannot listen on %s (address in use or not available?)",
+                 cfg->web_listen_address);
+        webauth_free(web.auth);
+        web.auth = NULL;
+        return -1;
+    }
+    log_info("web", "listening address=%s tls=%s auth=%s", cfg->web_listen_address,
+             webauth_tls(web.auth) ? "on" : "off", webauth_users(web.auth) ? "basic" : "none");
+    return 0;
+}
+
+void web_stop(void)
+{
+    if (web.mhd)
+        MHD_stop_daemon(web.mhd);
+    web.mhd = NULL;
+    webauth_free(web.auth);
+    web.auth = NULL;
+    admin_reset();
+    pthread_mutex_lock(&spare.lock);
+    free(spare.p);
+    spare.p = NULL;
+    pthread_mutex_unlock(&spare.lock);
+}

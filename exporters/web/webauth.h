@@ -1,0 +1,76 @@
+/*
+ * webauth.h - the web configuration file in the Prometheus exporter-toolkit format
+ * (--web.config.file): TLS certificate and key, basic-auth users with bcrypt hashes, extra
+ * response headers. Loaded on the main thread at start; read on the HTTP thread afterwards
+ * (only the cache of verified credentials changes, under its own lock).
+ *
+ *   tls_server_config:
+ *     cert_file: FILE        # relative paths are relative to the web config file
+ *     key_file: FILE         # (or cert: / key: with the PEM inline)
+ *     min_version: TLS12     # TLS10..TLS13; default TLS12, as in the toolkit
+ *     max_version: TLS13
+ *   http_server_config:
+ *     headers: { Strict-Transport-Security: max-age=31536000 }
+ *   basic_auth_users: { alice: $2y$10$... }   # bcrypt only
+ *
+ * Who among the users may use delivernow is said in the main configuration
+ * (web.delivernow.admin_users, exporters/web/admin.h), not here.
+ *
+ * Settings mxwatch cannot honour (client certificates, cipher and curve lists) are refused
+ * with an error rather than ignored, so nobody believes a protection is on when it is not.
+ */
+#ifndef MXW_WEBAUTH_H
+#define MXW_WEBAUTH_H
+
+#include "web.h"
+
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#define WEBAUTH_USERS_MAX       256
+#define WEBAUTH_HEADERS_MAX     16
+#define WEBAUTH_FILE_MAX        (1u << 20) /* the config file and each PEM file */
+#define WEBAUTH_TLS_OPTIONS_MAX 4          /* slots webauth_tls_options fills */
+#define WEBAUTH_CACHE_SLOTS     32         /* credentials remembered after a bcrypt check */
+/* A client address (IPv6: its /64) that fails this many bcrypt checks within the window
+ * gets no more until the window ends: guessing cannot keep the HTTP thread busy with
+ * bcrypt and starve the scraper, whose remembered credentials still pass at once. */
+#define WEBAUTH_THROTTLE_FAILS     5
+#define WEBAUTH_THROTTLE_WINDOW_MS 10000
+#define WEBAUTH_THROTTLE_SLOTS     64
+
+struct webauth;
+
+/* Loads and validates path. NULL with err filled in ("FILE:LINE: what") on any fault. */
+struct webauth *webauth_load(const char *path, char *err, size_t errlen);
+void webauth_free(struct webauth *a);
+/* Whether TLS is configured (false for a == NULL). */
+bool webauth_tls(const struct webauth *a);
+/* Number of basic-auth users (0 for a == NULL: no authentication). */
+size_t webauth_users(const struct webauth *a);
+/* Whether name is one of them (false for a == NULL). */
+bool webauth_has_user(const struct webauth *a, const char *name);
+/* Fills opts (WEBAUTH_TLS_OPTIONS_MAX slots) with the TLS options for MHD_OPTION_ARRAY,
+ * ending with MHD_OPTION_END; a == NULL or no TLS gives just the end marker. The option
+ * values point into a, which must outlive the daemon. */
+void webauth_tls_options(const struct webauth *a, struct MHD_OptionItem *opts);
+/* Adds the configured http_server_config headers to a response. */
+void webauth_add_headers(const struct webauth *a, struct MHD_Response *r);
+/* Checks the request's credentials. Returns true and sets rq->user when
+ * they are good (or none are required); false with a 401 in rs otherwise. A bcrypt check
+ * costs tens of milliseconds, so good credentials are remembered (as a SHA-256 digest of
+ * user, password and hash, never the password) and the next request with them is cheap;
+ * a request without credentials costs none; and a client address that keeps failing is
+ * throttled (WEBAUTH_THROTTLE_*). HTTP thread. */
+bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct web_request *rq,
+                   struct web_response *rs);
+/* The same decision for a user name and password (NULL = none given) from a client
+ * address (NULL: not throttled); for tests. */
+bool webauth_check_credentials(const struct webauth *a, const char *user, const char *password,
+                               const struct sockaddr *client, const char **user_out);
+/* Verifies a password against a crypt(3) hash (bcrypt and the other libxcrypt methods),
+ * comparing in constant time. Any thread. */
+bool webauth_verify_password(const char *password, const char *hash);
+
+#endif

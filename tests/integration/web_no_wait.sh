@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# timeout: 60
+# The HTTP thread never waits on the loop (issue #11): with the loop thread stuck (its
+# stderr is a one-page pipe nobody reads, so its next log line blocks in write), a
+# delivernow POST is answered 202 with a job id at once, the job reads back as queued, a
+# scrape and /-/reload still answer; once the loop runs again it takes the job, and a
+# request it refuses (here: no MTA configured) shows as a failed job saying why.
+source "$(dirname "$0")/../lib/common.sh"
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/token"
+TOKEN=$(cat "$T/token")
+cat >"$T/agent.yml" <<EOC
+web:
+  delivernow:
+    enabled: true
+    token_file: $T/token
+snmp: {enabled: false}
+EOC
+port=$(free_port)
+URL=http://127.0.0.1:$port
+python3 "$MXW_TOP/tests/lib/stall_pipe.py" "$T/agent.log" "$T/agent.pid" \
+    "$MXWATCH" run --config.file="$T/agent.yml" --web.listen-address="127.0.0.1:$port" \
+    --log.level=debug &
+helper=$!
+track $helper
+wait_for 10 test -s "$T/agent.pid" || fail "the agent did not start"
+pid=$(cat "$T/agent.pid")
+track "$pid"
+wait_for 10 curl -fsS "$URL/-/healthy" || fail "agent did not come up"
+
+# Each SIGHUP makes the loop log a few lines; a page of them fills the pipe.
+stuck() { [[ "$(cat "/proc/$pid/wchan" 2>/dev/null)" == *pipe_write ]]; }
+for _ in $(seq 1 200); do
+    stuck && break
+    kill -HUP "$pid"
+    sleep 0.02
+done
+wait_for 5 stuck || fail "the loop thread never blocked on its log pipe (wchan $(cat /proc/$pid/wchan))"
+note "loop thread stuck in $(cat "/proc/$pid/wchan")"
+
+H=(-H "Authorization: Bearer $TOKEN" -H 'X-Mxwatch-Request: 1' -H 'Content-Type: application/json')
+start=$EPOCHREALTIME
+code=$(curl -sS --max-time 5 -o "$T/post.out" -w '%{http_code}' -X POST "${H[@]}" \
+    --data '{"destination":"a.test"}' "$URL/api/v1/delivernow")
+took=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+assert_eq 202 "$code" "POST delivernow while the loop is stuck ($(cat "$T/post.out"))"
+[ "$took" -lt 500 ] || fail "POST delivernow took ${took} ms while the loop was stuck"
+assert_contains "$(cat "$T/post.out")" '"state":"queued"' "the accepted job"
+id=$(grep -o '"id":[0-9]*' "$T/post.out" | head -1 | cut -d: -f2)
+job=$(curl -fsS --max-time 2 -H "Authorization: Bearer $TOKEN" "$URL/api/v1/delivernow/$id")
+assert_contains "$job" '"state":"queued"' "job $id read back while the loop is stuck"
+curl -fsS --max-time 2 "$URL/metrics" | grep -q '^mxwatch_build_info' || fail "no scrape while the loop is stuck"
+code=$(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' -X POST "$URL/-/reload")
+assert_eq 200 "$code" "POST /-/reload while the loop is stuck"
+stuck || fail "the loop came unstuck before the checks ended: the test proved nothing"
+
+kill -USR1 $helper # drain the pipe: the loop runs again
+failed() { curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/v1/delivernow/$id" | grep -q '"state":"failed"'; }
+wait_for 10 failed || fail "job $id never failed: $(curl -sS -H "Authorization: Bearer $TOKEN" "$URL/api/v1/delivernow/$id")"
+job=$(curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/v1/delivernow/$id")
+assert_contains "$job" 'no MTA to ask' "the refused job's error"
+note "job $id: $job"
+echo "ok"

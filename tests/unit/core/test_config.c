@@ -1,0 +1,317 @@
+/*
+ * Unit tests of the configuration loader (agent/core/config.c): every kind of type error names
+ * file:line:col and the key path (list items by index); durations in every unit and their
+ * bounds; per-destination overrides on top of the global defaults, whatever the order in the
+ * file; duplicates; cross-field checks pointing at the section they are about; loading
+ * from files.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+
+static struct config *parse(const char *text, char *err)
+{
+    err[0] = '\0';
+    return config_parse("t.yml", text, strlen(text), err, CONFIG_ERR_MAX);
+}
+
+/* The config must be rejected with exactly this message. */
+static void rejects(const char *text, const char *want)
+{
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg = parse(text, err);
+    if (cfg) {
+        config_free(cfg);
+        fail_msg("accepted:\n%s", text);
+    }
+    if (strcmp(err, want) != 0)
+        fail_msg("for:\n%s\nwant: %s\ngot:  %s", text, want, err);
+}
+
+static void type_errors_name_file_line_column_and_key(void **state)
+{
+    (void)state;
+    /* F_STR */
+    rejects("global:\n  ehlo_name: {a: 1}\n",
+            "t.yml:2:14: global.ehlo_name: expected a single value, not a mapping");
+    rejects("global:\n  source_address: [1]\n",
+            "t.yml:2:19: global.source_address: expected a single value, not a list");
+    /* F_BOOL */
+    rejects("web:\n  delivernow:\n    enabled: maybe\n",
+            "t.yml:3:14: web.delivernow.enabled: 'maybe' is not true or false");
+    /* F_UINT */
+    rejects("global:\n  dns_tries: x\n", "t.yml:2:14: global.dns_tries: 'x' is not a whole number");
+    rejects("global:\n  dns_tries: -1\n",
+            "t.yml:2:14: global.dns_tries: '-1' is not a whole number");
+    rejects("global:\n  dns_tries: 11\n",
+            "t.yml:2:14: global.dns_tries: 11 is out of range (1..10)");
+    rejects("global:\n  max_smtp_in_flight: {}\n",
+            "t.yml:2:23: global.max_smtp_in_flight: expected a single value, not a mapping");
+    /* F_DURATION */
+    rejects("global:\n  probe_interval: fast\n",
+            "t.yml:2:19: global.probe_interval: bad duration 'fast' (use e.g. 500ms, 30s, 5m, 1h)");
+    rejects("global:\n  probe_interval: 0s\n",
+            "t.yml:2:19: global.probe_interval: duration must be positive");
+    rejects("global:\n  probe_interval: 2d\n",
+            "t.yml:2:19: global.probe_interval: duration '2d' is longer than 86400s");
+    /* F_STRLIST and its items */
+    rejects("global:\n  dns_servers: 127.0.0.1\n",
+            "t.yml:2:16: global.dns_servers: expected a list");
+    rejects("global:\n  dns_servers: [127.0.0.1, [x]]\n",
+            "t.yml:2:28: global.dns_servers[1]: expected a string");
+    /* F_UINTLIST items */
+    rejects("sources:\n  connections:\n    ports: [25, 70000]\n",
+            "t.yml:3:17: sources.connections.ports[1]: 70000 is out of range (1..65535)");
+    /* F_ENUM */
+    rejects("global:\n  starttls: sometimes\n",
+            "t.yml:2:13: global.starttls: 'sometimes' is not one of the allowed values");
+    rejects("destinations:\n  - domain: a.test\n    mx_policy: any\n",
+            "t.yml:3:16: destinations[0].mx_policy: 'any' is not one of the allowed values");
+    /* F_SECTION and F_LIST */
+    rejects("global: [1]\n", "t.yml:1:9: global: expected a mapping of keys");
+    rejects("destinations: {a: 1}\n", "t.yml:1:15: destinations: expected a list");
+    rejects("sources:\n  gateways:\n    - 12\n",
+            "t.yml:3:7: sources.gateways[0]: expected a mapping of keys");
+}
+
+static void unknown_keys_are_reported_at_their_own_line(void **state)
+{
+    (void)state;
+    rejects("global:\n  ehlo_name: a.test\n  probe_intervall: 5s\n",
+            "t.yml:3:3: global.probe_intervall: unknown key");
+    rejects("destinations:\n  - a.test\n  - domain: b.test\n    interval: 5s\n",
+            "t.yml:4:5: destinations[1].interval: unknown key");
+    rejects("globals:\n  x: 1\n", "t.yml:1:1: globals: unknown key");
+}
+
+static void destination_items_name_their_index(void **state)
+{
+    (void)state;
+    rejects("destinations:\n  - a.test\n  - {probe_interval: 5s}\n",
+            "t.yml:3:5: destinations[1]: a destination needs a domain");
+    rejects("destinations:\n  - \"bad domain\"\n",
+            "t.yml:2:5: destinations[0]: 'bad domain' is not a valid domain name");
+    rejects("destinations:\n  - a.test\n  - domain: b.test\n    smtp_port: 0\n",
+            "t.yml:4:16: destinations[1].smtp_port: 0 is out of range (1..65535)");
+}
+
+/* Found by fuzz_config: "x.." lost one dot and was kept as "x.", beside "x". */
+static void domain_names_lose_one_trailing_dot_only(void **state)
+{
+    (void)state;
+    rejects("destinations:\n  - a.test..\n",
+            "t.yml:2:5: destinations[0]: 'a.test..' is not a valid domain name");
+    rejects("destinations:\n  - .a.test\n",
+            "t.yml:2:5: destinations[0]: '.a.test' is not a valid domain name");
+    rejects("destinations:\n  - a..test\n",
+            "t.yml:2:5: destinations[0]: 'a..test' is not a valid domain name");
+    rejects("destinations:\n  - \".\"\n",
+            "t.yml:2:5: destinations[0]: '.' is not a valid domain name");
+    static const char *const good[] = {"a", "a.", "xn--bcher-kva.example", "_dmarc.a.test"};
+    for (size_t i = 0; i < MXW_ARRAY_LEN(good); i++)
+        assert_int_equal(mxw_valid_domain(good[i]), 0);
+    static const char *const bad[] = {"", ".", "a..", "a b", "a/b", "a\nb", "a.test\""};
+    for (size_t i = 0; i < MXW_ARRAY_LEN(bad); i++)
+        if (mxw_valid_domain(bad[i]) == 0)
+            fail_msg("'%s' accepted as a domain name", bad[i]);
+    char label[70];
+    memset(label, 'a', 64);
+    label[64] = '\0';
+    assert_int_equal(mxw_valid_domain(label), -1);
+    label[63] = '\0';
+    assert_int_equal(mxw_valid_domain(label), 0);
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg = parse("destinations: [A.Test., b.test]\n", err);
+    assert_non_null(cfg);
+    assert_string_equal(cfg->dests[0].domain, "a.test");
+    config_free(cfg);
+}
+
+static void cross_field_checks_point_at_their_section(void **state)
+{
+    (void)state;
+    rejects("destinations:\n  - a.test\n  - domain: b.test\n    total_timeout: 1s\n"
+            "    connect_timeout: 5s\n",
+            "t.yml:3:5: destinations[1]: total_timeout is shorter than connect_timeout");
+    rejects("global:\n  total_timeout: 1s\n  connect_timeout: 5s\ndestinations: [a.test]\n",
+            "t.yml:2:3: global: total_timeout is shorter than connect_timeout");
+    rejects("web:\n  delivernow:\n    enabled: true\n",
+            "t.yml:3:5: web.delivernow: enabled, but names no admin_users and no token_file");
+    rejects(
+        "sources:\n  gateways:\n    - name: a\n      url: ftp://x\n",
+        "t.yml:3:7: sources.gateways[0]: gateway url must be https://host[:port] (no user, path "
+        "or query)");
+}
+
+static void duplicates_are_rejected(void **state)
+{
+    (void)state;
+    rejects("destinations:\n  - a.test\n  - b.test\n  - A.Test.\n",
+            "t.yml:4:5: destinations[2]: destination 'a.test' is listed twice (first at line 2)");
+    rejects("sources:\n  gateways:\n    - {name: g, url: https://a}\n"
+            "    - {name: g, url: https://b}\n",
+            "t.yml:4:7: sources.gateways[1]: gateway name 'g' is used twice");
+}
+
+static void yaml_syntax_errors_have_a_position(void **state)
+{
+    (void)state;
+    char err[CONFIG_ERR_MAX];
+    assert_null(parse("global:\n  a: [\n", err));
+    assert_non_null(strstr(err, "t.yml:3:1: YAML syntax:"));
+}
+
+static void durations_in_every_unit(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int64_t ms;
+    } ok[] = {
+        {"500ms", 500},   {"30s", 30000}, {"5m", 300000}, {"1h", 3600000},
+        {"1d", 86400000}, {"1.5s", 1500}, {"90", 90000},  {"0.25m", 15000},
+    };
+    for (size_t i = 0; i < MXW_ARRAY_LEN(ok); i++) {
+        int64_t ms = -1;
+        assert_int_equal(mxw_parse_duration_ms(ok[i].text, &ms), 0);
+        assert_int_equal(ms, ok[i].ms);
+    }
+    static const char *const bad[] = {"", "s", "-1s", "1x", "1 s", "ms", "1e400s", ".5s", "5sec"};
+    for (size_t i = 0; i < MXW_ARRAY_LEN(bad); i++) {
+        int64_t ms = 0;
+        if (mxw_parse_duration_ms(bad[i], &ms) == 0)
+            fail_msg("'%s' parsed as %lld ms", bad[i], (long long)ms);
+    }
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg = parse("global:\n  probe_interval: 1500ms\n  banner_timeout: 2m\n", err);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->defaults.interval_ms, 1500);
+    assert_int_equal(cfg->defaults.banner_timeout_ms, 120000);
+    config_free(cfg);
+}
+
+static void destinations_inherit_and_override_the_global_settings(void **state)
+{
+    (void)state;
+    char err[CONFIG_ERR_MAX];
+    /* destinations come first in the file: they still inherit the global section */
+    struct config *cfg = parse("destinations:\n"
+                               "  - plain.test\n"
+                               "  - domain: Fast.Test.\n"
+                               "    probe_interval: 5s\n"
+                               "    mx_policy: first\n"
+                               "    starttls: require\n"
+                               "    down_after: 1\n"
+                               "global:\n"
+                               "  probe_interval: 30s\n"
+                               "  smtp_port: 2525\n"
+                               "  down_after: 3\n",
+                               err);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->n_dests, 2);
+    const struct dest_config *plain = &cfg->dests[0], *fast = &cfg->dests[1];
+    assert_string_equal(plain->domain, "plain.test");
+    assert_int_equal(plain->params.interval_ms, 30000);
+    assert_int_equal(plain->params.smtp_port, 2525);
+    assert_int_equal(plain->params.down_after, 3);
+    assert_int_equal(plain->params.mx_policy, MX_POLICY_ALL);
+    assert_int_equal(plain->line, 2);
+    assert_string_equal(fast->domain, "fast.test");
+    assert_int_equal(fast->params.interval_ms, 5000);
+    assert_int_equal(fast->params.smtp_port, 2525);
+    assert_int_equal(fast->params.down_after, 1);
+    assert_int_equal(fast->params.mx_policy, MX_POLICY_FIRST);
+    assert_int_equal(fast->params.starttls, STARTTLS_REQUIRE);
+    assert_int_equal(cfg->defaults.interval_ms, 30000);
+    assert_int_equal(cfg->defaults.mx_policy, MX_POLICY_ALL);
+    config_free(cfg);
+}
+
+static void empty_file_and_empty_sections_give_the_defaults(void **state)
+{
+    (void)state;
+    char err[CONFIG_ERR_MAX];
+    struct config *def = config_defaults();
+    static const char *const texts[] = {"", "# nothing\n", "global:\nweb:\nsources:\n"};
+    for (size_t i = 0; i < MXW_ARRAY_LEN(texts); i++) {
+        struct config *cfg = parse(texts[i], err);
+        assert_non_null(cfg);
+        assert_memory_equal(&cfg->defaults, &def->defaults, sizeof def->defaults);
+        assert_int_equal(cfg->max_smtp_in_flight, def->max_smtp_in_flight);
+        assert_int_equal(cfg->transcript_bytes, def->transcript_bytes);
+        assert_string_equal(cfg->ehlo_name, def->ehlo_name);
+        assert_int_equal(cfg->n_dests, 0);
+        assert_string_equal(cfg->path, "t.yml");
+        config_free(cfg);
+    }
+    assert_null(def->path);
+    config_free(def);
+}
+
+static void lists_and_strings_are_kept(void **state)
+{
+    (void)state;
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg = parse("global:\n"
+                               "  dns_servers: [\"127.0.0.1:53\", \"[::1]:5353\"]\n"
+                               "  source_address: 192.0.2.1\n"
+                               "  max_smtp_in_flight: 2\n"
+                               "sources:\n  connections:\n    ports: [25, 587]\n",
+                               err);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->n_dns_servers, 2);
+    assert_string_equal(cfg->dns_servers[1], "[::1]:5353");
+    assert_null(cfg->dns_servers[2]);
+    assert_string_equal(cfg->source_address, "192.0.2.1");
+    assert_int_equal(cfg->max_smtp_in_flight, 2);
+    assert_int_equal(cfg->n_connections_ports, 2);
+    assert_int_equal(cfg->connections_ports[1], 587);
+    config_free(cfg);
+}
+
+static void loading_files(void **state)
+{
+    (void)state;
+    char err[CONFIG_ERR_MAX], path[] = "/tmp/mxw-test-config-XXXXXX";
+    assert_null(config_load("/nonexistent/mxwatch.yml", err, sizeof err));
+    assert_string_equal(err, "/nonexistent/mxwatch.yml: cannot open: No such file or directory");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char text[] = "global:\n  probe_interval: 7s\n  bogus: 1\n";
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    assert_null(config_load(path, err, sizeof err));
+    char want[128];
+    snprintf(want, sizeof want, "%s:3:3: global.bogus: unknown key", path);
+    assert_string_equal(err, want);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(type_errors_name_file_line_column_and_key),
+        cmocka_unit_test(unknown_keys_are_reported_at_their_own_line),
+        cmocka_unit_test(destination_items_name_their_index),
+        cmocka_unit_test(domain_names_lose_one_trailing_dot_only),
+        cmocka_unit_test(cross_field_checks_point_at_their_section),
+        cmocka_unit_test(duplicates_are_rejected),
+        cmocka_unit_test(yaml_syntax_errors_have_a_position),
+        cmocka_unit_test(durations_in_every_unit),
+        cmocka_unit_test(destinations_inherit_and_override_the_global_settings),
+        cmocka_unit_test(empty_file_and_empty_sections_give_the_defaults),
+        cmocka_unit_test(lists_and_strings_are_kept),
+        cmocka_unit_test(loading_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,312 @@
+/*
+ * Unit tests of the state store (agent/core/store.c): copy-on-write snapshots (a snapshot taken
+ * before a write is unchanged after it, unchanged views are shared, not copied), publish
+ * only on change, sorted snapshots and binary-search find, the status rule with flap
+ * damping as the status observers see it, local errors that leave the status alone,
+ * sweeping removed destinations while kept ones keep their counters, bounded history.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "store.h"
+#include "util.h"
+
+static int setup(void **state)
+{
+    (void)state;
+    store_init();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    store_shutdown();
+    return 0;
+}
+
+/* One MX host with one address whose outcome and banner are given; owned by the caller
+ * until handed to the store. */
+static struct mx_host *one_host(enum mx_outcome o, const char *banner)
+{
+    struct mx_host *h = calloc(1, sizeof *h);
+    mxw_strlcpy(h->name, "mx.example.test", sizeof h->name);
+    h->preference = 10;
+    h->n_addrs = 1;
+    h->addrs = calloc(1, sizeof *h->addrs);
+    h->addrs[0].family = AF_INET;
+    h->addrs[0].outcome = o;
+    mxw_strlcpy(h->addrs[0].banner, banner, sizeof h->addrs[0].banner);
+    return h;
+}
+
+static enum dest_status probe(struct dest *d, enum dest_reason r, enum mx_outcome o,
+                              unsigned down_after)
+{
+    enum dest_status old_s, new_s;
+    store_dest_set_probe(d, one_host(o, r == REASON_OK ? "220 up" : "421 busy"), 1, 0.01, 300, r, o,
+                         down_after, &old_s, &new_s);
+    return new_s;
+}
+
+static void snapshot_taken_before_a_write_is_unchanged(void **state)
+{
+    (void)state;
+    struct dest *d = store_dest_add("b.test", ORIGIN_CONFIG);
+    probe(d, REASON_OK, OUT_OK, 2);
+    store_dest_set_transcript(d, strdup("first"));
+    assert_int_equal(store_publish(), 1);
+    const struct snapshot *s1 = store_snapshot_acquire();
+    const struct dest_view *v1 = store_snapshot_find(s1, "b.test");
+    assert_non_null(v1);
+
+    probe(d, REASON_ALL_FAILED, OUT_BANNER_4XX, 1);
+    store_dest_set_transcript(d, strdup("second"));
+    assert_int_equal(store_publish(), 1);
+    const struct snapshot *s2 = store_snapshot_acquire();
+    const struct dest_view *v2 = store_snapshot_find(s2, "b.test");
+
+    assert_int_equal(v1->status, DEST_UP);
+    assert_int_equal(v1->probes[OUT_OK], 1);
+    assert_int_equal(v1->probes[OUT_BANNER_4XX], 0);
+    assert_string_equal(v1->hosts[0].addrs[0].banner, "220 up");
+    assert_string_equal(v1->transcript, "first");
+    assert_int_equal(v2->status, DEST_DOWN);
+    assert_int_equal(v2->probes[OUT_BANNER_4XX], 1);
+    assert_int_equal(v2->probes[OUT_OK], 1);
+    assert_string_equal(v2->hosts[0].addrs[0].banner, "421 busy");
+    assert_string_equal(v2->transcript, "second");
+    assert_true(s2->generation > s1->generation);
+    store_snapshot_release(s1);
+    store_snapshot_release(s2);
+}
+
+static void unchanged_views_are_shared_and_unchanged_stores_not_republished(void **state)
+{
+    (void)state;
+    struct dest *a = store_dest_add("a.test", ORIGIN_CONFIG);
+    store_dest_add("z.test", ORIGIN_CONFIG);
+    store_publish();
+    assert_int_equal(store_publish(), 0);
+    const struct snapshot *s1 = store_snapshot_acquire();
+    probe(a, REASON_OK, OUT_OK, 2);
+    assert_int_equal(store_publish(), 1);
+    const struct snapshot *s2 = store_snapshot_acquire();
+    assert_ptr_equal(store_snapshot_find(s1, "z.test"), store_snapshot_find(s2, "z.test"));
+    assert_ptr_not_equal(store_snapshot_find(s1, "a.test"), store_snapshot_find(s2, "a.test"));
+    store_agent()->smtp_in_flight = 3; /* agent figures alone are a change too */
+    assert_int_equal(store_publish(), 1);
+    /* Reading or rewriting the agent figures with the same values is no change. */
+    struct agent_figures *ag = store_agent();
+    ag->smtp_in_flight = 3;
+    ag->loop_lag_s = ag->loop_lag_s;
+    assert_int_equal(store_publish(), 0);
+    ag->loop_lag_s = 0.002;
+    assert_int_equal(store_publish(), 1);
+    /* A job is a change; the snapshot finds it by id. */
+    struct delivernow_job jobs[2] = {{.id = 4}, {.id = 9, .state = DELIVERNOW_DONE}};
+    store_set_jobs(jobs, 2);
+    assert_int_equal(store_publish(), 1);
+    const struct snapshot *s3 = store_snapshot_acquire();
+    assert_int_equal(store_snapshot_job(s3, 9)->state, DELIVERNOW_DONE);
+    assert_non_null(store_snapshot_job(s3, 4));
+    assert_null(store_snapshot_job(s3, 5));
+    assert_null(store_snapshot_job(s1, 4));
+    store_snapshot_release(s3);
+    store_snapshot_release(s1);
+    store_snapshot_release(s2);
+}
+
+static void snapshots_are_sorted_and_find_uses_them(void **state)
+{
+    (void)state;
+    static const char *const add[] = {"c.test", "a.test", "b.test", "aa.test", "a-b.test"};
+    for (size_t i = 0; i < MXW_ARRAY_LEN(add); i++)
+        store_dest_add(add[i], ORIGIN_CONFIG);
+    store_dest_add("b.test", ORIGIN_CONFIG); /* again: found, not added */
+    assert_int_equal(store_count(), 5);
+    store_publish();
+    const struct snapshot *s = store_snapshot_acquire();
+    assert_int_equal(s->n, 5);
+    for (size_t i = 1; i < s->n; i++)
+        assert_true(strcmp(s->dests[i - 1]->domain, s->dests[i]->domain) < 0);
+    for (size_t i = 0; i < MXW_ARRAY_LEN(add); i++)
+        assert_string_equal(store_snapshot_find(s, add[i])->domain, add[i]);
+    assert_null(store_snapshot_find(s, "b"));
+    assert_null(store_snapshot_find(s, "zz.test"));
+    assert_null(store_snapshot_find(s, ""));
+    store_snapshot_release(s);
+}
+
+struct seen_change {
+    int calls;
+    enum dest_status from, to;
+};
+
+static void on_status(struct dest *d, enum dest_status from, enum dest_status to, void *arg)
+{
+    struct seen_change *c = arg;
+    assert_int_equal(store_dest_status(d), to);
+    c->calls++;
+    c->from = from;
+    c->to = to;
+}
+
+static void observer_sees_damped_status_changes(void **state)
+{
+    (void)state;
+    struct seen_change c = {0};
+    store_subscribe_status(on_status, &c);
+    struct dest *d = store_dest_add("flap.test", ORIGIN_CONFIG);
+
+    assert_int_equal(probe(d, REASON_OK, OUT_OK, 3), DEST_UP); /* up at the first success */
+    assert_int_equal(c.calls, 1);
+    assert_int_equal(c.from, DEST_UNKNOWN);
+    assert_int_equal(c.to, DEST_UP);
+
+    assert_int_equal(probe(d, REASON_ALL_FAILED, OUT_REFUSED, 3), DEST_UP);
+    assert_int_equal(probe(d, REASON_ALL_FAILED, OUT_REFUSED, 3), DEST_UP);
+    assert_int_equal(c.calls, 1);
+    assert_int_equal(store_dest_view(d)->consecutive_failures, 2);
+    /* the reason shown is the latest probe's even while the status holds */
+    assert_string_equal(store_dest_reason_text(store_dest_view(d)), "refused");
+    assert_int_equal(probe(d, REASON_ALL_FAILED, OUT_REFUSED, 3), DEST_DOWN);
+    assert_int_equal(c.calls, 2);
+    assert_int_equal(c.from, DEST_UP);
+    assert_int_equal(c.to, DEST_DOWN);
+    assert_true(store_dest_view(d)->status_changed > 0);
+
+    assert_int_equal(probe(d, REASON_DNS_TEMPORARY, OUT_NOT_PROBED, 3), DEST_DOWN);
+    assert_int_equal(c.calls, 2);
+    assert_int_equal(probe(d, REASON_OK, OUT_OK, 3), DEST_UP); /* first success: up */
+    assert_int_equal(c.calls, 3);
+    assert_int_equal(c.to, DEST_UP);
+    assert_int_equal(store_dest_view(d)->consecutive_failures, 0);
+}
+
+/* The agent's own trouble says nothing about the destination: unknown, never down, and the
+ * damping count stays where it was. */
+static void local_failures_make_the_status_unknown_and_do_not_count(void **state)
+{
+    (void)state;
+    struct seen_change c = {0};
+    store_subscribe_status(on_status, &c);
+    struct dest *d = store_dest_add("local.test", ORIGIN_CONFIG);
+    assert_int_equal(probe(d, REASON_LOCAL, OUT_LOCAL_ERROR, 1), DEST_UNKNOWN);
+    assert_int_equal(c.calls, 0);
+    assert_int_equal(probe(d, REASON_OK, OUT_OK, 2), DEST_UP);
+    assert_int_equal(probe(d, REASON_ALL_FAILED, OUT_BANNER_TIMEOUT, 2), DEST_UP);
+    assert_int_equal(probe(d, REASON_LOCAL, OUT_LOCAL_ERROR, 2), DEST_UNKNOWN);
+    assert_int_equal(c.to, DEST_UNKNOWN);
+    assert_int_equal(store_dest_view(d)->consecutive_failures, 1);
+    assert_int_equal(probe(d, REASON_LOCAL, OUT_LOCAL_ERROR, 2), DEST_UNKNOWN);
+    assert_int_equal(store_dest_view(d)->consecutive_failures, 1);
+    assert_int_equal(probe(d, REASON_NO_ADDRESS, OUT_NOT_PROBED, 2), DEST_DOWN);
+    const struct dest_view *v = store_dest_view(d);
+    assert_int_equal(v->probes[OUT__COUNT + REASON_LOCAL], 3);
+    assert_int_equal(v->probes[OUT__COUNT + REASON_NO_ADDRESS], 1);
+    assert_int_equal(v->probes[OUT_BANNER_TIMEOUT], 1);
+    assert_string_equal(store_dest_reason_text(v), "no_address");
+    /* Down, the agent's trouble, then up: a return from down, for notifications and retry. */
+    assert_int_equal(probe(d, REASON_LOCAL, OUT_LOCAL_ERROR, 2), DEST_UNKNOWN);
+    assert_int_equal(c.from, DEST_DOWN);
+    assert_true(store_back_from_down(store_dest_view(d), DEST_UNKNOWN));
+    assert_int_equal(probe(d, REASON_OK, OUT_OK, 2), DEST_UP);
+    assert_int_equal(probe(d, REASON_LOCAL, OUT_LOCAL_ERROR, 2), DEST_UNKNOWN);
+    assert_false(store_back_from_down(store_dest_view(d), DEST_UNKNOWN)); /* up before */
+    assert_true(store_back_from_down(store_dest_view(d), DEST_DOWN));
+}
+
+static void sweep_removes_unmarked_configured_destinations_only(void **state)
+{
+    (void)state;
+    struct dest *keep = store_dest_add("keep.test", ORIGIN_CONFIG);
+    store_dest_add("gone.test", ORIGIN_CONFIG);
+    store_dest_add("found.test", ORIGIN_DISCOVERED);
+    probe(keep, REASON_OK, OUT_OK, 2);
+    probe(keep, REASON_OK, OUT_OK, 2);
+    unsigned keep_index = store_dest_view(keep)->index;
+    store_publish();
+    const struct snapshot *before = store_snapshot_acquire();
+
+    store_unmark_all();
+    store_mark(store_dest_add("keep.test", ORIGIN_CONFIG), true);
+    store_mark(store_dest_add("new.test", ORIGIN_CONFIG), true);
+    assert_int_equal(store_sweep_unmarked(ORIGIN_CONFIG), 1);
+    assert_null(store_dest_find("gone.test"));
+    assert_non_null(store_dest_find("found.test"));
+    probe(keep, REASON_OK, OUT_OK, 2);
+    store_publish();
+    const struct snapshot *after = store_snapshot_acquire();
+    assert_int_equal(after->n, 3);
+    assert_null(store_snapshot_find(after, "gone.test"));
+    const struct dest_view *k = store_snapshot_find(after, "keep.test");
+    assert_int_equal(k->probes[OUT_OK], 3); /* counters continue */
+    assert_int_equal(k->index, keep_index);
+    assert_true(store_snapshot_find(after, "new.test")->index > keep_index);
+    /* readers of the old snapshot still see the removed destination */
+    assert_string_equal(store_snapshot_find(before, "gone.test")->domain, "gone.test");
+    store_snapshot_release(before);
+    store_snapshot_release(after);
+}
+
+static void discovered_destination_becomes_configured(void **state)
+{
+    (void)state;
+    struct dest *d = store_dest_add("x.test", ORIGIN_DISCOVERED);
+    assert_int_equal(store_dest_origin(d), ORIGIN_DISCOVERED);
+    assert_ptr_equal(store_dest_add("x.test", ORIGIN_CONFIG), d);
+    assert_int_equal(store_dest_origin(d), ORIGIN_CONFIG);
+    assert_ptr_equal(store_dest_add("x.test", ORIGIN_DISCOVERED), d);
+    assert_int_equal(store_dest_origin(d), ORIGIN_CONFIG);
+}
+
+static void history_is_bounded(void **state)
+{
+    (void)state;
+    struct dest *d = store_dest_add("h.test", ORIGIN_CONFIG);
+    for (int i = 0; i < STORE_HISTORY_MAX + 60; i++)
+        probe(d, i % 2 ? REASON_OK : REASON_ALL_FAILED, i % 2 ? OUT_OK : OUT_REFUSED, 1);
+    const struct dest_view *v = store_dest_view(d);
+    assert_int_equal(v->n_history, STORE_HISTORY_MAX);
+    assert_int_equal(v->history[STORE_HISTORY_MAX - 1].status, DEST_UP);
+    assert_int_equal(v->history[STORE_HISTORY_MAX - 2].status, DEST_DOWN);
+}
+
+static void a_snapshot_outlives_the_store(void **state)
+{
+    (void)state;
+    struct dest *d = store_dest_add("late.test", ORIGIN_CONFIG);
+    probe(d, REASON_OK, OUT_OK, 2);
+    store_publish();
+    const struct snapshot *s = store_snapshot_acquire();
+    store_shutdown();
+    assert_null(store_snapshot_acquire());
+    assert_string_equal(s->dests[0]->hosts[0].addrs[0].banner, "220 up");
+    store_snapshot_release(s);
+    store_init();
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(snapshot_taken_before_a_write_is_unchanged),
+        T(unchanged_views_are_shared_and_unchanged_stores_not_republished),
+        T(snapshots_are_sorted_and_find_uses_them),
+        T(observer_sees_damped_status_changes),
+        T(local_failures_make_the_status_unknown_and_do_not_count),
+        T(sweep_removes_unmarked_configured_destinations_only),
+        T(discovered_destination_becomes_configured),
+        T(history_is_bounded),
+        T(a_snapshot_outlives_the_store),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
