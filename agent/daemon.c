@@ -6,7 +6,7 @@
  * new one is reported and the old one keeps running. Main (loop) thread, except the web
  * actions, which the HTTP thread calls and which only post to the loop.
  *
- * Parts below never call up here: the web reaches the daemon through web_actions, the
+ * Parts below never call up here: the web reaches the daemon through http_actions, the
  * probes and sources through the store. Shutdown runs the same table backwards, and every
  * part closes its own sockets and children, so the process is gone well within 2 seconds
  * of SIGTERM.
@@ -88,7 +88,7 @@ static void reload_on_loop(struct loop *l, void *arg)
     daemon_reload(err, sizeof err);
 }
 
-/* ---- what the HTTP thread may ask (web_actions): posted to the loop, never waited for ---- */
+/* ---- what the HTTP thread may ask (http_actions): posted to the loop, never waited for ---- */
 
 static int web_reload(void *arg)
 {
@@ -196,7 +196,7 @@ static int start_delivernow(char *err, size_t errlen)
 
 static int start_web(char *err, size_t errlen)
 {
-    static const struct web_actions act = {.reload = web_reload, .delivernow = web_delivernow};
+    static const struct http_actions act = {.reload = web_reload, .delivernow = web_delivernow};
     return web_start(dm.cfg, &act, err, errlen);
 }
 

@@ -31,7 +31,7 @@
 #define MXW_STR(x)  MXW_STR_(x)
 
 static struct {
-    struct web_actions act;
+    struct http_actions act;
     bool enabled;
     char **users;
     size_t n_users;
@@ -80,7 +80,7 @@ static int read_token(const char *path, char *err, size_t errlen)
 }
 
 int admin_configure(const struct config *cfg, const struct webauth *auth,
-                    const struct web_actions *act, char *err, size_t errlen)
+                    const struct http_actions *act, char *err, size_t errlen)
 {
     admin_reset();
     adm.act = *act;
@@ -112,9 +112,9 @@ void admin_reset(void)
     adm.lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 }
 
-bool admin_bearer(const struct web_request *rq)
+bool admin_bearer(const struct http_request *rq)
 {
-    const char *h = adm.have_token ? web_header(rq, "Authorization") : NULL;
+    const char *h = adm.have_token ? http_header(rq, "Authorization") : NULL;
     if (!h || strncasecmp(h, "Bearer ", 7) != 0)
         return false;
     h += 7;
@@ -124,14 +124,14 @@ bool admin_bearer(const struct web_request *rq)
     return CRYPTO_memcmp(given, adm.token_digest, DIGEST_LEN) == 0;
 }
 
-void admin_identify(struct web_request *rq)
+void admin_identify(struct http_request *rq)
 {
     for (size_t i = 0; rq->user && !rq->auth_admin && i < adm.n_users; i++)
         if (!strcmp(adm.users[i], rq->user))
             rq->auth_admin = true;
 }
 
-bool admin_may_retry(const struct web_request *rq)
+bool admin_may_retry(const struct http_request *rq)
 {
     return adm.enabled && rq->auth_admin;
 }
@@ -268,13 +268,13 @@ void admin_render_job(struct buf *b, const struct delivernow_job *j)
 
 /* ---- handlers ---- */
 
-static void answer(struct web_response *rs, unsigned status, const char *error,
+static void answer(struct http_response *rs, unsigned status, const char *error,
                    const struct delivernow_job *job)
 {
     rs->status = status;
     rs->content_type = "application/json";
     rs->body.len = 0;
-    web_add_header(rs, "Cache-Control", "no-store");
+    http_add_header(rs, "Cache-Control", "no-store");
     buf_puts(&rs->body, "{");
     if (error) {
         buf_puts(&rs->body, "\"error\":");
@@ -288,7 +288,7 @@ static void answer(struct web_response *rs, unsigned status, const char *error,
 }
 
 /* The user name for logs and the job: letters, digits and . _ @ - only. */
-static void who_of(const struct web_request *rq, char *out, size_t cap)
+static void who_of(const struct http_request *rq, char *out, size_t cap)
 {
     mxw_strlcpy(out, rq->user ? rq->user : "anonymous", cap);
     for (char *p = out; *p; p++)
@@ -297,7 +297,7 @@ static void who_of(const struct web_request *rq, char *out, size_t cap)
 }
 
 /* Who may ask at all: 0, or the refusal already answered. */
-static unsigned gate(const struct web_request *rq, struct web_response *rs, const char *who)
+static unsigned gate(const struct http_request *rq, struct http_response *rs, const char *who)
 {
     const char *why = NULL;
     if (!adm.enabled)
@@ -312,8 +312,8 @@ static unsigned gate(const struct web_request *rq, struct web_response *rs, cons
     return 403;
 }
 
-void admin_handle_delivernow(const struct web_request *rq, const struct snapshot *snap,
-                             struct web_response *rs)
+void admin_handle_delivernow(const struct http_request *rq, const struct snapshot *snap,
+                             struct http_response *rs)
 {
     (void)snap;
     char who[JOBS_WHO_MAX], why[160], dest[STORE_DOMAIN_MAX];
@@ -321,9 +321,9 @@ void admin_handle_delivernow(const struct web_request *rq, const struct snapshot
     if (gate(rq, rs, who))
         return;
     unsigned st =
-        admin_check_forgery(web_header(rq, "Content-Type"), web_header(rq, ADMIN_REQUEST_HEADER),
-                            web_header(rq, "Origin"), web_header(rq, "Sec-Fetch-Site"),
-                            web_header(rq, "Host"), why, sizeof why);
+        admin_check_forgery(http_header(rq, "Content-Type"), http_header(rq, ADMIN_REQUEST_HEADER),
+                            http_header(rq, "Origin"), http_header(rq, "Sec-Fetch-Site"),
+                            http_header(rq, "Host"), why, sizeof why);
     bool all = false;
     if (!st &&
         admin_parse_request(rq->body, rq->body_len, dest, sizeof dest, &all, why, sizeof why) < 0)
@@ -347,7 +347,7 @@ void admin_handle_delivernow(const struct web_request *rq, const struct snapshot
     char loc[64];
     snprintf(loc, sizeof loc, "%s%llu", ADMIN_JOB_PREFIX, (unsigned long long)job.id);
     answer(rs, 202, NULL, &job);
-    web_add_header(rs, "Location", loc);
+    http_add_header(rs, "Location", loc);
 }
 
 /* The job of that id: the snapshot's, or one handed to the loop and not published yet. */
@@ -368,8 +368,8 @@ static bool find_job(const struct snapshot *snap, uint64_t id, struct delivernow
     return j != NULL;
 }
 
-void admin_handle_job(const struct web_request *rq, const struct snapshot *snap,
-                      struct web_response *rs)
+void admin_handle_job(const struct http_request *rq, const struct snapshot *snap,
+                      struct http_response *rs)
 {
     char who[JOBS_WHO_MAX];
     who_of(rq, who, sizeof who);

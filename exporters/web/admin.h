@@ -16,7 +16,7 @@
  * Why 202 and a job id rather than waiting for the result: a retry lists the whole queue
  * and runs one postqueue per deferred message, which can take far longer than an HTTP
  * client waits, and the HTTP thread serves every scrape. The handler does not even wait
- * for the loop to accept the job: it hands the job over (web_actions) and answers; a
+ * for the loop to accept the job: it hands the job over (http_actions) and answers; a
  * request the loop refuses (no MTA, the same retry already queued, too many waiting)
  * shows as a failed job whose error says why.
  *
@@ -28,7 +28,7 @@
 
 #include "config.h"
 #include "jobs.h"
-#include "web.h"
+#include "http.h"
 #include "webauth.h"
 
 #include <stdbool.h>
@@ -43,16 +43,16 @@
  * checks that every admin user is a basic-auth user of the web config (auth may be NULL: no
  * users). 0, or -1 with err. */
 int admin_configure(const struct config *cfg, const struct webauth *auth,
-                    const struct web_actions *act, char *err, size_t errlen);
+                    const struct http_actions *act, char *err, size_t errlen);
 void admin_reset(void);
 
 /* Whether the request carries the configured bearer token. */
-bool admin_bearer(const struct web_request *rq);
+bool admin_bearer(const struct http_request *rq);
 /* Sets rq->auth_admin for a basic-auth user in the admin list (the server sets it before
  * for a request with the bearer token). */
-void admin_identify(struct web_request *rq);
+void admin_identify(struct http_request *rq);
 /* Whether the page may offer Retry buttons to this reader. */
-bool admin_may_retry(const struct web_request *rq);
+bool admin_may_retry(const struct http_request *rq);
 
 /* The forgery checks of a POST, pure: 0 when it may proceed, else the status to answer
  * (403, or 415 for a body that is not JSON) with why filled in. host is the Host header;

@@ -363,20 +363,20 @@ const struct dest_view *api_find(const struct snapshot *s, const char *name)
     return store_snapshot_find(s, mxw_lower(key_));
 }
 
-void api_handle_destinations(const struct web_request *rq, const struct snapshot *snap,
-                             struct web_response *rs)
+void api_handle_destinations(const struct http_request *rq, const struct snapshot *snap,
+                             struct http_response *rs)
 {
     (void)rq;
     if (!snap) {
-        web_error(rs, 503, "no snapshot yet");
+        http_error(rs, 503, "no snapshot yet");
         return;
     }
     rs->content_type = "application/json";
     api_render_list(snap, &rs->body);
 }
 
-void api_handle_destination(const struct web_request *rq, const struct snapshot *snap,
-                            struct web_response *rs)
+void api_handle_destination(const struct http_request *rq, const struct snapshot *snap,
+                            struct http_response *rs)
 {
     const struct dest_view *d = api_find(snap, rq->path + strlen(API_DEST_PREFIX));
     if (!d) {
@@ -389,12 +389,12 @@ void api_handle_destination(const struct web_request *rq, const struct snapshot 
     api_render_destination(snap, d, &rs->body);
 }
 
-void api_handle_debug(const struct web_request *rq, const struct snapshot *snap,
-                      struct web_response *rs)
+void api_handle_debug(const struct http_request *rq, const struct snapshot *snap,
+                      struct http_response *rs)
 {
     const struct dest_view *d = api_find(snap, rq->path + strlen(API_DEBUG_PREFIX));
     if (!d) {
-        web_error(rs, 404, "no such destination");
+        http_error(rs, 404, "no such destination");
         return;
     }
     rs->content_type = "text/plain; charset=utf-8";

@@ -5,12 +5,12 @@
 #include "prom.h"
 #include "routes.h"
 
-void web_handle_metrics(const struct web_request *rq, const struct snapshot *snap,
-                        struct web_response *rs)
+void web_handle_metrics(const struct http_request *rq, const struct snapshot *snap,
+                        struct http_response *rs)
 {
     (void)rq;
     if (!snap) {
-        web_error(rs, 503, "no snapshot yet");
+        http_error(rs, 503, "no snapshot yet");
         return;
     }
     rs->content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -5,17 +5,17 @@
 #ifndef MXW_ROUTES_H
 #define MXW_ROUTES_H
 
-#include "web.h"
+#include "http.h"
 
 /* web.c */
-web_handler web_handle_healthy, web_handle_ready, web_handle_reload;
+http_handler web_handle_healthy, web_handle_ready, web_handle_reload;
 /* ui.c */
-web_handler ui_handle_index, ui_handle_destination, ui_handle_static, ui_handle_tophosts;
+http_handler ui_handle_index, ui_handle_destination, ui_handle_static, ui_handle_tophosts;
 /* admin.c */
-web_handler admin_handle_delivernow, admin_handle_job;
+http_handler admin_handle_delivernow, admin_handle_job;
 /* metrics.c */
-web_handler web_handle_metrics;
+http_handler web_handle_metrics;
 /* api.c */
-web_handler api_handle_destinations, api_handle_destination, api_handle_debug;
+http_handler api_handle_destinations, api_handle_destination, api_handle_debug;
 
 #endif

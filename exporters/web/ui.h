@@ -57,7 +57,7 @@ struct ui_ctx {
     double now;       /* wall time the page is rendered at */
 };
 
-/* A query argument by name, NULL when absent (web_query, or a test's table). */
+/* A query argument by name, NULL when absent (http_query, or a test's table). */
 typedef const char *ui_arg_fn(void *ctx, const char *name);
 
 /* Fills q from the arguments; unknown or bad values fall back to the defaults. */
@@ -90,5 +90,8 @@ struct ui_asset {
 const struct ui_asset *ui_asset_find(const char *name);
 /* A short hash of the file's bytes, for cache-busting URLs ("?v=..."). */
 const char *ui_asset_version(const struct ui_asset *a);
+
+/* The recipients hard-bounced for any reason. */
+uint64_t ui_hard_bounced(const struct mta_figures *m);
 
 #endif

@@ -7,7 +7,7 @@
  * Pure; any thread.
  */
 #include "fmt.h"
-#include "ui_priv.h"
+#include "ui_page.h"
 
 #include <math.h>
 

@@ -8,7 +8,7 @@
  */
 #include "fmt.h"
 #include "html.h"
-#include "ui_priv.h"
+#include "ui_page.h"
 
 #include <stdio.h>
 #include <string.h>

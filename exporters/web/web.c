@@ -34,7 +34,7 @@ struct route {
     const char *method;
     const char *path;
     bool prefix; /* path is a prefix: "/api/v1/destinations/" */
-    web_handler *fn;
+    http_handler *fn;
 };
 
 static const struct route routes[] = {
@@ -57,7 +57,7 @@ static const struct route routes[] = {
 static struct {
     struct MHD_Daemon *mhd;
     struct webauth *auth; /* NULL: no web config file, no TLS, no authentication */
-    struct web_actions act;
+    struct http_actions act;
 } web;
 
 /* Response bodies at 10,000 destinations are tens of megabytes, and a fresh buffer costs a
@@ -106,33 +106,8 @@ struct req_state {
     bool responded; /* a response is queued: ignore whatever else arrives */
 };
 
-const char *web_header(const struct web_request *rq, const char *name)
-{
-    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
-}
-
-const char *web_query(const struct web_request *rq, const char *name)
-{
-    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-void web_error(struct web_response *rs, unsigned status, const char *msg)
-{
-    rs->status = status;
-    rs->content_type = "text/plain; charset=utf-8";
-    rs->body.len = 0;
-    buf_puts(&rs->body, msg);
-    buf_puts(&rs->body, "\n");
-}
-
-void web_add_header(struct web_response *rs, const char *name, const char *value)
-{
-    size_t n = strlen(rs->extra_headers);
-    snprintf(rs->extra_headers + n, sizeof rs->extra_headers - n, "%s: %s\n", name, value);
-}
-
-void web_handle_healthy(const struct web_request *rq, const struct snapshot *snap,
-                        struct web_response *rs)
+void web_handle_healthy(const struct http_request *rq, const struct snapshot *snap,
+                        struct http_response *rs)
 {
     (void)rq;
     (void)snap;
@@ -140,8 +115,8 @@ void web_handle_healthy(const struct web_request *rq, const struct snapshot *sna
     buf_puts(&rs->body, "mxwatch is healthy.\n");
 }
 
-void web_handle_ready(const struct web_request *rq, const struct snapshot *snap,
-                      struct web_response *rs)
+void web_handle_ready(const struct http_request *rq, const struct snapshot *snap,
+                      struct http_response *rs)
 {
     (void)rq;
     rs->content_type = "text/plain; charset=utf-8";
@@ -153,8 +128,8 @@ void web_handle_ready(const struct web_request *rq, const struct snapshot *snap,
     }
 }
 
-void web_handle_reload(const struct web_request *rq, const struct snapshot *snap,
-                       struct web_response *rs)
+void web_handle_reload(const struct http_request *rq, const struct snapshot *snap,
+                       struct http_response *rs)
 {
     (void)rq;
     (void)snap;
@@ -250,7 +225,7 @@ static void add_extra_headers(struct MHD_Response *r, char *lines)
     }
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *c, struct web_response *rs)
+static enum MHD_Result send_response(struct MHD_Connection *c, struct http_response *rs)
 {
     size_t len;
     char *body = buf_steal(&rs->body, &len);
@@ -287,9 +262,9 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct web_respon
 static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, const char *url,
                                 struct req_state *st)
 {
-    struct web_response rs = {.status = 200};
+    struct http_response rs = {.status = 200};
     body_take(&rs.body);
-    struct web_request rq = {.method = method, .path = url, .conn = c};
+    struct http_request rq = {.method = method, .path = url, .conn = c};
     if (st->body.len) {
         rq.body = st->body.p;
         rq.body_len = st->body.len;
@@ -306,9 +281,9 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, co
     if (web.auth && !rq.auth_admin && !webauth_check(web.auth, c, &rq, &rs)) {
         /* webauth_check filled in the 401 */
     } else if (st->too_large) {
-        web_error(&rs, 413, "request body too large");
+        http_error(&rs, 413, "request body too large");
     } else if (!r) {
-        web_error(&rs, known ? 405 : 404, known ? "method not allowed" : "not found");
+        http_error(&rs, known ? 405 : 404, known ? "method not allowed" : "not found");
     } else {
         const struct snapshot *snap = store_snapshot_acquire();
         admin_identify(&rq);
@@ -339,7 +314,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *con_cls = st;
         /* A declared body above the bound is refused before a byte of it is read. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > WEB_BODY_MAX) {
+        if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
             st->too_large = true;
             return dispatch(c, method, url, st);
         }
@@ -348,7 +323,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         /* A chunked body past the bound: libmicrohttpd cannot answer in the middle of an
          * upload, and reading on would let a client stream for ever, so close. */
-        if (st->body.len + *upload_size > WEB_BODY_MAX)
+        if (st->body.len + *upload_size > HTTP_BODY_MAX)
             return MHD_NO;
         buf_append(&st->body, upload_data, *upload_size);
         *upload_size = 0;
@@ -458,7 +433,7 @@ static struct MHD_Daemon *start_mhd(unsigned flags, const struct sockaddr *sa,
                             MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 }
 
-int web_start(const struct config *cfg, const struct web_actions *act, char *err, size_t errlen)
+int web_start(const struct config *cfg, const struct http_actions *act, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     bool dual;

@@ -532,8 +532,8 @@ bool webauth_check_credentials(const struct webauth *a, const char *user, const 
     return ok;
 }
 
-bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct web_request *rq,
-                   struct web_response *rs)
+bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct http_request *rq,
+                   struct http_response *rs)
 {
     if (!a || a->n_users == 0)
         return true;
@@ -547,8 +547,8 @@ bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct web
     MHD_free(user);
     MHD_free(pass);
     if (!ok) {
-        web_error(rs, 401, "unauthorized");
-        web_add_header(rs, "WWW-Authenticate", "Basic realm=\"mxwatch\", charset=\"UTF-8\"");
+        http_error(rs, 401, "unauthorized");
+        http_add_header(rs, "WWW-Authenticate", "Basic realm=\"mxwatch\", charset=\"UTF-8\"");
     }
     return ok;
 }

@@ -22,7 +22,7 @@
 #ifndef MXW_WEBAUTH_H
 #define MXW_WEBAUTH_H
 
-#include "web.h"
+#include "http.h"
 
 #include <microhttpd.h>
 #include <stdbool.h>
@@ -63,8 +63,8 @@ void webauth_add_headers(const struct webauth *a, struct MHD_Response *r);
  * user, password and hash, never the password) and the next request with them is cheap;
  * a request without credentials costs none; and a client address that keeps failing is
  * throttled (WEBAUTH_THROTTLE_*). HTTP thread. */
-bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct web_request *rq,
-                   struct web_response *rs);
+bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct http_request *rq,
+                   struct http_response *rs);
 /* The same decision for a user name and password (NULL = none given) from a client
  * address (NULL: not throttled); for tests. */
 bool webauth_check_credentials(const struct webauth *a, const char *user, const char *password,

@@ -12,7 +12,7 @@
 #ifndef MXW_GATEWAY_H
 #define MXW_GATEWAY_H
 
-#include "sources.h"
+#include "source.h"
 
 #include <stddef.h>
 

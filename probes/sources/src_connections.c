@@ -12,7 +12,7 @@
  * address; attribution to destinations happens once the dump is complete, from the store
  * as it is then. A dump that has not finished within CONN_TIMEOUT_MS is abandoned.
  */
-#include "sources.h"
+#include "source.h"
 
 #include "srcagg.h"
 #include "strmap.h"

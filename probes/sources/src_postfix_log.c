@@ -18,7 +18,7 @@
  * held per smtp process id until that process logs its next status line, which is for the
  * delivery the connection was for.
  */
-#include "sources.h"
+#include "source.h"
 
 #include "logtail.h"
 #include "pflog.h"

@@ -15,7 +15,7 @@
  * was read and postqueue exited with 0; anything else is reported (source_report) and the
  * previous figures stay.
  */
-#include "sources.h"
+#include "source.h"
 
 #include "child.h"
 #include "pfqueue.h"

@@ -19,7 +19,7 @@
 
 #include "config.h"
 #include "logtail.h"
-#include "sources.h"
+#include "source.h"
 #include "srcagg.h"
 #include "store.h"
 

@@ -1,14 +1,13 @@
 /*
- * ui_priv.h - what the status page's files (ui.c, ui_list.c, ui_detail.c, ui_chart.c,
- * ui_assets.c) share and nobody else uses: the page frame, status badges, counts. Pure
- * functions, any thread.
+ * ui_page.h - what the status page's files (ui.c, ui_list.c, ui_detail.c) share and nobody
+ * else uses: the page frame, status badges, counts (ui_page.c). Pure functions, any
+ * thread.
  */
-#ifndef MXW_UI_PRIV_H
-#define MXW_UI_PRIV_H
+#ifndef MXW_UI_PAGE_H
+#define MXW_UI_PAGE_H
 
 #include "ui.h"
 
-/* ui.c */
 /* <!DOCTYPE html> up to the opening <main>; title is outside data (escaped here). */
 void ui_page_head(struct buf *b, const char *title, const struct ui_ctx *c);
 /* </main>, the footer and the end of the document. */
@@ -17,8 +16,6 @@ void ui_page_foot(struct buf *b, const struct snapshot *s);
 void ui_status_badge(struct buf *b, enum dest_status st);
 /* v with thousands separators. */
 void ui_count(struct buf *b, uint64_t v);
-/* The recipients hard-bounced for any reason. */
-uint64_t ui_hard_bounced(const struct mta_figures *m);
 /* Whether MTA figures mean anything for d: a source reported it, or sources are
  * configured at all (then absent means zero). Otherwise the columns show a dash. */
 bool ui_mta_known(const struct snapshot *s, const struct dest_view *d);
