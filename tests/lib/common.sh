@@ -25,6 +25,15 @@ metric_value() {
     awk -v k="$2" '$1 == k { print $2; exit }' <<<"$1"
 }
 
+# start_silent_dns PORT: a DNS server on 127.0.0.1:PORT that never answers
+# (tests/lib/silent_dns.py), waited for.
+start_silent_dns() {
+    local out=$T/silent-dns-$1.out
+    python3 "$MXW_TOP/tests/lib/silent_dns.py" 127.0.0.1 "$1" >"$out" 2>&1 &
+    track $!
+    wait_for 5 grep -q ready "$out" || fail "silent_dns.py did not start on port $1"
+}
+
 # start_agent CONFIG [FLAGS...]: mxwatch run in the background; sets AGENT_PID and
 # AGENT_URL; waits until /-/healthy answers (AGENT_START_WAIT seconds, default 10).
 start_agent() {
