@@ -138,7 +138,7 @@ deps:
 
 run: deps-run
 	@$(MAKE) --no-print-directory $(BUILD)/mxwatch $(BUILD)/mxw-smtpd
-	@tests/lib/demo.sh $(BUILD) $(CONFIG)
+	@deploy/demo/run.sh $(BUILD) $(CONFIG)
 
 test: deps
 	@$(MAKE) --no-print-directory all

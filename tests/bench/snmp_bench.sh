@@ -9,7 +9,7 @@
 # Usage: tests/bench/snmp_bench.sh [DESTINATIONS] [RUNS]   (from the top of the tree,
 # after `make` and `make deps`)
 source "$(dirname "$0")/../lib/common.sh"
-source "$MXW_TOP/tests/lib/snmpd.sh"
+source "$MXW_TOP/deploy/demo/snmpd.sh"
 
 N=${1:-10000}
 RUNS=${2:-3}

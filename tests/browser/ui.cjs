@@ -1,4 +1,4 @@
-// ui.cjs BASE_URL OUT_DIR: the status page on the demo world (tests/lib/world.sh) in a real
+// ui.cjs BASE_URL OUT_DIR: the status page on the demo world (deploy/demo/world.sh) in a real
 // browser: rows, default and clicked sorting, the filter and the status choice, an
 // auto-refresh that keeps them, status badges with symbol and word, the detail page with
 // its sections, MX records, addresses and chart, a phone-sized layout, no script errors;

@@ -1,6 +1,6 @@
 // xss.cjs BASE_URL OUT_DIR: strangers' text on the status page stays text. The agent
 // watches evil.test, whose MX name (from DNS) and banner, EHLO reply and so the SMTP
-// conversation (from tests/lib/greeter.py) carry <script> and event-handler markup. The
+// conversation (from mxw-smtpd's banner= option) carry <script> and event-handler markup. The
 // page must show them literally, run none of them (no dialog, no console error, no
 // marker set), add no element, and be sent with a CSP that forbids inline script.
 'use strict';

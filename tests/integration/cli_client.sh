@@ -7,7 +7,7 @@
 # delivernow refused), 2 usage or agent unreachable.
 # timeout: 90
 source "$(dirname "$0")/../lib/common.sh"
-source "$MXW_TOP/tests/lib/world.sh"
+source "$MXW_TOP/deploy/demo/world.sh"
 WORLD_INTERVAL=5s
 start_world
 start_agent "$WORLD_CONFIG"

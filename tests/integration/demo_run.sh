@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # timeout: 150
-# `make run`'s script (tests/lib/demo.sh) as a user runs it, on a terminal (tests/lib/
+# `make run`'s script (deploy/demo/run.sh) as a user runs it, on a terminal (tests/lib/
 # pty_run.py): it prints the URLs, the agent serves the demo world over HTTP and through its
 # private snmpd, and Ctrl-C stops the agent and everything started for it, with no error
 # logged and nothing left running, whatever order the stop reaches the agent and snmpd in:
 #   ctrl_c      a plain Ctrl-C: the agent stops first, while its AgentX master is still there
 #   snmpd_first snmpd is killed first, then Ctrl-C
 #   together    the agent and snmpd get SIGINT at once (what a Ctrl-C to every process did)
-# In the sanitizer build, a leak or report from any of these stops fails the test (common.sh).
+# In the sanitizer build, a leak or report from any of these stops fails the test (deploy/demo/lib.sh).
 source "$(dirname "$0")/../lib/common.sh"
 
 walk() { snmpbulkwalk -v2c -c public -On -Oq -t 2 -r 1 "127.0.0.1:$snmp_port" 1.3.6.1.4.1.32473.725.1.2 2>/dev/null; }
@@ -25,7 +25,7 @@ demo_start() {
     port=$(free_port)
     OUT=$T/demo-$1.log
     env LISTEN="127.0.0.1:$port" WORLD_INTERVAL=5s \
-        python3 "$MXW_TOP/tests/lib/pty_run.py" "$OUT" 60 bash "$MXW_TOP/tests/lib/demo.sh" "$BUILD" &
+        python3 "$MXW_TOP/tests/lib/pty_run.py" "$OUT" 60 bash "$MXW_TOP/deploy/demo/run.sh" "$BUILD" &
     PTY=$!
     track $PTY
     AGENT_URL=http://127.0.0.1:$port

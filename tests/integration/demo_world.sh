@@ -4,7 +4,7 @@
 # within one probe interval, /metrics says so, and SIGTERM stops the agent within 2 s
 # with every socket it opened closed.
 source "$(dirname "$0")/../lib/common.sh"
-source "$MXW_TOP/tests/lib/world.sh"
+source "$MXW_TOP/deploy/demo/world.sh"
 WORLD_INTERVAL=6s
 start_world
 start_agent "$WORLD_CONFIG"

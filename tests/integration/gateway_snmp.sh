@@ -8,7 +8,7 @@
 # last-success columns.
 . "$(dirname "$0")/../lib/common.sh"
 . "$MXW_TOP/tests/lib/gateway.sh"
-. "$MXW_TOP/tests/lib/snmpd.sh"
+. "$MXW_TOP/deploy/demo/snmpd.sh"
 
 start_gateway_server
 start_snmpd

@@ -8,7 +8,7 @@
 # the destinations are up again and nothing was ever notified.
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/nsd.sh"
-source "$MXW_TOP/tests/lib/snmpd.sh"
+source "$MXW_TOP/deploy/demo/snmpd.sh"
 
 N=20
 DNS_PORT=$(free_port)

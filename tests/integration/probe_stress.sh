@@ -30,9 +30,8 @@ for i in $(seq 1 $HOLD); do
 done
 listen+=(--listen "127.0.4.101:$P=huge" --listen "127.0.4.102:$P=garbage,bytes=16384"
     --listen "127.0.4.103:$P=reset" --listen "127.0.4.104:$P=421" --listen "127.0.4.105:$P=554"
-    --listen "127.0.4.106:$P=noehlo" --listen "127.0.4.107:$P=ok")
-start_smtpd --hostname mx.stress.test "${listen[@]}"
-start_hostile noquit 127.0.4.108 "$P" "$T/noquit.log"
+    --listen "127.0.4.106:$P=noehlo" --listen "127.0.4.107:$P=ok" --listen "127.0.4.108:$P=noquit")
+start_smtpd --hostname mx.stress.test --log "$T/smtpd-events.log" "${listen[@]}"
 wait_tcp 127.0.4.107 "$P"
 
 cat >"$T/agent.yml" <<EOC
@@ -69,7 +68,8 @@ lag=$(metric_value "$(scrape)" mxwatch_probe_loop_lag_seconds)
 awk -v l="$lag" 'BEGIN { exit !(l < 0.25) }' || fail "loop lag ${lag} s with sessions open"
 
 note "an unanswered QUIT does not hold up the other probes"
-wait_for 5 grep -q verb=QUIT "$T/noquit.log" || fail "no QUIT reached the noquit server"
+wait_for 5 grep -q "listener=127.0.4.108:$P .*verb=QUIT" "$T/smtpd-events.log" ||
+    fail "no QUIT reached the noquit listener"
 before=$(metric_value "$(scrape)" 'mxwatch_probes_total{destination="ok1.test",result="ok"}')
 held=0
 for _ in $(seq 1 25); do # noquit1 and noquit2 share one session: look through the window

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # prom_demo_world: /metrics and the JSON API of an agent probing the demo world
-# (tests/lib/world.sh). Every family of the agent, per destination and per MX address is
+# (deploy/demo/world.sh). Every family of the agent, per destination and per MX address is
 # there with one HELP and one TYPE and the values the world implies; promtool accepts the
 # real output, plain and gzipped; the JSON documents parse and carry banners and the
 # transcript; banners never reach /metrics. The world configures no MTA source, so the
 # MTA families must be absent (they are checked with figures in unit/test_prom).
 # timeout: 90
 source "$(dirname "$0")/../lib/common.sh"
-source "$MXW_TOP/tests/lib/world.sh"
+source "$MXW_TOP/deploy/demo/world.sh"
 WORLD_INTERVAL=6s
 start_world
 start_agent "$WORLD_CONFIG"

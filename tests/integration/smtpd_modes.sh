@@ -39,6 +39,9 @@ bad_arg "--tls-cert: given without --tls-key" --tls-cert "$T/cert.pem" --listen 
 bad_arg "--listen: at least one" --hostname mx.test
 bad_arg "bad address '::1'" --listen '::1:25=ok'
 bad_arg "--tls-key" --tls-cert "$T/cert.pem" --tls-key /nonexistent --listen 127.0.0.1:2525=ok
+bad_arg "option 'banner' does not apply to mode 421" --listen 127.0.0.1:2525=421,banner=x
+bad_arg "for banner (1..400 printable characters)" --listen $'127.0.0.1:2525=ok,banner=a\rb'
+bad_arg "option 'idle' does not apply to mode backlog" --listen 127.0.0.1:2525=backlog,idle=1
 
 # --- one server, every mode -------------------------------------------------------------
 P=$(free_port)
@@ -50,7 +53,10 @@ A=127.0.0
     --listen $A.35:$P=421 --listen $A.36:$P=554 --listen $A.37:$P=garbage,bytes=4096 \
     --listen $A.38:$P=huge --listen $A.39:$P=silent --listen $A.40:$P=noehlo \
     --listen $A.41:$P=reset --listen $A.42:$P=ok,idle=1,maxmsg=2000 \
-    --listen $A.43:$P=slow --listen $A.44:$P=silent,idle=1 >>"$T/smtpd.log" 2>&1 &
+    --listen $A.43:$P=slow --listen $A.44:$P=silent,idle=1 --listen $A.47:$P=noquit \
+    --listen $A.48:$P=badtls --listen $A.49:$P=backlog \
+    --listen "$A.50:$P=ok,idle=5,banner=<script>alert(1)</script>, <b>hostile</b> ESMTP" \
+    >>"$T/smtpd.log" 2>&1 &
 SMTPD_PID=$!
 track $SMTPD_PID
 wait_for 5 test -s "$T/smtpd.pid" || fail "mxw-smtpd did not write its pid file"
@@ -171,6 +177,51 @@ note "reset: closed with RST"
 out=$($SMTPC drain $A.41 $P 3)
 assert_eq reset "$(kv end "$out")" "reset mode end"
 logged "listener=$A.41:$P" | grep -q "reason=reset" || fail "reset not logged"
+
+note "noquit: EHLO answered; QUIT never, nor anything after it; the client's close ends it"
+out=$(SMTPC_WAIT=0.5 $SMTPC chat $A.47 $P "EHLO c" "QUIT" "NOOP")
+assert_contains "$out" "250 ENHANCEDSTATUSCODES" "noquit EHLO reply"
+assert_not_contains "$out" "221 " "noquit reply to QUIT"
+assert_eq 0 "$(kv closed "$out")" "noquit closed the connection after QUIT"
+logged "listener=$A.47:$P" | grep -q "verb=QUIT reply=0" || fail "QUIT to noquit not logged unanswered"
+logged "listener=$A.47:$P" | grep -q "verb=NOOP reply=0" || fail "NOOP after QUIT answered by noquit"
+wait_for 3 bash -c "grep -F 'listener=$A.47:$P' '$T/events.log' | grep -q 'reason=eof state=mute'" ||
+    fail "noquit session not ended by the client's close"
+
+note "badtls: STARTTLS said yes to, then the ClientHello answered in plain text"
+out=$(printf 'QUIT\r\n' | timeout 10 openssl s_client -starttls smtp -connect $A.48:$P 2>&1) || true
+assert_contains "$out" "wrong version number" "openssl s_client against badtls"
+assert_not_contains "$out" "221 2.0.0 Bye" "openssl s_client against badtls"
+logged "listener=$A.48:$P" | grep -q "verb=STARTTLS reply=220" || fail "badtls did not say 220 to STARTTLS"
+logged "listener=$A.48:$P" | grep -q "event=tls_hello bytes=" || fail "badtls did not log the ClientHello"
+! logged "listener=$A.48:$P" | grep -q "event=tls " || fail "badtls negotiated TLS"
+P3=$(free_port)
+"$MXW_SMTPD" --hostname mx.test --listen $A.51:$P3=badtls --listen $A.52:$P3=ok \
+    >>"$T/smtpd3.log" 2>&1 &
+track $!
+wait_tcp $A.51 $P3
+out=$($SMTPC chat $A.51 $P3 "EHLO c" "STARTTLS")
+assert_contains "$out" "250-STARTTLS" "badtls EHLO without a certificate"
+assert_contains "$out" "220 2.0.0 Ready to start TLS" "badtls STARTTLS without a certificate"
+assert_not_contains "$($SMTPC chat $A.52 $P3 "EHLO c")" "STARTTLS" "ok EHLO without a certificate"
+
+note "backlog: never accepts; a connect times out (its SYN dropped) rather than being refused"
+rc=0
+curl -sS --connect-timeout 1 "smtp://$A.49:$P" 2>"$T/curl-backlog.err" || rc=$?
+assert_eq 28 "$rc" "curl's exit status against backlog (28: timed out, 7: refused)"
+[ "$(ss -Htn state syn-sent "( dst $A.49 )" | wc -l)" -ge 1 ] ||
+    fail "no SYN-SENT connection towards the backlog listener"
+logged "listener=$A.49:$P mode=backlog event=queue_full" >/dev/null || fail "backlog not logged"
+! logged "listener=$A.49:$P" | grep -q "event=connect" || fail "backlog accepted a connection"
+
+note "banner=: the greeting's text and EHLO's and HELO's first line, markup and commas kept"
+out=$($SMTPC chat $A.50 $P "EHLO c" "HELO c" "QUIT")
+ban='<script>alert(1)</script>, <b>hostile</b> ESMTP'
+assert_contains "$out" "220 $ban" "banner= greeting"
+assert_contains "$out" "250-$ban" "banner= EHLO reply"
+assert_contains "$out" "250 $ban" "banner= HELO reply"
+assert_contains "$out" "221 2.0.0 Bye" "banner= QUIT"
+assert_not_contains "$out" "ESMTP mxw-smtpd" "banner= greeting"
 
 note "bounds: 1000-byte lines pass, 1001 do not; message and SIZE limits; idle timeout"
 l998=$(printf 'X%.0s' $(seq 998))

@@ -5,7 +5,7 @@
 # when snmpd appears, the mxwatch subtree is walkable within 20 s; after snmpd is killed
 # (SIGKILL) and started again, it is walkable again within 20 s, with every row back.
 source "$(dirname "$0")/../lib/common.sh"
-source "$MXW_TOP/tests/lib/snmpd.sh"
+source "$MXW_TOP/deploy/demo/snmpd.sh"
 
 MXW=.1.3.6.1.4.1.32473.725
 sock=$T/agentx/master # where start_snmpd puts the master's socket

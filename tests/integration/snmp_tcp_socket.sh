@@ -4,7 +4,7 @@
 # --agentx.socket flag over a configuration that names another socket: the subagent
 # connects there and the mxwatch subtree is walkable through snmpd.
 source "$(dirname "$0")/../lib/common.sh"
-source "$MXW_TOP/tests/lib/snmpd.sh"
+source "$MXW_TOP/deploy/demo/snmpd.sh"
 
 MXW=.1.3.6.1.4.1.32473.725
 AGENTX_SOCKET=tcp:127.0.0.1:$(free_port)

@@ -6,7 +6,7 @@
 # active recipients; when the MX host is back, mxwDestinationUp follows, no sooner than
 # snmp.trap_min_interval after it. The first "up" after start sends nothing (not news).
 source "$(dirname "$0")/../lib/common.sh"
-source "$MXW_TOP/tests/lib/snmpd.sh"
+source "$MXW_TOP/deploy/demo/snmpd.sh"
 
 MXW=.1.3.6.1.4.1.32473.725
 DOWN=$MXW.0.1

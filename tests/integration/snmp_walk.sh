@@ -9,8 +9,8 @@
 # SIGTERM still stops the agent within 2 s.
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/mibs.sh"
-source "$MXW_TOP/tests/lib/world.sh"
-source "$MXW_TOP/tests/lib/snmpd.sh"
+source "$MXW_TOP/deploy/demo/world.sh"
+source "$MXW_TOP/deploy/demo/snmpd.sh"
 
 MXW=.1.3.6.1.4.1.32473.725
 DEST=$MXW.1.2.1

@@ -17,8 +17,8 @@
 #   unknown.test no transport (harness default_transport error:5.1.2) -> bounced, class dns
 #   slow.test    mxw-smtpd "silent": never greets  -> stuck in delivery: unattempted, and
 #                an established connection while Postfix waits for the greeting
-#   pend.test    a listener that never accepts (full backlog): SYN-SENT connections made
-#                by a helper here (any local MTA counts)
+#   pend.test    mxw-smtpd "backlog": never accepts (full queue); the SYN-SENT connections
+#                are its own (any local process counts)
 #   disc1.test, disc2.test  refused; not configured: discovery keeps the busier one (cap 1)
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/postfix.sh"
@@ -32,26 +32,11 @@ sink() { # ADDR FLAGS...
 }
 sink 127.0.0.31
 sink 127.0.0.33 -f RCPT -B "550 5.1.1 Recipient address rejected: User unknown"
-start_smtpd --listen "127.0.0.35:$P=silent,idle=600"
-python3 - "$P" "$T/pend.ready" <<'EOF' >>"$T/pend.log" 2>&1 &
-import socket, sys, time
-port = int(sys.argv[1])
-lst = socket.socket()
-lst.bind(("127.0.0.36", port))
-lst.listen(0)  # never accepted: one connection fills the queue, the next ones stay SYN-SENT
-held = []
-for _ in range(4):
-    c = socket.socket()
-    c.setblocking(False)
-    c.connect_ex(("127.0.0.36", port))
-    held.append(c)
-open(sys.argv[2], "w").write("ready\n")
-time.sleep(600)
-EOF
-track $!
+start_smtpd --log "$T/smtpd-events.log" --listen "127.0.0.35:$P=silent,idle=600" \
+    --listen "127.0.0.36:$P=backlog"
 wait_tcp 127.0.0.31 "$P"
 wait_tcp 127.0.0.33 "$P"
-wait_for 5 test -e "$T/pend.ready" || fail "the SYN-SENT helper did not start"
+wait_for 5 grep -q event=ready "$T/smtpd-events.log" || fail "mxw-smtpd did not start"
 
 DNS_PORT=$(free_port)
 printf 'host-record=slow.test,127.0.0.35\nhost-record=pend.test,127.0.0.36\nhost-record=up.test,127.0.0.31\n' >"$T/zone.conf"

@@ -5,7 +5,7 @@
 # $MXW_TEST_OUT/ui_browser/.
 # timeout: 150
 source "$(dirname "$0")/../lib/common.sh"
-source "$MXW_TOP/tests/lib/world.sh"
+source "$MXW_TOP/deploy/demo/world.sh"
 export NODE_PATH=$MXW_TOP/.cache/npm/node_modules
 [ -d "$NODE_PATH/playwright-core" ] || fail "playwright-core is not installed (make deps)"
 OUT=${MXW_TEST_OUT:-$T}/ui_browser

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ui_xss: text written by strangers cannot run in the status page. A private dnsmasq gives
-# evil.test an MX host whose name holds <script> and an onload handler; its address runs
-# tests/lib/greeter.py, whose banner and EHLO reply hold <script> and an onerror handler.
+# evil.test an MX host whose name holds <script> and an onload handler; at its address
+# mxw-smtpd (banner= option) greets with a banner and an EHLO reply that hold <script> and an
+# onerror handler.
 # The agent probes it; chromium (tests/browser/xss.cjs) loads the pages and asserts that
 # everything is shown as text, nothing ran, and the CSP header is sent. The JSON and the
 # debug text carry the same strings, escaped for their formats.
@@ -20,8 +21,7 @@ mx-host=evil.test,$MXNAME,10
 host-record=$MXNAME,127.0.0.57
 EOZ
 start_dnsmasq "$dns" "$T/zone.conf"
-python3 "$MXW_TOP/tests/lib/greeter.py" 127.0.0.57 "$smtp" "$BANNER" >>"$T/greeter.log" 2>&1 &
-track $!
+start_smtpd --listen "127.0.0.57:$smtp=ok,banner=$BANNER"
 wait_tcp 127.0.0.57 "$smtp"
 cat >"$T/agent.yml" <<EOC
 global:

@@ -6,17 +6,7 @@
 # answers nobody is the agent's own trouble: the destination is unknown, reason local.
 source "$(dirname "$0")/../lib/common.sh"
 dns=$(free_port)
-python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-end = time.time() + 50
-while time.time() < end:
-    s.settimeout(1)
-    try: s.recv(512)
-    except socket.timeout: pass
-' "$dns" &
-track $!
+start_silent_dns "$dns"
 cat >"$T/agent.yml" <<EOC
 global:
   dns_servers: ["127.0.0.1:$dns"]

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The probe engine's test world (sourced after tests/lib/common.sh): one destination per
-# outcome class, on 127.0.1.x. A private dnsmasq serves the zone (and forwards dead.test to a
-# DNS server that never answers); mxw-smtpd plays the well-behaved and misbehaving MX hosts,
-# Postfix's smtp-sink one more MX host, tests/lib/hostile.py the servers mxw-smtpd has no
-# mode for. The timeouts are short (1 s), so every class shows within about 2 s.
+# outcome class, on 127.0.1.x. A private dnsmasq serves the zone (and forwards dead.test to
+# tests/lib/silent_dns.py, a DNS server that never answers); mxw-smtpd plays every
+# well-behaved and misbehaving MX host, Postfix's smtp-sink one more (a real third-party MTA).
+# The timeouts are short (1 s), so every class shows within about 2 s.
 #
 #   domain          MX host(s)                      server                   -> reason
 #   ok.test         mx.ok.test 127.0.1.1            mxw-smtpd ok + STARTTLS  ok
@@ -44,15 +44,6 @@ noehlo.test:down:ehlo_rejected badtls.test:down:tls_failed requiretls.test:down:
 garbage.test:down:protocol_error reset.test:down:protocol_error nx.test:down:dns_nxdomain
 dead.test:down:dns_temporary nullmx.test:down:null_mx noaddr.test:down:no_address"
 PW_DOMAINS=$(for e in $PW_EXPECT; do echo "${e%%:*}"; done)
-PW_HOSTILE="python3 $MXW_TOP/tests/lib/hostile.py"
-
-# start_hostile MODE ADDR PORT [LOG]: a hostile.py server, waited for.
-start_hostile() {
-    local out=$T/hostile-$1-$2.out
-    $PW_HOSTILE "$@" >"$out" 2>&1 &
-    track $!
-    wait_for 5 grep -q ready "$out" || fail "hostile.py $1 did not start"
-}
 
 pw_zone() {
     cat <<EOZ
@@ -114,7 +105,7 @@ start_probeworld() {
     PW_DNS_PORT=$(free_port)
     PW_SILENT_DNS_PORT=$(free_port)
     PW_SMTP_PORT=$(free_port)
-    start_hostile dns-silent 127.0.0.1 "$PW_SILENT_DNS_PORT"
+    start_silent_dns "$PW_SILENT_DNS_PORT"
     pw_zone >"$T/pw-zone.conf"
     start_dnsmasq "$PW_DNS_PORT" "$T/pw-zone.conf"
 
@@ -127,12 +118,10 @@ start_probeworld() {
         --listen $a.1:$p=ok --listen $a.4:$p=delay,delay=3 --listen $a.5:$p=slow \
         --listen $a.6:$p=421 --listen $a.7:$p=554 --listen $a.8:$p=garbage,bytes=2048 \
         --listen $a.9:$p=huge --listen $a.10:$p=silent --listen $a.11:$p=noehlo \
-        --listen $a.12:$p=reset
+        --listen $a.12:$p=reset --listen $a.13:$p=backlog --listen $a.14:$p=badtls \
+        --listen $a.16:$p=noquit
     smtp-sink -u nobody $a.2:$p 64 >>"$T/smtp-sink.log" 2>&1 &
     track $!
-    start_hostile backlog $a.13 "$p"
-    start_hostile badtls $a.14 "$p"
-    start_hostile noquit $a.16 "$p" "$T/pw-noquit.log"
     wait_tcp $a.1 "$p"
     wait_tcp $a.2 "$p"
 

@@ -24,24 +24,28 @@ static const char *const mode_names[MODE_COUNT] = {
     [MODE_OK] = "ok",           [MODE_RCPT5XX] = "rcpt5xx", [MODE_DELAY] = "delay",
     [MODE_SLOW] = "slow",       [MODE_421] = "421",         [MODE_554] = "554",
     [MODE_GARBAGE] = "garbage", [MODE_HUGE] = "huge",       [MODE_SILENT] = "silent",
-    [MODE_NOEHLO] = "noehlo",   [MODE_RESET] = "reset",
+    [MODE_NOEHLO] = "noehlo",   [MODE_RESET] = "reset",     [MODE_NOQUIT] = "noquit",
+    [MODE_BADTLS] = "badtls",   [MODE_BACKLOG] = "backlog",
 };
 
-#define M(x)      (1u << (x))
-#define TXN_MODES (M(MODE_OK) | M(MODE_RCPT5XX) | M(MODE_DELAY) | M(MODE_SLOW) | M(MODE_HUGE))
-#define ALL_MODES (M(MODE_COUNT) - 1)
+#define M(x) (1u << (x))
+#define TXN_MODES                                                                                  \
+    (M(MODE_OK) | M(MODE_RCPT5XX) | M(MODE_DELAY) | M(MODE_SLOW) | M(MODE_HUGE) | M(MODE_NOQUIT) | \
+     M(MODE_BADTLS))
+#define BANNER_MODES (TXN_MODES | M(MODE_NOEHLO))             /* the modes that greet with 220 */
+#define SESS_MODES   ((M(MODE_COUNT) - 1) & ~M(MODE_BACKLOG)) /* backlog has no sessions */
 
-enum opt_kind { OPT_SECONDS, OPT_BYTES };
+enum opt_kind { OPT_SECONDS, OPT_BYTES, OPT_TEXT };
 
 /* The per-listener options: which modes take them and the range they accept. */
 static const struct opt_def {
     const char *name;
     enum opt_kind kind;
-    size_t offset; /* into struct conf_listener: an int64_t (ms) or a size_t */
+    size_t offset; /* into struct conf_listener: an int64_t (ms), a size_t or a char array */
     unsigned modes;
-    int64_t min, max; /* in ms for seconds, in bytes for bytes */
+    int64_t min, max; /* in ms for seconds, in bytes for bytes and text */
 } opt_defs[] = {
-    {"idle", OPT_SECONDS, offsetof(struct conf_listener, idle_ms), ALL_MODES, 1, CONF_SECONDS_MAX},
+    {"idle", OPT_SECONDS, offsetof(struct conf_listener, idle_ms), SESS_MODES, 1, CONF_SECONDS_MAX},
     {"delay", OPT_SECONDS, offsetof(struct conf_listener, delay_ms), M(MODE_DELAY), 0,
      CONF_SECONDS_MAX},
     {"interval", OPT_SECONDS, offsetof(struct conf_listener, interval_ms), M(MODE_SLOW), 1,
@@ -50,6 +54,7 @@ static const struct opt_def {
     {"bytes", OPT_BYTES, offsetof(struct conf_listener, garbage_size), M(MODE_GARBAGE), 1,
      CONF_BYTES_MAX},
     {"maxmsg", OPT_BYTES, offsetof(struct conf_listener, max_msg), TXN_MODES, 1, 1 << 30},
+    {"banner", OPT_TEXT, offsetof(struct conf_listener, banner), BANNER_MODES, 1, CONF_BANNER_MAX},
 };
 
 const char *conf_mode_name(enum conf_mode m)
@@ -93,9 +98,25 @@ static int parse_milli(const char *v, int64_t *out)
     return 0;
 }
 
-/* "1.5" seconds (stored as ms) or "4096" bytes, within the option's range. */
+/* Text sent to clients as one reply line: printable, no CR, LF or other control byte (8-bit
+ * bytes pass, as hostile servers send them), within the option's length range. */
+static int opt_text(const struct opt_def *d, const char *v, struct conf_listener *l)
+{
+    size_t n = strlen(v);
+    if ((int64_t)n < d->min || (int64_t)n > d->max)
+        return -1;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p < ' ' || *p == 0x7f)
+            return -1;
+    memcpy((char *)l + d->offset, v, n + 1);
+    return 0;
+}
+
+/* "1.5" seconds (stored as ms), "4096" bytes or a text, within the option's range. */
 static int opt_value(const struct opt_def *d, const char *v, struct conf_listener *l)
 {
+    if (d->kind == OPT_TEXT)
+        return opt_text(d, v, l);
     int64_t milli;
     if (parse_milli(v, &milli) < 0)
         return -1;
@@ -135,13 +156,31 @@ static int parse_opt(const char *arg, char *kv, struct conf_listener *l, char *e
             double scale = d->kind == OPT_SECONDS ? 1000.0 : 1.0;
             snprintf(err, errlen, "--listen '%s': bad value '%s' for %s (%g..%g %s)", arg, eq + 1,
                      kv, (double)d->min / scale, (double)d->max / scale,
-                     d->kind == OPT_SECONDS ? "seconds" : "bytes");
+                     d->kind == OPT_SECONDS ? "seconds"
+                     : d->kind == OPT_BYTES ? "bytes"
+                                            : "printable characters");
             return -1;
         }
         return 0;
     }
     snprintf(err, errlen, "--listen '%s': unknown option '%s'", arg, kv);
     return -1;
+}
+
+/* The comma-separated options after the mode (NULL: none). banner= comes last and takes the
+ * rest of the argument, commas included, as hostile banners may hold any. opts is modified. */
+static int parse_opts(const char *arg, char *opts, struct conf_listener *l, char *err,
+                      size_t errlen)
+{
+    while (opts != NULL && *opts != '\0') {
+        char *comma = strncmp(opts, "banner=", 7) == 0 ? NULL : strchr(opts, ',');
+        if (comma != NULL)
+            *comma++ = '\0';
+        if (parse_opt(arg, opts, l, err, errlen) < 0)
+            return -1;
+        opts = comma;
+    }
+    return 0;
 }
 
 /* "1.2.3.4:25" or "[::1]:25" into l->addr. hp is modified. */
@@ -195,10 +234,11 @@ static int parse_mode(const char *arg, const char *name, struct conf_listener *l
             return 0;
         }
     }
-    snprintf(err, errlen,
-             "--listen '%s': unknown mode '%s' (ok rcpt5xx delay slow 421 554 garbage huge "
-             "silent noehlo reset)",
-             arg, name);
+    int n = snprintf(err, errlen, "--listen '%s': unknown mode '%s' (", arg, name);
+    for (int m = 0; m < MODE_COUNT && n > 0 && (size_t)n < errlen; m++)
+        n += snprintf(err + n, errlen - (size_t)n, "%s%s", m ? " " : "", mode_names[m]);
+    if (n > 0 && (size_t)n < errlen)
+        snprintf(err + n, errlen - (size_t)n, ")");
     return -1;
 }
 
@@ -224,17 +264,16 @@ static int parse_listen(const char *arg, struct conf_listener *l, char *err, siz
     strcpy(l->name, buf);
     if (parse_addr(arg, buf, l, err, errlen) < 0)
         return -1;
-    char *save = NULL;
-    char *tok = strtok_r(eq + 1, ",", &save);
-    if (tok == NULL || parse_mode(arg, tok, l, err, errlen) < 0) {
-        if (tok == NULL)
-            snprintf(err, errlen, "--listen '%s': no mode after '='", arg);
+    char *opts = strchr(eq + 1, ',');
+    if (opts != NULL)
+        *opts++ = '\0';
+    if (eq[1] == '\0') {
+        snprintf(err, errlen, "--listen '%s': no mode after '='", arg);
         return -1;
     }
-    while ((tok = strtok_r(NULL, ",", &save)) != NULL)
-        if (parse_opt(arg, tok, l, err, errlen) < 0)
-            return -1;
-    return 0;
+    if (parse_mode(arg, eq + 1, l, err, errlen) < 0)
+        return -1;
+    return parse_opts(arg, opts, l, err, errlen);
 }
 
 static int add_listener(struct conf *c, const char *arg, char *err, size_t errlen)

@@ -24,22 +24,29 @@ enum conf_mode {
     MODE_SILENT,  /* never writes */
     MODE_NOEHLO,  /* normal banner, then never answers */
     MODE_RESET,   /* accept, then close with RST */
+    MODE_NOQUIT,  /* like ok, but QUIT (and anything after it) is never answered */
+    MODE_BADTLS,  /* offers STARTTLS even without a certificate, says 220 to it, then
+                     answers the client's TLS ClientHello in plain text */
+    MODE_BACKLOG, /* never accepts: the accept queue is kept full, so connects time out */
     MODE_COUNT
 };
 
-#define CONF_NAME_MAX 64 /* "[v6 address]:port" as text */
+#define CONF_NAME_MAX   64  /* "[v6 address]:port" as text */
+#define CONF_BANNER_MAX 400 /* banner= text, so "220 " + text + CRLF fits one SMTP line */
 
 struct conf_listener {
     char name[CONF_NAME_MAX];     /* ADDR:PORT as given, for the log */
     struct sockaddr_storage addr; /* where to bind */
     socklen_t addrlen;
     enum conf_mode mode;
-    int64_t idle_ms;     /* idle=: close a client silent this long (all modes) */
-    int64_t delay_ms;    /* delay=: banner delay (delay mode) */
-    int64_t interval_ms; /* interval=: time between two bytes (slow mode) */
-    size_t huge_size;    /* size=: whole greeting in bytes (huge mode) */
-    size_t garbage_size; /* bytes=: garbage sent before closing (garbage mode) */
-    size_t max_msg;      /* maxmsg=: message size limit, advertised in EHLO SIZE */
+    int64_t idle_ms;                  /* idle=: close a client silent this long (all modes) */
+    int64_t delay_ms;                 /* delay=: banner delay (delay mode) */
+    int64_t interval_ms;              /* interval=: time between two bytes (slow mode) */
+    size_t huge_size;                 /* size=: whole greeting in bytes (huge mode) */
+    size_t garbage_size;              /* bytes=: garbage sent before closing (garbage mode) */
+    size_t max_msg;                   /* maxmsg=: message size limit, advertised in EHLO SIZE */
+    char banner[CONF_BANNER_MAX + 1]; /* banner=: the text of the 220 greeting and of the
+                                         first EHLO/HELO line; "" for the default */
 };
 
 struct conf {

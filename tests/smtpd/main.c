@@ -1,8 +1,9 @@
 /*
  * main.c: mxw-smtpd, the project's own SMTP test server: one process, one thread, one epoll
  * loop serving any number of listeners, each with a behaviour (mode) from a well-behaved
- * ESMTP server to a hostile one. Used by `make run`'s demo world and by the integration
- * tests of the SMTP probe; see usage() for the command line.
+ * ESMTP server to a hostile one. Used by `make run`'s demo world (deploy/demo/world.sh) and
+ * by the integration tests of the SMTP probe and the status page; see usage() for the
+ * command line.
  *
  * Sets everything up, runs the loop until SIGTERM or SIGINT, then closes every client and
  * listener and removes the pid file. Exits 2 on a bad argument (the message names it),
@@ -46,8 +47,14 @@ static void usage(FILE *f)
           "  silent   never writes\n"
           "  noehlo   normal banner, then never answers\n"
           "  reset    close at once with RST\n"
-          "Options for every mode: idle=SECONDS (default 300); for the modes with mail\n"
-          "transactions: maxmsg=BYTES (default 10485760). --max-conns defaults to 4096.\n"
+          "  noquit   like ok, but QUIT (and anything after it) is never answered\n"
+          "  badtls   like ok, STARTTLS offered even without a certificate; after its 220 the\n"
+          "           TLS ClientHello gets a plain-text reply\n"
+          "  backlog  never accepts: its accept queue is kept full, so connects time out\n"
+          "Options for every mode but backlog: idle=SECONDS (default 300); for the modes with\n"
+          "mail transactions: maxmsg=BYTES (default 10485760); for the modes that greet with\n"
+          "220: banner=TEXT, the greeting's text and EHLO's first line (last option: it takes\n"
+          "the rest of the argument, commas included). --max-conns defaults to 4096.\n"
           "The event log has one line per connection event and per command received.\n",
           f);
 }

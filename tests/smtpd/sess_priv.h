@@ -32,7 +32,10 @@ enum sess_state {
     SS_TLS_START,     /* "220 Ready to start TLS" queued; handshake once it is sent */
     SS_TLS_HANDSHAKE, /* TLS handshake under way */
     SS_REFUSING,      /* 554 mode: 503 to everything but QUIT */
-    SS_MUTE,          /* silent and noehlo modes: commands are read and logged, never answered */
+    SS_MUTE,          /* silent and noehlo modes, noquit after QUIT: commands are read and
+                         logged, never answered */
+    SS_NOT_TLS,       /* badtls mode after "220 Ready to start TLS": the first bytes (the
+                         ClientHello) get one plain-text reply; all input is dropped */
     SS_GARBAGE,       /* garbage mode: sending random bytes; input is discarded */
     SS_CLOSING,       /* last reply queued; the session ends once it is sent */
 };
@@ -63,6 +66,7 @@ struct session {
     enum sess_end closing_why; /* set with SS_CLOSING */
     bool failed;               /* output overflow: end the session at the next check */
     bool tls, paused, overlong, pregreet;
+    bool not_tls_said; /* badtls: the plain-text answer to the ClientHello is queued */
     uint64_t id;
     int64_t started_ms;
     int64_t last_active_ms; /* last byte moved either way */
@@ -83,6 +87,8 @@ void sess_queue(struct session *s, const char *p, size_t n);
 void sess_close_after(struct session *s, enum sess_end why);
 void sess_log(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sess_banner(struct session *s);
+/* The listener's banner= text, or NULL when it greets as usual. */
+const char *sess_banner_text(const struct session *s);
 
 /* smtp.c */
 /* One complete line (CRLF removed), or a too-long one (line holds its tail). */

@@ -1,7 +1,8 @@
 /*
  * session.c: the life of one mxw-smtpd client connection: greeting according to the
  * listener's mode, moving bytes between the socket and the SMTP dialogue (smtp.c), pacing
- * (slow mode), garbage, STARTTLS handshake, timers, and the one exit, sess_end().
+ * (slow mode), garbage, STARTTLS handshake (or badtls's plain-text answer to the ClientHello),
+ * timers, and the one exit, sess_end().
  *
  * Called by listener.c (sess_accept), by the loop (socket events, timers) and by main.c
  * (sess_close_all), all on the one thread. It must never block and never let a client grow
@@ -78,9 +79,25 @@ void sess_close_after(struct session *s, enum sess_end why)
     s->closing_why = why;
 }
 
+const char *sess_banner_text(const struct session *s)
+{
+    return s->lc->banner[0] != '\0' ? s->lc->banner : NULL;
+}
+
+/* The greeting's final line, "220 ...\r\n", into buf; returns its length. */
+static size_t banner_line(const struct session *s, char *buf, size_t len)
+{
+    const char *text = sess_banner_text(s);
+    int n = text != NULL ? snprintf(buf, len, "220 %s\r\n", text)
+                         : snprintf(buf, len, "220 %s ESMTP mxw-smtpd\r\n", s->srv->hostname);
+    return (size_t)n < len ? (size_t)n : len - 1; /* conf bounds banner= and --hostname */
+}
+
 void sess_banner(struct session *s)
 {
-    sess_replyf(s, 220, "%s ESMTP mxw-smtpd", s->srv->hostname);
+    char line[SESS_LINE_MAX];
+    sess_queue(s, line, banner_line(s, line, sizeof(line)));
+    s->last_code = 220;
 }
 
 /* The one exit: logs why, releases everything. The session is freed on return. */
@@ -119,6 +136,19 @@ static bool reading(const struct session *s)
     }
 }
 
+/* badtls: what a server that never began TLS says to a ClientHello, once; the rest of the
+ * client's TLS records are dropped unread. */
+static void not_tls(struct session *s)
+{
+    size_t n = s->conn.in_len - s->conn.in_off;
+    conn_discard_input(&s->conn);
+    if (s->not_tls_said)
+        return;
+    s->not_tls_said = true;
+    sess_log(s, "event=tls_hello bytes=%zu", n);
+    sess_reply(s, 500, "5.5.2 Error: this is not TLS");
+}
+
 /* Takes the complete lines out of the input buffer, bounding each at SESS_LINE_MAX. */
 static void consume(struct session *s)
 {
@@ -127,6 +157,10 @@ static void consume(struct session *s)
         if (s->state == SS_DELAY || s->state == SS_GARBAGE) {
             s->pregreet |= s->state == SS_DELAY;
             conn_discard_input(c);
+            return;
+        }
+        if (s->state == SS_NOT_TLS) {
+            not_tls(s);
             return;
         }
         if (!reading(s))
@@ -311,7 +345,7 @@ static void on_io(struct loop *lp, struct loop_io *io, uint32_t events)
 static void idle_timeout(struct session *s)
 {
     bool talks = !paced(s) && s->state != SS_MUTE && s->state != SS_GARBAGE &&
-                 s->state != SS_CLOSING && s->state != SS_TLS_HANDSHAKE;
+                 s->state != SS_CLOSING && s->state != SS_TLS_HANDSHAKE && s->state != SS_NOT_TLS;
     if (talks) {
         sess_replyf(s, 421, "4.4.2 %s Error: timeout exceeded", s->srv->hostname);
         conn_flush(&s->conn, SIZE_MAX);
@@ -353,8 +387,8 @@ static void garbage_burst(struct session *s, int64_t now)
 static void huge_greeting(struct session *s)
 {
     char fin[SESS_LINE_MAX];
-    int fl = snprintf(fin, sizeof(fin), "220 %s ESMTP mxw-smtpd\r\n", s->srv->hostname);
-    size_t left = s->lc->huge_size - (size_t)fl; /* conf: size >= 1024 > a banner */
+    size_t fl = banner_line(s, fin, sizeof(fin));
+    size_t left = s->lc->huge_size - fl; /* conf: size >= 1024 > a banner */
     char line[2 * HUGE_LINE];
     for (unsigned no = 1; left > 0; no++) {
         size_t n = left >= 2 * HUGE_LINE ? HUGE_LINE : left;
@@ -364,7 +398,7 @@ static void huge_greeting(struct session *s)
         sess_queue(s, line, n);
         left -= n;
     }
-    sess_queue(s, fin, (size_t)fl);
+    sess_queue(s, fin, fl);
     s->last_code = 220;
 }
 
@@ -403,6 +437,8 @@ static void greet(struct session *s)
     switch (s->lc->mode) {
     case MODE_OK:
     case MODE_RCPT5XX:
+    case MODE_NOQUIT:
+    case MODE_BADTLS:
     case MODE_SLOW:
         s->due_ms = now; /* slow: the first byte goes at once */
         sess_banner(s);
@@ -431,7 +467,8 @@ static void greet(struct session *s)
         break;
     case MODE_NOEHLO: sess_banner(s); /* fall through */
     case MODE_SILENT:
-    case MODE_RESET:
+    case MODE_RESET:   /* turned away before a session exists */
+    case MODE_BACKLOG: /* never accepted */
     case MODE_COUNT: s->state = SS_MUTE; break;
     }
 }

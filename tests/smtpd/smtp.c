@@ -19,6 +19,7 @@ static const char *const state_names[] = {
     [SS_TLS_START] = "tls_start", [SS_TLS_HANDSHAKE] = "tls_handshake",
     [SS_REFUSING] = "refusing",   [SS_MUTE] = "mute",
     [SS_GARBAGE] = "garbage",     [SS_CLOSING] = "closing",
+    [SS_NOT_TLS] = "not_tls",
 };
 
 const char *smtp_strstate(enum sess_state st)
@@ -37,8 +38,15 @@ static void do_helo(struct session *s, const struct cmd *c)
         sess_reply(s, 501, "5.5.4 Syntax: HELO hostname");
         return;
     }
-    sess_replyf(s, 250, "%s", s->srv->hostname);
+    const char *text = sess_banner_text(s);
+    sess_replyf(s, 250, "%s", text != NULL ? text : s->srv->hostname);
     s->state = SS_READY;
+}
+
+/* STARTTLS in the EHLO reply: with a certificate until TLS is on; always in badtls mode. */
+static bool offers_tls(const struct session *s)
+{
+    return !s->tls && (s->srv->tls != NULL || s->lc->mode == MODE_BADTLS);
 }
 
 static void do_ehlo(struct session *s, const struct cmd *c)
@@ -47,13 +55,14 @@ static void do_ehlo(struct session *s, const struct cmd *c)
         sess_reply(s, 501, "5.5.4 Syntax: EHLO hostname");
         return;
     }
-    char buf[512];
+    const char *text = sess_banner_text(s);
+    char buf[SESS_LINE_MAX];
     int n = snprintf(buf, sizeof(buf),
                      "250-%s\r\n250-PIPELINING\r\n250-SIZE %zu\r\n250-8BITMIME\r\n%s"
                      "250 ENHANCEDSTATUSCODES\r\n",
-                     s->srv->hostname, s->lc->max_msg,
-                     s->srv->tls != NULL && !s->tls ? "250-STARTTLS\r\n" : "");
-    sess_queue(s, buf, (size_t)n);
+                     text != NULL ? text : s->srv->hostname, s->lc->max_msg,
+                     offers_tls(s) ? "250-STARTTLS\r\n" : "");
+    sess_queue(s, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
     s->last_code = 250;
     s->state = SS_READY;
 }
@@ -111,7 +120,7 @@ static void do_data(struct session *s, const struct cmd *c)
 
 static void do_starttls(struct session *s, const struct cmd *c)
 {
-    if (s->srv->tls == NULL)
+    if (s->srv->tls == NULL && s->lc->mode != MODE_BADTLS)
         sess_reply(s, 502, "5.5.1 Error: command not implemented");
     else if (s->tls)
         sess_reply(s, 554, "5.5.1 Error: TLS already active");
@@ -124,7 +133,7 @@ static void do_starttls(struct session *s, const struct cmd *c)
         /* RFC 3207 section 6: anything the client pipelined after STARTTLS came in clear
          * and must not be taken as said under TLS. */
         conn_discard_input(&s->conn);
-        s->state = SS_TLS_START;
+        s->state = s->lc->mode == MODE_BADTLS ? SS_NOT_TLS : SS_TLS_START;
     }
 }
 
@@ -144,6 +153,10 @@ static void dispatch(struct session *s, const struct cmd *c)
         break;
     case CMD_NOOP: sess_reply(s, 250, "2.0.0 Ok"); break;
     case CMD_QUIT:
+        if (s->lc->mode == MODE_NOQUIT) {
+            s->state = SS_MUTE; /* the client must give up waiting and close */
+            break;
+        }
         sess_reply(s, 221, "2.0.0 Bye");
         sess_close_after(s, END_QUIT);
         break;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The demo world: a self-contained loopback mail world for `make run` and the tests
-# (sourced after tests/lib/common.sh). A private dnsmasq publishes MX records for a handful
-# of .test domains; the project's own SMTP server (build/mxw-smtpd) plays their MX hosts.
+# The demo world: a self-contained loopback mail world for `make run` (deploy/demo/run.sh) and
+# the tests (sourced after deploy/demo/lib.sh, or tests/lib/common.sh which sources it). A
+# private dnsmasq publishes MX records for a handful of .test domains; the project's own SMTP
+# server (build/mxw-smtpd) plays their MX hosts.
 #
 #   alpha.test      MX 10 mx1.alpha.test (STARTTLS), MX 20 mx2.alpha.test   -> up
 #   beta.test       MX 10 mx.beta.test                                      -> up
@@ -65,7 +66,7 @@ EOZ
 
     WORLD_CONFIG=$T/world.yml
     cat >"$WORLD_CONFIG" <<EOC
-# The demo world's configuration, written by tests/lib/world.sh.
+# The demo world's configuration, written by deploy/demo/world.sh.
 global:
   probe_interval: ${WORLD_INTERVAL:-10s}
   dns_servers: ["127.0.0.1:$WORLD_DNS_PORT"]

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# A private snmpd as AgentX master and a private snmptrapd, on loopback, for the SNMP
-# integration tests, the benchmark and the demo world (tests/lib/demo.sh). Sourced after
-# tests/lib/common.sh (needs $T, free_port, track, wait_for, fail). Never touches the host's
-# own snmpd: everything lives in $T and listens on free ports of 127.0.0.1.
+# A private snmpd as AgentX master and a private snmptrapd, on loopback, for the demo world
+# (deploy/demo/run.sh), the SNMP integration tests and the benchmark. Sourced after
+# deploy/demo/lib.sh or tests/lib/common.sh (needs $T, free_port, track, wait_for, tcp_open,
+# fail). Never touches the host's own snmpd: everything lives in $T and listens on free ports
+# of 127.0.0.1.
 #
 #   start_snmptrapd        snmptrapd on udp:127.0.0.1:$SNMPTRAPD_PORT, accepting every
 #                          notification (disableAuthorization) and logging it to
@@ -24,7 +25,7 @@
 #
 # snmpd gets the listening address in its file only (giving it on the command line too
 # makes it fail to bind), and -M/-m limit its MIB loading to modules that exist, so its log
-# stays readable; .cache/mibs (tests/lib/mibs.sh) is used when present.
+# stays readable; .cache/mibs (filled by the tests' tests/lib/mibs.sh) is used when present.
 
 _snmpd_mib_args() {
     local dir=${MXW_TOP:-.}/.cache/mibs

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# `make run`: the agent on its embedded demo world (tests/lib/world.sh), in the foreground;
+# `make run`: the agent on its embedded demo world (deploy/demo/world.sh), in the foreground;
 # Ctrl-C stops the agent and everything started for it. With a CONFIG argument, the agent
 # runs on that configuration instead and no demo world is started.
-# Usage: tests/lib/demo.sh BUILD_DIR [CONFIG]
+# Usage: deploy/demo/run.sh BUILD_DIR [CONFIG]
+set -uo pipefail
 BUILD=$1
 CONFIG=${2:-}
 export MXW_QUIET_CLEANUP=1
-source "$(dirname "$0")/common.sh"
-set +e
+source "$(dirname "$0")/lib.sh"
 LISTEN=${LISTEN:-127.0.0.1:9725}
 
 if [ -n "$CONFIG" ]; then
