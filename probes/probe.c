@@ -1,13 +1,20 @@
 /*
- * probe.c - one destination's probe (probe.h), an explicit state machine:
- *   MX     MX query. NXDOMAIN: permanent failure. SERVFAIL/REFUSED/timeout: temporary.
- *          NODATA: the implicit MX (the domain itself, preference 0, RFC 5321 5.1).
- *          A single "0 ." record: null MX, the domain accepts no mail (RFC 7505).
- *   ADDR   A and AAAA of every MX host (capped), all in parallel.
- *   SMTP   banner checks of the addresses in preference order: all of them in parallel
- *          (mx_policy all), or one after another until one answers (mx_policy first).
- *   DONE   the verdict goes to the caller through finish(), the one exit.
- * Loop thread only; never logs.
+ * probe.c - one destination's probe (probe.h), an explicit state machine. The callbacks
+ * (DNS answers, SMTP results) only record what they got and call step(), the one place
+ * that switches on the state and moves the probe on:
+ *   RESOLVE_MX     MX query. NXDOMAIN: permanent failure. SERVFAIL/REFUSED/timeout:
+ *                  temporary. NODATA: the implicit MX (the domain itself, preference 0,
+ *                  RFC 5321 5.1). A single "0 ." record: null MX, the domain accepts no mail
+ *                  (RFC 7505).
+ *   RESOLVE_ADDRS  A and AAAA of every MX host (capped), all in parallel.
+ *   SESSIONS       banner checks of the addresses in preference order: all of them in
+ *                  parallel (mx_policy all), or one after another until one answers
+ *                  (mx_policy first).
+ *   VERDICT        the reason and the primary outcome are known; finish() hands them to
+ *                  the caller, the one exit.
+ * A phase that cannot go on (no MX, no address, a silent resolver) goes straight to
+ * VERDICT with its reason. DNS and SMTP callbacks never run from inside the call that
+ * started them (dns.h, smtp.h), so step() is never re-entered. Loop thread only; never logs.
  */
 #include "probe.h"
 
@@ -21,7 +28,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-enum probe_state { P_MX, P_ADDR, P_SMTP, P_DONE };
+enum probe_state { P_RESOLVE_MX, P_RESOLVE_ADDRS, P_SESSIONS, P_VERDICT };
 
 struct addr_query {
     struct probe *p;
@@ -52,6 +59,10 @@ struct probe {
     probe_done_fn *fn;
     void *arg;
     enum probe_state state;
+    enum dest_reason reason; /* with VERDICT */
+    enum mx_outcome primary; /* with VERDICT */
+    enum dns_rcode mx_rcode; /* the MX answer's */
+    bool null_mx;            /* the MX answer was a lone "0 ." */
     int64_t start_us;
     struct dns_query *mxq;
     struct mx_host *hosts;
@@ -62,7 +73,7 @@ struct probe {
     double dns_s;
     const char *detail;
     struct addr_check *checks;
-    size_t n_checks, smtp_pending;
+    size_t n_checks, next_check, smtp_pending;
     struct buf transcript;
 };
 
@@ -108,12 +119,11 @@ static void free_work(struct probe *p)
     free(p->checks);
 }
 
-static void finish(struct probe *p, enum dest_reason reason, enum mx_outcome primary)
+static void finish(struct probe *p)
 {
-    p->state = P_DONE;
     struct probe_result res = {
-        .reason = reason,
-        .primary = primary,
+        .reason = p->reason,
+        .primary = p->primary,
         .hosts = p->hosts,
         .n_hosts = p->n_hosts,
         .dns_s = p->dns_s,
@@ -134,7 +144,7 @@ static void finish(struct probe *p, enum dest_reason reason, enum mx_outcome pri
 
 /* ---- SMTP ---- */
 
-static void start_check(struct addr_check *c);
+static void step(struct probe *p);
 
 static void note(struct probe *p, const char *text)
 {
@@ -159,20 +169,7 @@ static void on_smtp_done(void *arg, const struct mx_addr_result *r, const char *
     size_t n = strlen(transcript);
     buf_append(&p->transcript, transcript, n < room ? n : room);
     p->smtp_pending--;
-    if (p->params.mx_policy == MX_POLICY_FIRST && r->outcome != OUT_OK) {
-        size_t next = (size_t)(c - p->checks) + 1;
-        if (next < p->n_checks) {
-            start_check(&p->checks[next]);
-            return;
-        }
-    }
-    if (p->smtp_pending == 0) {
-        enum mx_outcome primary;
-        enum dest_reason reason = probe_verdict(p->hosts, p->n_hosts, &primary);
-        if (reason == REASON_LOCAL)
-            p->detail = "no SMTP session could run from here (see the transcript)";
-        finish(p, reason, primary);
-    }
+    step(p);
 }
 
 static void start_check(struct addr_check *c)
@@ -199,9 +196,10 @@ static void start_check(struct addr_check *c)
     c->ss = smtp_check(p->smtp, &sp, on_smtp_done, c);
 }
 
-static void start_smtp(struct probe *p)
+/* Enters SESSIONS: one check per address, in preference order. */
+static void enter_sessions(struct probe *p)
 {
-    p->state = P_SMTP;
+    p->state = P_SESSIONS;
     size_t n = 0;
     for (size_t h = 0; h < p->n_hosts; h++)
         n += p->hosts[h].n_addrs;
@@ -209,12 +207,25 @@ static void start_smtp(struct probe *p)
     for (size_t h = 0; h < p->n_hosts; h++)
         for (size_t a = 0; a < p->hosts[h].n_addrs; a++)
             p->checks[p->n_checks++] = (struct addr_check){.p = p, .host = h, .addr = a};
-    if (p->params.mx_policy == MX_POLICY_FIRST) {
-        start_check(&p->checks[0]);
+    size_t first = p->params.mx_policy == MX_POLICY_FIRST ? 1 : p->n_checks;
+    while (p->next_check < first)
+        start_check(&p->checks[p->next_check++]);
+}
+
+/* SESSIONS with no check running: with mx_policy first and no answer yet, the next
+ * address; otherwise the verdict. */
+static void sessions_done(struct probe *p)
+{
+    const struct addr_check *last = p->next_check ? &p->checks[p->next_check - 1] : NULL;
+    bool answered = last && p->hosts[last->host].addrs[last->addr].outcome == OUT_OK;
+    if (p->params.mx_policy == MX_POLICY_FIRST && !answered && p->next_check < p->n_checks) {
+        start_check(&p->checks[p->next_check++]);
         return;
     }
-    for (size_t i = 0; i < p->n_checks; i++)
-        start_check(&p->checks[i]);
+    p->state = P_VERDICT;
+    p->reason = probe_verdict(p->hosts, p->n_hosts, &p->primary);
+    if (p->reason == REASON_LOCAL)
+        p->detail = "no SMTP session could run from here (see the transcript)";
 }
 
 /* ---- addresses ---- */
@@ -248,6 +259,15 @@ static void collect_host(struct probe *p, size_t h)
         mh->dns = MXH_NODATA;
 }
 
+/* The outcome of a phase that ends the probe early. */
+static void verdict(struct probe *p, enum dest_reason reason, enum mx_outcome primary)
+{
+    p->state = P_VERDICT;
+    p->reason = reason;
+    p->primary = primary;
+}
+
+/* RESOLVE_ADDRS with every answer in: SESSIONS, or the verdict when no address is left. */
 static void addresses_done(struct probe *p)
 {
     p->dns_s = (double)(mxw_now_us() - p->start_us) / 1e6;
@@ -269,14 +289,14 @@ static void addresses_done(struct probe *p)
     }
     if (total == 0 && local) {
         p->detail = "the resolver answered no query meanwhile";
-        finish(p, REASON_LOCAL, OUT_LOCAL_ERROR); /* our resolver, not their names */
+        verdict(p, REASON_LOCAL, OUT_LOCAL_ERROR); /* our resolver, not their names */
         return;
     }
     if (total == 0) {
-        finish(p, temporary ? REASON_DNS_TEMPORARY : REASON_NO_ADDRESS, OUT_NOT_PROBED);
+        verdict(p, temporary ? REASON_DNS_TEMPORARY : REASON_NO_ADDRESS, OUT_NOT_PROBED);
         return;
     }
-    start_smtp(p);
+    enter_sessions(p);
 }
 
 static void on_addr(void *arg, const struct dns_addr_answer *a)
@@ -287,13 +307,14 @@ static void on_addr(void *arg, const struct dns_addr_answer *a)
     q->rcode = a->rcode;
     q->n = a->n;
     memcpy(q->addrs, a->addrs, a->n * sizeof a->addrs[0]);
-    if (--p->dns_pending == 0)
-        addresses_done(p);
+    p->dns_pending--;
+    step(p);
 }
 
-static void start_addresses(struct probe *p)
+/* Enters RESOLVE_ADDRS: A and AAAA of every MX host at once. */
+static void enter_addresses(struct probe *p)
 {
-    p->state = P_ADDR;
+    p->state = P_RESOLVE_ADDRS;
     p->aq = calloc(2 * p->n_hosts, sizeof *p->aq);
     p->dns_pending = 2 * p->n_hosts;
     for (size_t h = 0; h < p->n_hosts; h++)
@@ -340,34 +361,73 @@ static void on_mx(void *arg, const struct dns_mx_answer *a)
     struct probe *p = arg;
     p->mxq = NULL;
     p->detail = a->detail;
+    p->mx_rcode = a->rcode;
     char line[320];
     snprintf(line, sizeof line, "# MX %s: %s (%zu records)", p->domain, dns_rcode_name(a->rcode),
              a->n);
     note(p, line);
-    switch (a->rcode) {
-    case DNS_NXDOMAIN: finish(p, REASON_DNS_NXDOMAIN, OUT_NOT_PROBED); return;
-    case DNS_TEMPORARY: finish(p, REASON_DNS_TEMPORARY, OUT_NOT_PROBED); return;
-    case DNS_LOCAL: finish(p, REASON_LOCAL, OUT_LOCAL_ERROR); return;
-    case DNS_NODATA:
+    if (a->rcode == DNS_NODATA) {
         p->hosts = calloc(1, sizeof *p->hosts);
         p->n_hosts = 1;
         mxw_strlcpy(p->hosts[0].name, p->domain, sizeof p->hosts[0].name);
         p->hosts[0].implicit = true;
-        break;
+    } else if (a->rcode == DNS_OK && a->n == 1 && a->mx[0].host[0] == '\0') {
+        p->null_mx = true;
+        p->ttl = a->mx[0].ttl;
+    } else if (a->rcode == DNS_OK) {
+        use_mx_records(p, a);
+    }
+    step(p);
+}
+
+/* RESOLVE_MX with its answer in: RESOLVE_ADDRS, or the verdict. */
+static void mx_done(struct probe *p)
+{
+    switch (p->mx_rcode) {
+    case DNS_NXDOMAIN: verdict(p, REASON_DNS_NXDOMAIN, OUT_NOT_PROBED); return;
+    case DNS_TEMPORARY: verdict(p, REASON_DNS_TEMPORARY, OUT_NOT_PROBED); return;
+    case DNS_LOCAL: verdict(p, REASON_LOCAL, OUT_LOCAL_ERROR); return;
+    case DNS_NODATA: break;
     case DNS_OK:
-        if (a->n == 1 && a->mx[0].host[0] == '\0') {
-            p->ttl = a->mx[0].ttl;
-            finish(p, REASON_NULL_MX, OUT_NOT_PROBED);
+        if (p->null_mx) {
+            verdict(p, REASON_NULL_MX, OUT_NOT_PROBED);
             return;
         }
-        use_mx_records(p, a);
         if (p->n_hosts == 0) {
-            finish(p, REASON_NO_ADDRESS, OUT_NOT_PROBED);
+            verdict(p, REASON_NO_ADDRESS, OUT_NOT_PROBED);
             return;
         }
         break;
     }
-    start_addresses(p);
+    enter_addresses(p);
+}
+
+/* ---- the driver ---- */
+
+/* Moves the probe on as far as it can go now: each phase either still waits for answers
+ * (return) or ends, and its end function enters the next phase. VERDICT is the end. */
+static void step(struct probe *p)
+{
+    for (;;) {
+        switch (p->state) {
+        case P_RESOLVE_MX:
+            if (p->mxq)
+                return;
+            mx_done(p);
+            break;
+        case P_RESOLVE_ADDRS:
+            if (p->dns_pending)
+                return;
+            addresses_done(p);
+            break;
+        case P_SESSIONS:
+            if (p->smtp_pending)
+                return;
+            sessions_done(p); /* mx_policy first may start the next address */
+            break;
+        case P_VERDICT: finish(p); return;
+        }
+    }
 }
 
 struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe_request *rq,
@@ -385,7 +445,7 @@ struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe
     p->transcript_max = rq->transcript_max;
     p->fn = fn;
     p->arg = arg;
-    p->state = P_MX;
+    p->state = P_RESOLVE_MX;
     p->start_us = mxw_now_us();
     p->fresh_after_us = rq->fresh_after_us ? rq->fresh_after_us : p->start_us;
     p->mxq = dns_query_mx(dns, p->domain, on_mx, p);
