@@ -160,7 +160,7 @@ FUZZERS      := $(BUILD)/fuzz/fuzz_dns_mx $(BUILD)/fuzz/fuzz_config
 $(BUILD)/fuzz/fuzz_dns_mx: tests/fuzz/fuzz_dns_mx.c probes/dns.c agent/lib/loop.c agent/lib/util.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lcares
-$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c agent/core/config.c agent/lib/util.c
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c agent/core/config.c agent/lib/strmap.c agent/lib/util.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lyaml
 

@@ -57,14 +57,52 @@ static void sync_destinations(const struct config *cfg)
         log_info("config", "destinations removed count=%zu", gone);
 }
 
-int daemon_reload(char *err, size_t errlen)
+/* ---- reload: read and checked on a thread of its own, applied on the loop ----
+ * Parsing 100,000 destinations takes about 0.1 s, which the loop should spend probing; so
+ * a reload reads the file on a short-lived thread (the flags it reads never change after
+ * start, and the parser neither logs nor touches the store) and posts the result to the
+ * loop, which only applies it. One reload at a time: a request meanwhile is remembered
+ * once and runs when the current one is applied. */
+static struct {
+    bool running; /* a reading thread runs, or its result waits for the loop */
+    bool again;   /* asked for meanwhile */
+    pthread_t thread;
+    struct config *cfg; /* the thread's result, NULL when refused (err says why) */
+    char err[CONFIG_ERR_MAX];
+} rl;
+
+static void apply_reload(struct loop *l, void *arg);
+
+static void *read_config(void *arg)
 {
-    struct config *cfg = cli_load_config(&dm.flags, err, errlen);
+    (void)arg;
+    rl.cfg = cli_load_config(&dm.flags, rl.err, sizeof rl.err);
+    if (loop_post(dm.loop, apply_reload, NULL) < 0)
+        log_error("config", "reload lost: cannot reach the loop (out of memory)");
+    return NULL;
+}
+
+static void start_reload(void)
+{
+    if (rl.running) {
+        rl.again = true;
+        return;
+    }
+    rl.running = true;
+    if (pthread_create(&rl.thread, NULL, read_config, NULL) != 0) {
+        rl.running = false;
+        rl.cfg = cli_load_config(&dm.flags, rl.err, sizeof rl.err); /* on the loop, then */
+        apply_reload(dm.loop, NULL);
+    }
+}
+
+static void reload_with(struct config *cfg, const char *err)
+{
     struct agent_figures *ag = store_agent();
     if (!cfg) {
         ag->config_reload_ok = false;
         log_error("config", "reload rejected, keeping the running configuration error=\"%s\"", err);
-        return -1;
+        return;
     }
     struct config *old = dm.cfg;
     dm.cfg = cfg;
@@ -77,15 +115,37 @@ int daemon_reload(char *err, size_t errlen)
     ag->config_reload_time = mxw_wall_time();
     store_publish();
     log_info("config", "reloaded destinations=%zu", cfg->n_dests);
-    return 0;
+}
+
+static void apply_reload(struct loop *l, void *arg)
+{
+    (void)l, (void)arg;
+    if (rl.running)
+        pthread_join(rl.thread, NULL);
+    rl.running = false;
+    struct config *cfg = rl.cfg;
+    rl.cfg = NULL;
+    reload_with(cfg, rl.err);
+    if (rl.again) {
+        rl.again = false;
+        start_reload();
+    }
+}
+
+/* At shutdown: a reading thread still running is waited for, its result dropped. */
+static void stop_reload(void)
+{
+    if (rl.running)
+        pthread_join(rl.thread, NULL);
+    config_free(rl.cfg);
+    memset(&rl, 0, sizeof rl);
 }
 
 static void reload_on_loop(struct loop *l, void *arg)
 {
     (void)l;
     (void)arg;
-    char err[CONFIG_ERR_MAX];
-    daemon_reload(err, sizeof err);
+    start_reload();
 }
 
 /* ---- what the HTTP thread may ask (http_actions): posted to the loop, never waited for ---- */
@@ -136,7 +196,7 @@ static void on_signal(struct loop *l, int fd, unsigned events, void *arg)
     while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
         if (si.ssi_signo == SIGHUP) {
             log_info("daemon", "SIGHUP: reloading configuration");
-            reload_on_loop(l, NULL);
+            start_reload();
         } else {
             log_info("daemon", "stopping signal=%s", strsignal((int)si.ssi_signo));
             loop_stop(l);
@@ -290,6 +350,7 @@ int cmd_run(int argc, char **argv)
         loop_run(dm.loop);
     }
     stop_all();
+    stop_reload();
     if (dm.sigfd >= 0)
         close(dm.sigfd);
     loop_free(dm.loop);

@@ -10,8 +10,4 @@
 /* `mxwatch run [flags]`: the agent in the foreground. Returns the exit code. */
 int cmd_run(int argc, char **argv);
 
-/* Loop thread: reloads now. Returns 0 when the new configuration is in force, -1 (with err
- * filled in) when it was rejected and the old one keeps running. */
-int daemon_reload(char *err, size_t errlen);
-
 #endif

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include "strmap.h"
 #include "util.h"
 
 #include <errno.h>
@@ -39,6 +40,7 @@ struct ctx {
     char path[256]; /* key path, "global.probe_interval" */
     char *err;
     size_t errlen;
+    struct strmap dests; /* domain -> its dest_config index + 1: duplicates in O(1) */
 };
 
 static const char *const starttls_names[] = {"try", "never", "require", NULL};
@@ -408,7 +410,9 @@ static const struct field root_schema[] = {
 static int dest_item(struct ctx *c, yaml_node_t *n, void *base)
 {
     struct config *cfg = base;
-    cfg->dests = realloc(cfg->dests, (cfg->n_dests + 1) * sizeof *cfg->dests);
+    if ((cfg->n_dests & (cfg->n_dests - 1)) == 0) /* at 0, 1, 2, 4, ...: double */
+        cfg->dests =
+            realloc(cfg->dests, (cfg->n_dests ? 2 * cfg->n_dests : 1) * sizeof *cfg->dests);
     struct dest_config *d = &cfg->dests[cfg->n_dests++];
     memset(d, 0, sizeof *d);
     d->params = cfg->defaults;
@@ -431,10 +435,11 @@ static int dest_item(struct ctx *c, yaml_node_t *n, void *base)
     if (d->domain[len - 1] == '.')
         d->domain[len - 1] = '\0';
     mxw_lower(d->domain);
-    for (size_t i = 0; i + 1 < cfg->n_dests; i++)
-        if (!strcmp(cfg->dests[i].domain, d->domain))
-            return fault(c, n, "destination '%s' is listed twice (first at line %d)", d->domain,
-                         cfg->dests[i].line);
+    uintptr_t first = (uintptr_t)strmap_get(&c->dests, d->domain);
+    if (first)
+        return fault(c, n, "destination '%s' is listed twice (first at line %d)", d->domain,
+                     cfg->dests[first - 1].line);
+    strmap_put(&c->dests, d->domain, (void *)(uintptr_t)cfg->n_dests);
     return 0;
 }
 
@@ -587,6 +592,7 @@ struct config *config_parse(const char *name, const char *text, size_t len, char
         rc = validate(&c, root);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
+    strmap_free(&c.dests);
     if (rc < 0) {
         config_free(cfg);
         return NULL;
