@@ -212,6 +212,7 @@ static int64_t on_publish(struct loop *l, void *arg)
     (void)arg;
     struct agent_figures *ag = store_agent();
     ag->loop_lag_s = round(loop_lag(l) * 1000) / 1000;
+    ag->metrics_per_address = config_metrics_per_address(dm.cfg, store_count());
     engine_figures(ag);
     ag->agentx_connected = agentx_connected();
     store_publish();

@@ -19,7 +19,18 @@
 #define CONFIG_FILE_MAX (4u << 20) /* a config larger than 4 MiB is a mistake */
 #define CONFIG_LIST_MAX 100000     /* items in one list (destinations included) */
 
-enum ftype { F_STR, F_BOOL, F_UINT, F_DURATION, F_STRLIST, F_UINTLIST, F_ENUM, F_SECTION, F_LIST };
+enum ftype {
+    F_STR,
+    F_BOOL,
+    F_AUTOBOOL,
+    F_UINT,
+    F_DURATION,
+    F_STRLIST,
+    F_UINTLIST,
+    F_ENUM,
+    F_SECTION,
+    F_LIST
+};
 
 struct ctx;
 struct field {
@@ -100,13 +111,21 @@ static int set_scalar(struct ctx *c, const struct field *f, yaml_node_t *n, void
         *AT(base, f->off, char *) = strdup(s);
         return 0;
     case F_BOOL:
+    case F_AUTOBOOL: {
+        int v = -1; /* F_AUTOBOOL: an int, -1 for "auto" */
         if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"))
-            *AT(base, f->off, bool) = true;
+            v = 1;
         else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off"))
-            *AT(base, f->off, bool) = false;
+            v = 0;
+        else if (f->type == F_BOOL || strcmp(s, "auto"))
+            return fault(c, n, "'%s' is not true or false%s", s,
+                         f->type == F_AUTOBOOL ? " (or auto)" : "");
+        if (f->type == F_BOOL)
+            *AT(base, f->off, bool) = v;
         else
-            return fault(c, n, "'%s' is not true or false", s);
+            *AT(base, f->off, int) = v;
         return 0;
+    }
     case F_UINT: return parse_uint(c, n, f->min, f->max, AT(base, f->off, unsigned));
     case F_DURATION: {
         int64_t ms;
@@ -322,6 +341,11 @@ static const struct field delivernow_schema[] = {
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
+static const struct field web_metrics_schema[] = {
+    FLD("per_address", F_AUTOBOOL, web_metrics_per_address),
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+};
+
 static const struct field web_schema[] = {
     FLD("listen_address", F_STR, web_listen_address),
     FLD("config_file", F_STR, web_config_file),
@@ -329,6 +353,7 @@ static const struct field web_schema[] = {
     FLD_UINT("max_connections_per_ip", web_max_connections_per_ip, 1, 100000),
     FLD("timeout", F_DURATION, web_timeout_ms),
     {"delivernow", F_SECTION, 0, 0, 0, 0, NULL, delivernow_schema, NULL},
+    {"metrics", F_SECTION, 0, 0, 0, 0, NULL, web_metrics_schema, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -509,6 +534,7 @@ static void set_defaults(struct config *cfg)
     cfg->web_max_connections = 64;
     cfg->web_max_connections_per_ip = 16;
     cfg->web_timeout_ms = 10000;
+    cfg->web_metrics_per_address = -1;
     cfg->retry_min_interval_ms = 600000;
     cfg->snmp_enabled = true;
     cfg->agentx_socket = strdup("/var/agentx/master");
@@ -662,4 +688,11 @@ void config_free(struct config *cfg)
     }
     free(cfg->gateways);
     free(cfg);
+}
+
+bool config_metrics_per_address(const struct config *cfg, size_t n_destinations)
+{
+    if (cfg->web_metrics_per_address >= 0)
+        return cfg->web_metrics_per_address;
+    return n_destinations < CONFIG_PER_ADDRESS_AUTO_MAX;
 }

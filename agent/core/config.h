@@ -78,6 +78,9 @@ struct config {
     unsigned web_max_connections;
     unsigned web_max_connections_per_ip;
     int64_t web_timeout_ms;
+    /* web.metrics.per_address: the per-MX-address families of /metrics; -1 auto (on below
+     * CONFIG_PER_ADDRESS_AUTO_MAX destinations), 0 off, 1 on. See config_metrics_per_address. */
+    int web_metrics_per_address;
     bool delivernow_enabled;
     char **delivernow_users; /* basic-auth users with the admin role */
     size_t n_delivernow_users;
@@ -122,5 +125,9 @@ struct config *config_defaults(void);
 void config_free(struct config *cfg);
 
 const char *config_starttls_name(enum starttls_mode m);
+
+/* Whether /metrics carries the per-MX-address families under cfg for n destinations. */
+#define CONFIG_PER_ADDRESS_AUTO_MAX 10000
+bool config_metrics_per_address(const struct config *cfg, size_t n_destinations);
 
 #endif

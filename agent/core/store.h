@@ -177,6 +177,7 @@ struct probe_figures {
 
 struct agent_figures {
     unsigned dns_in_flight, smtp_in_flight, http_in_flight;
+    bool metrics_per_address; /* /metrics carries the per-MX-address families */
     struct probe_figures probe;
     double loop_lag_s;
     bool config_reload_ok;

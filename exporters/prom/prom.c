@@ -638,8 +638,9 @@ static void build_rows(struct rows *r, const struct snapshot *s)
     r->mta_configured = false;
     for (size_t i = 0; i < s->agent.n_sources; i++)
         r->mta_configured |= s->agent.sources[i].per_destination;
+    bool per_address = s->agent.metrics_per_address;
     size_t n_addr = 0;
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < s->n && per_address; i++)
         for (size_t h = 0; h < s->dests[i]->n_hosts; h++)
             n_addr += s->dests[i]->hosts[h].n_addrs;
     r->d = xmalloc(s->n * sizeof *r->d);
@@ -662,7 +663,8 @@ static void build_rows(struct rows *r, const struct snapshot *s)
         row->res_off = res_used;
         row->n_res = prom_probe_results(d, r->res_slot + res_used, r->res_count + res_used);
         res_used += row->n_res;
-        build_addr_rows(r, d, row->labels);
+        if (per_address)
+            build_addr_rows(r, d, row->labels);
     }
 }
 
@@ -691,9 +693,10 @@ void prom_render(const struct snapshot *snap, struct buf *out)
     render_probes_total(out, &r);
     for (size_t i = 0; i < MXW_ARRAY_LEN(mta_families); i++)
         render_dest_family(out, &r, &mta_families[i]);
-    for (size_t i = 0; i < MXW_ARRAY_LEN(addr_families); i++)
+    for (size_t i = 0; i < MXW_ARRAY_LEN(addr_families) && snap->agent.metrics_per_address; i++)
         render_addr_family(out, &r, &addr_families[i]);
-    render_tls_version(out, &r);
+    if (snap->agent.metrics_per_address)
+        render_tls_version(out, &r);
     prom_gateway_render(snap, out);
     render_agent(out, snap);
     render_process(out, snap);

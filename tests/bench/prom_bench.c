@@ -3,7 +3,8 @@
  * 10,000) with two MX addresses each, every one probed with TLS, plus MTA figures, the
  * size the issue sets the target for (at most 50 ms on the 2-core reference machine).
  * Also times the gzip a scraper asking for it adds, and the JSON list. Prints figures;
- * never asserts. Built as build/prom-bench (Makefile); run: build/prom-bench [N] [rounds].
+ * never asserts. Built as build/prom-bench (Makefile); run: build/prom-bench [N] [rounds]
+ * [per_address: 1 (default) or 0, as web.metrics.per_address].
  */
 #include "api.h"
 #include "buf.h"
@@ -15,6 +16,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zlib.h>
 
 static int cmp_double(const void *a, const void *b)
@@ -23,9 +25,10 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void build(size_t n)
+static void build(size_t n, bool per_address)
 {
     store_init();
+    store_agent()->metrics_per_address = per_address;
     snapfix_source("postfix_queue", true);
     for (size_t i = 0; i < n; i++) {
         char domain[64];
@@ -84,6 +87,19 @@ static void time_gzip(const struct buf *body)
     free(out);
 }
 
+/* How many samples the exposition holds, in all and per destination. */
+static void print_series(const struct buf *out, size_t n)
+{
+    size_t samples = 0;
+    for (const char *p = out->p, *end = out->p + out->len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        samples += *p != '#';
+        p = nl ? nl + 1 : end;
+    }
+    printf("series                              %zu, %.1f per destination\n", samples,
+           n ? (double)samples / (double)n : 0);
+}
+
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;
@@ -91,7 +107,7 @@ int main(int argc, char **argv)
     if (rounds < 1)
         rounds = 1;
     int64_t t0 = mxw_now_us();
-    build(n);
+    build(n, argc > 3 ? atoi(argv[3]) != 0 : true);
     printf("snapshot: %zu destinations x 2 MX addresses, built in %.0f ms\n", n,
            (double)(mxw_now_us() - t0) / 1000.0);
     const struct snapshot *s = store_snapshot_acquire();
@@ -99,6 +115,7 @@ int main(int argc, char **argv)
     timeit("prom_render, reused buffer (agent)", prom_render, s, rounds, true, &out);
     timeit("prom_render, fresh buffer", prom_render, s, rounds, false, &out);
     time_gzip(&out);
+    print_series(&out, n);
     timeit("api_render_list (JSON), reused", render_api, s, rounds > 5 ? 5 : rounds, true, &out);
     buf_free(&out);
     store_snapshot_release(s);

@@ -98,6 +98,18 @@ grep -q 'listener=127.0.1.16:[0-9]* .*verb=QUIT reply=0' "$T/pw-smtpd-events.log
     fail "no QUIT reached the noquit listener"
 kill -0 "$AGENT_PID" || fail "the agent died"
 
+# web.metrics.per_address: false drops the per-address families at the next snapshot after a
+# reload; the destination's own families stay.
+printf 'web:\n  metrics:\n    per_address: false\n' >>"$PW_CONFIG"
+kill -HUP "$AGENT_PID"
+no_addr() {
+    local body
+    body=$(scrape) && ! grep -q '^mxwatch_mx_up{' <<<"$body"
+}
+wait_for 5 no_addr || fail "mxwatch_mx_up still served with web.metrics.per_address: false"
+m=$(scrape)
+assert_eq 1 "$(metric_value "$m" 'mxwatch_destination_up{destination="ok.test"}')" "ok.test without per-address families"
+
 # A clean stop after every class; under `make SANITIZE=address,undefined test` this is
 # where LeakSanitizer reports what the probes left behind.
 kill -TERM "$AGENT_PID"

@@ -297,6 +297,32 @@ static void loading_files(void **state)
     unlink(path);
 }
 
+static void per_address_is_auto_true_or_false(void **state)
+{
+    (void)state;
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg = parse("web:\n  listen_address: \":1\"\n", err);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->web_metrics_per_address, -1);
+    assert_true(config_metrics_per_address(cfg, CONFIG_PER_ADDRESS_AUTO_MAX - 1));
+    assert_false(config_metrics_per_address(cfg, CONFIG_PER_ADDRESS_AUTO_MAX));
+    config_free(cfg);
+    cfg = parse("web:\n  metrics:\n    per_address: false\n", err);
+    assert_non_null(cfg);
+    assert_false(config_metrics_per_address(cfg, 10));
+    config_free(cfg);
+    cfg = parse("web:\n  metrics:\n    per_address: on\n", err);
+    assert_non_null(cfg);
+    assert_true(config_metrics_per_address(cfg, 1000000));
+    config_free(cfg);
+    cfg = parse("web:\n  metrics:\n    per_address: auto\n", err);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->web_metrics_per_address, -1);
+    config_free(cfg);
+    rejects("web:\n  metrics:\n    per_address: maybe\n",
+            "t.yml:3:18: web.metrics.per_address: 'maybe' is not true or false (or auto)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +338,7 @@ int main(void)
         cmocka_unit_test(empty_file_and_empty_sections_give_the_defaults),
         cmocka_unit_test(lists_and_strings_are_kept),
         cmocka_unit_test(loading_files),
+        cmocka_unit_test(per_address_is_auto_true_or_false),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,7 @@ static int setup(void **state)
 {
     (void)state;
     store_init();
+    store_agent()->metrics_per_address = true; /* what the daemon sets below 10,000 */
     return 0;
 }
 
@@ -238,6 +239,24 @@ static void test_values_per_address(void **state)
     free(t);
 }
 
+/* web.metrics.per_address off: the destination families stay, no per-address family at all. */
+static void test_per_address_families_switched_off(void **state)
+{
+    (void)state;
+    build_world();
+    store_agent()->metrics_per_address = false;
+    store_publish();
+    char *t = render();
+    assert_non_null(strstr(t, "mxwatch_destination_up{destination=\"up.test\"} 1\n"));
+    static const char *const gone[] = {"mxwatch_mx_up", "mxwatch_smtp_connect_duration_seconds",
+                                       "mxwatch_smtp_banner_duration_seconds",
+                                       "mxwatch_tls_version_info", "address=\""};
+    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++)
+        if (strstr(t, gone[i]))
+            fail_msg("%s present with per_address off", gone[i]);
+    free(t);
+}
+
 static void test_mta_values_and_presence(void **state)
 {
     (void)state;
@@ -431,6 +450,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_values_of_up_down_and_unprobed_destinations, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_values_per_address, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_per_address_families_switched_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mta_values_and_presence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mta_families_absent_without_a_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mta_families_absent_with_only_the_gateway_source,
