@@ -7,6 +7,10 @@
  * when its next turn comes is not started again. A failure that the flap damping has not
  * yet turned into "down" is confirmed sooner than a full interval later.
  *
+ * The targets follow the store: a full pass at start and at each reload (parameters may have
+ * changed), and in between the store tells the engine of each destination that comes or
+ * goes (discovery), so no timer walks every destination.
+ *
  * Results go into the store (store_dest_set_probe), which notifies status observers.
  * Loop thread only. Owns the c-ares channel (dns.c); the daemon owns the loop's libcurl
  * multi handle (curlm.c) and lends it to the engine and the gateway source alike.
@@ -28,7 +32,6 @@
 #define FIRST_ROUND_SPREAD_MS 5000
 #define FIRST_ROUND_RATE      500   /* new destinations a second at most in the first round */
 #define CONFIRM_MAX_MS        15000 /* re-probe of a first failure, at most this late */
-#define SYNC_INTERVAL_MS      2000  /* how often discovered destinations are picked up */
 
 struct target {
     char domain[STORE_DOMAIN_MAX];
@@ -49,7 +52,6 @@ static struct {
     struct strmap targets;
     struct strmap params; /* domain -> its configured probe_params (in cfg) */
     size_t n_targets, n_probed_once;
-    struct loop_timer *sync_timer;
     bool first_round_done;
     struct dns_figures dns_base; /* counted by resolvers replaced on reload */
 } eng;
@@ -229,7 +231,7 @@ static bool target_unseen(void *val, void *arg)
 }
 
 /* Makes the targets those of the store: new destinations get a target, gone ones lose
- * theirs. O(destinations). */
+ * theirs, parameters follow the configuration. O(destinations): at start and reload only. */
 static void sync_targets(void)
 {
     struct target *t;
@@ -240,12 +242,20 @@ static void sync_targets(void)
     note_first_round();
 }
 
-static int64_t on_sync(struct loop *l, void *arg)
+/* A destination came or went between reloads (discovery): its target follows at once. */
+static void on_member(const char *domain, bool added, void *arg)
 {
-    (void)l;
     (void)arg;
-    sync_targets();
-    return SYNC_INTERVAL_MS;
+    if (!eng.loop)
+        return;
+    struct target *t = strmap_get(&eng.targets, domain);
+    if (added && !t) {
+        target_add(domain);
+    } else if (!added && t) {
+        strmap_del(&eng.targets, t->domain);
+        target_release(t);
+    }
+    note_first_round();
 }
 
 int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, char *err,
@@ -262,7 +272,7 @@ int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, cha
     store_subscribe_status(on_status, NULL);
     index_params(cfg);
     sync_targets();
-    eng.sync_timer = loop_timer_add(l, SYNC_INTERVAL_MS, on_sync, NULL);
+    store_subscribe_members(on_member, NULL);
     log_info("probe", "engine started destinations=%zu", eng.n_targets);
     return 0;
 }
@@ -309,7 +319,6 @@ void engine_stop(void)
         return;
     strmap_clear(&eng.targets, target_release);
     strmap_free(&eng.params);
-    loop_timer_del(eng.loop, eng.sync_timer);
     smtp_free(eng.smtp);
     dns_free(eng.dns);
     memset(&eng, 0, sizeof eng);

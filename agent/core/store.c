@@ -47,6 +47,18 @@ static struct observer {
 } observers[STORE_OBSERVERS_MAX];
 static size_t n_observers;
 
+static struct member_observer {
+    store_member_fn *fn;
+    void *arg;
+} member_observers[STORE_OBSERVERS_MAX];
+static size_t n_member_observers;
+
+static void tell_members(const char *domain, bool added)
+{
+    for (size_t i = 0; i < n_member_observers; i++)
+        member_observers[i].fn(domain, added, member_observers[i].arg);
+}
+
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot *snap_current; /* guarded by snap_lock */
 
@@ -198,6 +210,7 @@ struct dest *store_dest_add(const char *domain, enum dest_origin origin)
     mxw_strlcpy(d->domain, domain, sizeof d->domain);
     strmap_put(&st.by_domain, d->domain, d);
     st.set_changed = true;
+    tell_members(d->domain, true);
     return d;
 }
 
@@ -218,6 +231,7 @@ size_t store_sweep_unmarked(enum dest_origin origin)
     for (size_t i = 0; i < st.n; i++) {
         struct dest *d = st.sorted[i];
         if (!d->mark && d->v->origin == origin) {
+            tell_members(d->domain, false);
             strmap_del(&st.by_domain, d->domain);
             view_unref(d->v);
             free(d);
@@ -341,6 +355,12 @@ void store_subscribe_status(store_status_fn *fn, void *arg)
 {
     if (n_observers < STORE_OBSERVERS_MAX)
         observers[n_observers++] = (struct observer){fn, arg};
+}
+
+void store_subscribe_members(store_member_fn *fn, void *arg)
+{
+    if (n_member_observers < STORE_OBSERVERS_MAX)
+        member_observers[n_member_observers++] = (struct member_observer){fn, arg};
 }
 
 const struct dest_view *store_dest_view(const struct dest *d)
@@ -599,4 +619,5 @@ void store_shutdown(void)
     strmap_free(&st.by_domain);
     memset(&st, 0, sizeof st);
     n_observers = 0;
+    n_member_observers = 0;
 }

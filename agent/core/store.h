@@ -316,6 +316,12 @@ void store_set_jobs(const struct delivernow_job *jobs, size_t n);
 typedef void store_status_fn(struct dest *d, enum dest_status old_status,
                              enum dest_status new_status, void *arg);
 void store_subscribe_status(store_status_fn *fn, void *arg);
+/* Observers of the set of destinations (the engine keeps a target per destination):
+ * fn(domain, true) after a destination enters the store, fn(domain, false) just before one
+ * leaves it. Loop thread; at most STORE_OBSERVERS_MAX, registered at start-up; fn must not
+ * add or remove destinations itself. */
+typedef void store_member_fn(const char *domain, bool added, void *arg);
+void store_subscribe_members(store_member_fn *fn, void *arg);
 /* Whether a change from old_status to up is a return from down: straight, or across the
  * agent's own trouble (unknown, reason local) in between. For status observers. */
 bool store_back_from_down(const struct dest_view *v, enum dest_status old_status);

@@ -195,6 +195,13 @@ assert_eq 1 "$(metric_value "$M" 'mxwatch_source_up{source="connections"}')" "co
 # Discovery: disc1.test (2 queued) joins, disc2.test (1 queued) is over the cap of 1.
 assert_eq 2 "$(dest_val mxwatch_active_recipients disc1.test)" "disc1.test discovered with its queue"
 assert_not_contains "$M" 'destination="disc2.test"' "metrics (disc2.test is over max_destinations)"
+# A discovered destination is probed like a configured one, as soon as it joins (its name
+# is not in the test's DNS: nxdomain), with no periodic walk of the store needed.
+disc_probed() {
+    M=$(scrape)
+    [ "$(metric_value "$M" 'mxwatch_destination_status_reason_info{destination="disc1.test",reason="dns_nxdomain"}')" = 1 ]
+}
+wait_for 10 disc_probed || fail "discovered disc1.test was never probed: $(grep 'disc1.test' <<<"$M" | grep status)"
 
 # Connections: as the kernel sees them, minus the agent's own probe sockets.
 wait_for 20 conns_match || {
