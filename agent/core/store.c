@@ -22,6 +22,7 @@ struct dest {
     bool frozen;                   /* v is shared with a snapshot: clone before writing */
     bool dirty;                    /* changed since the last publish */
     bool mark;
+    size_t pos; /* in st.sorted, as of the last publish (exact while !set_changed) */
 };
 
 static struct {
@@ -29,8 +30,11 @@ static struct {
     size_t n, cap;
     struct strmap by_domain;
     unsigned next_index;
-    bool set_changed; /* a destination came or went since the last publish */
-    size_t n_dirty;   /* destinations changed since the last publish */
+    bool set_changed;            /* a destination came or went since the last publish */
+    size_t n_dirty;              /* destinations changed since the last publish */
+    struct store_chunk **chunks; /* the published runs of views (the store's references) */
+    bool *chunk_dirty;           /* a destination of the run changed since */
+    size_t n_chunks;
     struct agent_figures agent;
     struct gateway_view **gateways; /* the store's own references */
     size_t n_gateways;
@@ -150,6 +154,8 @@ static struct dest_view *writable(struct dest *d)
 {
     st.n_dirty += !d->dirty;
     d->dirty = true;
+    if (!st.set_changed && d->pos / STORE_CHUNK < st.n_chunks)
+        st.chunk_dirty[d->pos / STORE_CHUNK] = true;
     if (!d->frozen)
         return d->v;
     struct dest_view *old = d->v, *v = malloc(sizeof *v);
@@ -510,14 +516,68 @@ const struct delivernow_job *store_snapshot_job(const struct snapshot *s, uint64
 
 /* ---- snapshots ---- */
 
+static void chunk_unref(struct store_chunk *c)
+{
+    if (!c || atomic_fetch_sub(&c->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        view_unref(c->v[i]);
+    free(c);
+}
+
 static void snapshot_free(struct snapshot *s)
 {
-    for (size_t i = 0; i < s->n; i++)
-        view_unref(s->dests[i]);
-    free(s->dests);
+    for (size_t i = 0; i < s->n_chunks; i++)
+        chunk_unref(s->chunks[i]);
+    free(s->chunks);
     gateways_unref(s->gateways, s->n_gateways);
     jobs_unref(s->jobs);
     free(s);
+}
+
+/* Run k anew from the working records: their views are frozen (shared from now on). */
+static void chunk_build(size_t k)
+{
+    struct store_chunk *c = malloc(sizeof *c);
+    if (!c)
+        abort();
+    atomic_init(&c->refs, 1);
+    size_t first = k * STORE_CHUNK;
+    c->n = st.n - first < STORE_CHUNK ? st.n - first : STORE_CHUNK;
+    for (size_t j = 0; j < c->n; j++) {
+        struct dest *d = st.sorted[first + j];
+        atomic_fetch_add(&d->v->refs, 1);
+        d->frozen = true;
+        d->dirty = false;
+        d->pos = first + j;
+        c->v[j] = d->v;
+    }
+    chunk_unref(st.chunks[k]);
+    st.chunks[k] = c;
+    st.chunk_dirty[k] = false;
+}
+
+/* The runs as of now: all of them when destinations came or went, else the changed ones. */
+static void chunks_update(void)
+{
+    size_t n_chunks = (st.n + STORE_CHUNK - 1) / STORE_CHUNK;
+    if (st.set_changed) {
+        for (size_t k = n_chunks; k < st.n_chunks; k++)
+            chunk_unref(st.chunks[k]);
+        st.chunks = realloc(st.chunks, (n_chunks ? n_chunks : 1) * sizeof *st.chunks);
+        st.chunk_dirty = realloc(st.chunk_dirty, (n_chunks ? n_chunks : 1) * sizeof(bool));
+        if (!st.chunks || !st.chunk_dirty)
+            abort();
+        for (size_t k = st.n_chunks; k < n_chunks; k++)
+            st.chunks[k] = NULL;
+        st.n_chunks = n_chunks;
+        for (size_t k = 0; k < n_chunks; k++)
+            chunk_build(k);
+        return;
+    }
+    for (size_t k = 0; k < st.n_chunks; k++)
+        if (st.chunk_dirty[k])
+            chunk_build(k);
 }
 
 int store_publish(void)
@@ -529,20 +589,23 @@ int store_publish(void)
     if (!content && snap_current && !memcmp(&st.agent, &snap_current->agent, sizeof st.agent))
         return 0;
     struct snapshot *s = calloc(1, sizeof *s);
+    if (!s)
+        abort();
     atomic_init(&s->refs, 1);
     s->generation = ++st.generation;
     if (content || !snap_current)
         st.content_generation = s->generation;
     s->content_generation = st.content_generation;
     s->taken_at = mxw_wall_time();
+    chunks_update();
     s->n = st.n;
-    s->dests = malloc((st.n ? st.n : 1) * sizeof *s->dests);
-    for (size_t i = 0; i < st.n; i++) {
-        struct dest *d = st.sorted[i];
-        atomic_fetch_add(&d->v->refs, 1);
-        d->frozen = true;
-        d->dirty = false;
-        s->dests[i] = d->v;
+    s->n_chunks = st.n_chunks;
+    s->chunks = malloc((st.n_chunks ? st.n_chunks : 1) * sizeof *s->chunks);
+    if (!s->chunks)
+        abort();
+    for (size_t k = 0; k < st.n_chunks; k++) {
+        atomic_fetch_add(&st.chunks[k]->refs, 1);
+        s->chunks[k] = st.chunks[k];
     }
     memcpy(&s->agent, &st.agent, sizeof s->agent); /* padding too: compared above */
     s->gateways = gateways_ref(st.gateways, st.n_gateways);
@@ -583,9 +646,10 @@ const struct dest_view *store_snapshot_find(const struct snapshot *s, const char
     size_t lo = 0, hi = s->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strcmp(s->dests[mid]->domain, domain);
+        const struct dest_view *v = store_snapshot_dest(s, mid);
+        int c = strcmp(v->domain, domain);
         if (c == 0)
-            return s->dests[mid];
+            return v;
         if (c < 0)
             lo = mid + 1;
         else
@@ -614,6 +678,10 @@ void store_shutdown(void)
         free(st.sorted[i]);
     }
     free(st.sorted);
+    for (size_t k = 0; k < st.n_chunks; k++)
+        chunk_unref(st.chunks[k]);
+    free(st.chunks);
+    free(st.chunk_dirty);
     gateways_unref(st.gateways, st.n_gateways);
     jobs_unref(st.jobs);
     strmap_free(&st.by_domain);

@@ -9,9 +9,11 @@
  *    store_snapshot_acquire(), which returns the latest published snapshot: an immutable,
  *    reference-counted, sorted array of immutable destination views. They read it without
  *    locks for as long as they like and give it back with store_snapshot_release().
- *  - store_publish() (loop thread) turns the working records into a new snapshot. Views of
- *    destinations that did not change since the last publish are shared, not copied, so a
- *    publish costs O(N) pointer copies plus O(changed) record copies.
+ *  - store_publish() (loop thread) turns the working records into a new snapshot, and only
+ *    when something changed. Views of destinations that did not change are shared, not
+ *    copied, and so are whole runs of STORE_CHUNK of them: a publish costs
+ *    O(N / STORE_CHUNK) pointer copies plus O(changed x STORE_CHUNK), and O(N) only when
+ *    destinations came or went.
  *  - The only lock is a mutex around the "current snapshot" pointer swap and ref-count
  *    increment; it is held for a few instructions, never across I/O.
  *  - Gateway views follow the same rule: the gateway source builds a new one per poll on the
@@ -216,6 +218,16 @@ struct jobs_view {
     struct delivernow_job jobs[];
 };
 
+/* The destinations of a snapshot, in runs of STORE_CHUNK views sorted by domain. A chunk
+ * whose destinations did not change is shared by consecutive snapshots, so a publish costs
+ * O(destinations / STORE_CHUNK + changed x STORE_CHUNK), not O(destinations). */
+#define STORE_CHUNK 256
+struct store_chunk {
+    atomic_int refs;
+    size_t n;
+    struct dest_view *v[STORE_CHUNK];
+};
+
 struct snapshot {
     atomic_int refs;
     uint64_t generation;
@@ -224,8 +236,9 @@ struct snapshot {
      * are valid for the other. */
     uint64_t content_generation;
     double taken_at;
-    size_t n;
-    struct dest_view **dests; /* sorted by domain (strcmp) */
+    size_t n; /* destinations, sorted by domain (strcmp) */
+    size_t n_chunks;
+    struct store_chunk **chunks; /* destination i: store_snapshot_dest(s, i) */
     struct agent_figures agent;
     size_t n_gateways;
     struct gateway_view **gateways; /* in configuration order */
@@ -233,6 +246,11 @@ struct snapshot {
 };
 
 /* ---- readers: any thread ---- */
+/* Destination i (0 <= i < s->n) in domain order. */
+static inline const struct dest_view *store_snapshot_dest(const struct snapshot *s, size_t i)
+{
+    return s->chunks[i / STORE_CHUNK]->v[i % STORE_CHUNK];
+}
 const struct snapshot *store_snapshot_acquire(void);
 void store_snapshot_release(const struct snapshot *s);
 /* Binary search by domain; NULL when absent. O(log N). */

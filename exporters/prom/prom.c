@@ -493,7 +493,7 @@ static void render_agent(struct buf *b, const struct snapshot *s)
                  "version=\"" MXW_VERSION "\",revision=\"" MXW_REVISION "\"", 1);
     size_t n_cfg = 0;
     for (size_t i = 0; i < s->n; i++)
-        n_cfg += s->dests[i]->origin == ORIGIN_CONFIG;
+        n_cfg += store_snapshot_dest(s, i)->origin == ORIGIN_CONFIG;
     promtext_family(b, "mxwatch_destinations", "gauge",
                     "Destinations watched, by where they came from.");
     sample_plain(b, "mxwatch_destinations", "origin=\"config\"", (double)n_cfg);
@@ -641,8 +641,8 @@ static void build_rows(struct rows *r, const struct snapshot *s)
     bool per_address = s->agent.metrics_per_address;
     size_t n_addr = 0;
     for (size_t i = 0; i < s->n && per_address; i++)
-        for (size_t h = 0; h < s->dests[i]->n_hosts; h++)
-            n_addr += s->dests[i]->hosts[h].n_addrs;
+        for (size_t h = 0; h < store_snapshot_dest(s, i)->n_hosts; h++)
+            n_addr += store_snapshot_dest(s, i)->hosts[h].n_addrs;
     r->d = xmalloc(s->n * sizeof *r->d);
     r->a = xmalloc(n_addr * sizeof *r->a);
     r->res_slot = xmalloc(s->n * PROM_RESULTS_MAX * sizeof *r->res_slot);
@@ -650,7 +650,7 @@ static void build_rows(struct rows *r, const struct snapshot *s)
     buf_reserve(&r->arena, s->n * 48 + n_addr * 128);
     size_t res_used = 0;
     for (size_t i = 0; i < s->n; i++) {
-        const struct dest_view *d = s->dests[i];
+        const struct dest_view *d = store_snapshot_dest(s, i);
         struct drow *row = &r->d[r->n++];
         memset(row, 0, sizeof *row);
         size_t start = r->arena.len;

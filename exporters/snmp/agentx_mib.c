@@ -342,7 +342,7 @@ static void sum_mta(const struct snapshot *s, uint64_t *active, uint64_t *delive
 {
     *active = *delivered = *conn = *failed = 0;
     for (size_t i = 0; i < s->n; i++) {
-        const struct mta_figures *m = &s->dests[i]->mta;
+        const struct mta_figures *m = &store_snapshot_dest(s, i)->mta;
         *active += m->active;
         *delivered += m->delivered;
         *conn += m->conn_current;
@@ -495,7 +495,7 @@ static void build_dests(const struct snapshot *s, enum ax_rowset set, struct ax_
 {
     oid idx[MXW_MIB_DEST_NAME_MAX + 1];
     for (size_t i = 0; i < s->n; i++) {
-        const struct dest_view *d = s->dests[i];
+        const struct dest_view *d = store_snapshot_dest(s, i);
         size_t n = ax_dest_index(d->domain, idx);
         if (!n)
             continue;
@@ -509,7 +509,7 @@ static void build_dests(const struct snapshot *s, enum ax_rowset set, struct ax_
 static void build_groups(const struct snapshot *s, enum ax_rowset set, struct ax_rows *rows)
 {
     for (size_t i = 0; i < s->n; i++) {
-        const struct dest_view *d = s->dests[i];
+        const struct dest_view *d = store_snapshot_dest(s, i);
         oid idx[3] = {AX_APPL_INDEX, d->index, 0};
         if (set == AX_ROWS_GROUP) {
             ax_rows_add(rows, d, 0, 0, idx, 2);

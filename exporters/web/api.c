@@ -295,7 +295,7 @@ void api_render_list(const struct snapshot *s, struct buf *out)
     buf_append(out, "[", 1);
     for (size_t i = 0; i < s->n; i++) {
         buf_append(out, "{", 1);
-        dest_common(out, s, s->dests[i]);
+        dest_common(out, s, store_snapshot_dest(s, i));
         close_with(out, '}');
         buf_append(out, ",", 1);
     }

@@ -139,8 +139,9 @@ static void summary(struct buf *b, const struct snapshot *s)
     size_t by[3] = {0};
     uint64_t active = 0;
     for (size_t i = 0; i < s->n; i++) {
-        by[(unsigned)s->dests[i]->status < 3 ? s->dests[i]->status : 0]++;
-        active += s->dests[i]->mta.active;
+        by[(unsigned)store_snapshot_dest(s, i)->status < 3 ? store_snapshot_dest(s, i)->status
+                                                           : 0]++;
+        active += store_snapshot_dest(s, i)->mta.active;
     }
     buf_puts(b, "<div id=\"summary\" class=\"summary\"><span class=\"big\">");
     ui_count(b, s->n);

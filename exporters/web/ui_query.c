@@ -115,7 +115,7 @@ size_t ui_select(const struct snapshot *s, const struct ui_query *q, const struc
     const struct dest_view **v = malloc((s->n ? s->n : 1) * sizeof *v);
     size_t n = 0;
     for (size_t i = 0; v && i < s->n; i++) {
-        const struct dest_view *d = s->dests[i];
+        const struct dest_view *d = store_snapshot_dest(s, i);
         if (q->status >= 0 && (int)d->status != q->status)
             continue;
         if (q->filter[0] && !strstr(d->domain, q->filter))

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -136,7 +137,8 @@ static void snapshots_are_sorted_and_find_uses_them(void **state)
     const struct snapshot *s = store_snapshot_acquire();
     assert_int_equal(s->n, 5);
     for (size_t i = 1; i < s->n; i++)
-        assert_true(strcmp(s->dests[i - 1]->domain, s->dests[i]->domain) < 0);
+        assert_true(
+            strcmp(store_snapshot_dest(s, i - 1)->domain, store_snapshot_dest(s, i)->domain) < 0);
     for (size_t i = 0; i < MXW_ARRAY_LEN(add); i++)
         assert_string_equal(store_snapshot_find(s, add[i])->domain, add[i]);
     assert_null(store_snapshot_find(s, "b"));
@@ -289,9 +291,55 @@ static void a_snapshot_outlives_the_store(void **state)
     const struct snapshot *s = store_snapshot_acquire();
     store_shutdown();
     assert_null(store_snapshot_acquire());
-    assert_string_equal(s->dests[0]->hosts[0].addrs[0].banner, "220 up");
+    assert_string_equal(store_snapshot_dest(s, 0)->hosts[0].addrs[0].banner, "220 up");
     store_snapshot_release(s);
     store_init();
+}
+
+/* 1,000 destinations are four runs of views: a change rebuilds only its own run, the other
+ * three are the very same in both snapshots; a destination that joins rebuilds them all,
+ * in order across the run boundaries. */
+static void a_publish_copies_only_the_runs_that_changed(void **state)
+{
+    (void)state;
+    char name[32];
+    struct dest *mid = NULL;
+    for (int i = 0; i < 1000; i++) {
+        snprintf(name, sizeof name, "d%04d.test", i);
+        struct dest *d = store_dest_add(name, ORIGIN_CONFIG);
+        if (i == 600)
+            mid = d;
+    }
+    store_publish();
+    const struct snapshot *s1 = store_snapshot_acquire();
+    assert_int_equal(s1->n, 1000);
+    assert_int_equal(s1->n_chunks, (1000 + STORE_CHUNK - 1) / STORE_CHUNK);
+    probe(mid, REASON_OK, OUT_OK, 2);
+    assert_int_equal(store_publish(), 1);
+    const struct snapshot *s2 = store_snapshot_acquire();
+    size_t k_mid = 600 / STORE_CHUNK, shared = 0;
+    for (size_t k = 0; k < s2->n_chunks; k++) {
+        if (k == k_mid)
+            assert_ptr_not_equal(s1->chunks[k], s2->chunks[k]);
+        else
+            shared += s1->chunks[k] == s2->chunks[k];
+    }
+    assert_int_equal(shared, s2->n_chunks - 1);
+    assert_int_equal(store_snapshot_find(s2, "d0600.test")->status, DEST_UP);
+    assert_int_equal(store_snapshot_find(s1, "d0600.test")->status, DEST_UNKNOWN);
+    store_dest_add("d0255x.test", ORIGIN_CONFIG); /* lands at the end of the first run */
+    store_publish();
+    const struct snapshot *s3 = store_snapshot_acquire();
+    assert_int_equal(s3->n, 1001);
+    for (size_t i = 1; i < s3->n; i++)
+        assert_true(
+            strcmp(store_snapshot_dest(s3, i - 1)->domain, store_snapshot_dest(s3, i)->domain) < 0);
+    assert_non_null(store_snapshot_find(s3, "d0999.test"));
+    assert_non_null(store_snapshot_find(s3, "d0255x.test"));
+    assert_int_equal(store_snapshot_find(s3, "d0600.test")->status, DEST_UP);
+    store_snapshot_release(s1);
+    store_snapshot_release(s2);
+    store_snapshot_release(s3);
 }
 
 int main(void)
@@ -300,6 +348,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(snapshot_taken_before_a_write_is_unchanged),
         T(unchanged_views_are_shared_and_unchanged_stores_not_republished),
+        T(a_publish_copies_only_the_runs_that_changed),
         T(snapshots_are_sorted_and_find_uses_them),
         T(observer_sees_damped_status_changes),
         T(local_failures_make_the_status_unknown_and_do_not_count),

@@ -224,7 +224,7 @@ static void test_pages_escape_strangers_text(void **state)
     struct ui_ctx c = ctx;
     c.can_retry = true;
     c.user = "<b>eve</b>";
-    ui_render_destination(s, s->dests[0], &c, &b);
+    ui_render_destination(s, store_snapshot_dest(s, 0), &c, &b);
     buf_append(&b, "", 1);
     assert_inert(b.p);
     assert_non_null(strstr(b.p, "220 &lt;img src=x onerror=alert(2)&gt; \\x1b[31m\\x01 caf"));
@@ -307,7 +307,7 @@ static void test_chart_is_bounded_svg(void **state)
     }
     store_publish();
     const struct snapshot *s = store_snapshot_acquire();
-    const struct dest_view *v = s->dests[0];
+    const struct dest_view *v = store_snapshot_dest(s, 0);
     assert_int_equal(v->n_history, STORE_HISTORY_MAX);
     struct buf b = {0};
     ui_render_chart(v, v->history[STORE_HISTORY_MAX - 1].t + 1, &b);
