@@ -73,10 +73,22 @@ static struct {
 
 static void apply_reload(struct loop *l, void *arg);
 
+/* The configuration file as `run` would take it, with every check check-config makes; NULL
+ * with err when any part is refused. */
+static struct config *read_checked(char *err, size_t errlen)
+{
+    struct config *cfg = cli_load_config(&dm.flags, err, errlen);
+    if (cfg && web_check(cfg, err, errlen) < 0) {
+        config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
 static void *read_config(void *arg)
 {
     (void)arg;
-    rl.cfg = cli_load_config(&dm.flags, rl.err, sizeof rl.err);
+    rl.cfg = read_checked(rl.err, sizeof rl.err);
     if (loop_post(dm.loop, apply_reload, NULL) < 0)
         log_error("config", "reload lost: cannot reach the loop (out of memory)");
     return NULL;
@@ -91,7 +103,7 @@ static void start_reload(void)
     rl.running = true;
     if (pthread_create(&rl.thread, NULL, read_config, NULL) != 0) {
         rl.running = false;
-        rl.cfg = cli_load_config(&dm.flags, rl.err, sizeof rl.err); /* on the loop, then */
+        rl.cfg = read_checked(rl.err, sizeof rl.err); /* on the loop, then */
         apply_reload(dm.loop, NULL);
     }
 }
@@ -107,11 +119,16 @@ static void reload_with(struct config *cfg, const char *err)
     struct config *old = dm.cfg;
     dm.cfg = cfg;
     sync_destinations(cfg);
-    engine_reload(cfg);
+    char perr[CONFIG_ERR_MAX] = "";
+    bool applied = engine_reload(cfg, perr, sizeof perr) == 0;
     sources_reload(cfg);
     delivernow_reload(cfg);
     config_free(old);
-    ag->config_reload_ok = true;
+    ag->config_reload_ok = applied;
+    if (!applied) {
+        log_error("config", "reload applied only in part error=\"%s\"", perr);
+        return;
+    }
     ag->config_reload_time = mxw_wall_time();
     store_publish();
     log_info("config", "reloaded destinations=%zu", cfg->n_dests);

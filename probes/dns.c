@@ -430,26 +430,17 @@ void dns_figures(const struct dns *d, struct dns_figures *out)
 
 /* ---- set-up ---- */
 
-/* Turns "ip", "ip:port" and "[v6]:port" into c-ares's CSV form. */
+/* Turns "ip", "ip:port" and "[v6]:port" into c-ares's CSV form. The values were checked
+ * when the configuration was read (config_check_dns_server); checked again here, by the same
+ * rule, for a configuration built some other way. */
 static int servers_csv(const struct config *cfg, char *out, size_t cap, char *err, size_t errlen)
 {
     out[0] = '\0';
     for (size_t i = 0; i < cfg->n_dns_servers; i++) {
         const char *s = cfg->dns_servers[i];
-        unsigned char tmp[16];
-        char host[64];
-        const char *colon = strrchr(s, ':');
-        bool bracket = s[0] == '[';
-        if (bracket) {
-            const char *close = strchr(s, ']');
-            mxw_strncpy0(host, sizeof host, s + 1, close ? (size_t)(close - s - 1) : 0);
-        } else if (colon && strchr(s, ':') == colon) {
-            mxw_strncpy0(host, sizeof host, s, (size_t)(colon - s));
-        } else {
-            mxw_strlcpy(host, s, sizeof host);
-        }
-        if (inet_pton(AF_INET, host, tmp) != 1 && inet_pton(AF_INET6, host, tmp) != 1) {
-            snprintf(err, errlen, "global.dns_servers: '%s' is not ip, ip:port or [ipv6]:port", s);
+        char why[128];
+        if (config_check_dns_server(s, why, sizeof why) < 0) {
+            snprintf(err, errlen, "global.dns_servers: '%s' %s", s, why);
             return -1;
         }
         size_t n = strlen(out);

@@ -277,9 +277,9 @@ int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, cha
     return 0;
 }
 
-void engine_reload(const struct config *cfg)
+int engine_reload(const struct config *cfg, char *err, size_t errlen)
 {
-    char err[256];
+    int rc = 0;
     /* A new resolver applies new servers, timeout, tries and cap. */
     bool dns_changed = cfg->n_dns_servers != eng.cfg->n_dns_servers ||
                        cfg->defaults.dns_timeout_ms != eng.cfg->defaults.dns_timeout_ms ||
@@ -292,9 +292,9 @@ void engine_reload(const struct config *cfg)
     index_params(cfg);
     smtp_set_limits(eng.smtp, cfg->max_smtp_in_flight, cfg->smtp_address_per_minute);
     if (dns_changed) {
-        struct dns *fresh = dns_new(eng.loop, cfg, err, sizeof err);
+        struct dns *fresh = dns_new(eng.loop, cfg, err, errlen);
         if (!fresh) {
-            log_error("probe", "keeping the old resolver error=\"%s\"", err);
+            rc = -1; /* the reload is not a success: the old resolver stays */
         } else {
             /* Running probes hold the old resolver: cancel them, they run again soon. */
             struct target *t;
@@ -311,6 +311,7 @@ void engine_reload(const struct config *cfg)
         }
     }
     sync_targets();
+    return rc;
 }
 
 void engine_stop(void)

@@ -17,8 +17,9 @@ struct curlm;
 int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, char *err,
                  size_t errlen);
 /* A new configuration: new destinations are scheduled, removed ones dropped, changed
- * parameters apply from the next probe. */
-void engine_reload(const struct config *cfg);
+ * parameters apply from the next probe. -1 with err when a part could not be applied (a
+ * new resolver that cannot be set up: the old one keeps serving). */
+int engine_reload(const struct config *cfg, char *err, size_t errlen);
 void engine_stop(void);
 /* In-flight counts, probe totals and the first-round flag into the agent figures. A pure
  * getter: changes nothing in the engine. */

@@ -144,6 +144,26 @@ void cli_apply_flags(struct config *cfg, const struct cli_flags *f)
     }
 }
 
+/* The flags' values get the checks the file's do (config_check_*). */
+static int check_overrides(const struct cli_flags *f, char *err, size_t errlen)
+{
+    char why[200];
+    if (f->listen_address && config_check_listen_address(f->listen_address, why, sizeof why)) {
+        snprintf(err, errlen, "--web.listen-address: '%s' %s", f->listen_address, why);
+        return -1;
+    }
+    if (f->agentx_socket && config_check_agentx_socket(f->agentx_socket, why, sizeof why)) {
+        snprintf(err, errlen, "--agentx.socket: '%s' %s", f->agentx_socket, why);
+        return -1;
+    }
+    for (size_t i = 0; i < f->n_dns_servers; i++)
+        if (config_check_dns_server(f->dns_servers[i], why, sizeof why)) {
+            snprintf(err, errlen, "--dns.server: '%s' %s", f->dns_servers[i], why);
+            return -1;
+        }
+    return 0;
+}
+
 struct config *cli_load_config(const struct cli_flags *f, char *err, size_t errlen)
 {
     struct config *cfg;
@@ -154,6 +174,10 @@ struct config *cli_load_config(const struct cli_flags *f, char *err, size_t errl
     }
     if (cfg)
         cli_apply_flags(cfg, f);
+    if (cfg && check_overrides(f, err, errlen) < 0) {
+        config_free(cfg);
+        return NULL;
+    }
     return cfg;
 }
 

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include "hostport.h"
 #include "strmap.h"
 #include "util.h"
 
@@ -42,6 +43,8 @@ struct field {
     const char *const *enum_names; /* F_ENUM: NULL-terminated; the value is the index */
     const struct field *sub;       /* F_SECTION / F_LIST: the nested schema */
     int (*item)(struct ctx *c, yaml_node_t *n, void *base); /* F_LIST: one item */
+    /* F_STR, F_STRLIST: the value's own check (config_check_*), or NULL */
+    int (*check)(const char *value, char *why, size_t cap);
 };
 
 struct ctx {
@@ -99,6 +102,15 @@ static int parse_uint(struct ctx *c, yaml_node_t *n, unsigned min, unsigned max,
     return 0;
 }
 
+/* A value that fails its field's check is a fault at its place in the file. */
+static int checked(struct ctx *c, const struct field *f, yaml_node_t *n, const char *s)
+{
+    char why[200];
+    if (f->check && f->check(s, why, sizeof why) < 0)
+        return fault(c, n, "'%.64s%s' %s", s, strlen(s) > 64 ? "..." : "", why);
+    return 0;
+}
+
 static int set_scalar(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 {
     const char *s = scalar(n);
@@ -107,6 +119,8 @@ static int set_scalar(struct ctx *c, const struct field *f, yaml_node_t *n, void
                      n->type == YAML_MAPPING_NODE ? "mapping" : "list");
     switch (f->type) {
     case F_STR:
+        if (checked(c, f, n, s) < 0)
+            return -1;
         free(*AT(base, f->off, char *));
         *AT(base, f->off, char *) = strdup(s);
         return 0;
@@ -183,6 +197,8 @@ static int set_list(struct ctx *c, const struct field *f, yaml_node_t *n, void *
             const char *s = scalar(item);
             if (!s)
                 return fault(c, item, "expected a string");
+            if (checked(c, f, item, s) < 0)
+                return -1;
             char ***arr = AT(base, f->off, char **);
             *arr = realloc(*arr, (*cnt + 2) * sizeof **arr);
             (*arr)[(*cnt)++] = strdup(s);
@@ -258,78 +274,58 @@ static int walk_section(struct ctx *c, const struct field *schema, yaml_node_t *
 
 /* ---- the schema ---- */
 
-#define PROBE_FIELDS(T, m)                                                                         \
-    {"probe_interval", F_DURATION, offsetof(T, m.interval_ms), 0, 1, 86400, NULL, NULL, NULL},     \
-        {"dns_timeout", F_DURATION, offsetof(T, m.dns_timeout_ms), 0, 0, 300, NULL, NULL, NULL},   \
-        {"connect_timeout",                                                                        \
-         F_DURATION,                                                                               \
-         offsetof(T, m.connect_timeout_ms),                                                        \
-         0,                                                                                        \
-         0,                                                                                        \
-         600,                                                                                      \
-         NULL,                                                                                     \
-         NULL,                                                                                     \
-         NULL},                                                                                    \
-        {"banner_timeout",                                                                         \
-         F_DURATION,                                                                               \
-         offsetof(T, m.banner_timeout_ms),                                                         \
-         0,                                                                                        \
-         0,                                                                                        \
-         600,                                                                                      \
-         NULL,                                                                                     \
-         NULL,                                                                                     \
-         NULL},                                                                                    \
-        {"total_timeout",                                                                          \
-         F_DURATION,                                                                               \
-         offsetof(T, m.total_timeout_ms),                                                          \
-         0,                                                                                        \
-         0,                                                                                        \
-         3600,                                                                                     \
-         NULL,                                                                                     \
-         NULL,                                                                                     \
-         NULL},                                                                                    \
-        {"smtp_port", F_UINT, offsetof(T, m.smtp_port), 0, 1, 65535, NULL, NULL, NULL},            \
-        {"starttls", F_ENUM, offsetof(T, m.starttls), 0, 0, 0, starttls_names, NULL, NULL},        \
-        {"mx_policy", F_ENUM, offsetof(T, m.mx_policy), 0, 0, 0, mx_policy_names, NULL, NULL},     \
+/* A field of a probe_params member m of T (the global defaults, or one destination's). */
+#define PFLD(T, k, t, m, lo, hi, names)                                                            \
     {                                                                                              \
-        "down_after", F_UINT, offsetof(T, m.down_after), 0, 1, 100, NULL, NULL, NULL               \
+        k, t, offsetof(T, m), 0, lo, hi, names, NULL, NULL, NULL                                   \
     }
+#define PROBE_FIELDS(T, m)                                                                         \
+    PFLD(T, "probe_interval", F_DURATION, m.interval_ms, 1, 86400, NULL),                          \
+        PFLD(T, "dns_timeout", F_DURATION, m.dns_timeout_ms, 0, 300, NULL),                        \
+        PFLD(T, "connect_timeout", F_DURATION, m.connect_timeout_ms, 0, 600, NULL),                \
+        PFLD(T, "banner_timeout", F_DURATION, m.banner_timeout_ms, 0, 600, NULL),                  \
+        PFLD(T, "total_timeout", F_DURATION, m.total_timeout_ms, 0, 3600, NULL),                   \
+        PFLD(T, "smtp_port", F_UINT, m.smtp_port, 1, 65535, NULL),                                 \
+        PFLD(T, "starttls", F_ENUM, m.starttls, 0, 0, starttls_names),                             \
+        PFLD(T, "mx_policy", F_ENUM, m.mx_policy, 0, 0, mx_policy_names),                          \
+        PFLD(T, "down_after", F_UINT, m.down_after, 1, 100, NULL)
 
 #define FLD(k, t, m)                                                                               \
     {                                                                                              \
-        k, t, offsetof(struct config, m), 0, 0, 0, NULL, NULL, NULL                                \
+        k, t, offsetof(struct config, m), 0, 0, 0, NULL, NULL, NULL, NULL                          \
     }
 #define FLD_UINT(k, m, lo, hi)                                                                     \
     {                                                                                              \
-        k, F_UINT, offsetof(struct config, m), 0, lo, hi, NULL, NULL, NULL                         \
+        k, F_UINT, offsetof(struct config, m), 0, lo, hi, NULL, NULL, NULL, NULL                   \
     }
 #define FLD_LIST(k, t, m, n)                                                                       \
     {                                                                                              \
-        k, t, offsetof(struct config, m), offsetof(struct config, n), 0, 0, NULL, NULL, NULL       \
+        k, t, offsetof(struct config, m), offsetof(struct config, n), 0, 0, NULL, NULL, NULL, NULL \
     }
 
 static const struct field global_schema[] = {
     PROBE_FIELDS(struct config, defaults),
     FLD("ehlo_name", F_STR, ehlo_name),
     FLD("source_address", F_STR, source_address),
-    FLD_LIST("dns_servers", F_STRLIST, dns_servers, n_dns_servers),
+    {"dns_servers", F_STRLIST, offsetof(struct config, dns_servers),
+     offsetof(struct config, n_dns_servers), 0, 0, NULL, NULL, NULL, config_check_dns_server},
     FLD_UINT("dns_tries", dns_tries, 1, 10),
     {"dns_first_timeout", F_DURATION, offsetof(struct config, dns_first_timeout_ms), 0, 0, 300,
-     NULL, NULL, NULL},
+     NULL, NULL, NULL, NULL},
     FLD_UINT("max_mx_hosts", max_mx_hosts, 1, 64),
     FLD_UINT("max_addresses", max_addresses, 1, 64),
     FLD_UINT("max_dns_in_flight", max_dns_in_flight, 1, 100000),
     FLD_UINT("max_smtp_in_flight", max_smtp_in_flight, 1, 100000),
     FLD_UINT("smtp_address_per_minute", smtp_address_per_minute, 1, 600),
     {"transcript_bytes", F_UINT, offsetof(struct config, transcript_bytes), 0, 256, 1u << 20, NULL,
-     NULL, NULL},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+     NULL, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 static const struct field dest_schema[] = {
-    {"domain", F_STR, offsetof(struct dest_config, domain), 0, 0, 0, NULL, NULL, NULL},
+    {"domain", F_STR, offsetof(struct dest_config, domain), 0, 0, 0, NULL, NULL, NULL, NULL},
     PROBE_FIELDS(struct dest_config, params),
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 static const struct field delivernow_schema[] = {
@@ -338,32 +334,34 @@ static const struct field delivernow_schema[] = {
     FLD("token_file", F_STR, delivernow_token_file),
     FLD("retry_on_recovery", F_BOOL, retry_on_recovery),
     FLD("retry_min_interval", F_DURATION, retry_min_interval_ms),
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 static const struct field web_metrics_schema[] = {
     FLD("per_address", F_AUTOBOOL, web_metrics_per_address),
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 static const struct field web_schema[] = {
-    FLD("listen_address", F_STR, web_listen_address),
+    {"listen_address", F_STR, offsetof(struct config, web_listen_address), 0, 0, 0, NULL, NULL,
+     NULL, config_check_listen_address},
     FLD("config_file", F_STR, web_config_file),
     FLD_UINT("max_connections", web_max_connections, 1, 100000),
     FLD_UINT("max_connections_per_ip", web_max_connections_per_ip, 1, 100000),
     FLD("timeout", F_DURATION, web_timeout_ms),
-    {"delivernow", F_SECTION, 0, 0, 0, 0, NULL, delivernow_schema, NULL},
-    {"metrics", F_SECTION, 0, 0, 0, 0, NULL, web_metrics_schema, NULL},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+    {"delivernow", F_SECTION, 0, 0, 0, 0, NULL, delivernow_schema, NULL, NULL},
+    {"metrics", F_SECTION, 0, 0, 0, 0, NULL, web_metrics_schema, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 static const struct field snmp_schema[] = {
     FLD("enabled", F_BOOL, snmp_enabled),
-    FLD("agentx_socket", F_STR, agentx_socket),
+    {"agentx_socket", F_STR, offsetof(struct config, agentx_socket), 0, 0, 0, NULL, NULL, NULL,
+     config_check_agentx_socket},
     FLD("ping_interval", F_DURATION, agentx_ping_interval_ms),
     FLD("timeout", F_DURATION, agentx_timeout_ms),
     FLD("trap_min_interval", F_DURATION, trap_min_interval_ms),
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 static const struct field postfix_schema[] = {
@@ -374,27 +372,27 @@ static const struct field postfix_schema[] = {
     FLD("log_file", F_STR, postfix_log_file),
     FLD("state_file", F_STR, postfix_state_file),
     FLD_LIST("transport_maps", F_STRLIST, postfix_transport_maps, n_postfix_transport_maps),
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 static const struct field connections_schema[] = {
     FLD("enabled", F_BOOL, connections_enabled),
     {"ports", F_UINTLIST, offsetof(struct config, connections_ports),
-     offsetof(struct config, n_connections_ports), 1, 65535, NULL, NULL, NULL},
+     offsetof(struct config, n_connections_ports), 1, 65535, NULL, NULL, NULL, NULL},
     FLD("interval", F_DURATION, connections_interval_ms),
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 static const struct field discovery_schema[] = {
     FLD("enabled", F_BOOL, discovery_enabled),
     FLD_UINT("max_destinations", discovery_max_destinations, 0, 1000000),
     FLD("idle", F_DURATION, discovery_idle_ms),
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 #define GW(k, t, m)                                                                                \
     {                                                                                              \
-        k, t, offsetof(struct gateway_config, m), 0, 0, 0, NULL, NULL, NULL                        \
+        k, t, offsetof(struct gateway_config, m), 0, 0, 0, NULL, NULL, NULL, NULL                  \
     }
 static const struct field gateway_schema[] = {
     GW("name", F_STR, name),
@@ -406,29 +404,29 @@ static const struct field gateway_schema[] = {
     GW("interval", F_DURATION, interval_ms),
     GW("timeout", F_DURATION, timeout_ms),
     {"max_bytes", F_UINT, offsetof(struct gateway_config, max_bytes), 0, 4096, 64u << 20, NULL,
-     NULL, NULL},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+     NULL, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 static int gateway_item(struct ctx *c, yaml_node_t *n, void *base);
 static const struct field sources_schema[] = {
-    {"postfix", F_SECTION, 0, 0, 0, 0, NULL, postfix_schema, NULL},
-    {"connections", F_SECTION, 0, 0, 0, 0, NULL, connections_schema, NULL},
-    {"discovery", F_SECTION, 0, 0, 0, 0, NULL, discovery_schema, NULL},
+    {"postfix", F_SECTION, 0, 0, 0, 0, NULL, postfix_schema, NULL, NULL},
+    {"connections", F_SECTION, 0, 0, 0, 0, NULL, connections_schema, NULL, NULL},
+    {"discovery", F_SECTION, 0, 0, 0, 0, NULL, discovery_schema, NULL, NULL},
     {"gateways", F_LIST, offsetof(struct config, gateways), offsetof(struct config, n_gateways), 0,
-     0, NULL, gateway_schema, gateway_item},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+     0, NULL, gateway_schema, gateway_item, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 static int dest_item(struct ctx *c, yaml_node_t *n, void *base);
 static const struct field root_schema[] = {
-    {"global", F_SECTION, 0, 0, 0, 0, NULL, global_schema, NULL},
+    {"global", F_SECTION, 0, 0, 0, 0, NULL, global_schema, NULL, NULL},
     {"destinations", F_LIST, offsetof(struct config, dests), offsetof(struct config, n_dests), 0, 0,
-     NULL, dest_schema, dest_item},
-    {"web", F_SECTION, 0, 0, 0, 0, NULL, web_schema, NULL},
-    {"snmp", F_SECTION, 0, 0, 0, 0, NULL, snmp_schema, NULL},
-    {"sources", F_SECTION, 0, 0, 0, 0, NULL, sources_schema, NULL},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+     NULL, dest_schema, dest_item, NULL},
+    {"web", F_SECTION, 0, 0, 0, 0, NULL, web_schema, NULL, NULL},
+    {"snmp", F_SECTION, 0, 0, 0, 0, NULL, snmp_schema, NULL, NULL},
+    {"sources", F_SECTION, 0, 0, 0, 0, NULL, sources_schema, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
 /* A destination is "example.com" or {domain: example.com, probe_interval: 30s, ...}. */
@@ -583,6 +581,43 @@ static int validate(struct ctx *c, yaml_node_t *root)
         mxw_strlcpy(c->path, "global", sizeof c->path);
         return fault(c, section_node(c, root, global),
                      "total_timeout is shorter than connect_timeout");
+    }
+    return 0;
+}
+
+/* ---- checks of single values (also run on the command line's overrides, cli_load_config) ---- */
+
+int config_check_listen_address(const char *s, char *why, size_t cap)
+{
+    char host[128];
+    unsigned port;
+    if (hostport_split(s, host, sizeof host, &port) < 0) {
+        snprintf(why, cap, "is not host:port, [v6]:port or :port");
+        return -1;
+    }
+    if (host[0] && strcmp(host, "localhost") && !hostport_is_ip(host)) {
+        snprintf(why, cap, "names a host that is not an IP address (or localhost)");
+        return -1;
+    }
+    return 0;
+}
+
+int config_check_dns_server(const char *s, char *why, size_t cap)
+{
+    char host[64];
+    unsigned port;
+    if (hostport_ip_port(s, host, sizeof host, &port) < 0) {
+        snprintf(why, cap, "is not ip, ip:port or [ipv6]:port");
+        return -1;
+    }
+    return 0;
+}
+
+int config_check_agentx_socket(const char *s, char *why, size_t cap)
+{
+    if (strlen(s) > CONFIG_AGENTX_SOCKET_MAX) {
+        snprintf(why, cap, "is longer than %d characters", CONFIG_AGENTX_SOCKET_MAX);
+        return -1;
     }
     return 0;
 }

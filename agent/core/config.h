@@ -130,4 +130,12 @@ const char *config_starttls_name(enum starttls_mode m);
 #define CONFIG_PER_ADDRESS_AUTO_MAX 10000
 bool config_metrics_per_address(const struct config *cfg, size_t n_destinations);
 
+/* The checks of single values that the file parser runs at each key's place and the
+ * command line runs on its overrides, so that `run`, `check-config` and a reload refuse the
+ * same things: 0, or -1 with why filled (a phrase that follows the quoted value). */
+#define CONFIG_AGENTX_SOCKET_MAX 255
+int config_check_listen_address(const char *s, char *why, size_t cap);
+int config_check_dns_server(const char *s, char *why, size_t cap);
+int config_check_agentx_socket(const char *s, char *why, size_t cap);
+
 #endif

@@ -47,8 +47,8 @@ static void digest(const char *s, size_t n, unsigned char *out)
     EVP_Digest(s, n, out, NULL, EVP_sha256(), NULL);
 }
 
-/* Reads the token: the file's content without surrounding white space. */
-static int read_token(const char *path, char *err, size_t errlen)
+/* Reads the token, the file's content without surrounding white space, into its digest. */
+static int read_token(const char *path, unsigned char *out, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -72,19 +72,17 @@ static int read_token(const char *path, char *err, size_t errlen)
                  path, ADMIN_TOKEN_MIN, ADMIN_TOKEN_MAX);
         rc = -1;
     } else {
-        digest(s, n, adm.token_digest);
-        adm.have_token = true;
+        digest(s, n, out);
     }
     OPENSSL_cleanse(buf, sizeof buf);
     return rc;
 }
 
-int admin_configure(const struct config *cfg, const struct webauth *auth,
-                    const struct http_actions *act, char *err, size_t errlen)
+/* Every admin user is a basic-auth user, and the token file holds a token (its digest
+ * into digest, when not NULL). 0, or -1 with err. */
+static int check(const struct config *cfg, const struct webauth *auth, unsigned char *digest,
+                 char *err, size_t errlen)
 {
-    admin_reset();
-    adm.act = *act;
-    adm.enabled = cfg->delivernow_enabled;
     for (size_t i = 0; i < cfg->n_delivernow_users; i++) {
         const char *u = cfg->delivernow_users[i];
         if (!webauth_has_user(auth, u)) {
@@ -95,11 +93,29 @@ int admin_configure(const struct config *cfg, const struct webauth *auth,
             return -1;
         }
     }
+    unsigned char scratch[DIGEST_LEN];
+    if (cfg->delivernow_token_file && cfg->delivernow_token_file[0])
+        return read_token(cfg->delivernow_token_file, digest ? digest : scratch, err, errlen);
+    return 0;
+}
+
+int admin_check(const struct config *cfg, const struct webauth *auth, char *err, size_t errlen)
+{
+    return check(cfg, auth, NULL, err, errlen);
+}
+
+int admin_configure(const struct config *cfg, const struct webauth *auth,
+                    const struct http_actions *act, char *err, size_t errlen)
+{
+    admin_reset();
+    if (check(cfg, auth, adm.token_digest, err, errlen) < 0)
+        return -1;
+    adm.have_token = cfg->delivernow_token_file && cfg->delivernow_token_file[0];
+    adm.act = *act;
+    adm.enabled = cfg->delivernow_enabled;
     adm.users = calloc(cfg->n_delivernow_users + 1, sizeof *adm.users);
     for (size_t i = 0; adm.users && i < cfg->n_delivernow_users; i++)
         adm.users[adm.n_users++] = strdup(cfg->delivernow_users[i]);
-    if (cfg->delivernow_token_file && cfg->delivernow_token_file[0])
-        return read_token(cfg->delivernow_token_file, err, errlen);
     return 0;
 }
 

@@ -45,6 +45,8 @@
 int admin_configure(const struct config *cfg, const struct webauth *auth,
                     const struct http_actions *act, char *err, size_t errlen);
 void admin_reset(void);
+/* The same checks as admin_configure, keeping nothing: for check-config and reloads. */
+int admin_check(const struct config *cfg, const struct webauth *auth, char *err, size_t errlen);
 
 /* Whether the request carries the configured bearer token. */
 bool admin_bearer(const struct http_request *rq);

@@ -9,6 +9,8 @@
  */
 #include "web.h"
 
+#include "hostport.h"
+
 #include "admin.h"
 #include "api.h"
 #include "log.h"
@@ -355,29 +357,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     log_debug("web", "libmicrohttpd: %s", msg);
 }
 
-int web_split_address(const char *addr, char *host, size_t hostlen, unsigned *port)
-{
-    const char *colon;
-    if (addr[0] == '[') {
-        const char *close = strchr(addr, ']');
-        if (!close || close[1] != ':')
-            return -1;
-        mxw_strncpy0(host, hostlen, addr + 1, (size_t)(close - addr - 1));
-        colon = close + 1;
-    } else {
-        colon = strrchr(addr, ':');
-        if (!colon)
-            return -1;
-        mxw_strncpy0(host, hostlen, addr, (size_t)(colon - addr));
-    }
-    char *end;
-    unsigned long p = strtoul(colon + 1, &end, 10);
-    if (end == colon + 1 || *end || p > 65535)
-        return -1;
-    *port = (unsigned)p;
-    return 0;
-}
-
 /* Resolves the listen address into a sockaddr; an empty host or "::" means every IPv4 and
  * IPv6 address (dual stack, as Go's listeners do for the exporters this one sits beside). */
 static int listen_sockaddr(const char *addr, struct sockaddr_storage *ss, bool *dual, char *err,
@@ -387,7 +366,7 @@ static int listen_sockaddr(const char *addr, struct sockaddr_storage *ss, bool *
     unsigned port;
     memset(ss, 0, sizeof *ss);
     *dual = false;
-    if (web_split_address(addr, host, sizeof host, &port) < 0) {
+    if (hostport_split(addr, host, sizeof host, &port) < 0) {
         snprintf(err, errlen, "web.listen_address '%s': expected host:port, [v6]:port or :port",
                  addr);
         return -1;
@@ -431,6 +410,19 @@ static struct MHD_Daemon *start_mhd(unsigned flags, const struct sockaddr *sa,
                             timeout_s ? timeout_s : 1, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                             (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                             MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+}
+
+int web_check(const struct config *cfg, char *err, size_t errlen)
+{
+    struct webauth *auth = NULL;
+    if (cfg->web_config_file && cfg->web_config_file[0]) {
+        auth = webauth_load(cfg->web_config_file, err, errlen);
+        if (!auth)
+            return -1;
+    }
+    int rc = admin_check(cfg, auth, err, errlen);
+    webauth_free(auth);
+    return rc;
 }
 
 int web_start(const struct config *cfg, const struct http_actions *act, char *err, size_t errlen)

@@ -14,11 +14,12 @@
 
 int web_start(const struct config *cfg, const struct http_actions *act, char *err, size_t errlen);
 void web_stop(void);
+/* What web_start would refuse in cfg's files (the web config file, the delivernow token file,
+ * admin users who are not basic-auth users), checked and forgotten: check-config and every
+ * reload run it. 0, or -1 with err. Any thread; reads files, starts nothing. */
+int web_check(const struct config *cfg, char *err, size_t errlen);
 
 /* Whether an Accept-Encoding header value allows a gzip body (q-values honoured). Pure. */
 bool web_accepts_gzip(const char *accept_encoding);
-
-/* Splits "host:port", "[v6]:port" or ":port" (host empty = every address). 0 or -1. */
-int web_split_address(const char *addr, char *host, size_t hostlen, unsigned *port);
 
 #endif

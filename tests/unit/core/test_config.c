@@ -323,6 +323,36 @@ static void per_address_is_auto_true_or_false(void **state)
             "t.yml:3:18: web.metrics.per_address: 'maybe' is not true or false (or auto)");
 }
 
+/* The values `run` used to refuse only when it started a part: refused here, at their place. */
+static void values_run_would_refuse_are_refused_at_their_place(void **state)
+{
+    (void)state;
+    rejects("global:\n  dns_servers: [\"127.0.0.1:53\", bogus]\n",
+            "t.yml:2:33: global.dns_servers[1]: 'bogus' is not ip, ip:port or [ipv6]:port");
+    rejects(
+        "global:\n  dns_servers: [\"10.0.0.1:70000\"]\n",
+        "t.yml:2:17: global.dns_servers[0]: '10.0.0.1:70000' is not ip, ip:port or [ipv6]:port");
+    rejects("web:\n  listen_address: \"9725\"\n",
+            "t.yml:2:19: web.listen_address: '9725' is not host:port, [v6]:port or :port");
+    rejects("web:\n  listen_address: \"www.example:80\"\n",
+            "t.yml:2:19: web.listen_address: 'www.example:80' names a host that is not an IP "
+            "address (or localhost)");
+    char longsock[400] = "snmp:\n  agentx_socket: /";
+    memset(longsock + strlen(longsock), 'a', 300);
+    char want[200];
+    snprintf(want, sizeof want, "is longer than %d characters", CONFIG_AGENTX_SOCKET_MAX);
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg = parse(longsock, err);
+    assert_null(cfg);
+    assert_non_null(strstr(err, "snmp.agentx_socket"));
+    assert_non_null(strstr(err, want));
+    cfg = parse("global:\n  dns_servers: [\"::1\", \"[::1]:5353\", \"127.0.0.1\"]\nweb:\n"
+                "  listen_address: \"localhost:9725\"\n",
+                err);
+    assert_non_null(cfg);
+    config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +369,7 @@ int main(void)
         cmocka_unit_test(lists_and_strings_are_kept),
         cmocka_unit_test(loading_files),
         cmocka_unit_test(per_address_is_auto_true_or_false),
+        cmocka_unit_test(values_run_would_refuse_are_refused_at_their_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
