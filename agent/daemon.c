@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "gwxml.h"
 #include "log.h"
+#include "shard.h"
 #include "sources.h"
 #include "store.h"
 #include "util.h"
@@ -45,16 +46,36 @@ static struct {
     int sigfd;
 } dm = {.sigfd = -1};
 
-/* Makes the store's configured destinations those of cfg; counters of destinations that
- * stay are kept, destinations that went are dropped, discovered ones are left alone. */
+/* Discovered destinations stay while this agent owns them (a reshard may hand them over). */
+static void mark_owned_discovered(struct dest *d, void *arg)
+{
+    const struct shard *s = arg;
+    if (store_dest_origin(d) == ORIGIN_DISCOVERED)
+        store_mark(d, shard_owns(*s, store_dest_domain(d)));
+}
+
+/* Makes the store's configured destinations those of cfg that this agent's shard owns;
+ * counters of destinations that stay are kept, destinations that went (removed from the
+ * file, or now another shard's) are dropped, and so are discovered ones of another shard. */
 static void sync_destinations(const struct config *cfg)
 {
+    size_t owned = 0;
     store_unmark_all();
-    for (size_t i = 0; i < cfg->n_dests; i++)
+    for (size_t i = 0; i < cfg->n_dests; i++) {
+        if (!shard_owns(cfg->shard, cfg->dests[i].domain))
+            continue;
         store_mark(store_dest_add(cfg->dests[i].domain, ORIGIN_CONFIG), true);
+        owned++;
+    }
+    store_foreach(mark_owned_discovered, (void *)&cfg->shard);
     size_t gone = store_sweep_unmarked(ORIGIN_CONFIG);
-    if (gone)
-        log_info("config", "destinations removed count=%zu", gone);
+    size_t handed = store_sweep_unmarked(ORIGIN_DISCOVERED);
+    if (gone || handed)
+        log_info("config", "destinations removed count=%zu discovered=%zu", gone, handed);
+    if (cfg->shard.count > 1)
+        log_info("config", "shard owns destinations=%zu of=%zu shard=%u/%u", owned, cfg->n_dests,
+                 cfg->shard.index, cfg->shard.count);
+    store_agent()->shard = cfg->shard;
 }
 
 /* ---- reload: read and checked on a thread of its own, applied on the loop ----
@@ -363,8 +384,9 @@ int cmd_run(int argc, char **argv)
         store_agent()->config_reload_ok = true;
         store_agent()->config_reload_time = mxw_wall_time();
         loop_timer_add(dm.loop, 0, on_publish, NULL);
-        log_info("daemon", "started version=%s destinations=%zu listen=%s", MXW_VERSION,
-                 dm.cfg->n_dests, dm.cfg->web_listen_address);
+        log_info("daemon", "started version=%s destinations=%zu shard=%u/%u listen=%s", MXW_VERSION,
+                 store_count(), dm.cfg->shard.index, dm.cfg->shard.count,
+                 dm.cfg->web_listen_address);
         loop_run(dm.loop);
     }
     stop_all();

@@ -44,6 +44,8 @@ static void usage(FILE *out)
             "  --agentx.socket=ADDR        AgentX master (default /var/agentx/master)\n"
             "  --dns.server=IP[:PORT]      DNS server to ask instead of resolv.conf (repeatable)\n"
             "  --smtp.port=PORT            SMTP port to probe (default 25)\n"
+            "  --shard=I/N                 own only shard I (0-based) of N: the destinations\n"
+            "                              whose hash falls there (docs/SCALING.md)\n"
             "  --url=URL                   agent to ask (tophosts, hoststatus, delivernow;\n"
             "                              default http://127.0.0.1:9725)\n"
             "  --auth.file=FILE            credentials for it (or MXWATCH_USER/MXWATCH_PASSWORD,\n"

@@ -27,6 +27,8 @@ struct cli_flags {
     const char *dns_servers[CLI_MAX_DNS_SERVERS];
     size_t n_dns_servers;
     unsigned smtp_port;
+    struct shard shard; /* --shard=I/N, when shard_given */
+    bool shard_given;
     const char *url;       /* client subcommands: the agent's base URL */
     const char *auth_file; /* client subcommands: credentials (cmd_client.c) */
     const char *sort;

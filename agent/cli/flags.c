@@ -26,6 +26,7 @@ enum {
     OPT_LIMIT,
     OPT_JSON,
     OPT_AUTHFILE,
+    OPT_SHARD,
 };
 
 static const struct option options[] = {
@@ -42,6 +43,7 @@ static const struct option options[] = {
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"json", no_argument, NULL, OPT_JSON},
     {"auth.file", required_argument, NULL, OPT_AUTHFILE},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -85,6 +87,15 @@ static int parse_one(int c, struct cli_flags *f)
             return 0;
         fprintf(stderr, "mxwatch: --smtp.port: '%s' is not a port number\n", optarg);
         return -1;
+    case OPT_SHARD: {
+        char why[128];
+        if (shard_parse(optarg, &f->shard, why, sizeof why) < 0) {
+            fprintf(stderr, "mxwatch: --shard: %s\n", why);
+            return -1;
+        }
+        f->shard_given = true;
+        return 0;
+    }
     case OPT_LIMIT: {
         char *end;
         unsigned long v = strtoul(optarg, &end, 10);
@@ -137,6 +148,8 @@ void cli_apply_flags(struct config *cfg, const struct cli_flags *f)
         cfg->dns_servers[f->n_dns_servers] = NULL;
         cfg->n_dns_servers = f->n_dns_servers;
     }
+    if (f->shard_given)
+        cfg->shard = f->shard;
     if (f->smtp_port) {
         cfg->defaults.smtp_port = f->smtp_port;
         for (size_t i = 0; i < cfg->n_dests; i++)

@@ -29,6 +29,7 @@ enum ftype {
     F_STRLIST,
     F_UINTLIST,
     F_ENUM,
+    F_SHARD,
     F_SECTION,
     F_LIST
 };
@@ -160,6 +161,12 @@ static int set_scalar(struct ctx *c, const struct field *f, yaml_node_t *n, void
             }
         }
         return fault(c, n, "'%s' is not one of the allowed values", s);
+    case F_SHARD: {
+        char why[128];
+        if (shard_parse(s, AT(base, f->off, struct shard), why, sizeof why) < 0)
+            return fault(c, n, "%s", why);
+        return 0;
+    }
     default: return fault(c, n, "internal: not a scalar field");
     }
 }
@@ -319,6 +326,7 @@ static const struct field global_schema[] = {
     FLD_UINT("smtp_address_per_minute", smtp_address_per_minute, 1, 600),
     {"transcript_bytes", F_UINT, offsetof(struct config, transcript_bytes), 0, 256, 1u << 20, NULL,
      NULL, NULL, NULL},
+    FLD("shard", F_SHARD, shard),
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -528,6 +536,7 @@ static void set_defaults(struct config *cfg)
     cfg->max_smtp_in_flight = 256;
     cfg->smtp_address_per_minute = 12;
     cfg->transcript_bytes = 8192;
+    cfg->shard = SHARD_ALL;
     cfg->web_listen_address = strdup(":9725");
     cfg->web_max_connections = 64;
     cfg->web_max_connections_per_ip = 16;

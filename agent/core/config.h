@@ -10,6 +10,8 @@
 #ifndef MXW_CONFIG_H
 #define MXW_CONFIG_H
 
+#include "shard.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,6 +70,7 @@ struct config {
     unsigned max_smtp_in_flight;
     unsigned smtp_address_per_minute; /* politeness: sessions to one MX address per minute */
     size_t transcript_bytes;          /* bound of the kept SMTP conversation per destination */
+    struct shard shard;               /* the share of the destinations this agent owns (shard.h) */
 
     struct dest_config *dests;
     size_t n_dests;

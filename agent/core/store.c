@@ -663,6 +663,7 @@ void store_init(void)
     memset(&st, 0, sizeof st);
     st.agent.start_time = mxw_wall_time();
     st.agent.config_reload_ok = true;
+    st.agent.shard = SHARD_ALL;
     store_publish();
 }
 

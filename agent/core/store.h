@@ -25,6 +25,7 @@
 
 #include "gwstatus.h"
 #include "jobs.h"
+#include "shard.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -187,6 +188,7 @@ struct agent_figures {
     bool agentx_connected;
     bool first_round_done; /* every destination probed once: /-/ready */
     double start_time;
+    struct shard shard; /* the share of the destinations this agent owns; set with them */
     size_t n_sources;
     struct source_status sources[STORE_SOURCES_MAX];
     uint64_t delivernow_manual, delivernow_recovery;

@@ -491,6 +491,11 @@ static void render_agent(struct buf *b, const struct snapshot *s)
                     "Version and revision mxwatch was built from.");
     sample_plain(b, "mxwatch_build_info",
                  "version=\"" MXW_VERSION "\",revision=\"" MXW_REVISION "\"", 1);
+    char shard[64];
+    snprintf(shard, sizeof shard, "shard=\"%u\",shards=\"%u\"", a->shard.index, a->shard.count);
+    promtext_family(b, "mxwatch_shard_info", "gauge",
+                    "The share of the destinations this agent owns: shard (0-based) of shards.");
+    sample_plain(b, "mxwatch_shard_info", shard, 1);
     size_t n_cfg = 0;
     for (size_t i = 0; i < s->n; i++)
         n_cfg += store_snapshot_dest(s, i)->origin == ORIGIN_CONFIG;

@@ -8,6 +8,7 @@
 #include "srcagg.h"
 
 #include "log.h"
+#include "shard.h"
 #include "strmap.h"
 #include "transport.h"
 #include "list.h"
@@ -33,6 +34,7 @@ static struct {
     bool discovery;
     unsigned max_discovered;
     double idle_s;
+    struct shard shard; /* discovery adds only the destinations this agent owns */
 } ag;
 
 /* ---- the list and the map ---- */
@@ -104,6 +106,7 @@ int srcagg_configure(const struct config *cfg, char *err, size_t errlen)
     ag.discovery = cfg->discovery_enabled;
     ag.max_discovered = cfg->discovery_max_destinations;
     ag.idle_s = (double)cfg->discovery_idle_ms / 1000.0;
+    ag.shard = cfg->shard;
     ag.cap = cfg->n_dests + cfg->discovery_max_destinations + SRCAGG_SPARE;
     return rc;
 }
@@ -223,7 +226,7 @@ static void collect_candidates(struct cands *c)
         const struct pfqueue_item *it = c->t->items[i];
         struct dest *d = store_dest_find(it->dest);
         if (!it->active || (d && store_dest_origin(d) == ORIGIN_CONFIG) ||
-            mxw_valid_domain(it->dest) < 0)
+            mxw_valid_domain(it->dest) < 0 || !shard_owns(ag.shard, it->dest))
             continue;
         cand_push(c, it->dest, it->active, c->now);
     }

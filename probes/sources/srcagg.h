@@ -37,7 +37,8 @@ void srcagg_count_error(struct mta_figures *m, uint32_t code);
 
 /* A finished queue scan: sets the queue gauges of every known destination (zero when not
  * queued), then, with discovery on, adds the top destinations by queued recipients to the
- * store (ORIGIN_DISCOVERED, at most max_destinations) and removes discovered ones idle for
+ * store (ORIGIN_DISCOVERED, at most max_destinations, only those global.shard owns: with
+ * N agents each discovers its own share) and removes discovered ones idle for
  * discovery.idle or pushed out by busier ones. now: wall-clock seconds. */
 void srcagg_apply_queue(const struct pfqueue_tally *t, double now);
 

@@ -18,10 +18,7 @@ DNS_PORT=$(free_port)
 } >"$T/test.zone"
 start_nsd "$DNS_PORT" "$T/test.zone"
 P=$(free_port)
-listen=()
-for a in "${addrs[@]}"; do listen+=(--listen "$a:$P=ok"); done
-start_smtpd --hostname mx.fds.test "${listen[@]}"
-wait_tcp 127.0.10.$N "$P"
+start_smtpd_ok mx.fds.test "$P" "${addrs[@]}"
 {
     cat <<EOC
 global:

@@ -5,6 +5,8 @@
 # was, and a changed setting of the kept one applies from its next probe. A bad file on
 # reload keeps the running configuration and sets mxwatch_config_last_reload_successful 0;
 # `mxwatch check-config` names a misspelt key's line (exit 1) and passes a good file (0).
+# A reshard on reload (global.shard 0/2) keeps the destination of shard 0 with its counters
+# and hands the one of shard 1 over: it leaves /metrics.
 source "$(dirname "$0")/../lib/common.sh"
 
 DNS_PORT=$(free_port)
@@ -24,7 +26,9 @@ write_config() { # write_config DESTINATION_LINES...
     {
         printf 'global:\n  probe_interval: 1s\n  dns_servers: ["127.0.0.1:%s"]\n' "$DNS_PORT"
         printf '  smtp_port: %s\n  connect_timeout: 1s\n  banner_timeout: 1s\n' "$P"
-        printf '  total_timeout: 3s\ndestinations:\n'
+        printf '  total_timeout: 3s\n'
+        [ -z "${SHARD:-}" ] || printf '  shard: %s\n' "$SHARD"
+        printf 'destinations:\n'
         printf '  - %s\n' "$@"
         printf 'snmp:\n  enabled: false\n'
     } >"$T/agent.yml"
@@ -80,3 +84,15 @@ wait_for 5 probed new.test refused $((good_new + 2)) || fail "new.test no longer
 m=$(scrape)
 assert_not_contains "$m" 'destination="other.test"' "/metrics after a rejected reload"
 assert_contains "$m" 'destination="keep.test"' "/metrics after a rejected reload"
+
+note "reshard on reload: shard 0 of 2 owns keep.test, not new.test (docs/SCALING.md's rule)"
+kept=$(count "$(scrape)" keep.test ok)
+SHARD=0/2 write_config keep.test new.test
+kill -HUP "$AGENT_PID"
+resharded() { [ "$(metric_value "$(scrape)" 'mxwatch_shard_info{shard="0",shards="2"}')" = 1 ]; }
+wait_for 5 resharded || fail "mxwatch_shard_info does not say shard 0 of 2 after the reload"
+m=$(scrape)
+assert_not_contains "$m" 'destination="new.test"' "/metrics of shard 0/2"
+assert_eq 1 "$(metric_value "$m" 'mxwatch_destinations{origin="config"}')" "destinations of shard 0/2"
+wait_for 5 probed keep.test ok $((kept + 2)) || fail "keep.test's counter did not continue after the reshard"
+grep -q 'msg="shard owns" destinations=1 of=2 shard=0/2' "$T/agent.log" || fail "the shard's share is not logged"

@@ -27,7 +27,8 @@ promtool check metrics <"$T/metrics.txt" >"$T/promtool.log" 2>&1 ||
     { cat "$T/promtool.log"; fail "promtool check metrics rejects /metrics"; }
 m=$(cat "$T/metrics.txt")
 for f in mxwatch_destination_up mxwatch_destination_status mxwatch_destination_status_reason_info \
-    mxwatch_build_info mxwatch_destinations mxwatch_probes_in_flight mxwatch_probe_loop_lag_seconds \
+    mxwatch_build_info mxwatch_shard_info mxwatch_destinations mxwatch_probes_in_flight \
+    mxwatch_probe_loop_lag_seconds \
     mxwatch_config_last_reload_successful mxwatch_config_last_reload_success_timestamp_seconds \
     mxwatch_agentx_connected process_cpu_seconds_total process_resident_memory_bytes \
     process_virtual_memory_bytes process_open_fds process_max_fds process_start_time_seconds; do
@@ -36,6 +37,7 @@ for f in mxwatch_destination_up mxwatch_destination_status mxwatch_destination_s
 done
 assert_eq 3 "$(metric_value "$m" 'mxwatch_destinations{origin="config"}')" "configured destinations"
 assert_eq 1 "$(metric_value "$m" 'mxwatch_config_last_reload_successful')" "reload flag"
+assert_eq 1 "$(metric_value "$m" 'mxwatch_shard_info{shard="0",shards="1"}')" "shard of an agent not sharded"
 for d in alpha beta gamma; do
     [ -n "$(metric_value "$m" "mxwatch_destination_up{destination=\"$d.test\"}")" ] ||
         fail "no mxwatch_destination_up for $d.test"

@@ -56,3 +56,19 @@ start_agent() {
 }
 
 scrape() { curl -fsS --max-time 5 "$AGENT_URL/metrics"; }
+
+# run_capture CMD...: runs CMD; its output (stdout and stderr) in OUT, its exit status in RC.
+run_capture() {
+    RC=0
+    OUT=$("$@" 2>&1) || RC=$?
+}
+
+# start_smtpd_ok HOSTNAME PORT ADDR...: mxw-smtpd greeting every session (mode ok) on PORT of
+# each address, waited for.
+start_smtpd_ok() {
+    local host=$1 port=$2 a listen=()
+    shift 2
+    for a in "$@"; do listen+=(--listen "$a:$port=ok"); done
+    start_smtpd --hostname "$host" "${listen[@]}"
+    wait_tcp "${!#}" "$port"
+}

@@ -279,6 +279,35 @@ static void lists_and_strings_are_kept(void **state)
     config_free(cfg);
 }
 
+static struct shard shard_in(const char *text)
+{
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg = parse(text, err);
+    if (!cfg)
+        fail_msg("%s", err);
+    struct shard s = cfg->shard;
+    config_free(cfg);
+    return s;
+}
+
+/* global.shard is "I/N", 0-based; without it an agent owns everything (0/1). */
+static void shard_is_a_0_based_index_of_a_count(void **state)
+{
+    (void)state;
+    struct shard s = shard_in("global:\n  shard: 2/3\n");
+    assert_true(s.index == 2 && s.count == 3);
+    s = shard_in("");
+    assert_true(s.index == 0 && s.count == 1);
+    rejects("global:\n  shard: 3/3\n",
+            "t.yml:2:10: global.shard: '3/3': the index 3 is not below the count (0-based: 0..2)");
+    rejects("global:\n  shard: 0/0\n",
+            "t.yml:2:10: global.shard: '0/0': the count 0 is out of range (1..1000)");
+    rejects("global:\n  shard: 2\n",
+            "t.yml:2:10: global.shard: '2' is not INDEX/COUNT (e.g. 0/3; the index is 0-based)");
+    rejects("global:\n  shard: [0, 3]\n",
+            "t.yml:2:10: global.shard: expected a single value, not a list");
+}
+
 static void loading_files(void **state)
 {
     (void)state;
@@ -367,6 +396,7 @@ int main(void)
         cmocka_unit_test(destinations_inherit_and_override_the_global_settings),
         cmocka_unit_test(empty_file_and_empty_sections_give_the_defaults),
         cmocka_unit_test(lists_and_strings_are_kept),
+        cmocka_unit_test(shard_is_a_0_based_index_of_a_count),
         cmocka_unit_test(loading_files),
         cmocka_unit_test(per_address_is_auto_true_or_false),
         cmocka_unit_test(values_run_would_refuse_are_refused_at_their_place),

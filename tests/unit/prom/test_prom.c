@@ -105,6 +105,7 @@ static const char *const issue_families[] = {
     "mxwatch_deleted_recipients_total",
     "mxwatch_oldest_message_age_seconds",
     "mxwatch_build_info",
+    "mxwatch_shard_info",
     "mxwatch_destinations",
     "mxwatch_probes_in_flight",
     "mxwatch_probe_loop_lag_seconds",
@@ -308,6 +309,7 @@ static void test_empty_store_has_agent_families_only(void **state)
     assert_null(strstr(t, "mxwatch_destination_up"));
     assert_value(t, "mxwatch_destinations{origin=\"config\"}", 0);
     assert_non_null(strstr(t, "mxwatch_build_info{version=\"" MXW_VERSION "\""));
+    assert_value(t, "mxwatch_shard_info{shard=\"0\",shards=\"1\"}", 1); /* not sharded */
     assert_true(value_of(t, "process_open_fds") > 0);
     assert_true(value_of(t, "process_start_time_seconds") > 1.6e9);
     free(t);

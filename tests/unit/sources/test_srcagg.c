@@ -149,6 +149,39 @@ static void test_discovery_off_removes_discovered(void **state)
     srcagg_configure(cfg, err, sizeof err);
 }
 
+/* With global.shard, discovery adds only the destinations this agent's shard owns, and
+ * each of them: the queue's destinations split among N agents like the configured ones. */
+static void test_discovery_keeps_to_its_shard(void **state)
+{
+    (void)state;
+    char err[256], names[40][16];
+    const char *scan[41];
+    for (int i = 0; i < 40; i++) {
+        snprintf(names[i], sizeof names[i], "q%d.test=1/0/1", i);
+        scan[i] = names[i];
+    }
+    scan[40] = NULL;
+    cfg->discovery_max_destinations = 100;
+    cfg->shard = (struct shard){1, 3};
+    srcagg_configure(cfg, err, sizeof err);
+    apply(3000, scan);
+    size_t owned = 0;
+    for (int i = 0; i < 40; i++) {
+        char d[16];
+        snprintf(d, sizeof d, "q%d.test", i);
+        bool mine = shard_of(d, 3) == 1;
+        owned += mine;
+        assert_int_equal(store_dest_find(d) != NULL, mine);
+    }
+    assert_true(owned > 5 && owned < 25);
+    cfg->discovery_max_destinations = 2;
+    cfg->shard = SHARD_ALL;
+    srcagg_configure(cfg, err, sizeof err);
+    const char *const none[] = {NULL};
+    apply(5000, none); /* idle: the discovered ones leave */
+    assert_int_equal(store_count(), 1);
+}
+
 static void test_error_codes(void **state)
 {
     (void)state;
@@ -197,6 +230,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gauges_and_discovery),
         cmocka_unit_test(test_discovery_off_removes_discovered),
+        cmocka_unit_test(test_discovery_keeps_to_its_shard),
         cmocka_unit_test(test_error_codes),
         cmocka_unit_test(test_log_only_destinations_are_bounded),
     };
