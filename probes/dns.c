@@ -14,9 +14,14 @@
  * the agent's trouble (DNS_LOCAL), not the destination's. Queries wait in FIFOs; callbacks
  * always run later than the call that asked (never re-entrantly). Loop thread only; never
  * logs.
+ *
+ * With global.dns_cache (the default) answers are kept as the MTA's caching resolver keeps
+ * them (dns_cache.c): a query whose answer is still fresh is not sent; it waits on the ready
+ * list and is answered from the cache on the next loop turn.
  */
 #include "dns.h"
 
+#include "dns_cache.h"
 #include "list.h"
 #include "util.h"
 
@@ -36,6 +41,7 @@
 #define DNS_SOCKETS_MAX    32     /* sockets watched for drops; c-ares opens one per server */
 #define DNS_RCVBUF_MIN     262144 /* bytes */
 #define DNS_RCVBUF_PER_Q   1024   /* bytes of receive buffer per query the cap allows */
+#define DNS_SWEEP_MS       60000  /* expired cache entries are dropped this often */
 
 enum qtype { Q_MX, Q_A, Q_AAAA };
 
@@ -59,6 +65,7 @@ struct dns_query {
     bool cancelled;        /* started, then cancelled: c-ares will still call back; drop it there */
     unsigned attempt;
     int64_t born_us;
+    void *answer; /* on the ready list: its dns_mx_answer or dns_addr_answer, from the cache */
 };
 
 struct dns {
@@ -67,6 +74,9 @@ struct dns {
     unsigned next_first;
     struct loop_timer *kick; /* starts waiting queries on the next loop turn */
     struct list wait_first, wait_retry;
+    struct list ready;          /* answered from the cache, to be delivered on the next turn */
+    struct dns_cache *cache;    /* NULL: global.dns_cache off */
+    struct loop_timer *sweeper; /* drops expired cache entries */
     unsigned in_flight, max_in_flight, retry_in_flight, max_retry_in_flight, tries;
     int64_t last_answer_us; /* when the resolver last answered anything */
     int socks[DNS_SOCKETS_MAX];
@@ -208,35 +218,94 @@ static int parse_mx_record(const unsigned char *rd, unsigned rdlen, unsigned ttl
     return 0;
 }
 
-int dns_parse_mx(const unsigned char *abuf, int alen, struct dns_mx_answer *out)
+/* A walk over the resource records of a raw message, after its question section. */
+struct rr_walk {
+    const unsigned char *abuf, *p, *end;
+    int alen;
+    unsigned left[3]; /* answer, authority, additional records still to read */
+};
+
+struct rr {
+    unsigned section; /* 0 answer, 1 authority, 2 additional */
+    unsigned type, cls, ttl, rdlen;
+    const unsigned char *rdata;
+};
+
+static int rr_begin(struct rr_walk *w, const unsigned char *abuf, int alen)
 {
-    const unsigned char *end = abuf + alen, *p = abuf + 12;
-    out->n = 0;
     if (alen < 12)
         return -1;
-    unsigned qd = (unsigned)abuf[4] << 8 | abuf[5], an = (unsigned)abuf[6] << 8 | abuf[7];
+    *w = (struct rr_walk){.abuf = abuf, .p = abuf + 12, .end = abuf + alen, .alen = alen};
+    unsigned qd = (unsigned)abuf[4] << 8 | abuf[5];
+    for (unsigned i = 0; i < 3; i++)
+        w->left[i] = (unsigned)abuf[6 + 2 * i] << 8 | abuf[7 + 2 * i];
     for (unsigned i = 0; i < qd; i++) {
-        long n = skip_name(p, abuf, alen);
-        if (n < 0 || end - p < n + 4)
+        long n = skip_name(w->p, abuf, alen);
+        if (n < 0 || w->end - w->p < n + 4)
             return -1;
-        p += n + 4;
-    }
-    for (unsigned i = 0; i < an; i++) {
-        long n = skip_name(p, abuf, alen);
-        if (n < 0 || end - p < n + 10)
-            return -1;
-        p += n;
-        unsigned type = (unsigned)p[0] << 8 | p[1], cls = (unsigned)p[2] << 8 | p[3];
-        unsigned ttl = (unsigned)p[4] << 24 | (unsigned)p[5] << 16 | (unsigned)p[6] << 8 | p[7];
-        unsigned rdlen = (unsigned)p[8] << 8 | p[9];
-        p += 10;
-        if ((unsigned long)(end - p) < rdlen)
-            return -1;
-        if (type == 15 && cls == 1 && parse_mx_record(p, rdlen, ttl, abuf, alen, out) < 0)
-            return -1;
-        p += rdlen;
+        w->p += n + 4;
     }
     return 0;
+}
+
+/* The next record: 1, 0 at the end, -1 when the message is malformed. */
+static int rr_next(struct rr_walk *w, struct rr *r)
+{
+    unsigned sec = 0;
+    while (sec < 3 && w->left[sec] == 0)
+        sec++;
+    if (sec == 3)
+        return 0;
+    w->left[sec]--;
+    long n = skip_name(w->p, w->abuf, w->alen);
+    if (n < 0 || w->end - w->p < n + 10)
+        return -1;
+    const unsigned char *p = w->p + n;
+    r->section = sec;
+    r->type = (unsigned)p[0] << 8 | p[1];
+    r->cls = (unsigned)p[2] << 8 | p[3];
+    r->ttl = (unsigned)p[4] << 24 | (unsigned)p[5] << 16 | (unsigned)p[6] << 8 | p[7];
+    r->rdlen = (unsigned)p[8] << 8 | p[9];
+    r->rdata = p + 10;
+    if ((unsigned long)(w->end - r->rdata) < r->rdlen)
+        return -1;
+    w->p = r->rdata + r->rdlen;
+    return 1;
+}
+
+int dns_parse_mx(const unsigned char *abuf, int alen, struct dns_mx_answer *out)
+{
+    struct rr_walk w;
+    struct rr r;
+    int rc;
+    out->n = 0;
+    if (rr_begin(&w, abuf, alen) < 0)
+        return -1;
+    w.left[1] = w.left[2] = 0; /* the answer section only */
+    while ((rc = rr_next(&w, &r)) == 1)
+        if (r.type == 15 && r.cls == 1 &&
+            parse_mx_record(r.rdata, r.rdlen, r.ttl, abuf, alen, out) < 0)
+            return -1;
+    return rc;
+}
+
+int dns_negative_ttl(const unsigned char *abuf, int alen, unsigned *ttl)
+{
+    struct rr_walk w;
+    struct rr r;
+    int rc;
+    if (rr_begin(&w, abuf, alen) < 0)
+        return -1;
+    w.left[2] = 0;
+    while ((rc = rr_next(&w, &r)) == 1) {
+        if (r.section != 1 || r.type != 6 || r.cls != 1 || r.rdlen < 22)
+            continue; /* SOA: two names, then five 32-bit fields; MINIMUM is the last */
+        const unsigned char *m = r.rdata + r.rdlen - 4;
+        unsigned minimum = (unsigned)m[0] << 24 | (unsigned)m[1] << 16 | (unsigned)m[2] << 8 | m[3];
+        *ttl = r.ttl < minimum ? r.ttl : minimum;
+        return 0;
+    }
+    return -1;
 }
 
 static void parse_addrs(const unsigned char *abuf, int alen, int family,
@@ -287,6 +356,19 @@ static void release_slot(struct dns_query *q)
         loop_timer_reset(d->loop, d->kick, 0);
 }
 
+/* How long an answer may be cached: a positive one its smallest record TTL (min_ttl), a
+ * negative one by its SOA (RFC 2308); temporary failures never. */
+static bool cache_ttl(enum dns_rcode rc, unsigned min_ttl, const unsigned char *abuf, int alen,
+                      unsigned *ttl)
+{
+    if (rc == DNS_OK && min_ttl != UINT32_MAX) {
+        *ttl = min_ttl;
+        return true;
+    }
+    return (rc == DNS_NODATA || rc == DNS_NXDOMAIN) && abuf &&
+           dns_negative_ttl(abuf, alen, ttl) == 0;
+}
+
 static void deliver(struct dns_query *q, int status, unsigned char *abuf, int alen)
 {
     const char *detail;
@@ -307,14 +389,25 @@ static void deliver(struct dns_query *q, int status, unsigned char *abuf, int al
         } else if (a->rcode == DNS_OK && a->n == 0) {
             a->rcode = DNS_NODATA; /* e.g. only a CNAME chain without MX */
         }
+        unsigned ttl = UINT32_MAX;
+        for (size_t i = 0; i < a->n; i++)
+            ttl = a->mx[i].ttl < ttl ? a->mx[i].ttl : ttl;
+        if (q->d->cache && cache_ttl(a->rcode, ttl, abuf, alen, &ttl))
+            dns_cache_put_mx(q->d->cache, q->name, a, ttl, mxw_now_us());
         q->fn.mx(q->arg, a);
         free(a);
     } else {
         struct dns_addr_answer *a = calloc(1, sizeof *a);
+        int family = q->type == Q_A ? AF_INET : AF_INET6;
         a->rcode = rc;
         a->detail = detail;
         if (a->rcode == DNS_OK)
-            parse_addrs(abuf, alen, q->type == Q_A ? AF_INET : AF_INET6, a);
+            parse_addrs(abuf, alen, family, a);
+        unsigned ttl = UINT32_MAX;
+        for (size_t i = 0; i < a->n; i++)
+            ttl = a->addrs[i].ttl < ttl ? a->addrs[i].ttl : ttl;
+        if (q->d->cache && cache_ttl(a->rcode, ttl, abuf, alen, &ttl))
+            dns_cache_put_addr(q->d->cache, q->name, family, a, ttl, mxw_now_us());
         q->fn.addr(q->arg, a);
         free(a);
     }
@@ -368,11 +461,61 @@ static void start_waiting(struct dns *d)
     }
 }
 
+/* The queries answered from the cache, in order; a callback may ask again, and a query it
+ * asks that the cache answers is delivered in this same turn, after it returns. */
+static void deliver_ready(struct dns *d)
+{
+    for (struct list_node *n; (n = list_pop_front(&d->ready));) {
+        struct dns_query *q = LIST_ENTRY(n, struct dns_query, node);
+        if (q->type == Q_MX)
+            q->fn.mx(q->arg, q->answer);
+        else
+            q->fn.addr(q->arg, q->answer);
+        free(q->answer);
+        free(q);
+    }
+}
+
 static int64_t on_kick(struct loop *l, void *arg)
 {
     (void)l;
+    deliver_ready(arg);
     start_waiting(arg);
     return 3600 * 1000; /* idle until the next dns_query_* resets it */
+}
+
+static int64_t on_sweep(struct loop *l, void *arg)
+{
+    (void)l;
+    struct dns *d = arg;
+    dns_cache_sweep(d->cache, mxw_now_us());
+    return DNS_SWEEP_MS;
+}
+
+/* The cache's fresh answer for q, put on the ready list: true; else false (a miss). */
+static bool from_cache(struct dns *d, struct dns_query *q)
+{
+    int64_t now = mxw_now_us();
+    int hit;
+    if (q->type == Q_MX) {
+        struct dns_mx_answer *a = calloc(1, sizeof *a);
+        hit = a && dns_cache_get_mx(d->cache, q->name, now, a);
+        q->answer = a;
+    } else {
+        struct dns_addr_answer *a = calloc(1, sizeof *a);
+        hit =
+            a && dns_cache_get_addr(d->cache, q->name, q->type == Q_A ? AF_INET : AF_INET6, now, a);
+        q->answer = a;
+    }
+    if (!hit) {
+        free(q->answer);
+        q->answer = NULL;
+        d->fig.cache_misses++;
+        return false;
+    }
+    d->fig.cache_hits++;
+    list_push_back(&d->ready, &q->node);
+    return true;
 }
 
 static struct dns_query *enqueue(struct dns *d, enum qtype type, const char *name, void *arg)
@@ -383,7 +526,8 @@ static struct dns_query *enqueue(struct dns *d, enum qtype type, const char *nam
     q->arg = arg;
     q->born_us = mxw_now_us();
     mxw_strlcpy(q->name, name, sizeof q->name);
-    list_push_back(&d->wait_first, &q->node);
+    if (!d->cache || !from_cache(d, q))
+        list_push_back(&d->wait_first, &q->node);
     loop_timer_reset(d->loop, d->kick, 0);
     return q;
 }
@@ -412,7 +556,8 @@ void dns_cancel(struct dns *d, struct dns_query *q)
         q->cancelled = true;
         return;
     }
-    list_unlink(&q->node);
+    list_unlink(&q->node); /* waiting for a slot, or on the ready list */
+    free(q->answer);
     free(q);
 }
 
@@ -424,6 +569,7 @@ unsigned dns_in_flight(const struct dns *d)
 void dns_figures(const struct dns *d, struct dns_figures *out)
 {
     *out = d->fig;
+    out->cache_entries = dns_cache_count(d->cache);
     for (size_t i = 0; i < d->n_socks; i++)
         out->socket_drops_closed += socket_drops(d->socks[i]);
 }
@@ -494,14 +640,20 @@ void dns_free(struct dns *d)
     if (!d)
         return;
     d->freeing = true;
-    struct list *queues[] = {&d->wait_first, &d->wait_retry};
+    struct list *queues[] = {&d->wait_first, &d->wait_retry, &d->ready};
     for (size_t i = 0; i < MXW_ARRAY_LEN(queues); i++)
-        for (struct list_node *n; (n = list_pop_front(queues[i]));)
-            free(LIST_ENTRY(n, struct dns_query, node));
+        for (struct list_node *n; (n = list_pop_front(queues[i]));) {
+            struct dns_query *q = LIST_ENTRY(n, struct dns_query, node);
+            free(q->answer);
+            free(q);
+        }
     for (size_t i = 0; i < DNS_FIRST_CHANNELS; i++)
         chan_free(d, &d->first[i]);
     chan_free(d, &d->retry);
     loop_timer_del(d->loop, d->kick);
+    if (d->sweeper)
+        loop_timer_del(d->loop, d->sweeper);
+    dns_cache_free(d->cache);
     free(d);
 }
 
@@ -516,6 +668,11 @@ struct dns *dns_new(struct loop *l, const struct config *cfg, char *err, size_t 
     d->max_retry_in_flight = cfg->max_dns_in_flight / 4 > 16 ? cfg->max_dns_in_flight / 4 : 16;
     d->tries = cfg->dns_tries ? cfg->dns_tries : 1;
     d->kick = loop_timer_add(l, 3600 * 1000, on_kick, d);
+    if (cfg->dns_cache == DNS_CACHE_TTL) {
+        d->cache = dns_cache_new((unsigned)(cfg->dns_cache_min_ttl_ms / 1000),
+                                 (unsigned)(cfg->dns_cache_max_ttl_ms / 1000));
+        d->sweeper = loop_timer_add(l, DNS_SWEEP_MS, on_sweep, d);
+    }
     int64_t full = cfg->defaults.dns_timeout_ms;
     int64_t first = cfg->dns_first_timeout_ms && cfg->dns_first_timeout_ms < full
                         ? cfg->dns_first_timeout_ms

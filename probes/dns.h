@@ -12,6 +12,7 @@
 #include "config.h"
 #include "loop.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,8 @@ struct dns_mx {
 struct dns_mx_answer {
     enum dns_rcode rcode;
     const char *detail; /* c-ares's words for a failure, static */
+    bool cached;        /* from the agent's cache (global.dns_cache), not the resolver */
+    double age_s;       /* then: how long ago the resolver gave it; TTLs are reduced by it */
     size_t n;
     struct dns_mx mx[DNS_MX_MAX];
 };
@@ -49,6 +52,8 @@ struct dns_addr {
 struct dns_addr_answer {
     enum dns_rcode rcode;
     const char *detail;
+    bool cached; /* as in dns_mx_answer */
+    double age_s;
     size_t n;
     struct dns_addr addrs[DNS_ADDRS_MAX];
 };
@@ -58,7 +63,8 @@ typedef void dns_mx_fn(void *arg, const struct dns_mx_answer *a);
 typedef void dns_addr_fn(void *arg, const struct dns_addr_answer *a);
 
 /* A resolver on the loop with the config's servers ("ip", "ip:port", "[v6]:port"; none =
- * the system's resolv.conf), timeout and tries. NULL with err on failure. */
+ * the system's resolv.conf), timeout, tries and answer cache (global.dns_cache: a cached
+ * answer is given without asking, on the next loop turn). NULL with err on failure. */
 struct dns *dns_new(struct loop *l, const struct config *cfg, char *err, size_t errlen);
 /* Cancels every pending query (their callbacks are not called) and frees the resolver. */
 void dns_free(struct dns *d);
@@ -80,6 +86,9 @@ struct dns_figures {
     uint64_t retries;             /* attempts after a first one was lost */
     uint64_t resolver_silent;     /* queries failed while the resolver answered nobody: local */
     uint64_t socket_drops_closed; /* datagrams the kernel dropped on our sockets */
+    uint64_t cache_hits;          /* queries answered from the cache */
+    uint64_t cache_misses;        /* queries the cache could not answer (cache on) */
+    uint64_t cache_entries;       /* answers held now */
 };
 void dns_figures(const struct dns *d, struct dns_figures *out);
 
@@ -87,6 +96,10 @@ void dns_figures(const struct dns *d, struct dns_figures *out);
  * target). Returns 0, or -1 when the message is malformed. Bounded: at most DNS_MX_MAX
  * records, names truncated to 255 characters never overflow. */
 int dns_parse_mx(const unsigned char *abuf, int alen, struct dns_mx_answer *out);
+/* The negative-caching TTL of a raw answer (RFC 2308 5: the smaller of the SOA record's own
+ * TTL and its MINIMUM field, from the authority section): 0 with *ttl set, or -1 when there
+ * is no SOA (then the answer is not to be cached) or the message is malformed. */
+int dns_negative_ttl(const unsigned char *abuf, int alen, unsigned *ttl);
 
 const char *dns_rcode_name(enum dns_rcode r);
 

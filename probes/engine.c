@@ -120,6 +120,7 @@ static void on_probe_done(void *arg, struct probe_result *res)
                          res->primary, t->params.down_after, &old_s, &new_s);
     if (res->transcript)
         store_dest_set_transcript(d, res->transcript);
+    store_dest_set_dns_answer(d, res->dns_cached, res->dns_age_s);
     log_debug("probe", "probe done destination=%s reason=%s status=%s dns_seconds=%.4f", t->domain,
               store_dest_reason_text(store_dest_view(d)), store_status_name(new_s), res->dns_s);
     /* A failure not yet confirmed by the damping: look again soon, not a whole interval
@@ -169,6 +170,8 @@ static void dns_totals(struct dns_figures *out)
     out->retries += eng.dns_base.retries;
     out->socket_drops_closed += eng.dns_base.socket_drops_closed;
     out->resolver_silent += eng.dns_base.resolver_silent;
+    out->cache_hits += eng.dns_base.cache_hits;
+    out->cache_misses += eng.dns_base.cache_misses;
 }
 
 /* ---- targets ---- */
@@ -285,7 +288,10 @@ int engine_reload(const struct config *cfg, char *err, size_t errlen)
                        cfg->defaults.dns_timeout_ms != eng.cfg->defaults.dns_timeout_ms ||
                        cfg->dns_first_timeout_ms != eng.cfg->dns_first_timeout_ms ||
                        cfg->dns_tries != eng.cfg->dns_tries ||
-                       cfg->max_dns_in_flight != eng.cfg->max_dns_in_flight;
+                       cfg->max_dns_in_flight != eng.cfg->max_dns_in_flight ||
+                       cfg->dns_cache != eng.cfg->dns_cache ||
+                       cfg->dns_cache_min_ttl_ms != eng.cfg->dns_cache_min_ttl_ms ||
+                       cfg->dns_cache_max_ttl_ms != eng.cfg->dns_cache_max_ttl_ms;
     for (size_t i = 0; !dns_changed && i < cfg->n_dns_servers; i++)
         dns_changed = strcmp(cfg->dns_servers[i], eng.cfg->dns_servers[i]) != 0;
     eng.cfg = cfg;
@@ -340,6 +346,9 @@ void engine_figures(struct agent_figures *ag)
     pf->dns_retries = df.retries;
     pf->dns_socket_drops = df.socket_drops_closed;
     pf->local_resolver = df.resolver_silent;
+    pf->dns_cache_hits = df.cache_hits;
+    pf->dns_cache_misses = df.cache_misses;
+    pf->dns_cache_entries = df.cache_entries;
     pf->smtp_sessions = sf.sessions;
     pf->smtp_answers = sf.answers;
     pf->smtp_shared = sf.shared;

@@ -63,6 +63,8 @@ struct probe {
     enum mx_outcome primary; /* with VERDICT */
     enum dns_rcode mx_rcode; /* the MX answer's */
     bool null_mx;            /* the MX answer was a lone "0 ." */
+    bool mx_cached;          /* the MX answer came from the DNS cache */
+    double mx_age_s;
     int64_t start_us;
     struct dns_query *mxq;
     struct mx_host *hosts;
@@ -128,6 +130,8 @@ static void finish(struct probe *p)
         .n_hosts = p->n_hosts,
         .dns_s = p->dns_s,
         .dns_ttl = p->ttl,
+        .dns_cached = p->mx_cached,
+        .dns_age_s = p->mx_age_s,
         .transcript = p->transcript.len ? buf_steal(&p->transcript, NULL) : NULL,
         .detail = p->detail,
     };
@@ -362,6 +366,8 @@ static void on_mx(void *arg, const struct dns_mx_answer *a)
     p->mxq = NULL;
     p->detail = a->detail;
     p->mx_rcode = a->rcode;
+    p->mx_cached = a->cached;
+    p->mx_age_s = a->age_s;
     char line[320];
     snprintf(line, sizeof line, "# MX %s: %s (%zu records)", p->domain, dns_rcode_name(a->rcode),
              a->n);

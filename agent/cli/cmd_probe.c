@@ -176,6 +176,7 @@ static const struct probe_params *params_for(const struct config *cfg, const cha
 static int probe_all(struct config *cfg, struct one *all, size_t n, char *err, size_t errlen)
 {
     run.loop = loop_new();
+    cfg->dns_cache = DNS_CACHE_OFF; /* an operator at the terminal always asks afresh */
     struct dns *dns = dns_new(run.loop, cfg, err, errlen);
     struct curlm *curlm = dns ? curlm_new(run.loop, err, errlen) : NULL;
     if (!curlm) {

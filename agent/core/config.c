@@ -60,6 +60,7 @@ struct ctx {
 
 static const char *const starttls_names[] = {"try", "never", "require", NULL};
 static const char *const mx_policy_names[] = {"all", "first", NULL};
+static const char *const dns_cache_names[] = {"ttl", "off", NULL};
 
 const char *config_starttls_name(enum starttls_mode m)
 {
@@ -317,6 +318,12 @@ static const struct field global_schema[] = {
     {"dns_servers", F_STRLIST, offsetof(struct config, dns_servers),
      offsetof(struct config, n_dns_servers), 0, 0, NULL, NULL, NULL, config_check_dns_server},
     FLD_UINT("dns_tries", dns_tries, 1, 10),
+    {"dns_cache", F_ENUM, offsetof(struct config, dns_cache), 0, 0, 0, dns_cache_names, NULL, NULL,
+     NULL},
+    {"dns_cache_min_ttl", F_DURATION, offsetof(struct config, dns_cache_min_ttl_ms), 0, 0, 86400,
+     NULL, NULL, NULL, NULL},
+    {"dns_cache_max_ttl", F_DURATION, offsetof(struct config, dns_cache_max_ttl_ms), 0, 0,
+     7 * 86400, NULL, NULL, NULL, NULL},
     {"dns_first_timeout", F_DURATION, offsetof(struct config, dns_first_timeout_ms), 0, 0, 300,
      NULL, NULL, NULL, NULL},
     FLD_UINT("max_mx_hosts", max_mx_hosts, 1, 64),
@@ -540,6 +547,9 @@ static void set_defaults(struct config *cfg)
     cfg->web_listen_address = strdup(":9725");
     cfg->web_max_connections = 64;
     cfg->web_max_connections_per_ip = 16;
+    cfg->dns_cache = DNS_CACHE_TTL;
+    cfg->dns_cache_min_ttl_ms = 0;
+    cfg->dns_cache_max_ttl_ms = 86400 * 1000;
     cfg->web_timeout_ms = 10000;
     cfg->web_metrics_per_address = -1;
     cfg->retry_min_interval_ms = 600000;
@@ -585,6 +595,11 @@ static int validate(struct ctx *c, yaml_node_t *root)
         mxw_strlcpy(c->path, "web.delivernow", sizeof c->path);
         return fault(c, section_node(c, root, delivernow),
                      "enabled, but names no admin_users and no token_file");
+    }
+    if (cfg->dns_cache_min_ttl_ms > cfg->dns_cache_max_ttl_ms) {
+        mxw_strlcpy(c->path, "global", sizeof c->path);
+        return fault(c, section_node(c, root, global),
+                     "dns_cache_min_ttl is longer than dns_cache_max_ttl");
     }
     if (cfg->defaults.total_timeout_ms < cfg->defaults.connect_timeout_ms) {
         mxw_strlcpy(c->path, "global", sizeof c->path);

@@ -64,9 +64,11 @@ struct config {
     size_t n_dns_servers;
     unsigned dns_tries;
     int64_t dns_first_timeout_ms; /* the first attempt; retries take dns_timeout */
-    unsigned max_mx_hosts;        /* per destination */
-    unsigned max_addresses;       /* per MX host and family */
-    unsigned max_dns_in_flight;   /* global caps */
+    enum dns_cache_mode { DNS_CACHE_TTL, DNS_CACHE_OFF } dns_cache; /* global.dns_cache */
+    int64_t dns_cache_min_ttl_ms, dns_cache_max_ttl_ms;             /* its TTL clamps */
+    unsigned max_mx_hosts;                                          /* per destination */
+    unsigned max_addresses;                                         /* per MX host and family */
+    unsigned max_dns_in_flight;                                     /* global caps */
     unsigned max_smtp_in_flight;
     unsigned smtp_address_per_minute; /* politeness: sessions to one MX address per minute */
     size_t transcript_bytes;          /* bound of the kept SMTP conversation per destination */

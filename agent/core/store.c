@@ -381,6 +381,16 @@ void store_dest_set_transcript(struct dest *d, char *transcript)
     v->transcript = transcript;
 }
 
+void store_dest_set_dns_answer(struct dest *d, bool cached, double age_s)
+{
+    const struct dest_view *cur = d->v;
+    if (cur->dns_cached == cached && cur->dns_age_s == age_s)
+        return;
+    struct dest_view *v = writable(d);
+    v->dns_cached = cached;
+    v->dns_age_s = age_s;
+}
+
 struct mta_figures *store_dest_mta(struct dest *d)
 {
     return &writable(d)->mta;

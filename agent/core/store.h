@@ -141,6 +141,8 @@ struct dest_view {
     double last_probe;            /* wall time, 0 = never */
     double dns_s;                 /* duration of the last DNS resolution */
     unsigned dns_ttl;             /* min TTL of the MX answer */
+    bool dns_cached;              /* the MX answer came from the agent's cache */
+    double dns_age_s;             /* its age then (0 when the resolver was asked) */
     uint64_t
         probes[OUT__COUNT + REASON__COUNT]; /* probes_total by result name, see store_result_name */
     unsigned consecutive_failures;
@@ -171,6 +173,7 @@ struct source_status {
  * destination's fault). */
 struct probe_figures {
     uint64_t dns_timeouts, dns_retries, dns_socket_drops;
+    uint64_t dns_cache_hits, dns_cache_misses, dns_cache_entries;
     uint64_t smtp_sessions, smtp_answers, smtp_shared, smtp_rate_waits;
     uint64_t smtp_addresses;
     /* probes ended "local", by cause: the resolver answered nobody, no descriptor/memory/port,
@@ -312,6 +315,8 @@ int store_mta_count_error(struct mta_figures *m, unsigned cls, unsigned subject,
                           uint64_t n);
 void store_dest_touch(struct dest *d); /* mark changed, e.g. after editing mta figures */
 const struct mx_host *store_dest_hosts(const struct dest *d, size_t *n);
+/* How the last probe's MX answer was had: from the agent's cache (and how old), or asked. */
+void store_dest_set_dns_answer(struct dest *d, bool cached, double age_s);
 /* Frees an array of n hosts and their addresses (NULL is fine). Any thread. */
 void store_hosts_free(struct mx_host *hosts, size_t n);
 

@@ -42,6 +42,8 @@ enum dest_col {
     DC_MX,
     DC_DNS,
     DC_TTL,
+    DC_CACHED,
+    DC_AGE,
     DC_LAST,
     DC_ACTIVE,
     DC_UNATT,
@@ -148,6 +150,18 @@ static const struct dest_family dest_families[] = {
      "Smallest TTL of the destination's MX answer.",
      1,
      {{DC_TTL, ""}}},
+    {"mxwatch_dns_answer_cached",
+     "gauge",
+     "Whether the last probe's MX answer came from the agent's cache (global.dns_cache), as the "
+     "MTA's caching resolver would give it.",
+     1,
+     {{DC_CACHED, ""}}},
+    {"mxwatch_dns_answer_age_seconds",
+     "gauge",
+     "Age of the last probe's MX answer: 0 when the resolver was asked, else how long ago it "
+     "was cached.",
+     1,
+     {{DC_AGE, ""}}},
     {"mxwatch_last_probe_timestamp_seconds",
      "gauge",
      "When the destination was last probed, seconds since 1970.",
@@ -455,6 +469,11 @@ static void render_probe_figures(struct buf *b, const struct probe_figures *p)
         {"mxwatch_dns_socket_drops_total",
          "Answers the kernel dropped on the agent's DNS sockets (receive buffer full).",
          offsetof(struct probe_figures, dns_socket_drops)},
+        {"mxwatch_dns_cache_hits_total", "DNS queries answered from the agent's cache.",
+         offsetof(struct probe_figures, dns_cache_hits)},
+        {"mxwatch_dns_cache_misses_total",
+         "DNS queries the cache could not answer, sent to the resolver (cache on).",
+         offsetof(struct probe_figures, dns_cache_misses)},
         {"mxwatch_smtp_sessions_total",
          "SMTP sessions started (one per MX address serves all "
          "destinations behind it).",
@@ -471,6 +490,9 @@ static void render_probe_figures(struct buf *b, const struct probe_figures *p)
         sample_plain(b, counters[i].name, NULL,
                      (double)*(const uint64_t *)((const char *)p + counters[i].off));
     }
+    promtext_family(b, "mxwatch_dns_cache_entries", "gauge",
+                    "DNS answers the agent's cache holds now.");
+    sample_plain(b, "mxwatch_dns_cache_entries", NULL, (double)p->dns_cache_entries);
     promtext_family(b, "mxwatch_smtp_addresses", "gauge", "MX addresses the SMTP checks know now.");
     sample_plain(b, "mxwatch_smtp_addresses", NULL, (double)p->smtp_addresses);
     promtext_family(
@@ -559,6 +581,8 @@ static void fill_drow(struct rows *r, const struct dest_view *d, struct drow *ro
     put(h, v, DC_MX, probed, (double)d->n_hosts);
     put(h, v, DC_DNS, probed, d->dns_s);
     put(h, v, DC_TTL, probed, d->dns_ttl);
+    put(h, v, DC_CACHED, probed, d->dns_cached);
+    put(h, v, DC_AGE, probed, d->dns_age_s);
     put(h, v, DC_LAST, probed, d->last_probe);
     /* MTA figures appear for every destination once a source is configured (zero until it
      * reports), so alerts can compare them with the probe status from the start. */

@@ -29,6 +29,7 @@ global:
   dns_first_timeout: 500ms
   dns_timeout: 1s
   dns_tries: 2
+  dns_cache_max_ttl: 1s # answers cached for a second only: then the silent resolver shows
   down_after: 1
   smtp_port: $P
 snmp:

@@ -1,0 +1,202 @@
+/*
+ * dns_cache.c - cached DNS answers (dns_cache.h), in a strmap keyed by "m:name" (MX),
+ * "4:name" (A) and "6:name" (AAAA). An entry holds only its records: MX hosts as strings of
+ * their own length, addresses as they are. Loop thread only.
+ */
+#include "dns_cache.h"
+
+#include "strmap.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct cmx {
+    unsigned preference, ttl;
+    char *host;
+};
+
+struct entry {
+    char key[260];
+    enum dns_rcode rcode;
+    int64_t stored_us, expires_us;
+    size_t n;
+    struct cmx *mx;         /* MX entries */
+    struct dns_addr *addrs; /* A / AAAA entries */
+};
+
+struct dns_cache {
+    struct strmap map;
+    unsigned min_ttl_s, max_ttl_s;
+};
+
+static void entry_free(void *val)
+{
+    struct entry *e = val;
+    for (size_t i = 0; e->mx && i < e->n; i++)
+        free(e->mx[i].host);
+    free(e->mx);
+    free(e->addrs);
+    free(e);
+}
+
+struct dns_cache *dns_cache_new(unsigned min_ttl_s, unsigned max_ttl_s)
+{
+    struct dns_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->min_ttl_s = min_ttl_s;
+    c->max_ttl_s = max_ttl_s < min_ttl_s ? min_ttl_s : max_ttl_s;
+    return c;
+}
+
+void dns_cache_free(struct dns_cache *c)
+{
+    if (!c)
+        return;
+    strmap_clear(&c->map, entry_free);
+    free(c);
+}
+
+static void make_key(char *key, size_t cap, char kind, const char *name)
+{
+    snprintf(key, cap, "%c:%s", kind, name);
+    mxw_lower(key);
+}
+
+/* A new entry replacing any old one under key, or NULL when nothing is to be kept. */
+static struct entry *put(struct dns_cache *c, char kind, const char *name, enum dns_rcode rc,
+                         unsigned ttl_s, int64_t now_us)
+{
+    if (rc != DNS_OK && rc != DNS_NODATA && rc != DNS_NXDOMAIN)
+        return NULL;
+    unsigned ttl = ttl_s < c->min_ttl_s   ? c->min_ttl_s
+                   : ttl_s > c->max_ttl_s ? c->max_ttl_s
+                                          : ttl_s;
+    if (ttl == 0)
+        return NULL;
+    struct entry *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    make_key(e->key, sizeof e->key, kind, name);
+    e->rcode = rc;
+    e->stored_us = now_us;
+    e->expires_us = now_us + (int64_t)ttl * 1000000;
+    struct entry *old = strmap_get(&c->map, e->key);
+    if (old) {
+        strmap_del(&c->map, old->key);
+        entry_free(old);
+    }
+    strmap_put(&c->map, e->key, e);
+    return e;
+}
+
+void dns_cache_put_mx(struct dns_cache *c, const char *name, const struct dns_mx_answer *a,
+                      unsigned ttl_s, int64_t now_us)
+{
+    struct entry *e = put(c, 'm', name, a->rcode, ttl_s, now_us);
+    if (!e || !a->n)
+        return;
+    e->mx = calloc(a->n, sizeof *e->mx);
+    for (size_t i = 0; e->mx && i < a->n; i++) {
+        e->mx[i] = (struct cmx){a->mx[i].preference, a->mx[i].ttl, strdup(a->mx[i].host)};
+        if (!e->mx[i].host)
+            break;
+        e->n++;
+    }
+}
+
+void dns_cache_put_addr(struct dns_cache *c, const char *name, int family,
+                        const struct dns_addr_answer *a, unsigned ttl_s, int64_t now_us)
+{
+    struct entry *e = put(c, family == AF_INET6 ? '6' : '4', name, a->rcode, ttl_s, now_us);
+    if (!e || !a->n)
+        return;
+    e->addrs = malloc(a->n * sizeof *e->addrs);
+    if (e->addrs) {
+        memcpy(e->addrs, a->addrs, a->n * sizeof *e->addrs);
+        e->n = a->n;
+    }
+}
+
+/* The fresh entry under kind:name, or NULL (an expired one is dropped on the way). */
+static struct entry *get(struct dns_cache *c, char kind, const char *name, int64_t now_us)
+{
+    char key[260];
+    make_key(key, sizeof key, kind, name);
+    struct entry *e = strmap_get(&c->map, key);
+    if (e && now_us >= e->expires_us) {
+        strmap_del(&c->map, e->key);
+        entry_free(e);
+        e = NULL;
+    }
+    return e;
+}
+
+/* A record's TTL as of now: what is left of it, never below 0. */
+static unsigned aged(unsigned ttl, int64_t age_us)
+{
+    int64_t left = (int64_t)ttl - age_us / 1000000;
+    return left > 0 ? (unsigned)left : 0;
+}
+
+int dns_cache_get_mx(struct dns_cache *c, const char *name, int64_t now_us,
+                     struct dns_mx_answer *out)
+{
+    struct entry *e = get(c, 'm', name, now_us);
+    if (!e)
+        return 0;
+    int64_t age = now_us - e->stored_us;
+    out->rcode = e->rcode;
+    out->detail = e->rcode == DNS_NXDOMAIN ? "domain name not found (cached)" : NULL;
+    out->cached = true;
+    out->age_s = (double)age / 1e6;
+    out->n = 0;
+    for (size_t i = 0; i < e->n && out->n < DNS_MX_MAX; i++) {
+        struct dns_mx *m = &out->mx[out->n++];
+        m->preference = e->mx[i].preference;
+        m->ttl = aged(e->mx[i].ttl, age);
+        mxw_strlcpy(m->host, e->mx[i].host, sizeof m->host);
+    }
+    return 1;
+}
+
+int dns_cache_get_addr(struct dns_cache *c, const char *name, int family, int64_t now_us,
+                       struct dns_addr_answer *out)
+{
+    struct entry *e = get(c, family == AF_INET6 ? '6' : '4', name, now_us);
+    if (!e)
+        return 0;
+    int64_t age = now_us - e->stored_us;
+    out->rcode = e->rcode;
+    out->detail = NULL;
+    out->cached = true;
+    out->age_s = (double)age / 1e6;
+    out->n = e->n < DNS_ADDRS_MAX ? e->n : DNS_ADDRS_MAX;
+    for (size_t i = 0; i < out->n; i++) {
+        out->addrs[i] = e->addrs[i];
+        out->addrs[i].ttl = aged(e->addrs[i].ttl, age);
+    }
+    return 1;
+}
+
+static bool expired(void *val, void *arg)
+{
+    struct entry *e = val;
+    if (*(const int64_t *)arg < e->expires_us)
+        return false;
+    entry_free(e);
+    return true;
+}
+
+void dns_cache_sweep(struct dns_cache *c, int64_t now_us)
+{
+    strmap_sweep(&c->map, expired, &now_us);
+}
+
+size_t dns_cache_count(const struct dns_cache *c)
+{
+    return c ? c->map.n : 0;
+}
