@@ -16,15 +16,17 @@
  * which reply answered what. So after a 220 to STARTTLS, OpenSSL runs the handshake itself
  * on the same connection, through a BIO whose reads and writes are curl_easy_recv and
  * curl_easy_send: one owner for the socket, no SIGPIPE, and the TLS facts come from our own
- * SSL object. The context (smtp_conn_env_init) is the one libcurl built for us with
- * VERIFYPEER and VERIFYHOST off: OpenSSL's defaults, no certificate store loaded, SNI from
- * the MX name. With no store, tls_verified stays false for every chain, as it did.
+ * SSL object. The context (smtp_conn_env_init, one per scheduler) is set up as libcurl 7.88
+ * set up its own with VERIFYPEER and VERIFYHOST off: OpenSSL's defaults, no certificate store
+ * loaded, SNI from the MX name. With no store, tls_verified stays false for every chain, as
+ * it was with libcurl (which loads no store when VERIFYPEER is off).
  *
  * One session is an explicit state machine; the state says what the next reply answers:
  *   CONNECT        libcurl's TCP connect, within connect_timeout
  *   GREETING       the greeting, banner_timeout after the connect; not 2xx: the end
- *   EHLO           2xx: STARTTLS when offered and asked for, else the end (QUIT);
- *                  refused: HELO, unless STARTTLS is required
+ *   EHLO           2xx: STARTTLS when offered and asked for, else the end (QUIT), or
+ *                  a TLS failure when STARTTLS is required; refused: HELO, unless
+ *                  STARTTLS is required
  *   HELO           2xx: the end (QUIT)
  *   STARTTLS       220: handshake; refused: plain text on (try) or the end (require).
  *                  Bytes pipelined behind the 220 are refused: they would pass for TLS data
@@ -39,7 +41,7 @@
  * libcurl-driven session had. A failure on this side (no descriptor left, a deadline the loop
  * itself missed) is OUT_LOCAL_ERROR, never the address's fault.
  * Server lines are hostile: a line is kept up to LINE_KEPT bytes, the rest dropped, and
- * control bytes never reach the transcript, the banner or the EHLO text.
+ * control bytes reach the transcript, the banner and the EHLO text only as '.'.
  */
 #include "smtp_session.h"
 
