@@ -67,7 +67,8 @@ struct addr {
 
 struct smtp {
     struct loop *loop;
-    struct curlm *curlm; /* the loop's multi handle, shared with other libcurl users */
+    struct curlm *curlm;      /* the loop's multi handle, shared with other libcurl users */
+    struct smtp_conn_env env; /* what the sessions share: ours, freed after the last one */
     unsigned in_flight, max_in_flight, per_minute;
     struct strmap addrs;
     struct list all, ready;
@@ -189,7 +190,7 @@ static void addr_try_start(struct addr *a)
     }
     /* The session uses the settings of the oldest waiting check. */
     const struct smtp_session *oldest = LIST_ENTRY(a->waiting.head, struct smtp_session, node);
-    a->conn = smtp_conn_start(s->loop, s->curlm, &oldest->p, &s->fig, on_conn_done, a);
+    a->conn = smtp_conn_start(&s->env, &oldest->p, on_conn_done, a);
     if (!a->conn) {
         s->fig.local_resources++;
         fail_waiting(a);
@@ -353,11 +354,18 @@ void smtp_set_limits(struct smtp *s, unsigned max_in_flight, unsigned per_minute
     loop_timer_reset(s->loop, s->kick, 0);
 }
 
+void smtp_set_trace(struct smtp *s, smtp_trace_fn *fn, void *arg)
+{
+    s->env.trace = fn;
+    s->env.trace_arg = arg;
+}
+
 struct smtp *smtp_new(struct loop *l, struct curlm *curlm, const struct config *cfg)
 {
     struct smtp *s = calloc(1, sizeof *s);
     s->loop = l;
     s->curlm = curlm;
+    smtp_conn_env_init(&s->env, l, curlm, &s->fig);
     s->max_in_flight = cfg->max_smtp_in_flight;
     s->per_minute = cfg->smtp_address_per_minute < 1               ? 1
                     : cfg->smtp_address_per_minute > SMTP_RATE_MAX ? SMTP_RATE_MAX
@@ -380,6 +388,7 @@ void smtp_free(struct smtp *s)
         addr_free(a);
     }
     strmap_free(&s->addrs);
+    smtp_conn_env_free(&s->env); /* every session is gone */
     loop_timer_del(s->loop, s->kick);
     loop_timer_del(s->loop, s->sweep);
     free(s);

@@ -48,6 +48,19 @@ struct smtp_figures {
  * conversation ("+0.001 S: 220 ..." lines), valid during the call only. */
 typedef void smtp_done_fn(void *arg, const struct mx_addr_result *r, const char *transcript);
 
+/* One step of a session, for debug traces (smtp_set_trace): the state it left, the state it
+ * entered and why. Valid during the call only. */
+struct smtp_step {
+    const char *address; /* the MX address, as text */
+    unsigned port;
+    const char *from, *to; /* state names: connect, greeting, ehlo, helo, starttls,
+                              tls_handshake, tls_ehlo, quit, done */
+    int reply;             /* the reply code that moved it, 0 = none */
+    const char *why;       /* a few words: "reply", "connected", a failure, ... */
+    const char *outcome;   /* the outcome class, on the step to done only (else NULL) */
+};
+typedef void smtp_trace_fn(void *arg, const struct smtp_step *step);
+
 struct smtp;
 struct smtp_session;
 
@@ -70,9 +83,13 @@ void smtp_figures(const struct smtp *s, struct smtp_figures *out);
 /* New caps (on reload): sessions over a lowered cap run to their end; a raised cap starts
  * waiting addresses on the next loop turn. */
 void smtp_set_limits(struct smtp *s, unsigned max_in_flight, unsigned per_minute);
+/* Every session step goes to fn (NULL: none), on the loop thread: the caller decides
+ * whether and how to log it (the scheduler and the sessions never log). */
+void smtp_set_trace(struct smtp *s, smtp_trace_fn *fn, void *arg);
 
-/* Classifies a finished libcurl SMTP connect phase (exposed for unit tests): rc is the
- * CURLcode, os_errno CURLINFO_OS_ERRNO, the rest what the session saw. */
+/* Classifies a finished session (exposed for unit tests): rc is the CURLcode of the step
+ * that ended it (libcurl's for the TCP connect, the session's own for the SMTP steps, in
+ * libcurl's terms), os_errno CURLINFO_OS_ERRNO, the rest what the session saw. */
 struct smtp_seen {
     int rc;
     long os_errno;

@@ -1,25 +1,51 @@
 /*
- * smtp_session.c - one SMTP session to one MX address (smtp_session.h), on libcurl's multi
- * interface. The scheduler (smtp.c) decides when an address gets a session and fans the
- * result out; this file only speaks SMTP.
+ * smtp_session.c - one SMTP session to one MX address (smtp_session.h). The scheduler
+ * (smtp.c) decides when an address gets a session and fans the result out; this file only
+ * speaks SMTP. Loop thread only; never logs: each step goes to the environment's trace hook
+ * (smtp_set_trace) and into the bounded transcript, which the caller shows or logs.
  *
- * One session is an explicit state machine:
- *   CURL     libcurl connects (CURLOPT_CONNECT_TO pins the address c-ares found), reads the
- *            greeting, sends EHLO and, with STARTTLS "try", upgrades to TLS; CONNECT_ONLY
- *            makes the transfer end right there
- *   QUIT     we send QUIT ourselves (curl_easy_send) and wait for the reply on the loop, so
- *            the remote MTA logs a clean end; then the socket is shut down, which makes
- *            libcurl's own disconnect-time QUIT fail at once instead of blocking the loop
- *            on a reply (libcurl waits for that reply synchronously)
- *   DONE     result handed to the caller
- * Every path to the caller goes through finish(), which carries the outcome class. A
- * failure on this side (no descriptor left, a deadline the loop itself missed) is
- * OUT_LOCAL_ERROR, never the address's fault.
- * Server lines come from the header callback, client lines from the debug callback, both
- * into a bounded transcript. Loop thread only; never logs.
+ * Transport. libcurl makes the TCP connection on the loop's multi handle: CONNECT_ONLY on an
+ * http:// URL (a scheme whose connect phase is the TCP connect and nothing else; proxies
+ * off), CURLOPT_CONNECT_TO pinning the address c-ares found, and our own socket()
+ * (CURLOPT_OPENSOCKETFUNCTION) so that EMFILE, ENFILE or ENOBUFS is known as this side's
+ * failure. Once connected, every byte goes through curl_easy_send and curl_easy_recv, with
+ * the socket watched on the loop; libcurl owns the socket and closes it.
+ *
+ * TLS. libcurl 7.88 cannot start TLS on a CONNECT_ONLY connection midway: its STARTTLS lives
+ * inside its own SMTP handler, which drove the whole dialogue and left this file to guess
+ * which reply answered what. So after a 220 to STARTTLS, OpenSSL runs the handshake itself
+ * on the same connection, through a BIO whose reads and writes are curl_easy_recv and
+ * curl_easy_send: one owner for the socket, no SIGPIPE, and the TLS facts come from our own
+ * SSL object. The context (smtp_conn_env_init, one per scheduler) is set up as libcurl 7.88
+ * set up its own with VERIFYPEER and VERIFYHOST off: OpenSSL's defaults, no certificate store
+ * loaded, SNI from the MX name. With no store, tls_verified stays false for every chain, as
+ * it was with libcurl (which loads no store when VERIFYPEER is off).
+ *
+ * One session is an explicit state machine; the state says what the next reply answers:
+ *   CONNECT        libcurl's TCP connect, within connect_timeout
+ *   GREETING       the greeting, banner_timeout after the connect; not 2xx: the end
+ *   EHLO           2xx: STARTTLS when offered and asked for, else the end (QUIT), or
+ *                  a TLS failure when STARTTLS is required; refused: HELO, unless
+ *                  STARTTLS is required
+ *   HELO           2xx: the end (QUIT)
+ *   STARTTLS       220: handshake; refused: plain text on (try) or the end (require).
+ *                  Bytes pipelined behind the 220 are refused: they would pass for TLS data
+ *   TLS_HANDSHAKE  OpenSSL's handshake, within the STARTTLS reply's deadline
+ *   TLS_EHLO       EHLO again over TLS; refused: HELO over TLS
+ *   QUIT           QUIT and its reply, so the remote MTA logs a clean end
+ *   DONE           result handed to the caller
+ * enter_state() sends, response() decides, on_io() moves bytes. Each command's reply must be
+ * complete banner_timeout after it was sent, and the whole dialogue total_timeout after the
+ * start. Every path to the caller goes through finish(), with smtp_classify()'s outcome
+ * class; the steps fail in libcurl's terms (CURLcode), so that classification is the one the
+ * libcurl-driven session had. A failure on this side (no descriptor left, a deadline the loop
+ * itself missed) is OUT_LOCAL_ERROR, never the address's fault.
+ * Server lines are hostile: a line is kept up to LINE_KEPT bytes, the rest dropped, and
+ * control bytes reach the transcript, the banner and the EHLO text only as '.'.
  */
 #include "smtp_session.h"
 
+#include "buf.h"
 #include "curlm.h"
 #include "util.h"
 
@@ -27,6 +53,7 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <stdbool.h>
@@ -39,184 +66,98 @@
 #define QUIT_WAIT_MAX_MS 5000 /* a 221 that takes longer is not worth waiting for */
 /* A deadline that fires this much later than due was missed by the agent, not the server. */
 #define SMTP_LATE_US 500000
+#define LINE_KEPT    1024 /* bytes of one server line kept; RFC 5321 allows 512 */
+#define READ_CHUNK   4096
+#define READS_MAX    16  /* chunks read per readiness event, so a flood cannot hold the loop */
+#define CMD_MAX      300 /* "EHLO " + a 255-byte name + CRLF */
 
-enum sess_state { SS_CURL, SS_QUIT, SS_DONE };
+enum sess_state {
+    SS_CONNECT,
+    SS_GREETING,
+    SS_EHLO,
+    SS_HELO,
+    SS_STARTTLS,
+    SS_TLS_HANDSHAKE,
+    SS_TLS_EHLO,
+    SS_QUIT,
+    SS_DONE
+};
 
-/* Which reply the next complete server reply answers. */
-enum reply_for { R_GREETING, R_EHLO, R_HELO, R_STARTTLS, R_EHLO_TLS, R_QUIT, R_OTHER };
+static const char *const state_names[] = {
+    "connect", "greeting", "ehlo", "helo", "starttls", "tls_handshake", "tls_ehlo", "quit", "done",
+};
+
+/* What each state waits for, in the words of a timeout. */
+static const char *const state_waits[] = {
+    "TCP connect",         "greeting",       "EHLO reply",
+    "HELO reply",          "STARTTLS reply", "TLS handshake",
+    "EHLO reply over TLS", "QUIT reply",     "nothing",
+};
 
 struct smtp_conn {
-    struct loop *loop;
-    struct curlm *curlm;
-    struct smtp_figures *fig; /* the scheduler's: local failures by cause */
+    const struct smtp_conn_env *env;
     enum sess_state state;
     struct smtp_check_params p;
-    char mx_name[256], ehlo_name[256], source[64];
+    char host[256];      /* for the URL, CONNECT_TO and SNI */
+    char ehlo_name[256]; /* sent in EHLO and HELO */
+    char source[64];
     smtp_done_fn *fn;
     void *arg;
     CURL *h;
     struct curl_slist *connect_to;
-    int fd;                      /* during QUIT */
+    int fd;                      /* the connection's socket once connected: watched by us */
+    unsigned watching;           /* loop events asked for on fd */
+    SSL *ssl;                    /* from the STARTTLS 220 on */
+    CURLcode io_rc;              /* why the latest read or write through libcurl failed */
+    bool tls_wants_write;        /* OpenSSL must write before it can read on */
     struct loop_timer *deadline; /* TCP connect, then each reply: see on_deadline */
     int64_t deadline_due_us;     /* when it should fire; much later means the loop fell behind */
+    int64_t total_due_us;        /* the end of total_timeout */
     int open_errno;              /* why our socket() failed: libcurl reports no errno for it */
-    bool awaiting_reply;         /* the deadline is a reply's, not the TCP connect's */
     struct loop_timer *quit_timer;
     int64_t start_us, greeting_us, tls_start_us;
-    enum reply_for expect;
     struct smtp_seen seen;
     struct mx_addr_result r;
-    struct buf_t {
-        char *p;
-        size_t len, cap;
-    } transcript;
-    char line[1024]; /* partial server line (QUIT phase) */
+    struct buf transcript; /* bounded by p.transcript_max: see transcript_add */
+    char out[CMD_MAX];     /* the command being sent */
+    size_t out_len, out_off;
+    char line[LINE_KEPT]; /* the server line being read */
     size_t line_len;
+    size_t rx_left; /* bytes read behind the line being handled */
 };
 
-static const char *const state_names[] = {"curl", "quit", "done"};
+static void on_io(struct loop *l, int fd, unsigned events, void *arg);
+static int64_t on_deadline(struct loop *l, void *arg);
+static void enter_state(struct smtp_conn *c, enum sess_state next, int reply, const char *why);
 
 /* ---- transcript ---- */
 
-static void transcript_add(struct smtp_conn *ss, const char *who, const char *text, size_t n)
+/* Appends "+SECONDS WHO: TEXT\n"; the transcript never exceeds transcript_max - 1 bytes (and
+ * its NUL): a line that does not fit is cut, and nothing follows it. */
+static void transcript_add(struct smtp_conn *c, const char *who, const char *text, size_t n)
 {
-    struct buf_t *t = &ss->transcript;
-    if (t->len >= ss->p.transcript_max)
-        return;
+    struct buf *t = &c->transcript;
     while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
         n--;
     char head[48];
-    double at = (double)(mxw_now_us() - ss->start_us) / 1e6;
+    double at = (double)(mxw_now_us() - c->start_us) / 1e6;
     int hl = snprintf(head, sizeof head, "+%.4f %s: ", at, who);
-    size_t need = (size_t)hl + n + 2, room = ss->p.transcript_max - t->len;
-    if (need > room)
-        n = room > (size_t)hl + 2 ? room - (size_t)hl - 2 : 0;
-    if (t->cap < t->len + (size_t)hl + n + 2) {
-        t->cap = t->len + (size_t)hl + n + 256;
-        t->p = realloc(t->p, t->cap);
-    }
-    memcpy(t->p + t->len, head, (size_t)hl);
-    t->len += (size_t)hl;
+    if (hl < 0 || t->len + (size_t)hl + 2 > c->p.transcript_max)
+        return;
+    size_t room = c->p.transcript_max - t->len - (size_t)hl - 2;
+    if (n > room)
+        n = room;
+    buf_append(t, head, (size_t)hl);
+    buf_reserve(t, n + 1);
     for (size_t i = 0; i < n; i++) /* control bytes from strangers become '.' */
         t->p[t->len++] = (unsigned char)text[i] < 0x20 && text[i] != '\t' ? '.' : text[i];
     t->p[t->len++] = '\n';
     t->p[t->len] = '\0';
 }
 
-/* ---- reading replies ---- */
-
-static void read_tls_facts(struct smtp_conn *ss);
-
-static int reply_code(const char *line, size_t n, bool *final)
+static void transcript_note(struct smtp_conn *c, const char *msg)
 {
-    if (n < 3 || !isdigit((unsigned char)line[0]) || !isdigit((unsigned char)line[1]) ||
-        !isdigit((unsigned char)line[2]))
-        return -1;
-    *final = n == 3 || line[3] != '-';
-    return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-}
-
-static void append_text(char *dst, size_t cap, const char *src, size_t n)
-{
-    size_t have = strlen(dst);
-    if (have && have + 1 < cap)
-        dst[have++] = '\n';
-    for (size_t i = 0; i < n && have + 1 < cap; i++)
-        dst[have++] = (unsigned char)src[i] < 0x20 ? '.' : src[i];
-    dst[have] = '\0';
-}
-
-static void on_final_reply(struct smtp_conn *ss, int code)
-{
-    int64_t now = mxw_now_us();
-    switch (ss->expect) {
-    case R_GREETING:
-        ss->seen.greeting_code = code;
-        ss->r.smtp_code = code;
-        ss->greeting_us = now;
-        ss->r.banner_s = (double)(now - ss->start_us) / 1e6;
-        break;
-    case R_EHLO:
-        ss->seen.ehlo_code = code;
-        ss->r.ehlo_s = (double)(now - ss->greeting_us) / 1e6;
-        break;
-    case R_HELO: ss->seen.helo_code = code; break;
-    case R_STARTTLS:
-        ss->seen.tls_started = code == 220;
-        ss->tls_start_us = now;
-        break;
-    default: break;
-    }
-}
-
-static void on_server_line(struct smtp_conn *ss, const char *line, size_t n)
-{
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        n--;
-    transcript_add(ss, "S", line, n);
-    bool final = false;
-    int code = reply_code(line, n, &final);
-    if (code < 0)
-        return;
-    const char *text = n > 4 ? line + 4 : "";
-    size_t tn = n > 4 ? n - 4 : 0;
-    if (ss->expect == R_GREETING)
-        append_text(ss->r.banner, sizeof ss->r.banner, line, n);
-    if (ss->expect == R_EHLO_TLS && !ss->r.tls_negotiated) {
-        /* The first line after the handshake: the connection is still attached to the
-         * handle here (after the transfer it is not), so the TLS facts are read now. The
-         * EHLO reply kept is the one given over TLS. */
-        read_tls_facts(ss);
-        ss->r.ehlo[0] = '\0';
-    }
-    if (ss->expect == R_EHLO || ss->expect == R_EHLO_TLS) {
-        append_text(ss->r.ehlo, sizeof ss->r.ehlo, line, n);
-        if (ss->expect == R_EHLO && tn >= 8 && !strncasecmp(text, "STARTTLS", 8))
-            ss->r.starttls_offered = true;
-    }
-    if (final)
-        on_final_reply(ss, code);
-}
-
-static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
-{
-    on_server_line(userdata, buf, size * nitems);
-    return size * nitems;
-}
-
-static int64_t on_deadline(struct loop *l, void *arg);
-
-/* (Re)arms the phase deadline ms from now. */
-static void arm_deadline(struct smtp_conn *ss, int64_t ms)
-{
-    ss->deadline_due_us = mxw_now_us() + ms * 1000;
-    if (ss->deadline)
-        loop_timer_reset(ss->loop, ss->deadline, ms);
-    else
-        ss->deadline = loop_timer_add(ss->loop, ms, on_deadline, ss);
-}
-
-/* Client lines: libcurl reports what it sends as CURLINFO_HEADER_OUT. */
-static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
-{
-    (void)h;
-    struct smtp_conn *ss = userp;
-    if (type != CURLINFO_HEADER_OUT)
-        return 0;
-    transcript_add(ss, "C", data, size);
-    if (ss->deadline && ss->state == SS_CURL) {
-        ss->awaiting_reply = true;
-        arm_deadline(ss, ss->p.banner_timeout_ms);
-    }
-    if (size >= 4 && !strncasecmp(data, "EHLO", 4))
-        ss->expect = ss->seen.tls_started ? R_EHLO_TLS : R_EHLO;
-    else if (size >= 4 && !strncasecmp(data, "HELO", 4))
-        ss->expect = R_HELO;
-    else if (size >= 8 && !strncasecmp(data, "STARTTLS", 8))
-        ss->expect = R_STARTTLS;
-    else
-        ss->expect = R_OTHER;
-    return 0;
+    transcript_add(c, "#", msg, strlen(msg));
 }
 
 /* ---- classification ---- */
@@ -278,163 +219,654 @@ enum mx_outcome smtp_classify(const struct smtp_seen *x)
     return OUT_PROTOCOL_ERROR; /* garbage, a reset, a reply that is not SMTP */
 }
 
-/* ---- TLS facts ---- */
+/* ---- ending a session ---- */
 
-static void read_tls_facts(struct smtp_conn *ss)
+static void trace(const struct smtp_conn *c, enum sess_state to, int reply, const char *why,
+                  const char *outcome)
 {
-    struct curl_tlssessioninfo *ti = NULL;
-    if (curl_easy_getinfo(ss->h, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti ||
-        ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
+    if (!c->env->trace)
         return;
-    SSL *ssl = ti->internals;
-    ss->r.tls_negotiated = true;
-    mxw_strlcpy(ss->r.tls_version, SSL_get_version(ssl), sizeof ss->r.tls_version);
-    ss->r.tls_verified = SSL_get_verify_result(ssl) == X509_V_OK;
+    struct smtp_step st = {
+        .address = c->r.addr_str,
+        .port = c->p.port,
+        .from = state_names[c->state],
+        .to = state_names[to],
+        .reply = reply,
+        .why = why,
+        .outcome = outcome,
+    };
+    c->env->trace(c->env->trace_arg, &st);
+}
+
+static void release(struct smtp_conn *c)
+{
+    loop_timer_del(c->env->loop, c->deadline);
+    loop_timer_del(c->env->loop, c->quit_timer);
+    SSL_free(c->ssl); /* and its BIO; no close_notify: QUIT said goodbye */
+    if (c->fd >= 0)
+        loop_fd_del(c->env->loop, c->fd);
+    if (c->h) {
+        curlm_remove(c->env->curlm, c->h); /* closes a CONNECT_ONLY connection */
+        curl_easy_cleanup(c->h);
+    }
+    curl_slist_free_all(c->connect_to);
+    buf_free(&c->transcript);
+    free(c);
+}
+
+/* The one exit: the caller learns the outcome. The session is freed by settle() once the
+ * event that ended it has unwound. */
+static void finish(struct smtp_conn *c, enum mx_outcome outcome, const char *why)
+{
+    c->r.outcome = outcome;
+    c->r.probed_at = mxw_wall_time();
+    if (outcome == OUT_LOCAL_ERROR && c->seen.late)
+        c->env->fig->local_late++;
+    else if (outcome == OUT_LOCAL_ERROR)
+        c->env->fig->local_resources++;
+    char note[96];
+    snprintf(note, sizeof note, "outcome=%s state=%s", store_outcome_name(outcome),
+             state_names[c->state]);
+    transcript_note(c, note);
+    trace(c, SS_DONE, 0, why, store_outcome_name(outcome));
+    c->state = SS_DONE;
+    c->fn(c->arg, &c->r, c->transcript.p ? c->transcript.p : "");
+}
+
+/* Every event handler ends here: a session that finished meanwhile is freed. */
+static void settle(struct smtp_conn *c)
+{
+    if (c->state == SS_DONE)
+        release(c);
+}
+
+/* A step failed with rc (in libcurl's terms): the session ends with its class. */
+static void fail(struct smtp_conn *c, CURLcode rc, const char *msg)
+{
+    c->seen.rc = (int)rc;
+    transcript_note(c, msg);
+    finish(c, smtp_classify(&c->seen), msg);
+}
+
+/* The dialogue is complete: QUIT when it went well, else the end. */
+static void succeed(struct smtp_conn *c, int reply)
+{
+    c->seen.rc = CURLE_OK;
+    enum mx_outcome o = smtp_classify(&c->seen);
+    if (o == OUT_OK)
+        enter_state(c, SS_QUIT, reply, "dialogue complete");
+    else
+        finish(c, o, "dialogue complete");
+}
+
+/* A read or write failed: OpenSSL's words, else libcurl's (c->io_rc), else the server
+ * closed. During QUIT that is no failure: nothing more was wanted. */
+static void fail_io(struct smtp_conn *c, CURLcode as, const char *what)
+{
+    char msg[200], why[120];
+    long os_errno = 0;
+    curl_easy_getinfo(c->h, CURLINFO_OS_ERRNO, &os_errno);
+    c->seen.os_errno = os_errno;
+    unsigned long err = c->ssl ? ERR_peek_error() : 0;
+    ERR_clear_error(); /* the thread's queue is shared with libcurl's own TLS */
+    if (err)
+        ERR_error_string_n(err, why, sizeof why);
+    else if (c->io_rc != CURLE_OK && c->io_rc != CURLE_AGAIN)
+        snprintf(why, sizeof why, "%s (errno %ld)", curl_easy_strerror(c->io_rc), os_errno);
+    else
+        snprintf(why, sizeof why, "the server closed the connection");
+    snprintf(msg, sizeof msg, "%s: %s", what, why);
+    if (c->state != SS_QUIT) {
+        fail(c, as, msg);
+        return;
+    }
+    transcript_note(c, msg);
+    finish(c, OUT_OK, msg);
+}
+
+/* ---- the socket ---- */
+
+static void watch(struct smtp_conn *c, unsigned events)
+{
+    if (events == c->watching)
+        return;
+    c->watching = events;
+    loop_fd_set(c->env->loop, c->fd, events, on_io, c);
+}
+
+/* Between handshake and end: always the reply, and writability while bytes wait to go. */
+static void watch_for_more(struct smtp_conn *c)
+{
+    bool w = c->out_off < c->out_len || c->tls_wants_write;
+    watch(c, w ? LOOP_READ | LOOP_WRITE : LOOP_READ);
+}
+
+/* (Re)arms the step deadline ms from now, or at the end of total_timeout if sooner. */
+static void arm_deadline(struct smtp_conn *c, int64_t ms)
+{
+    int64_t now = mxw_now_us(), due = now + ms * 1000;
+    if (c->total_due_us && due > c->total_due_us)
+        due = c->total_due_us;
+    c->deadline_due_us = due;
+    int64_t wait_ms = due > now ? (due - now + 999) / 1000 : 0;
+    if (c->deadline)
+        loop_timer_reset(c->env->loop, c->deadline, wait_ms);
+    else
+        c->deadline = loop_timer_add(c->env->loop, wait_ms, on_deadline, c);
+}
+
+/* Reads what has arrived: > 0 bytes, 0 nothing yet, -1 closed or failed (see fail_io). */
+static long conn_read(struct smtp_conn *c, char *buf, size_t cap)
+{
+    if (c->ssl) {
+        ERR_clear_error();
+        c->io_rc = CURLE_OK;
+        c->tls_wants_write = false;
+        int n = SSL_read(c->ssl, buf, (int)cap);
+        if (n > 0)
+            return n;
+        int e = SSL_get_error(c->ssl, n);
+        c->tls_wants_write = e == SSL_ERROR_WANT_WRITE;
+        return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+    }
+    size_t n = 0;
+    c->io_rc = curl_easy_recv(c->h, buf, cap, &n);
+    if (c->io_rc == CURLE_AGAIN)
+        return 0;
+    return c->io_rc == CURLE_OK && n > 0 ? (long)n : -1;
+}
+
+/* Sends what is left of c->out; false when the connection failed (c->io_rc). */
+static bool flush_out(struct smtp_conn *c)
+{
+    while (c->out_off < c->out_len) {
+        const char *p = c->out + c->out_off;
+        size_t left = c->out_len - c->out_off, sent = 0;
+        if (c->ssl) {
+            ERR_clear_error();
+            c->io_rc = CURLE_OK;
+            int n = SSL_write(c->ssl, p, (int)left);
+            int e = n > 0 ? SSL_ERROR_NONE : SSL_get_error(c->ssl, n);
+            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+                break;
+            if (e != SSL_ERROR_NONE)
+                return false;
+            sent = (size_t)n;
+        } else {
+            c->io_rc = curl_easy_send(c->h, p, left, &sent);
+            if (c->io_rc == CURLE_AGAIN)
+                break;
+            if (c->io_rc != CURLE_OK)
+                return false;
+        }
+        c->out_off += sent;
+    }
+    watch_for_more(c);
+    return true;
+}
+
+/* Sends one command line (without CRLF); false when the connection failed. */
+static bool send_cmd(struct smtp_conn *c, const char *verb, const char *arg)
+{
+    int n = arg ? snprintf(c->out, sizeof c->out, "%s %s\r\n", verb, arg)
+                : snprintf(c->out, sizeof c->out, "%s\r\n", verb);
+    if (n < 0 || (size_t)n >= sizeof c->out)
+        n = 0; /* cannot happen: names are at most 255 bytes */
+    c->out_len = (size_t)n;
+    c->out_off = 0;
+    transcript_add(c, "C", c->out, c->out_len);
+    c->io_rc = CURLE_OK;
+    return flush_out(c);
+}
+
+/* ---- TLS ---- */
+
+/* OpenSSL's bytes go through libcurl, which owns the connection. */
+static int bio_write(BIO *b, const char *data, int len)
+{
+    struct smtp_conn *c = BIO_get_data(b);
+    size_t sent = 0;
+    BIO_clear_retry_flags(b);
+    c->io_rc = curl_easy_send(c->h, data, (size_t)len, &sent);
+    if (c->io_rc == CURLE_AGAIN) {
+        BIO_set_retry_write(b);
+        return -1;
+    }
+    return c->io_rc == CURLE_OK ? (int)sent : -1;
+}
+
+static int bio_read(BIO *b, char *data, int len)
+{
+    struct smtp_conn *c = BIO_get_data(b);
+    size_t got = 0;
+    BIO_clear_retry_flags(b);
+    c->io_rc = curl_easy_recv(c->h, data, (size_t)len, &got);
+    if (c->io_rc == CURLE_AGAIN) {
+        BIO_set_retry_read(b);
+        return -1;
+    }
+    return c->io_rc == CURLE_OK ? (int)got : -1; /* 0: the server closed */
+}
+
+static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    (void)b;
+    (void)num;
+    (void)ptr;
+    return cmd == BIO_CTRL_FLUSH; /* writes are never buffered here */
+}
+
+void smtp_conn_env_init(struct smtp_conn_env *e, struct loop *l, struct curlm *cm,
+                        struct smtp_figures *fig)
+{
+    *e = (struct smtp_conn_env){.loop = l, .curlm = cm, .fig = fig};
+    e->bio = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "mxw-curl");
+    if (e->bio) {
+        BIO_meth_set_write(e->bio, bio_write);
+        BIO_meth_set_read(e->bio, bio_read);
+        BIO_meth_set_ctrl(e->bio, bio_ctrl);
+    }
+    e->tls = SSL_CTX_new(TLS_client_method());
+    if (!e->tls)
+        return;
+    /* As libcurl set up its own: workarounds on, no tickets, no compression; versions and
+     * ciphers the library's (and the system's openssl.cnf) defaults; nothing verified. */
+    SSL_CTX_set_options(e->tls, SSL_OP_ALL | SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_verify(e->tls, SSL_VERIFY_NONE, NULL);
+}
+
+void smtp_conn_env_free(struct smtp_conn_env *e)
+{
+    SSL_CTX_free(e->tls);
+    BIO_meth_free(e->bio);
+    e->tls = NULL;
+    e->bio = NULL;
+}
+
+/* The name for SNI, as libcurl chose it: the URL's host unless it is an address literal,
+ * without a trailing dot. */
+static void tls_sni(const struct smtp_conn *c, char *out, size_t cap)
+{
+    unsigned char a[16];
+    out[0] = '\0';
+    if (inet_pton(AF_INET, c->host, a) == 1 || inet_pton(AF_INET6, c->host, a) == 1)
+        return;
+    mxw_strlcpy(out, c->host, cap);
+    size_t n = strlen(out);
+    if (n > 1 && out[n - 1] == '.')
+        out[n - 1] = '\0';
+}
+
+static void read_tls_facts(struct smtp_conn *c)
+{
+    SSL *ssl = c->ssl;
+    c->r.tls_negotiated = true;
+    mxw_strlcpy(c->r.tls_version, SSL_get_version(ssl), sizeof c->r.tls_version);
+    c->r.tls_verified = SSL_get_verify_result(ssl) == X509_V_OK;
     X509 *cert = SSL_get1_peer_certificate(ssl);
     if (cert) {
         struct tm tm;
         if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
-            ss->r.tls_cert_expiry = (double)timegm(&tm);
+            c->r.tls_cert_expiry = (double)timegm(&tm);
         X509_free(cert);
     }
-    if (ss->tls_start_us)
-        ss->r.tls_s = (double)(mxw_now_us() - ss->tls_start_us) / 1e6;
+    c->r.tls_s = (double)(mxw_now_us() - c->tls_start_us) / 1e6;
 }
 
-/* ---- ending a session ---- */
-
-static void release(struct smtp_conn *ss)
+/* One turn of the handshake: done, waiting for the socket, or failed. */
+static void tls_step(struct smtp_conn *c)
 {
-    loop_timer_del(ss->loop, ss->deadline);
-    loop_timer_del(ss->loop, ss->quit_timer);
-    if (ss->fd >= 0) {
-        loop_fd_del(ss->loop, ss->fd);
-        shutdown(ss->fd, SHUT_RDWR); /* libcurl's own QUIT now fails fast, see top */
+    ERR_clear_error();
+    c->io_rc = CURLE_OK;
+    int r = SSL_connect(c->ssl);
+    if (r == 1) {
+        read_tls_facts(c);
+        enter_state(c, SS_TLS_EHLO, 0, "handshake done");
+        return;
     }
-    if (ss->h) {
-        curlm_remove(ss->curlm, ss->h);
-        curl_easy_cleanup(ss->h);
+    int e = SSL_get_error(c->ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        watch(c, e == SSL_ERROR_WANT_READ ? LOOP_READ : LOOP_READ | LOOP_WRITE);
+        return;
     }
-    curl_slist_free_all(ss->connect_to);
-    free(ss->transcript.p);
-    free(ss);
+    fail_io(c, CURLE_SSL_CONNECT_ERROR, "TLS handshake failed");
 }
 
-/* The one exit: the caller learns the outcome, then the session is freed. */
-static void finish(struct smtp_conn *ss, enum mx_outcome outcome)
+static void tls_start(struct smtp_conn *c)
 {
-    ss->r.outcome = outcome;
-    ss->r.probed_at = mxw_wall_time();
-    if (outcome == OUT_LOCAL_ERROR && ss->seen.late)
-        ss->fig->local_late++;
-    else if (outcome == OUT_LOCAL_ERROR)
-        ss->fig->local_resources++;
-    char note[96];
-    snprintf(note, sizeof note, "outcome=%s state=%s", store_outcome_name(outcome),
-             state_names[ss->state]);
-    transcript_add(ss, "#", note, strlen(note));
-    ss->state = SS_DONE;
-    ss->fn(ss->arg, &ss->r, ss->transcript.p ? ss->transcript.p : "");
-    release(ss);
+    BIO *b = NULL;
+    if (c->env->tls && c->env->bio)
+        c->ssl = SSL_new(c->env->tls);
+    if (c->ssl)
+        b = BIO_new(c->env->bio);
+    if (!b) {
+        fail(c, CURLE_OUT_OF_MEMORY, "no TLS session could be made on this side");
+        return;
+    }
+    BIO_set_data(b, c);
+    BIO_set_init(b, 1);
+    SSL_set_bio(c->ssl, b, b);
+    char sni[256];
+    tls_sni(c, sni, sizeof sni);
+    if (sni[0])
+        SSL_set_tlsext_host_name(c->ssl, sni);
+    SSL_set_connect_state(c->ssl);
+    tls_step(c);
 }
 
-/* ---- QUIT ---- */
+/* ---- replies ---- */
 
-static void on_quit_readable(struct loop *l, int fd, unsigned events, void *arg)
+static int reply_code(const char *line, size_t n, bool *final)
 {
-    (void)l;
-    (void)fd;
-    (void)events;
-    struct smtp_conn *ss = arg;
-    for (;;) {
-        size_t n = 0, room = sizeof ss->line - ss->line_len - 1;
-        CURLcode rc = curl_easy_recv(ss->h, ss->line + ss->line_len, room, &n);
-        if (rc == CURLE_AGAIN)
-            return;
-        if (rc != CURLE_OK || n == 0)
-            break; /* closed or failed: nothing more to wait for */
-        ss->line_len += n;
-        char *eol = memchr(ss->line, '\n', ss->line_len);
-        if (eol || ss->line_len == sizeof ss->line - 1) {
-            on_server_line(ss, ss->line, eol ? (size_t)(eol - ss->line) : ss->line_len);
-            break;
-        }
+    if (n < 3 || !isdigit((unsigned char)line[0]) || !isdigit((unsigned char)line[1]) ||
+        !isdigit((unsigned char)line[2]))
+        return -1;
+    *final = n == 3 || line[3] != '-';
+    return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+}
+
+static void append_text(char *dst, size_t cap, const char *src, size_t n)
+{
+    size_t have = strlen(dst);
+    if (have && have + 1 < cap)
+        dst[have++] = '\n';
+    for (size_t i = 0; i < n && have + 1 < cap; i++)
+        dst[have++] = (unsigned char)src[i] < 0x20 ? '.' : src[i];
+    dst[have] = '\0';
+}
+
+static void on_greeting(struct smtp_conn *c, int code)
+{
+    int64_t now = mxw_now_us();
+    c->seen.greeting_code = code;
+    c->r.smtp_code = code;
+    c->greeting_us = now;
+    c->r.banner_s = (double)(now - c->start_us) / 1e6;
+    if (code / 100 != 2) {
+        fail(c, CURLE_WEIRD_SERVER_REPLY, "the greeting is not 2xx: no session");
+        return;
     }
-    finish(ss, OUT_OK);
+    enter_state(c, SS_EHLO, code, "reply");
+}
+
+static void on_ehlo(struct smtp_conn *c, int code)
+{
+    c->seen.ehlo_code = code;
+    c->r.ehlo_s = (double)(mxw_now_us() - c->greeting_us) / 1e6;
+    if (code / 100 != 2 && c->p.starttls == STARTTLS_REQUIRE)
+        fail(c, CURLE_REMOTE_ACCESS_DENIED, "EHLO refused, and TLS is required: no HELO");
+    else if (code / 100 != 2)
+        enter_state(c, SS_HELO, code, "EHLO refused");
+    else if (c->p.starttls != STARTTLS_NEVER && c->r.starttls_offered)
+        enter_state(c, SS_STARTTLS, code, "reply");
+    else if (c->p.starttls == STARTTLS_REQUIRE)
+        fail(c, CURLE_USE_SSL_FAILED, "STARTTLS is required, and not offered");
+    else
+        succeed(c, code);
+}
+
+static void on_starttls(struct smtp_conn *c, int code)
+{
+    c->seen.tls_started = code == 220;
+    c->tls_start_us = mxw_now_us();
+    if (c->rx_left) /* CVE-2021-22947's lesson, as libcurl had it */
+        fail(c, CURLE_WEIRD_SERVER_REPLY, "bytes pipelined behind the STARTTLS reply: refused");
+    else if (code == 220)
+        enter_state(c, SS_TLS_HANDSHAKE, code, "reply");
+    else if (c->p.starttls == STARTTLS_REQUIRE)
+        fail(c, CURLE_USE_SSL_FAILED, "STARTTLS refused, and TLS is required");
+    else
+        succeed(c, code); /* try: plain text it is */
+}
+
+/* A complete reply: what it means depends on what it answers. */
+static void response(struct smtp_conn *c, int code)
+{
+    switch (c->state) {
+    case SS_GREETING: on_greeting(c, code); break;
+    case SS_EHLO: on_ehlo(c, code); break;
+    case SS_HELO:
+        c->seen.helo_code = code;
+        if (code / 100 == 2)
+            succeed(c, code);
+        else
+            fail(c, CURLE_REMOTE_ACCESS_DENIED, "HELO refused");
+        break;
+    case SS_STARTTLS: on_starttls(c, code); break;
+    case SS_TLS_EHLO:
+        if (code / 100 == 2)
+            succeed(c, code);
+        else
+            enter_state(c, SS_HELO, code, "EHLO over TLS refused");
+        break;
+    default: break; /* no reply is awaited: nothing to decide */
+    }
+}
+
+static void on_server_line(struct smtp_conn *c, const char *line, size_t n)
+{
+    if (n && line[n - 1] == '\r')
+        n--;
+    transcript_add(c, "S", line, n);
+    if (c->state == SS_QUIT) {
+        finish(c, OUT_OK, "reply"); /* any answer to QUIT will do */
+        return;
+    }
+    bool final = false;
+    int code = reply_code(line, n, &final);
+    if (code < 0)
+        return; /* not a reply line: the reply's deadline decides */
+    if (c->state == SS_GREETING)
+        append_text(c->r.banner, sizeof c->r.banner, line, n);
+    if (c->state == SS_EHLO || c->state == SS_TLS_EHLO)
+        append_text(c->r.ehlo, sizeof c->r.ehlo, line, n);
+    if (c->state == SS_EHLO && n >= 12 && !strncasecmp(line + 4, "STARTTLS", 8))
+        c->r.starttls_offered = true;
+    if (final)
+        response(c, code);
+}
+
+/* Splits what was read into lines; stops when the session leaves the plain-text reply
+ * states (TLS handshake, or the end). */
+static void feed(struct smtp_conn *c, const char *p, size_t n)
+{
+    while (n && c->state != SS_DONE && c->state != SS_TLS_HANDSHAKE) {
+        const char *lf = memchr(p, '\n', n);
+        size_t take = lf ? (size_t)(lf - p) : n, room = sizeof c->line - c->line_len;
+        memcpy(c->line + c->line_len, p, take < room ? take : room);
+        c->line_len += take < room ? take : room;
+        if (!lf)
+            return; /* the rest of the line comes later */
+        p += take + 1;
+        n -= take + 1;
+        size_t len = c->line_len;
+        c->line_len = 0;
+        c->rx_left = n;
+        on_server_line(c, c->line, len);
+    }
+}
+
+/* ---- the states ---- */
+
+static void start_greeting(struct smtp_conn *c)
+{
+    /* banner_timeout counts from the connect, not from now */
+    int64_t due = c->start_us + (int64_t)(c->r.connect_s * 1e6) + c->p.banner_timeout_ms * 1000;
+    int64_t left_ms = (due - mxw_now_us()) / 1000;
+    watch(c, LOOP_READ);
+    arm_deadline(c, left_ms > 0 ? left_ms : 0);
 }
 
 static int64_t on_quit_timeout(struct loop *l, void *arg)
 {
     (void)l;
-    struct smtp_conn *ss = arg;
-    transcript_add(ss, "#", "no reply to QUIT", 16);
-    ss->quit_timer = NULL; /* freed by the loop when we return -1 */
-    finish(ss, OUT_OK);
+    struct smtp_conn *c = arg;
+    transcript_note(c, "no reply to QUIT");
+    c->quit_timer = NULL; /* freed by the loop when we return -1 */
+    finish(c, OUT_OK, "no reply to QUIT");
+    settle(c);
     return -1;
 }
 
-static void start_quit(struct smtp_conn *ss)
+static void start_quit(struct smtp_conn *c)
 {
-    curl_socket_t fd = CURL_SOCKET_BAD;
-    size_t sent = 0;
-    CURLcode rc = curl_easy_getinfo(ss->h, CURLINFO_ACTIVESOCKET, &fd);
-    if (rc == CURLE_OK && fd != CURL_SOCKET_BAD)
-        rc = curl_easy_send(ss->h, "QUIT\r\n", 6, &sent);
-    if (rc != CURLE_OK || fd == CURL_SOCKET_BAD || sent != 6) {
+    loop_timer_del(c->env->loop, c->deadline);
+    c->deadline = NULL;
+    if (!send_cmd(c, "QUIT", NULL)) {
         char msg[128];
-        snprintf(msg, sizeof msg, "QUIT not sent: %s",
-                 fd == CURL_SOCKET_BAD ? "no connection" : curl_easy_strerror(rc));
-        transcript_add(ss, "#", msg, strlen(msg));
-        finish(ss, OUT_OK);
+        snprintf(msg, sizeof msg, "QUIT not sent: %s", curl_easy_strerror(c->io_rc));
+        transcript_note(c, msg);
+        finish(c, OUT_OK, msg);
         return;
     }
-    ss->state = SS_QUIT;
-    ss->expect = R_QUIT;
-    ss->fd = fd;
-    transcript_add(ss, "C", "QUIT", 4);
     int64_t wait =
-        ss->p.banner_timeout_ms < QUIT_WAIT_MAX_MS ? ss->p.banner_timeout_ms : QUIT_WAIT_MAX_MS;
-    ss->quit_timer = loop_timer_add(ss->loop, wait, on_quit_timeout, ss);
-    loop_fd_set(ss->loop, fd, LOOP_READ, on_quit_readable, ss);
+        c->p.banner_timeout_ms < QUIT_WAIT_MAX_MS ? c->p.banner_timeout_ms : QUIT_WAIT_MAX_MS;
+    c->quit_timer = loop_timer_add(c->env->loop, wait, on_quit_timeout, c);
 }
 
-/* libcurl finished the connect phase (or failed in it). */
+/* A command whose reply gets banner_timeout. */
+static void start_command(struct smtp_conn *c, const char *verb, const char *arg)
+{
+    arm_deadline(c, c->p.banner_timeout_ms);
+    if (!send_cmd(c, verb, arg))
+        fail_io(c, CURLE_SEND_ERROR, "send failed");
+}
+
+/* Moves to the next state and does what entering it means: usually, send its command. */
+static void enter_state(struct smtp_conn *c, enum sess_state next, int reply, const char *why)
+{
+    trace(c, next, reply, why, NULL);
+    c->state = next;
+    switch (next) {
+    case SS_GREETING: start_greeting(c); break;
+    case SS_EHLO: start_command(c, "EHLO", c->ehlo_name); break;
+    case SS_HELO: start_command(c, "HELO", c->ehlo_name); break;
+    case SS_STARTTLS: start_command(c, "STARTTLS", NULL); break;
+    case SS_TLS_HANDSHAKE: tls_start(c); break; /* within the STARTTLS reply's deadline */
+    case SS_TLS_EHLO:
+        c->r.ehlo[0] = '\0'; /* the EHLO reply kept is the one given over TLS */
+        start_command(c, "EHLO", c->ehlo_name);
+        break;
+    case SS_QUIT: start_quit(c); break;
+    case SS_CONNECT:
+    case SS_DONE: break;
+    }
+}
+
+/* ---- events ---- */
+
+/* The server's bytes: lines, replies, decisions, until nothing more has arrived. */
+static void read_input(struct smtp_conn *c)
+{
+    char buf[READ_CHUNK];
+    for (int i = 0; i < READS_MAX; i++) {
+        long n = conn_read(c, buf, sizeof buf);
+        if (n == 0)
+            return;
+        if (n < 0) {
+            fail_io(c, CURLE_RECV_ERROR, "receive failed");
+            return;
+        }
+        feed(c, buf, (size_t)n);
+        if (c->state == SS_DONE || c->state == SS_TLS_HANDSHAKE)
+            return;
+    }
+}
+
+static void on_io(struct loop *l, int fd, unsigned events, void *arg)
+{
+    (void)l;
+    (void)fd;
+    struct smtp_conn *c = arg;
+    if (c->state == SS_TLS_HANDSHAKE) {
+        tls_step(c);
+    } else {
+        if (c->out_off < c->out_len && !flush_out(c))
+            fail_io(c, CURLE_SEND_ERROR, "send failed");
+        if (c->state != SS_DONE && (events & (LOOP_READ | LOOP_ERROR | LOOP_WRITE)))
+            read_input(c);
+        if (c->state != SS_DONE && c->state != SS_TLS_HANDSHAKE)
+            watch_for_more(c);
+    }
+    settle(c);
+}
+
 /* Whether the TCP connection is up, and its connect time into the result. */
-static bool note_connect(struct smtp_conn *ss)
+static bool note_connect(struct smtp_conn *c)
 {
     curl_off_t connect_us = 0;
-    curl_easy_getinfo(ss->h, CURLINFO_CONNECT_TIME_T, &connect_us);
-    ss->seen.connected = connect_us > 0 || ss->seen.greeting_code;
-    if (ss->seen.connected)
-        ss->r.connect_s = (double)connect_us / 1e6;
-    return ss->seen.connected;
+    curl_easy_getinfo(c->h, CURLINFO_CONNECT_TIME_T, &connect_us);
+    c->seen.connected = connect_us > 0 || c->seen.greeting_code;
+    if (c->seen.connected)
+        c->r.connect_s = (double)connect_us / 1e6;
+    return c->seen.connected;
 }
 
+/* libcurl finished the TCP connect (or failed in it). */
 static void on_curl_done(void *arg, CURL *h, CURLcode rc)
 {
     (void)h;
-    struct smtp_conn *ss = arg;
-    if (ss->state != SS_CURL)
+    struct smtp_conn *c = arg;
+    if (c->state != SS_CONNECT)
         return;
-    loop_timer_del(ss->loop, ss->deadline);
-    ss->deadline = NULL;
     long os_errno = 0;
-    curl_easy_getinfo(ss->h, CURLINFO_OS_ERRNO, &os_errno);
-    if (!os_errno)
-        os_errno = ss->open_errno;
-    ss->seen.rc = (int)rc;
-    ss->seen.os_errno = os_errno;
-    note_connect(ss);
+    curl_easy_getinfo(c->h, CURLINFO_OS_ERRNO, &os_errno);
+    c->seen.os_errno = os_errno ? os_errno : c->open_errno;
+    note_connect(c);
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    if (rc == CURLE_OK && curl_easy_getinfo(c->h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK)
+        fd = CURL_SOCKET_BAD;
+    if (rc == CURLE_OK && fd == CURL_SOCKET_BAD)
+        rc = CURLE_FAILED_INIT; /* cannot happen: connected, yet no socket */
     if (rc != CURLE_OK) {
         char msg[160];
-        snprintf(msg, sizeof msg, "libcurl: %s (errno %ld)", curl_easy_strerror(rc), os_errno);
-        transcript_add(ss, "#", msg, strlen(msg));
+        snprintf(msg, sizeof msg, "libcurl: %s (errno %ld)", curl_easy_strerror(rc),
+                 c->seen.os_errno);
+        fail(c, rc, msg);
+    } else {
+        c->fd = fd;
+        c->seen.connected = 1;
+        if (c->r.connect_s < 0)
+            c->r.connect_s = 0; /* faster than libcurl's clock */
+        enter_state(c, SS_GREETING, 0, "connected");
     }
-    enum mx_outcome o = smtp_classify(&ss->seen);
-    if (o == OUT_OK && rc == CURLE_OK)
-        start_quit(ss);
+    settle(c);
+}
+
+/* The session's deadlines: connect_timeout after the start the TCP connection must be up;
+ * banner_timeout after the connect the greeting must be complete; banner_timeout after each
+ * command its reply (a STARTTLS handshake counts against the STARTTLS reply's); and all of it
+ * within total_timeout of the start. A deadline seen long after it was due says the agent
+ * fell behind, not the server. */
+static int64_t on_deadline(struct loop *l, void *arg)
+{
+    (void)l;
+    struct smtp_conn *c = arg;
+    int64_t now = mxw_now_us(), late_us = now - c->deadline_due_us;
+    if (c->state == SS_CONNECT && now < c->total_due_us && note_connect(c)) {
+        /* connected, and libcurl has not said so yet: the greeting's deadline now */
+        int64_t due = c->start_us + (int64_t)(c->r.connect_s * 1e6) + c->p.banner_timeout_ms * 1000;
+        if (due > now) {
+            c->deadline_due_us = due;
+            return (due - now) / 1000 + 1;
+        }
+    }
+    char msg[160];
+    const char *what = state_waits[c->state];
+    c->seen.late = late_us > SMTP_LATE_US;
+    if (c->seen.late)
+        snprintf(msg, sizeof msg, "%s deadline seen %.3f s late: the agent fell behind", what,
+                 (double)late_us / 1e6);
+    else if (c->deadline_due_us >= c->total_due_us)
+        snprintf(msg, sizeof msg, "%s not complete within total_timeout", what);
     else
-        finish(ss, o);
+        snprintf(msg, sizeof msg, "%s not complete within its timeout", what);
+    c->deadline = NULL; /* freed by the loop when we return -1 */
+    if (c->state == SS_CONNECT)
+        note_connect(c);
+    fail(c, CURLE_OPERATION_TIMEDOUT, msg);
+    settle(c);
+    return -1;
 }
 
 /* ---- starting a session ---- */
@@ -453,142 +885,88 @@ static bool url_safe(const char *h)
  * as this side's: libcurl turns it into CURLE_COULDNT_CONNECT without an errno. */
 static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
-    struct smtp_conn *ss = arg;
+    struct smtp_conn *c = arg;
     (void)purpose;
     int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
     if (fd < 0)
-        ss->open_errno = errno;
+        c->open_errno = errno;
     return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 
-static void setup_handle(struct smtp_conn *ss)
+static bool setup_handle(struct smtp_conn *c)
 {
     char addr[INET6_ADDRSTRLEN], url[600], connect_to[600];
-    inet_ntop(ss->p.family, ss->p.addr, addr, sizeof addr);
-    const char *host = url_safe(ss->mx_name) ? ss->mx_name : "mx.invalid";
-    const char *ehlo = url_safe(ss->ehlo_name) ? ss->ehlo_name : "localhost";
-    snprintf(url, sizeof url, "smtp://%s:%u/%s", host, ss->p.port, ehlo);
+    inet_ntop(c->p.family, c->p.addr, addr, sizeof addr);
+    snprintf(url, sizeof url, "http://%s:%u/", c->host, c->p.port);
     snprintf(connect_to, sizeof connect_to,
-             ss->p.family == AF_INET6 ? "%s:%u:[%s]:%u" : "%s:%u:%s:%u", host, ss->p.port, addr,
-             ss->p.port);
-    CURL *h = ss->h;
-    ss->r.connect_s = ss->r.banner_s = ss->r.ehlo_s = ss->r.tls_s = -1;
+             c->p.family == AF_INET6 ? "%s:%u:[%s]:%u" : "%s:%u:%s:%u", c->host, c->p.port, addr,
+             c->p.port);
+    /* CONNECT_TO's list must outlive the transfer: libcurl reads it during the connect. */
+    c->connect_to = curl_slist_append(NULL, connect_to);
+    if (!c->connect_to)
+        return false;
+    CURL *h = c->h;
     curl_easy_setopt(h, CURLOPT_URL, url);
-    struct curl_slist *ct = curl_slist_append(NULL, connect_to);
-    curl_easy_setopt(h, CURLOPT_CONNECT_TO, ct);
+    curl_easy_setopt(h, CURLOPT_CONNECT_TO, c->connect_to);
     curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(h, CURLOPT_PROXY, ""); /* never the environment's http_proxy */
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, ss);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, c);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-    /* No FORBID_REUSE: it closes the connection at the end of the connect phase, before
-     * our QUIT; a connect-only connection is never reused anyway. */
-    /* libcurl's connect timeout covers its whole connect phase, which for SMTP includes
-     * the greeting, EHLO and STARTTLS: with CONNECT_ONLY that is the whole session. It gets
-     * the total budget; the phase deadlines are our own (on_deadline). */
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)ss->p.total_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)ss->p.total_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
-                     (long)((ss->p.banner_timeout_ms + 999) / 1000));
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, ss);
-    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
-    curl_easy_setopt(h, CURLOPT_DEBUGDATA, ss);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L); /* recorded, not enforced: see tls_verified */
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    curl_easy_setopt(h, CURLOPT_USE_SSL,
-                     ss->p.starttls == STARTTLS_NEVER     ? (long)CURLUSESSL_NONE
-                     : ss->p.starttls == STARTTLS_REQUIRE ? (long)CURLUSESSL_ALL
-                                                          : (long)CURLUSESSL_TRY);
-    if (ss->source[0])
-        curl_easy_setopt(h, CURLOPT_INTERFACE, ss->source);
-    /* CONNECT_TO's list must outlive the transfer: libcurl reads it during the connect. */
-    ss->connect_to = ct;
-}
-
-/* The session's own deadlines. libcurl checks its server-response timeout only when
- * data arrives, so a silent server would hold a session until the total timeout; and its
- * connect timeout covers the greeting and EHLO too (see setup_handle). So: connect_timeout
- * after the start the TCP connection must be up; banner_timeout after the connect the
- * greeting must be complete; banner_timeout after each command its reply (on_debug
- * re-arms). A STARTTLS handshake counts against the STARTTLS reply's deadline. */
-static int64_t on_deadline(struct loop *l, void *arg)
-{
-    (void)l;
-    struct smtp_conn *ss = arg;
-    int64_t now = mxw_now_us(), late_us = now - ss->deadline_due_us;
-    if (!ss->awaiting_reply && note_connect(ss)) {
-        ss->awaiting_reply = true;
-        int64_t left =
-            ss->start_us + (int64_t)(ss->r.connect_s * 1e6) + ss->p.banner_timeout_ms * 1000 - now;
-        if (left > 0) {
-            ss->deadline_due_us = now + left;
-            return left / 1000 + 1;
-        }
-    }
-    const char *what = !ss->awaiting_reply       ? "TCP connect"
-                       : !ss->seen.greeting_code ? "greeting"
-                                                 : "reply";
-    char msg[128];
-    ss->seen.late = late_us > SMTP_LATE_US;
-    if (ss->seen.late)
-        snprintf(msg, sizeof msg, "%s deadline seen %.3f s late: the agent fell behind", what,
-                 (double)late_us / 1e6);
-    else
-        snprintf(msg, sizeof msg, "%s not complete within its timeout", what);
-    transcript_add(ss, "#", msg, strlen(msg));
-    ss->deadline = NULL; /* freed by the loop when we return -1 */
-    ss->seen.rc = CURLE_OPERATION_TIMEDOUT;
-    note_connect(ss);
-    finish(ss, smtp_classify(&ss->seen));
-    return -1;
-}
-
-static bool start_curl(struct smtp_conn *ss)
-{
-    ss->start_us = mxw_now_us();
-    ss->h = curl_easy_init();
-    if (!ss->h)
-        return false;
-    setup_handle(ss);
-    if (curlm_add(ss->curlm, ss->h, on_curl_done, ss) < 0)
-        return false;
-    arm_deadline(ss, ss->p.connect_timeout_ms);
+    /* Our deadline (on_deadline) ends the connect first; libcurl's is a backstop. */
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->p.total_timeout_ms);
+    if (c->source[0])
+        curl_easy_setopt(h, CURLOPT_INTERFACE, c->source);
     return true;
 }
 
-struct smtp_conn *smtp_conn_start(struct loop *l, struct curlm *cm,
-                                  const struct smtp_check_params *p, struct smtp_figures *fig,
-                                  smtp_done_fn *fn, void *arg)
+static bool start_curl(struct smtp_conn *c)
 {
-    struct smtp_conn *ss = calloc(1, sizeof *ss);
-    if (!ss)
-        return NULL;
-    ss->loop = l;
-    ss->curlm = cm;
-    ss->fig = fig;
-    ss->p = *p;
-    ss->fd = -1;
-    ss->fn = fn;
-    ss->arg = arg;
-    ss->state = SS_CURL;
-    mxw_strlcpy(ss->mx_name, p->mx_name ? p->mx_name : "", sizeof ss->mx_name);
-    mxw_strlcpy(ss->ehlo_name, p->ehlo_name ? p->ehlo_name : "", sizeof ss->ehlo_name);
-    mxw_strlcpy(ss->source, p->source_address ? p->source_address : "", sizeof ss->source);
-    ss->p.mx_name = ss->p.ehlo_name = ss->p.source_address = NULL; /* use the copies */
-    ss->r.family = p->family;
-    memcpy(ss->r.addr, p->addr, sizeof ss->r.addr);
-    inet_ntop(p->family, p->addr, ss->r.addr_str, sizeof ss->r.addr_str);
-    if (!start_curl(ss)) {
-        release(ss);
-        return NULL;
+    c->start_us = mxw_now_us();
+    c->total_due_us = c->start_us + c->p.total_timeout_ms * 1000;
+    c->h = curl_easy_init();
+    if (!c->h || !setup_handle(c))
+        return false;
+    if (curlm_add(c->env->curlm, c->h, on_curl_done, c) < 0) {
+        curl_easy_cleanup(c->h); /* never added: release must not remove it */
+        c->h = NULL;
+        return false;
     }
-    return ss;
+    arm_deadline(c, c->p.connect_timeout_ms);
+    return true;
 }
 
-void smtp_conn_abort(struct smtp_conn *ss)
+struct smtp_conn *smtp_conn_start(const struct smtp_conn_env *env,
+                                  const struct smtp_check_params *p, smtp_done_fn *fn, void *arg)
 {
-    if (ss)
-        release(ss);
+    struct smtp_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->env = env;
+    c->p = *p;
+    c->fd = -1;
+    c->fn = fn;
+    c->arg = arg;
+    c->state = SS_CONNECT;
+    const char *mx = p->mx_name ? p->mx_name : "", *ehlo = p->ehlo_name ? p->ehlo_name : "";
+    mxw_strlcpy(c->host, url_safe(mx) ? mx : "mx.invalid", sizeof c->host);
+    mxw_strlcpy(c->ehlo_name, url_safe(ehlo) ? ehlo : "localhost", sizeof c->ehlo_name);
+    mxw_strlcpy(c->source, p->source_address ? p->source_address : "", sizeof c->source);
+    c->p.mx_name = c->p.ehlo_name = c->p.source_address = NULL; /* use the copies */
+    c->r.family = p->family;
+    memcpy(c->r.addr, p->addr, sizeof c->r.addr);
+    inet_ntop(p->family, p->addr, c->r.addr_str, sizeof c->r.addr_str);
+    c->r.connect_s = c->r.banner_s = c->r.ehlo_s = c->r.tls_s = -1;
+    if (!start_curl(c)) {
+        release(c);
+        return NULL;
+    }
+    return c;
+}
+
+void smtp_conn_abort(struct smtp_conn *c)
+{
+    if (c)
+        release(c);
 }
