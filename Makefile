@@ -96,7 +96,7 @@ AGENT_LIBS := $(filter-out %/libmxw_agent.a,$(call layer_libs,agent))
 SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps deps-run run test bench fuzz format clean
+.PHONY: all deps deps-run run test bench fuzz format clean layer-flags
 BENCH_BINS := $(patsubst tests/bench/%_bench.c,$(BUILD)/%-bench,$(wildcard tests/bench/*_bench.c))
 all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BENCH_BINS) \
      $(UNIT_BINS)
@@ -168,6 +168,10 @@ fuzz:
 	@tests/lib/deps.sh fuzz
 	@$(MAKE) --no-print-directory $(FUZZERS)
 	@tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+# The include flags a layer's sources get (tests/integration/build_layers.sh checks them).
+layer-flags:
+	@echo $(call layer_inc,$(LAYER))
 
 format:
 	clang-format -i $(SRCS) $(foreach l,$(LAYERS),$(wildcard $(DIR_$(l))/*.h)) \

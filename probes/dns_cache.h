@@ -11,7 +11,7 @@
 #ifndef MXW_DNS_CACHE_H
 #define MXW_DNS_CACHE_H
 
-#include "dns.h"
+#include "dns_answer.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -261,6 +261,16 @@ static void on_member(const char *domain, bool added, void *arg)
     note_first_round();
 }
 
+void engine_log_smtp_step(void *arg, const struct smtp_step *st)
+{
+    (void)arg;
+    if (!log_enabled(LOG_LVL_DEBUG))
+        return;
+    log_debug("smtp", "session step address=%s port=%u from=%s to=%s reply=%d why=\"%s\"%s%s",
+              st->address, st->port, st->from, st->to, st->reply, st->why ? st->why : "",
+              st->outcome ? " outcome=" : "", st->outcome ? st->outcome : "");
+}
+
 int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, char *err,
                  size_t errlen)
 {
@@ -272,6 +282,7 @@ int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, cha
         return -1;
     eng.curlm = cm;
     eng.smtp = smtp_new(l, eng.curlm, cfg);
+    smtp_set_trace(eng.smtp, engine_log_smtp_step, NULL);
     store_subscribe_status(on_status, NULL);
     index_params(cfg);
     sync_targets();

@@ -14,6 +14,11 @@ struct curlm;
 
 /* Starts probing on the daemon's loop and libcurl multi handle, which must outlive
  * engine_stop. */
+/* Logs one SMTP session step at debug level (smtp_set_trace): the state machine's trace, as
+ * OpenSMTPD's mta_session traces its transitions. mxwatch probe uses it too. */
+struct smtp_step;
+void engine_log_smtp_step(void *arg, const struct smtp_step *st);
+
 int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, char *err,
                  size_t errlen);
 /* A new configuration: new destinations are scheduled, removed ones dropped, changed

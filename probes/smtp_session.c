@@ -17,9 +17,10 @@
  * on the same connection, through a BIO whose reads and writes are curl_easy_recv and
  * curl_easy_send: one owner for the socket, no SIGPIPE, and the TLS facts come from our own
  * SSL object. The context (smtp_conn_env_init, one per scheduler) is set up as libcurl 7.88
- * set up its own with VERIFYPEER and VERIFYHOST off: OpenSSL's defaults, no certificate store
- * loaded, SNI from the MX name. With no store, tls_verified stays false for every chain, as
- * it was with libcurl (which loads no store when VERIFYPEER is off).
+ * set up its own with VERIFYPEER and VERIFYHOST off (OpenSSL's defaults, SNI from the MX
+ * name), except that the system's certificate store is loaded and the MX name set, so that
+ * tls_verified tells whether the chain and the name would pass a verifying client; with
+ * libcurl, which loads no store when VERIFYPEER is off, it was false for every chain.
  *
  * One session is an explicit state machine; the state says what the next reply answers:
  *   CONNECT        libcurl's TCP connect, within connect_timeout
@@ -473,6 +474,10 @@ void smtp_conn_env_init(struct smtp_conn_env *e, struct loop *l, struct curlm *c
      * ciphers the library's (and the system's openssl.cnf) defaults; nothing verified. */
     SSL_CTX_set_options(e->tls, SSL_OP_ALL | SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION);
     SSL_CTX_set_verify(e->tls, SSL_VERIFY_NONE, NULL);
+    /* The session goes on whatever the certificate (as an MTA's opportunistic TLS does), but
+     * the chain is checked against the system's store (and SSL_CERT_FILE / SSL_CERT_DIR), so
+     * tls_verified says whether it would pass a verifying client. */
+    SSL_CTX_set_default_verify_paths(e->tls);
 }
 
 void smtp_conn_env_free(struct smtp_conn_env *e)
@@ -548,8 +553,10 @@ static void tls_start(struct smtp_conn *c)
     SSL_set_bio(c->ssl, b, b);
     char sni[256];
     tls_sni(c, sni, sizeof sni);
-    if (sni[0])
+    if (sni[0]) {
         SSL_set_tlsext_host_name(c->ssl, sni);
+        SSL_set1_host(c->ssl, sni); /* "verified" means for this MX name, not any name */
+    }
     SSL_set_connect_state(c->ssl);
     tls_step(c);
 }

@@ -9,7 +9,8 @@
 #ifndef MXW_SMTP_SESSION_H
 #define MXW_SMTP_SESSION_H
 
-#include "smtp.h"
+#include "loop.h"
+#include "smtp_check.h"
 
 struct smtp_conn;
 struct curlm;

@@ -11,6 +11,7 @@
 #include "expfmt.h"
 #include "curlm.h"
 #include "dns.h"
+#include "engine.h"
 #include "log.h"
 #include "probe.h"
 #include "smtp.h"
@@ -185,6 +186,7 @@ static int probe_all(struct config *cfg, struct one *all, size_t n, char *err, s
         return -1;
     }
     struct smtp *smtp = smtp_new(run.loop, curlm, cfg);
+    smtp_set_trace(smtp, engine_log_smtp_step, NULL);
     run.pending = n;
     for (size_t i = 0; i < n; i++) {
         struct probe_request rq = {

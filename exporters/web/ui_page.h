@@ -1,6 +1,6 @@
 /*
- * ui_page.h - what the status page's files (ui.c, ui_list.c, ui_detail.c) share and nobody
- * else uses: the page frame, status badges, counts (ui_page.c). Pure functions, any
+ * ui_page.h - what the status page's files (ui_handlers.c, ui_list.c, ui_detail.c) share
+ * and nobody else uses: the page frame, status badges, counts (ui_page.c). Pure functions, any
  * thread.
  */
 #ifndef MXW_UI_PAGE_H

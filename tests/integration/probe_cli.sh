@@ -97,3 +97,10 @@ probe "$T/first-global.yml" --json second.test
 assert_eq 0 "$RC" "second.test, policy first: the first refuses, the second accepts"
 assert_eq refused "$(json_field "$OUT" second.test 127.0.1.3 outcome)" "first: refused first MX"
 assert_eq ok "$(json_field "$OUT" second.test 127.0.1.1 outcome)" "first: then the second MX"
+
+note "tls_verified: the chain and the MX name against the system's store, or SSL_CERT_FILE"
+probe "$PW_CONFIG" --json ok.test
+assert_eq True "$(json_field "$OUT" ok.test 127.0.1.1 tls_negotiated)" "TLS negotiated with mx.ok.test"
+assert_eq False "$(json_field "$OUT" ok.test 127.0.1.1 tls_verified)" "a self-signed certificate nobody trusts"
+OUT=$(SSL_CERT_FILE="$PW_CERT" "$MXWATCH" probe --config.file="$PW_CONFIG" --json ok.test 2>"$T/probe.err") || true
+assert_eq True "$(json_field "$OUT" ok.test 127.0.1.1 tls_verified)" "the same certificate, trusted through SSL_CERT_FILE"

@@ -4,6 +4,7 @@
  * failures never kept, names case-insensitive, the three record kinds apart, and the SOA
  * rule of RFC 2308 on crafted messages, malformed ones included.
  */
+#include "dns.h"
 #include "dns_cache.h"
 
 #include <setjmp.h>

@@ -1,9 +1,8 @@
 /*
- * ui.c - the status page's table logic and HTTP handlers (ui.h): the query (sort, filter,
- * paging) parsed from the URL, the selection and sort of the snapshot's destinations, the
- * page frame with its security headers, the compact JSON table for the CLI, and the
- * static files. Handlers run on the HTTP thread and read only the snapshot they are given;
- * the rest is pure.
+ * ui_handlers.c - the status page's HTTP handlers (ui.h): the list and detail pages with
+ * their security headers, the compact JSON table for the CLI, and the static files. The
+ * query and the selection are ui_query.c's, the page frame ui_page.c's. Handlers run on the
+ * HTTP thread and read only the snapshot they are given.
  *
  * Why server-side paging: at 10,000 destinations a full table is megabytes of HTML that a
  * phone renders slowly; one page of 100 rows is ~40 KB, sorting 10,000 pointers costs
