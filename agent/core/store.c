@@ -123,12 +123,20 @@ void store_hosts_free(struct mx_host *hosts, size_t n)
     free(hosts);
 }
 
+static void history_unref(const struct store_history *ch)
+{
+    struct store_history *h = (struct store_history *)ch;
+    if (h && atomic_fetch_sub(&h->refs, 1) == 1)
+        free(h);
+}
+
 static void view_unref(struct dest_view *v)
 {
     if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
         return;
     store_hosts_free(v->hosts, v->n_hosts);
     free(v->transcript);
+    history_unref(v->history);
     free(v);
 }
 
@@ -163,6 +171,8 @@ static struct dest_view *writable(struct dest *d)
     atomic_init(&v->refs, 1);
     v->hosts = hosts_clone(old->hosts, old->n_hosts);
     v->transcript = old->transcript ? strdup(old->transcript) : NULL;
+    if (v->history)
+        atomic_fetch_add(&((struct store_history *)v->history)->refs, 1);
     view_unref(old);
     d->v = v;
     d->frozen = false;
@@ -286,15 +296,27 @@ const struct mx_host *store_dest_hosts(const struct dest *d, size_t *n)
 
 /* ---- writers ---- */
 
+/* A new sample when the status or the active recipients changed since the last one: a
+ * new immutable block (the old one may be shared with published views), the oldest sample
+ * dropped at STORE_HISTORY_MAX. O(samples) per change, nothing when nothing changed. */
 static void history_add(struct dest_view *v, double now)
 {
-    if (v->n_history == STORE_HISTORY_MAX) {
-        memmove(&v->history[0], &v->history[1], (STORE_HISTORY_MAX - 1) * sizeof v->history[0]);
-        v->n_history--;
-    }
-    uint64_t active = v->mta.active > UINT32_MAX ? UINT32_MAX : v->mta.active;
-    v->history[v->n_history++] =
-        (struct history_sample){.t = now, .active = (uint32_t)active, .status = (uint8_t)v->status};
+    const struct store_history *old = v->history;
+    size_t n = old ? old->n : 0;
+    uint32_t active = v->mta.active > UINT32_MAX ? UINT32_MAX : (uint32_t)v->mta.active;
+    if (n && old->s[n - 1].active == active && old->s[n - 1].status == (uint8_t)v->status)
+        return;
+    size_t keep = n == STORE_HISTORY_MAX ? n - 1 : n;
+    struct store_history *h = malloc(sizeof *h + (keep + 1) * sizeof h->s[0]);
+    if (!h)
+        abort();
+    atomic_init(&h->refs, 1);
+    h->n = keep + 1;
+    if (keep)
+        memcpy(h->s, old->s + (n - keep), keep * sizeof h->s[0]);
+    h->s[keep] = (struct history_sample){.t = now, .active = active, .status = (uint8_t)v->status};
+    history_unref(old);
+    v->history = h;
 }
 
 /* The status rule of the probe engine: up at the first success; down only after

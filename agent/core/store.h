@@ -38,7 +38,7 @@
 #define STORE_REASON_MAX   64
 #define STORE_TLSVER_MAX   32
 #define STORE_ADDR_STR_MAX 46
-#define STORE_HISTORY_MAX  240 /* recent samples kept per destination for charts */
+#define STORE_HISTORY_MAX  240 /* recent changes kept per destination for charts */
 
 enum dest_status { DEST_UNKNOWN = 0, DEST_UP = 1, DEST_DOWN = 2 };
 enum dest_origin { ORIGIN_CONFIG = 0, ORIGIN_DISCOVERED = 1 };
@@ -128,6 +128,12 @@ struct history_sample {
     uint8_t status; /* enum dest_status */
 };
 
+struct store_history {
+    atomic_int refs;
+    size_t n;
+    struct history_sample s[];
+};
+
 /* One destination, immutable once published. */
 struct dest_view {
     atomic_int refs;
@@ -153,8 +159,10 @@ struct dest_view {
     struct mx_host *hosts; /* sorted by preference */
     struct mta_figures mta;
     char *transcript; /* last SMTP conversation, bounded, may be NULL */
-    size_t n_history;
-    struct history_sample history[STORE_HISTORY_MAX]; /* oldest first */
+    /* What changed at probes (status or active recipients), at most STORE_HISTORY_MAX,
+     * oldest first; NULL before the first probe. Immutable and shared by the views of the
+     * destination until the next change, so a view costs a pointer, not 240 samples. */
+    const struct store_history *history;
 };
 
 struct source_status {

@@ -210,8 +210,8 @@ static void history(struct buf *b, const struct dest_view *d)
 {
     key(b, "history");
     buf_append(b, "[", 1);
-    for (size_t i = 0; i < d->n_history && i < STORE_HISTORY_MAX; i++) {
-        const struct history_sample *h = &d->history[i];
+    for (size_t i = 0; d->history && i < d->history->n; i++) {
+        const struct history_sample *h = &d->history->s[i];
         buf_append(b, "{", 1);
         kv_num(b, "t", h->t);
         kv_u64(b, "active", h->active);

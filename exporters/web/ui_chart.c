@@ -1,8 +1,9 @@
 /*
  * ui_chart.c - the detail page's history chart: active recipients as a step line over
  * time, and the host status as a coloured band under it (with the status word in each
- * band's tooltip, so the colours are not the only cue), from dest_view.history (at most
- * STORE_HISTORY_MAX samples, so the SVG stays a few kilobytes). Server-rendered inline
+ * band's tooltip, so the colours are not the only cue), from dest_view.history (one sample
+ * per change, at most STORE_HISTORY_MAX, so the SVG stays a few kilobytes; a value holds
+ * until the next change, the last one until now). Server-rendered inline
  * SVG: no script, no style attribute (the CSP forbids both), classes styled by style.css.
  * Pure; any thread.
  */
@@ -101,12 +102,13 @@ static void line(struct buf *b, const struct frame *f, const struct history_samp
 
 void ui_render_chart(const struct dest_view *d, double now, struct buf *out)
 {
-    size_t n = d->n_history < STORE_HISTORY_MAX ? d->n_history : STORE_HISTORY_MAX;
+    size_t n = d->history ? d->history->n : 0;
     if (n == 0) {
-        buf_puts(out, "<p class=\"na\">No history yet: a sample is kept at every probe.</p>");
+        buf_puts(out, "<p class=\"na\">No history yet: a sample is kept at every change "
+                      "of status or active recipients.</p>");
         return;
     }
-    const struct history_sample *h = d->history;
+    const struct history_sample *h = d->history->s;
     struct frame f = {.t0 = h[0].t, .t1 = now > h[n - 1].t ? now : h[n - 1].t};
     uint32_t max = 0;
     for (size_t i = 0; i < n; i++)
@@ -119,7 +121,7 @@ void ui_render_chart(const struct dest_view *d, double now, struct buf *out)
                "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" preserveAspectRatio=\"none\" "
                "role=\"img\" aria-labelledby=\"chart-title\" "
                "xmlns=\"http://www.w3.org/2000/svg\"><title id=\"chart-title\">Active recipients "
-               "(line, peak %u) and host status (band) over the last %zu probes</title>",
+               "(line, peak %u) and host status (band) over the last %zu changes</title>",
                fmt_count(top, sizeof top, (uint64_t)f.ymax), CH_W, CH_H, max, n);
     grid(out);
     line(out, &f, h, n);

@@ -277,9 +277,31 @@ static void history_is_bounded(void **state)
     for (int i = 0; i < STORE_HISTORY_MAX + 60; i++)
         probe(d, i % 2 ? REASON_OK : REASON_ALL_FAILED, i % 2 ? OUT_OK : OUT_REFUSED, 1);
     const struct dest_view *v = store_dest_view(d);
-    assert_int_equal(v->n_history, STORE_HISTORY_MAX);
-    assert_int_equal(v->history[STORE_HISTORY_MAX - 1].status, DEST_UP);
-    assert_int_equal(v->history[STORE_HISTORY_MAX - 2].status, DEST_DOWN);
+    assert_int_equal(v->history->n, STORE_HISTORY_MAX);
+    assert_int_equal(v->history->s[STORE_HISTORY_MAX - 1].status, DEST_UP);
+    assert_int_equal(v->history->s[STORE_HISTORY_MAX - 2].status, DEST_DOWN);
+}
+
+/* A sample per change, not per probe; a published view keeps the history it was given. */
+static void history_keeps_changes_only(void **state)
+{
+    (void)state;
+    struct dest *d = store_dest_add("calm.test", ORIGIN_CONFIG);
+    for (int i = 0; i < 50; i++)
+        probe(d, REASON_OK, OUT_OK, 1);
+    assert_int_equal(store_dest_view(d)->history->n, 1);
+    store_publish();
+    const struct snapshot *s = store_snapshot_acquire();
+    store_dest_mta(d)->active = 7;
+    store_dest_touch(d);
+    probe(d, REASON_OK, OUT_OK, 1);
+    probe(d, REASON_ALL_FAILED, OUT_REFUSED, 1);
+    const struct dest_view *v = store_dest_view(d);
+    assert_int_equal(v->history->n, 3);
+    assert_int_equal(v->history->s[1].active, 7);
+    assert_int_equal(v->history->s[2].status, DEST_DOWN);
+    assert_int_equal(store_snapshot_find(s, "calm.test")->history->n, 1);
+    store_snapshot_release(s);
 }
 
 static void a_snapshot_outlives_the_store(void **state)
@@ -355,6 +377,7 @@ int main(void)
         T(sweep_removes_unmarked_configured_destinations_only),
         T(discovered_destination_becomes_configured),
         T(history_is_bounded),
+        T(history_keeps_changes_only),
         T(a_snapshot_outlives_the_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -308,9 +308,9 @@ static void test_chart_is_bounded_svg(void **state)
     store_publish();
     const struct snapshot *s = store_snapshot_acquire();
     const struct dest_view *v = store_snapshot_dest(s, 0);
-    assert_int_equal(v->n_history, STORE_HISTORY_MAX);
+    assert_int_equal(v->history->n, STORE_HISTORY_MAX);
     struct buf b = {0};
-    ui_render_chart(v, v->history[STORE_HISTORY_MAX - 1].t + 1, &b);
+    ui_render_chart(v, v->history->s[STORE_HISTORY_MAX - 1].t + 1, &b);
     buf_append(&b, "", 1);
     assert_non_null(strstr(b.p, "<svg class=\"chart\""));
     assert_non_null(strstr(b.p, "<span>1,000</span>")); /* the axis: peak 699, rounded up */
