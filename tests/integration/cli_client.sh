@@ -54,9 +54,13 @@ out=$("${M[@]}" hoststatus "${U[@]}" alpha.test) || fail "hoststatus alpha.test 
 for w in "Host mail status for:   'alpha.test'" "Host up/down:           up (ok)" "Counters:" \
     "Soft Bounced Events" "5XX Hard Bounces" "Deleted Recipients" "Gauges:" "Active Recipients" \
     "Pending Outbound Connections" "Oldest Message" "Last Activity" "MX Records:" \
-    "10           5m       mx1.alpha.test" "20           5m       mx2.alpha.test" "127.0.0.11" \
+    "127.0.0.11" \
     "banner: 220 mx.test ESMTP mxw-smtpd" "TLSv1.3"; do
     assert_contains "$out" "$w" "hoststatus alpha.test"
+done
+# The MX records' TTL: 300 s, less its age when the answer came from the agent's DNS cache.
+for mx in "10 +(5m|4m( [0-9]+s)?) +mx1.alpha.test" "20 +(5m|4m( [0-9]+s)?) +mx2.alpha.test"; do
+    grep -Eq "$mx" <<<"$out" || fail "hoststatus alpha.test has no line like '$mx':"$'\n'"$out"
 done
 out=$("${M[@]}" hoststatus "${U[@]}" REFUSED.test.)
 assert_contains "$out" "Host up/down:           down (refused)" "hoststatus of a down destination"
