@@ -372,6 +372,7 @@ int cmd_run(int argc, char **argv)
     gwxml_global_init(); /* libxml2 wants it before any thread starts */
     store_init();
     sync_destinations(dm.cfg);
+    store_publish(); /* the first scrape, however early, sees every configured destination */
     dm.loop = loop_new();
     int rc = EXIT_OK;
     if (!dm.loop || setup_signals() < 0) {
