@@ -19,12 +19,12 @@ struct cmx {
 };
 
 struct entry {
-    char key[260];
     enum dns_rcode rcode;
     int64_t stored_us, expires_us;
     size_t n;
     struct cmx *mx;         /* MX entries */
     struct dns_addr *addrs; /* A / AAAA entries */
+    char key[];             /* as long as it is: a cache of 100,000 names stays small */
 };
 
 struct dns_cache {
@@ -77,10 +77,13 @@ static struct entry *put(struct dns_cache *c, char kind, const char *name, enum 
                                           : ttl_s;
     if (ttl == 0)
         return NULL;
-    struct entry *e = calloc(1, sizeof *e);
+    char key[260];
+    make_key(key, sizeof key, kind, name);
+    size_t klen = strlen(key) + 1;
+    struct entry *e = calloc(1, sizeof *e + klen);
     if (!e)
         return NULL;
-    make_key(e->key, sizeof e->key, kind, name);
+    memcpy(e->key, key, klen);
     e->rcode = rc;
     e->stored_us = now_us;
     e->expires_us = now_us + (int64_t)ttl * 1000000;
