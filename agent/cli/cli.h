@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <stdio.h>
+
 #define CLI_MAX_DNS_SERVERS 8
 
 enum { EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2 };
@@ -49,6 +51,11 @@ void cli_apply_flags(struct config *cfg, const struct cli_flags *f);
 struct config *cli_load_config(const struct cli_flags *f, char *err, size_t errlen);
 /* Sets up logging from the flags. Returns -1 on a bad level or format. */
 int cli_setup_log(const struct cli_flags *f);
+
+/* termout.c: s (NULL prints nothing), at most n bytes of it, on one line with every control
+ * character and invalid byte shown as \xNN. Returns the bytes printed. */
+size_t cli_put_textn(FILE *out, const char *s, size_t n);
+size_t cli_put_text(FILE *out, const char *s);
 
 int cmd_probe(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);

@@ -8,8 +8,9 @@
  * Exit codes: 0 ok; 1 the agent answered with an error (no such destination, delivernow
  * refused or failed); 2 usage, or the agent could not be reached.
  *
- * Everything printed that came from outside (names, banners, errors) goes through
- * put_safe(): control characters become \xNN, so a banner cannot drive the terminal.
+ * Everything printed that came from outside (names, banners, errors, the agent's words) goes
+ * through cli_put_text() (termout.c): control characters, C1 controls and invalid UTF-8
+ * become \xNN, so a banner cannot drive the terminal.
  */
 #include "cli.h"
 #include "client.h"
@@ -30,16 +31,6 @@
 #define VALUE_COL              44  /* where hoststatus's numbers end */
 
 /* ---- small helpers ---- */
-
-static void put_safe(FILE *out, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\x%02x", *p);
-        else
-            fputc(*p, out);
-    }
-}
 
 static struct json_object *jget(struct json_object *o, const char *key)
 {
@@ -111,7 +102,7 @@ static struct json_object *fetch(struct client *c, const char *method, const cha
 static void agent_error(const char *what, long status, struct json_object *doc)
 {
     fprintf(stderr, "mxwatch %s: the agent answered %ld: ", what, status);
-    put_safe(stderr, jstr(doc, "error") ? jstr(doc, "error") : "error");
+    cli_put_text(stderr, jstr(doc, "error") ? jstr(doc, "error") : "error");
     fputc('\n', stderr);
 }
 
@@ -145,8 +136,7 @@ static void tophosts_table(struct json_object *doc)
                st && !strcmp(st, "down") ? '*'
                : st && !strcmp(st, "up") ? ' '
                                          : '?');
-        int len = (int)strlen(jstr(r, "domain") ? jstr(r, "domain") : "");
-        put_safe(stdout, jstr(r, "domain"));
+        int len = (int)cli_put_text(stdout, jstr(r, "domain"));
         printf("%*s %10s %8s %10s %9s %9s\n", len < w ? w - len : 0, "",
                mta ? count(a, ju64(r, "active")) : "-",
                mta ? count(co, ju64(r, "connections_out")) : "-",
@@ -285,7 +275,7 @@ static void mx_records(struct json_object *d)
         struct json_object *h = json_object_array_get_idx(mx, i);
         printf("  %-12llu %-8s ", (unsigned long long)ju64(h, "preference"),
                fmt_duration(ttl, sizeof ttl, jnum(h, "ttl")));
-        put_safe(stdout, jstr(h, "name"));
+        cli_put_text(stdout, jstr(h, "name"));
         printf("%s\n", json_object_get_boolean(jget(h, "implicit")) ? " (implicit MX)" : "");
     }
     if (!n)
@@ -295,8 +285,7 @@ static void mx_records(struct json_object *d)
 /* s made safe, padded to w columns (a longer s pushes the rest right). */
 static void put_col(const char *s, int w)
 {
-    put_safe(stdout, s);
-    int len = s ? (int)strlen(s) : 0;
+    int len = (int)cli_put_text(stdout, s);
     printf("%*s", len < w ? w - len : 1, "");
 }
 
@@ -324,15 +313,13 @@ static void address(struct json_object *h, struct json_object *a)
     ms_col(a, "banner_seconds");
     const char *tls = jstr(a, "tls_version");
     bool offered = json_object_get_boolean(jget(a, "starttls_offered"));
-    printf("  %s%s\n",
-           tls       ? tls
-           : offered ? "offered"
-                     : "-",
-           tls && json_object_get_boolean(jget(a, "tls_verified")) ? " verified" : "");
+    printf("  ");
+    cli_put_text(stdout, tls ? tls : offered ? "offered" : "-");
+    printf("%s\n", tls && json_object_get_boolean(jget(a, "tls_verified")) ? " verified" : "");
     const char *banner = jstr(a, "banner");
     if (banner && *banner) {
         printf("      banner: ");
-        put_safe(stdout, banner);
+        cli_put_text(stdout, banner);
         printf("\n");
     }
 }
@@ -354,12 +341,15 @@ static void hoststatus_text(struct json_object *d)
 {
     char since[FMT_TIME_MAX], ago[FMT_DURATION_MAX];
     printf("%-24s'", "Host mail status for:");
-    put_safe(stdout, jstr(d, "domain"));
+    cli_put_text(stdout, jstr(d, "domain"));
     printf("'\n");
     status_as_of(0);
     double changed = jnum(d, "status_changed");
-    printf("%-24s%s (%s)", "Host up/down:", jstr(d, "status") ? jstr(d, "status") : "?",
-           jstr(d, "reason") ? jstr(d, "reason") : "?");
+    printf("%-24s", "Host up/down:");
+    cli_put_text(stdout, jstr(d, "status") ? jstr(d, "status") : "?");
+    printf(" (");
+    cli_put_text(stdout, jstr(d, "reason") ? jstr(d, "reason") : "?");
+    printf(")");
     if (changed > 0)
         printf(", since %s (%s)", fmt_time(since, sizeof since, changed),
                fmt_duration(ago, sizeof ago, (double)time(NULL) - changed));
@@ -374,7 +364,7 @@ static void hoststatus_text(struct json_object *d)
     const char *failure = m ? jstr(m, "last_failure") : NULL;
     if (failure && *failure) {
         printf("\nLatest failure:\n  ");
-        put_safe(stdout, failure);
+        cli_put_text(stdout, failure);
         printf("\n");
     }
 }
@@ -415,7 +405,7 @@ int cmd_hoststatus(int argc, char **argv)
     struct json_object *doc = fetch(c, "GET", path.p, NULL, "hoststatus", &status, &rc, &raw);
     if (doc && status == 404) {
         fprintf(stderr, "mxwatch hoststatus: the agent does not watch '");
-        put_safe(stderr, argv[f.first_arg]);
+        cli_put_text(stderr, argv[f.first_arg]);
         fprintf(stderr, "'\n");
         rc = EXIT_BAD;
     } else if (doc && status != 200) {
@@ -440,10 +430,10 @@ static void job_text(struct json_object *job)
     bool all = json_object_get_boolean(jget(job, "all"));
     const char *state = jstr(job, "state");
     printf("delivernow: ");
-    put_safe(stdout, all ? "all deferred mail" : jstr(job, "destination"));
+    cli_put_text(stdout, all ? "all deferred mail" : jstr(job, "destination"));
     if (state && !strcmp(state, "failed")) {
         printf(": failed: ");
-        put_safe(stdout, jstr(job, "error"));
+        cli_put_text(stdout, jstr(job, "error"));
     } else if (state && !strcmp(state, "done") && all) {
         printf(": the MTA was asked to retry all deferred mail now");
     } else if (state && !strcmp(state, "done")) {
@@ -451,7 +441,9 @@ static void job_text(struct json_object *job)
                (unsigned long long)ju64(job, "rescheduled"),
                (unsigned long long)ju64(job, "messages"), ju64(job, "messages") == 1 ? "" : "s");
     } else {
-        printf(": still %s after %d s", state ? state : "?", DELIVERNOW_WAIT_S);
+        printf(": still ");
+        cli_put_text(stdout, state ? state : "?");
+        printf(" after %d s", DELIVERNOW_WAIT_S);
     }
     printf(" (job %llu)\n", (unsigned long long)ju64(job, "id"));
 }

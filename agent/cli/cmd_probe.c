@@ -4,6 +4,8 @@
  * prints, per domain, the MX records with preference and TTL, each address's result with its
  * greeting, EHLO extensions and TLS facts, and the verdict. --json for machines.
  * Exit status: 0 every domain up, 1 one is down, 2 usage or local error. Main thread.
+ * Names, banners and EHLO lines come from DNS and SMTP servers: printed through
+ * cli_put_text (termout.c), so no control character or invalid byte reaches the terminal.
  */
 #include "api.h"
 #include "buf.h"
@@ -52,7 +54,9 @@ static void print_ms(const char *what, double s, bool *first)
 
 static void print_addr(const struct mx_host *h, const struct mx_addr_result *a, unsigned port)
 {
-    printf("  %s [%s]:%u  %s\n", h->name, a->addr_str, port, store_outcome_name(a->outcome));
+    printf("  ");
+    cli_put_text(stdout, h->name);
+    printf(" [%s]:%u  %s\n", a->addr_str, port, store_outcome_name(a->outcome));
     if (a->outcome == OUT_NOT_PROBED)
         return;
     bool first = true;
@@ -62,13 +66,17 @@ static void print_addr(const struct mx_host *h, const struct mx_addr_result *a, 
     print_ms("EHLO", a->ehlo_s, &first);
     print_ms("TLS", a->tls_s, &first);
     printf("%s\n", first ? " none (no connection)" : "");
-    if (a->banner[0])
-        printf("    banner: %.*s\n", (int)strcspn(a->banner, "\n"), a->banner);
+    if (a->banner[0]) {
+        printf("    banner: ");
+        cli_put_textn(stdout, a->banner, strcspn(a->banner, "\n"));
+        printf("\n");
+    }
     if (a->ehlo[0]) {
         printf("    EHLO:");
         for (const char *p = a->ehlo; *p;) {
             size_t n = strcspn(p, "\n");
-            printf(" %.*s", n > 4 ? (int)(n - 4) : 0, p + (n > 4 ? 4 : n));
+            printf(" ");
+            cli_put_textn(stdout, p + (n > 4 ? 4 : n), n > 4 ? n - 4 : 0);
             p += n + (p[n] == '\n');
         }
         printf("\n");
@@ -100,25 +108,31 @@ static void print_text(const struct one *o, unsigned port)
     printf("%s\n", o->domain);
     if (r->n_hosts && r->hosts[0].implicit)
         printf("  no MX records: implicit MX, the domain itself (RFC 5321 5.1)\n");
-    for (size_t h = 0; h < r->n_hosts && !r->hosts[0].implicit; h++)
-        printf("  %s.\t%u\tIN\tMX\t%u %s.\n", o->domain, r->hosts[h].ttl, r->hosts[h].preference,
-               r->hosts[h].name);
+    for (size_t h = 0; h < r->n_hosts && !r->hosts[0].implicit; h++) {
+        printf("  %s.\t%u\tIN\tMX\t%u ", o->domain, r->hosts[h].ttl, r->hosts[h].preference);
+        cli_put_text(stdout, r->hosts[h].name);
+        printf(".\n");
+    }
     if (r->reason == REASON_NULL_MX)
         printf("  %s.\t%u\tIN\tMX\t0 .   (null MX: accepts no mail, RFC 7505)\n", o->domain,
                r->dns_ttl);
     static const char *const host_dns[] = {"", "nxdomain", "no A or AAAA record",
                                            "temporary DNS failure"};
     for (size_t h = 0; h < r->n_hosts; h++) {
-        if (r->hosts[h].dns != MXH_OK)
-            printf("  %s: no address (%s)\n", r->hosts[h].name, host_dns[r->hosts[h].dns]);
+        if (r->hosts[h].dns != MXH_OK) {
+            printf("  ");
+            cli_put_text(stdout, r->hosts[h].name);
+            printf(": no address (%s)\n", host_dns[r->hosts[h].dns]);
+        }
         for (size_t a = 0; a < r->hosts[h].n_addrs; a++)
             print_addr(&r->hosts[h], &r->hosts[h].addrs[a], port);
     }
     const char *status = status_of(r), *why = reason_of(r);
     bool dns = r->reason == REASON_DNS_TEMPORARY || r->reason == REASON_DNS_NXDOMAIN ||
                r->reason == REASON_LOCAL;
-    printf("  verdict: %s (%s)%s%s\n\n", status, why, dns && r->detail ? ": " : "",
-           dns && r->detail ? r->detail : "");
+    printf("  verdict: %s (%s)%s", status, why, dns && r->detail ? ": " : "");
+    cli_put_text(stdout, dns ? r->detail : NULL);
+    printf("\n\n");
 }
 
 /* The same members as the JSON API's destination document, where they mean the same; the

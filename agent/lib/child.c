@@ -2,7 +2,14 @@
  * child.c - child processes watched by the loop (child.h). posix_spawn with a clean signal
  * mask and default dispositions (the agent blocks its signals for the signalfd and ignores
  * SIGPIPE; a child must not inherit either), pipes with O_CLOEXEC so no other child holds
- * them open. Loop thread only.
+ * them open, and every descriptor above 2 closed in the child before exec (the agent's
+ * sockets, libcurl's socketpair and c-ares's sockets are not all close-on-exec). Loop
+ * thread only.
+ *
+ * The deadline: SIGKILL through the pidfd, and only to a child not yet reaped, so it can
+ * never reach another process that got a reused PID; and the pipes are closed, so a
+ * grandchild that holds them open (it gets SIGPIPE at its next write) cannot keep the job
+ * running.
  */
 #include "child.h"
 
@@ -27,7 +34,7 @@ struct child {
     pid_t pid;
     int out_fd, err_fd, pid_fd;
     struct loop_timer *reap_timer, *deadline;
-    bool out_done, reaped;
+    bool out_done, reaped, timed_out;
     int status;
     child_out_fn *out;
     child_done_fn *done;
@@ -65,22 +72,24 @@ static void maybe_done(struct child *c)
     mxw_strncpy0(line, sizeof line, c->err_text, strcspn(c->err_text, "\n"));
     child_done_fn *done = c->done;
     void *arg = c->arg;
-    int status = c->status;
+    int status = c->timed_out ? SIGKILL : c->status; /* as waitpid shows a SIGKILL */
     release(c);
     done(arg, status, line);
 }
 
-static void reap(struct child *c)
+/* Returns whether the child was reaped now; c may then be freed already. */
+static bool reap(struct child *c)
 {
     int st;
     pid_t r = waitpid(c->pid, &st, WNOHANG);
     if (r == 0 || (r < 0 && errno == EINTR))
-        return;
+        return false;
     c->status = r == c->pid ? st : 0xff00; /* lost child: reported as exit status 255 */
     c->reaped = true;
     close_fd(c, &c->pid_fd);
     /* The child is gone; whatever is still in the pipes is read now, then they close. */
     maybe_done(c);
+    return true;
 }
 
 static void on_pidfd(struct loop *l, int fd, unsigned events, void *arg)
@@ -94,11 +103,21 @@ static int64_t on_reap_timer(struct loop *l, void *arg)
     (void)l;
     struct child *c = arg;
     c->reap_timer = NULL; /* freed by the loop when we return -1 */
-    reap(c);
-    if (c->reaped)
-        return -1;
-    c->reap_timer = loop_timer_add(c->loop, CHILD_REAP_MS, on_reap_timer, c);
+    if (!reap(c))
+        c->reap_timer = loop_timer_add(c->loop, CHILD_REAP_MS, on_reap_timer, c);
     return -1;
+}
+
+/* SIGKILL to the child while it is ours: not yet reaped, through its pidfd when it has
+ * one. */
+static void kill_child(struct child *c)
+{
+    if (c->reaped)
+        return;
+    if (c->pid_fd >= 0)
+        syscall(SYS_pidfd_send_signal, c->pid_fd, SIGKILL, NULL, 0);
+    else
+        kill(c->pid, SIGKILL); /* not reaped: the pid is still ours */
 }
 
 static int64_t on_deadline(struct loop *l, void *arg)
@@ -106,7 +125,12 @@ static int64_t on_deadline(struct loop *l, void *arg)
     (void)l;
     struct child *c = arg;
     c->deadline = NULL;
-    kill(c->pid, SIGKILL); /* our own child, not yet reaped: the pid is still ours */
+    c->timed_out = true;
+    kill_child(c);
+    close_fd(c, &c->out_fd);
+    close_fd(c, &c->err_fd);
+    c->out_done = true;
+    maybe_done(c); /* now if reaped already, else when the kill is seen */
     return -1;
 }
 
@@ -170,7 +194,9 @@ static int spawn(struct child *c, char *const argv[], int out_w, int err_w, char
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out_w, 1);
     posix_spawn_file_actions_adddup2(&fa, err_w, 2);
-    int rc = posix_spawn(&c->pid, argv[0], &fa, &at, argv, envp);
+    int rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3); /* close_range in the child */
+    if (rc == 0)
+        rc = posix_spawn(&c->pid, argv[0], &fa, &at, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     if (rc != 0)
@@ -232,7 +258,7 @@ void child_kill(struct child *c)
     if (!c)
         return;
     if (!c->reaped) {
-        kill(c->pid, SIGKILL);
+        kill_child(c);
         waitpid(c->pid, NULL, 0); /* killed: returns at once */
     }
     release(c);

@@ -167,26 +167,43 @@ void expfmt_json_stringn(struct buf *b, const char *s, size_t n)
     buf_append(b, "\"", 1);
 }
 
-void expfmt_text(struct buf *b, const char *s)
+bool expfmt_is_c1(const unsigned char *s, size_t k)
+{
+    return k == 2 && s[0] == 0xc2 && s[1] <= 0x9f;
+}
+
+/* expfmt_text and expfmt_text_line: with lines, line feeds and tabs stay and a CR before a
+ * line feed goes; without, every control shows as \xNN. */
+static void text(struct buf *b, const char *s, size_t n, bool lines)
 {
     const unsigned char *p = (const unsigned char *)s, *run = p;
-    size_t left = strlen(s);
+    size_t left = strnlen(s, n);
     while (left) {
-        bool plain = (*p >= 0x20 && *p != 0x7f) || *p == '\n' || *p == '\t';
-        size_t k = plain ? expfmt_utf8_len(p, left) : 0;
-        if (k) {
+        bool keep = (*p >= 0x20 && *p != 0x7f) || (lines && (*p == '\n' || *p == '\t'));
+        size_t k = keep ? expfmt_utf8_len(p, left) : 0;
+        if (k && !expfmt_is_c1(p, k)) {
             p += k;
             left -= k;
             continue;
         }
         buf_append(b, (const char *)run, (size_t)(p - run));
-        bool crlf = *p == '\r' && p[1] == '\n'; /* shows as a plain line break */
-        if (!crlf && (*p < 0x20 || *p == 0x7f))
-            buf_printf(b, "\\x%02x", *p);
-        else if (!crlf)
-            buf_append(b, EXPFMT_REPLACEMENT, 3);
-        run = ++p;
-        left--;
+        k = k ? k : 1; /* a C1 control shows as its two bytes */
+        if (!(lines && *p == '\r' && left > 1 && p[1] == '\n')) /* shows as a line break */
+            for (size_t i = 0; i < k; i++)
+                buf_printf(b, "\\x%02x", p[i]);
+        p += k;
+        left -= k;
+        run = p;
     }
     buf_append(b, (const char *)run, (size_t)(p - run));
+}
+
+void expfmt_text(struct buf *b, const char *s)
+{
+    text(b, s, strlen(s), true);
+}
+
+void expfmt_text_line(struct buf *b, const char *s, size_t n)
+{
+    text(b, s, n, false);
 }

@@ -16,10 +16,13 @@ int log_parse_format(const char *s, enum log_format *out);
 void log_setup(enum log_level level, enum log_format format);
 int log_enabled(enum log_level level);
 
-/* msg is a printf format; the result becomes the msg= field. Extra key=value pairs can be
- * appended by the caller inside the message with log_kv-style formatting, e.g.
- * log_info("web", "listening address=%s", addr): words "k=v" after the first ' k=' are
- * emitted as fields. */
+/* fmt is a printf format: its text up to the first " key=" becomes the msg= field, and
+ * each "key=VALUE" after it a field, e.g. log_info("web", "listening address=%s tls=%s",
+ * addr, tls). The split is made on fmt itself, never on what it formats, so an argument
+ * cannot add a field whatever it holds. A VALUE runs to the next " key=" of fmt; a quoted
+ * one ("%s") is always quoted on output, a bare one only when it has to be (a space, a
+ * quote, '=', a control character). A field must therefore be written into fmt, never
+ * passed in an argument. */
 void log_msg(enum log_level level, const char *subsys, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void log_vmsg(enum log_level level, const char *subsys, const char *fmt, va_list ap)

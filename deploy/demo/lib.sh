@@ -81,23 +81,24 @@ wait_for() {
 tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 wait_tcp() { wait_for "${3:-10}" tcp_open "$1" "$2" || fail "nothing listens on $1:$2"; }
 
-# start_dnsmasq PORT ZONE_LINES_FILE: a private dnsmasq on 127.0.0.1:PORT serving the
-# .test zone from the given config lines (mx-host=, host-record=, ...).
+# start_dnsmasq PORT ZONE_LINES_FILE [NAME]: a private dnsmasq on 127.0.0.1:PORT serving the
+# .test zone from the given config lines (mx-host=, host-record=, ...). Its files are
+# $T/NAME.conf, .log and .pid (NAME: dnsmasq), so a second one can run beside the first.
 start_dnsmasq() {
-    local port=$1 extra=$2
-    cat >"$T/dnsmasq.conf" <<EOC
+    local port=$1 extra=$2 name=${3:-dnsmasq}
+    cat >"$T/$name.conf" <<EOC
 port=$port
 listen-address=127.0.0.1
 bind-interfaces
 no-resolv
 no-hosts
 local=/test/
-log-facility=$T/dnsmasq.log
-pid-file=$T/dnsmasq.pid
+log-facility=$T/$name.log
+pid-file=$T/$name.pid
 user=root
 EOC
-    cat "$extra" >>"$T/dnsmasq.conf"
-    dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq.conf" 2>>"$T/dnsmasq.log" &
+    cat "$extra" >>"$T/$name.conf"
+    dnsmasq --keep-in-foreground --conf-file="$T/$name.conf" 2>>"$T/$name.log" &
     track $!
     wait_for 5 bash -c "ss -Hlun '( sport = :$port )' | grep -q ." ||
         fail "dnsmasq did not start on port $port"

@@ -42,7 +42,7 @@ void promtext_label_value_n(struct buf *out, const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s, *run = p;
     size_t left = strnlen(s, n);
     while (left) {
-        if (*p < 0x80 && *p != '\\' && *p != '"' && *p != '\n') { /* the common case */
+        if (*p < 0x80 && *p != '\\' && *p != '"' && *p != '\n' && *p != '\r') { /* common */
             p++;
             left--;
             continue;
@@ -54,11 +54,13 @@ void promtext_label_value_n(struct buf *out, const char *s, size_t n)
             continue;
         }
         buf_append(out, (const char *)run, (size_t)(p - run));
-        const char *esc = *p == '\\'  ? "\\\\"
-                          : *p == '"' ? "\\\""
-                          : *p == '\n'
-                              ? "\\n"
-                              : EXPFMT_REPLACEMENT; /* invalid UTF-8 would fail the scrape */
+        /* The format has no escape for a CR, and some readers end a line at one: dropped.
+         * Invalid UTF-8 would fail the scrape. */
+        const char *esc = *p == '\\'   ? "\\\\"
+                          : *p == '"'  ? "\\\""
+                          : *p == '\n' ? "\\n"
+                          : *p == '\r' ? ""
+                                       : EXPFMT_REPLACEMENT;
         buf_puts(out, esc);
         run = ++p;
         left--;

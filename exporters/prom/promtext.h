@@ -19,7 +19,8 @@ void promtext_family(struct buf *b, const char *name, const char *type, const ch
 void promtext_sample(struct buf *b, const char *name, size_t nlen, const char *labels, size_t llen,
                      const char *extra, size_t elen, double v);
 
-/* Appends s as a label value: backslash, double quote and newline escaped, invalid UTF-8
+/* Appends s as a label value: backslash, double quote and newline escaped, a carriage return
+ * dropped (the format has no escape for it and some readers end a line there), invalid UTF-8
  * replaced by U+FFFD (Prometheus refuses a scrape with invalid UTF-8). At most n bytes of
  * s are read (stopping at a NUL), so fixed-size fields are read within their bounds even
  * if a writer forgot the terminator. */

@@ -347,8 +347,11 @@ static void log_outcome(struct appliance *a, enum gateway_reason r, double durat
         return;
     }
     if (a->logged != r || now - a->logged_at >= ERROR_REPEAT_S) {
-        log_warn("gateway", "poll failed appliance=%s reason=%s error=\"%s\" url=%s%s", a->name,
-                 v->reason, v->error, a->url, a->logged == r ? " repeated=true" : "");
+        log_warn("gateway",
+                 a->logged == r
+                     ? "poll failed appliance=%s reason=%s error=\"%s\" url=%s repeated=true"
+                     : "poll failed appliance=%s reason=%s error=\"%s\" url=%s",
+                 a->name, v->reason, v->error, a->url);
         a->logged = r;
         a->logged_at = now;
     }

@@ -150,16 +150,19 @@ static const char *attr(const struct attrs *at, const char *name, size_t *len)
     return NULL;
 }
 
-/* Copies attribute text into dst[cap] with its NUL; -1 (dst left "") when it does not fit.
+/* Copies attribute text into dst[cap] with its NUL; -1 (dst left "") when it does not fit,
+ * -2 (dst left "") when it holds a control character: a character reference such as &#13;
+ * puts one in, and a CR or a line feed in a name would reach a label or a log line.
  * Without XML_PARSE_NOENT, libxml2 hands every escaped '&' over as "&#38;" (and a literal '&'
  * cannot occur), so turning that sequence back into '&' is exact. */
 static int copy_text(char *dst, size_t cap, const char *s, size_t n)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; o++) {
-        if (o + 1 >= cap) {
+        if (o + 1 >= cap || (unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            int rc = o + 1 >= cap ? -1 : -2;
             dst[0] = '\0';
-            return -1;
+            return rc;
         }
         if (n - i >= 5 && memcmp(s + i, "&#38;", 5) == 0) {
             dst[o] = '&';
@@ -253,11 +256,27 @@ static int num_attr(struct gwxml_parser *p, const struct attrs *at, const char *
     return 0;
 }
 
+/* A counter's value: a number, and never negative (a counter only grows from zero; a
+ * negative one would be exported as a counter value below zero). */
+static int counter_attr(struct gwxml_parser *p, const struct attrs *at, const char *an, double *out)
+{
+    char shown[SHOW_MAX + 4];
+    size_t n = 0;
+    if (num_attr(p, at, an, out) != 0)
+        return -1;
+    if (*out >= 0)
+        return 0;
+    const char *v = attr(at, an, &n);
+    skip(p, p->cur_el, p->cur_name, "attribute %s: malformed, a counter is never negative: \"%s\"",
+         an, show(shown, v, n));
+    return -1;
+}
+
 static int fill_counter(struct gwxml_parser *p, const struct attrs *at, void *slot)
 {
     struct gw_counter *c = slot;
-    if (num_attr(p, at, "reset", &c->reset) || num_attr(p, at, "uptime", &c->uptime) ||
-        num_attr(p, at, "lifetime", &c->lifetime))
+    if (counter_attr(p, at, "reset", &c->reset) || counter_attr(p, at, "uptime", &c->uptime) ||
+        counter_attr(p, at, "lifetime", &c->lifetime))
         return -1;
     return 0;
 }
@@ -289,11 +308,13 @@ static int fill_feature(struct gwxml_parser *p, const struct attrs *at, void *sl
         f->has_seconds = 1;
         return 0;
     }
-    if (copy_text(f->word, sizeof f->word, v, n) != 0) {
+    int rc = copy_text(f->word, sizeof f->word, v, n);
+    if (rc == -1)
         skip(p, p->cur_el, p->cur_name, "attribute time_remaining: longer than %d bytes",
              GW_NAME_MAX - 1);
-        return -1;
-    }
+    else if (rc == -2)
+        skip(p, p->cur_el, p->cur_name, "attribute time_remaining: holds a control character");
+    return rc == 0 ? 0 : -1;
     return 0;
 }
 
@@ -334,8 +355,14 @@ static void add_item(struct gwxml_parser *p, enum kind k, const char *el, const 
         skip(p, el, NULL, "attribute name: missing or empty");
         return;
     }
-    if (copy_text(nm, sizeof nm, name, n) != 0) {
+    int rc = copy_text(nm, sizeof nm, name, n);
+    if (rc == -1) {
         skip(p, el, NULL, "attribute name: longer than %d bytes: \"%s\"", GW_NAME_MAX - 1,
+             show(shown, name, n));
+        return;
+    }
+    if (rc == -2) {
+        skip(p, el, NULL, "attribute name: holds a control character: \"%s\"",
              show(shown, name, n));
         return;
     }
@@ -358,8 +385,11 @@ static void text_attr(struct gwxml_parser *p, const char *el, const struct attrs
 {
     size_t n;
     const char *v = attr(at, an, &n);
-    if (v && copy_text(dst, cap, v, n) != 0)
+    int rc = v ? copy_text(dst, cap, v, n) : 0;
+    if (rc == -1)
         skip(p, el, NULL, "attribute %s: longer than %zu bytes", an, cap - 1);
+    else if (rc == -2)
+        skip(p, el, NULL, "attribute %s: holds a control character", an);
 }
 
 static int two(const char *s)

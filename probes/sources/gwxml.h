@@ -22,8 +22,10 @@
  *
  * Liberal in what it accepts: unknown elements and attributes are ignored, unknown counter,
  * rate and gauge names are kept like known ones. One malformed item (a counter with a value
- * that is not a number, a name too long, a duplicate) is skipped and counted in `skipped`
- * with the first reason kept in `skip_reason`; the document as a whole fails only when it is
+ * that is not a number or is negative, a name too long or holding a control character such
+ * as a CR from "&#13;", a duplicate) is skipped and counted in `skipped` with the first
+ * reason kept in `skip_reason`; a root text that holds a control character is left empty
+ * and counted the same way; the document as a whole fails only when it is
  * not well-formed XML, not a status document, truncated, or breaks a hard limit below.
  */
 #ifndef MXW_GWXML_H

@@ -376,13 +376,15 @@ int logtail_state_save(const char *path, const struct logtail_pos *pos, char *er
                      LOGTAIL_STATE_MAGIC " dev=%" PRIu64 " ino=%" PRIu64 " offset=%" PRIu64
                                          " head_len=%" PRIu32 " head_hash=%016" PRIx64 "\n",
                      pos->dev, pos->ino, pos->offset, pos->head_len, pos->head_hash);
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
         snprintf(err, errlen, "state file path too long");
         return -1;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* A new file of a name nobody could guess (O_CREAT | O_EXCL): a link planted in the
+     * folder is never followed, and rename() replaces the name, never a link's target. */
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot write state file %s: %s", tmp, strerror(errno));
+        snprintf(err, errlen, "cannot write state file %s: %s", path, strerror(errno));
         return -1;
     }
     bool ok = write(fd, line, (size_t)n) == n && fsync(fd) == 0;

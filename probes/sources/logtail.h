@@ -82,9 +82,10 @@ int logtail_read(struct logtail *t, size_t budget, logtail_line_fn *fn, void *ar
 void logtail_position(const struct logtail *t, struct logtail_pos *pos);
 const struct logtail_stats *logtail_stats(const struct logtail *t);
 
-/* The state file: one text line, written to PATH.tmp, flushed, then renamed over PATH (so
- * it is whole or absent). load returns 1 when loaded, 0 when there is none, -1 (err
- * filled) when it cannot be read or is not a state file. */
+/* The state file: one text line, written to a new file PATH.XXXXXX (mkostemp: never through
+ * a link planted in the folder), flushed, then renamed over PATH (so it is whole or absent). load
+ * returns 1 when loaded, 0 when there is none, -1 (err filled) when it cannot be read or is not a
+ * state file. */
 int logtail_state_save(const char *path, const struct logtail_pos *pos, char *err, size_t errlen);
 int logtail_state_load(const char *path, struct logtail_pos *pos, char *err, size_t errlen);
 

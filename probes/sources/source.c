@@ -88,8 +88,10 @@ void source_report(const char *name, bool ok, double duration_s, const char *err
         err = "unknown";
     if (r && (!r->failing || now - r->last_error_log >= SOURCE_ERROR_LOG_INTERVAL ||
               strncmp(err, r->last_error, sizeof r->last_error - 1))) {
-        log_error("source", "collection failed source=%s error=\"%s\"%s", name, err,
-                  r->failing ? " repeated=true" : "");
+        log_error("source",
+                  r->failing ? "collection failed source=%s error=\"%s\" repeated=true"
+                             : "collection failed source=%s error=\"%s\"",
+                  name, err);
         r->last_error_log = now;
         mxw_strlcpy(r->last_error, err, sizeof r->last_error);
     }

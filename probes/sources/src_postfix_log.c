@@ -37,9 +37,14 @@
 #define LOG_TURN_BYTES      (1u << 20)
 #define LOG_SAVE_MS         5000
 #define LOG_ROTATE_GRACE_MS 2000
-#define LOG_QIDS_MAX        50000 /* messages remembered for expiry and removal */
-#define LOG_CONNFAIL_SLOTS  1024  /* smtp processes with a pending failed connection */
+#define LOG_CONNFAIL_SLOTS  1024 /* smtp processes with a pending failed connection */
 #define LOG_NAME            "postfix_log"
+
+/* What is remembered for expiry and removal (pfqids.h): a deferred queue of 50,000 messages
+ * with two recipients each and short destination names takes under 6 MiB. */
+#define LOG_QIDS_MAX   50000
+#define LOG_QIDS_RCPTS 100000
+#define LOG_QIDS_BYTES (8u << 20)
 
 /* Failed connections of one smtp/lmtp process not yet tied to a delivery. */
 struct connfail {
@@ -236,7 +241,7 @@ static int log_start(const struct source_env *env, const struct config *cfg, cha
     lg.path = strdup(cfg->postfix_log_file);
     lg.state_path = strdup(cfg->postfix_state_file ? cfg->postfix_state_file : "");
     lg.tail = logtail_new(lg.path, LOG_ROTATE_GRACE_MS);
-    lg.qids = pfqids_new(LOG_QIDS_MAX);
+    lg.qids = pfqids_new(&(struct pfqids_limits){LOG_QIDS_MAX, LOG_QIDS_RCPTS, LOG_QIDS_BYTES});
     return 0; /* the first collect opens the log, and reports if it cannot */
 }
 

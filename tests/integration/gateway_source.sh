@@ -7,7 +7,9 @@
 # insecure_skip_verify is on; every failure (401, 403, 5xx, a login page, truncated,
 # malformed, too large, a stall, a cut connection, a redirect, an unreadable password file)
 # gives mxwatch_gateway_up 0 with its reason, a log line naming the appliance, and no stale
-# figures; the password file is read again on reload; the password never reaches the log.
+# figures; a negative counter and a carriage return in a name or the hostname never reach
+# /metrics (skipped and logged); the password file is read again on reload; the password
+# never reaches the log.
 . "$(dirname "$0")/../lib/common.sh"
 . "$MXW_TOP/tests/lib/gateway.sh"
 
@@ -159,6 +161,20 @@ assert_eq "" "$(value "$m" 'mxwatch_gateway_counter_total{appliance="gw1",name="
     "a counter outside <counters>"
 assert_eq "" "$(value "$m" 'mxwatch_delivered_recipients_total{appliance="gw1"}')" \
     "a counter the document lacks"
+
+note "a negative counter and a CR in a name or the hostname never reach /metrics"
+gateway_mode fixture:hostile.xml
+hostile_up() { [ "$(value "$(scrape)" 'mxwatch_active_recipients{appliance="gw1"}')" = 11 ]; }
+wait_for 10 hostile_up || fail "gw1 did not come up on hostile.xml"
+m=$(scrape)
+assert_eq 7 "$(value "$m" 'mxwatch_gateway_counter_total{appliance="gw1",name="inj_msgs"}')" \
+    "a good counter beside the bad ones"
+assert_not_contains "$m" 'name="negative_msgs"' "/metrics (a negative counter)"
+assert_not_contains "$m" 'name="crmsgs"' "/metrics (a name with a CR)"
+! grep -q $'\r' <<<"$m" || fail "a carriage return reached /metrics"
+assert_contains "$m" 'mxwatch_gateway_info{appliance="gw1",hostname="",build="mxgw 15.0.0-003"} 1' \
+    "/metrics (the info line, hostname left empty)"
+assert_contains "$(cat "$T/agent.log")" 'msg="items of the status page skipped" appliance=gw1 count=3 first="line 5: <status> attribute hostname: holds a control character"'
 
 note "reload reads the password file again"
 gateway_mode ok

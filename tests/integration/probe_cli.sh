@@ -4,7 +4,8 @@
 # is up, 1 when one is down, 2 on usage or local error (a source_address that cannot be
 # bound gives local_error, libcurl's CURLE_INTERFACE_FAILED); mx_policy first stops at the
 # first address that answers while all probes every address, set globally or per
-# destination (a configured destination is probed with its own settings).
+# destination (a configured destination is probed with its own settings); a hostile banner
+# (C0 and C1 controls, invalid UTF-8) reaches the terminal only as \xNN.
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/probeworld.sh"
 start_probeworld
@@ -104,3 +105,34 @@ assert_eq True "$(json_field "$OUT" ok.test 127.0.1.1 tls_negotiated)" "TLS nego
 assert_eq False "$(json_field "$OUT" ok.test 127.0.1.1 tls_verified)" "a self-signed certificate nobody trusts"
 OUT=$(SSL_CERT_FILE="$PW_CERT" "$MXWATCH" probe --config.file="$PW_CONFIG" --json ok.test 2>"$T/probe.err") || true
 assert_eq True "$(json_field "$OUT" ok.test 127.0.1.1 tls_verified)" "the same certificate, trusted through SSL_CERT_FILE"
+
+note "a hostile banner reaches the terminal escaped: C0, C1 (CSI as c2 9b), the raw byte 9b"
+EVIL_DNS_PORT=$(free_port)
+printf 'host-record=evil.test,127.0.1.20\n' >"$T/evil-zone.conf"
+start_dnsmasq "$EVIL_DNS_PORT" "$T/evil-zone.conf" evil-dnsmasq
+# mxw-smtpd sends printable banners only: this server sends the hostile one.
+python3 - "$PW_SMTP_PORT" >"$T/evil-smtp.log" 2>&1 <<'EOP' &
+import socket, sys, threading
+banner = b"evil\x1b[2J\xc2\x9b31m\x9b0m end"
+def serve(c):
+    f = c.makefile("rb")
+    c.sendall(b"220 " + banner + b"\r\n")
+    for line in f:
+        verb = line[:4].upper()
+        c.sendall(b"250-" + banner + b"\r\n250 8BITMIME\r\n" if verb in (b"EHLO", b"HELO")
+                  else b"221 bye\r\n" if verb == b"QUIT" else b"502 no\r\n")
+        if verb == b"QUIT":
+            break
+    c.close()
+s = socket.create_server(("127.0.1.20", int(sys.argv[1])))
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+EOP
+track $!
+wait_tcp 127.0.1.20 "$PW_SMTP_PORT"
+probe "$PW_CONFIG" --dns.server "127.0.0.1:$EVIL_DNS_PORT" evil.test
+assert_eq 0 "$RC" "exit status, evil.test"
+# (the probe keeps C0 controls of a reply as '.'; C1 controls and invalid bytes it keeps)
+assert_contains "$OUT" 'banner: 220 evil.[2J\xc2\x9b31m\x9b0m end' "the banner, escaped"
+assert_contains "$OUT" 'EHLO: evil.[2J\xc2\x9b31m\x9b0m end 8BITMIME' "EHLO lines, escaped"
+! LC_ALL=C grep -q $'[\x1b\x9b\xc2]' <<<"$OUT" || fail "raw control bytes reach the terminal: $OUT"

@@ -112,13 +112,43 @@ static void test_json_string_escapes_everything_hostile(void **state)
     buf_free(&b);
 }
 
-static void test_text_keeps_lines_and_shows_controls(void **state)
+/* Text for humans, from hostile bytes: what a terminal would obey (C0, DEL, the C1 controls
+ * with CSI as UTF-8 c2 9b and as the raw byte 9b, cut and overlong sequences) shows as \xNN;
+ * valid text, U+00A0 (the first character after C1) and U+FFFD included, passes unchanged.
+ * expfmt_text keeps line feeds and tabs and drops a CR before a line feed; expfmt_text_line
+ * shows every control and holds its bound (a sequence it cuts shows as bytes). */
+static void test_text(void **state)
 {
     (void)state;
-    struct buf b = {0};
-    expfmt_text(&b, "220 hi\r\nEHLO x\r\n\x1b[31mred\x7f\tend\xfe\n");
-    assert_string_equal(b.p, "220 hi\nEHLO x\n\\x1b[31mred\\x7f\tend\xef\xbf\xbd\n");
-    buf_free(&b);
+    static const struct {
+        bool one_line;
+        const char *in;
+        size_t n;
+        const char *want;
+    } cases[] = {
+        {false, "220 hi\r\nEHLO x\r\n\x1b[31mred\x7f\tend\xfe\n", SIZE_MAX,
+         "220 hi\nEHLO x\n\\x1b[31mred\\x7f\tend\\xfe\n"},
+        {false,
+         "220 \xc2\x9b"
+         "31mred\xc2\x80 \x9b"
+         "2J caf\xc3\xa9 \xc2\xa0 \xef\xbf\xbd \xc0\xaf \xe2\x82 end",
+         SIZE_MAX,
+         "220 \\xc2\\x9b31mred\\xc2\\x80 \\x9b2J caf\xc3\xa9 \xc2\xa0 \xef\xbf\xbd "
+         "\\xc0\\xaf \\xe2\\x82 end"},
+        {false, "x\r", SIZE_MAX, "x\\x0d"},
+        {true, "a\tb\r\nc\xc2\x9b", 100, "a\\x09b\\x0d\\x0ac\\xc2\\x9b"},
+        {true, "caf\xc3\xa9", 4, "caf\\xc3"},
+        {true, "ab\0cd", 5, "ab"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct buf b = {0};
+        if (cases[i].one_line)
+            expfmt_text_line(&b, cases[i].in, cases[i].n);
+        else
+            expfmt_text(&b, cases[i].in);
+        assert_string_equal(b.p ? b.p : "", cases[i].want);
+        buf_free(&b);
+    }
 }
 
 int main(void)
@@ -129,7 +159,7 @@ int main(void)
         cmocka_unit_test(test_doubles_special),
         cmocka_unit_test(test_utf8_lengths),
         cmocka_unit_test(test_json_string_escapes_everything_hostile),
-        cmocka_unit_test(test_text_keeps_lines_and_shows_controls),
+        cmocka_unit_test(test_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

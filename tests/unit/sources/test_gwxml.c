@@ -588,6 +588,25 @@ static void bad_items_skipped_with_reason(void **state)
         {"<status><birth_time timestamp=\"20241301000000\"/></status>",
          "line 1: <birth_time> attribute timestamp: not a time: \"20241301000000\"", 0},
         {"<status><birth_time/></status>", "line 1: <birth_time> attribute timestamp: missing", 0},
+        /* A counter below zero would be exported as a counter value of -5. */
+        {"<status><counters><counter name=\"c\" reset=\"1\" uptime=\"2\" lifetime=\"-5\"/>"
+         "</counters></status>",
+         "line 1: <counter name=\"c\"> attribute lifetime: malformed, a counter is never "
+         "negative: \"-5\"",
+         0},
+        {"<status><counters><counter name=\"c\" reset=\"-1K\" uptime=\"2\" lifetime=\"5\"/>"
+         "</counters></status>",
+         "line 1: <counter name=\"c\"> attribute reset: malformed, a counter is never "
+         "negative: \"-1K\"",
+         0},
+        /* A CR (or any control character) in a name would reach a label. */
+        {"<status><gauges><gauge name=\"a&#13;b\" current=\"1\"/></gauges></status>",
+         "line 1: <gauge> attribute name: holds a control character: \"a?b\"", 0},
+        {"<status><features><feature name=\"f\" time_remaining=\"x&#10;y\"/></features></status>",
+         "line 1: <feature name=\"f\"> attribute time_remaining: holds a control character", 0},
+        {"<status hostname=\"gw&#13;.test\"><gauges><gauge name=\"g\" current=\"1\"/></gauges>"
+         "</status>",
+         "line 1: <status> attribute hostname: holds a control character", 1},
     };
     (void)state;
     for (size_t i = 0; i < N(cases); i++) {
@@ -600,6 +619,28 @@ static void bad_items_skipped_with_reason(void **state)
         assert_false(st.has_oldest || st.has_birth);
         gw_status_free(&st);
     }
+}
+
+/* What a label is made of never holds a control character: the hostname is left empty, the
+ * item with such a name and the feature with such a word are dropped, the others stay. */
+static void control_characters_never_reach_a_label(void **state)
+{
+    (void)state;
+    struct gw_status st;
+    char err[256];
+    assert_int_equal(parse_str("<status hostname=\"gw&#13;.test\" build=\"b1\"><gauges>"
+                               "<gauge name=\"x&#13;\" current=\"1\"/><gauge name=\"ok\" "
+                               "current=\"2\"/></gauges><features><feature name=\"f\" "
+                               "time_remaining=\"Perp&#13;etual\"/></features></status>",
+                               &st, err, sizeof err),
+                     0);
+    assert_string_equal(st.hostname, "");
+    assert_string_equal(st.build, "b1");
+    assert_int_equal(st.ngauges, 1);
+    assert_string_equal(st.gauges[0].name, "ok");
+    assert_int_equal(st.nfeatures, 0);
+    assert_int_equal(st.skipped, 3);
+    gw_status_free(&st);
 }
 
 static void birth_time_forms(void **state)
@@ -728,6 +769,7 @@ int main(void)
         cmocka_unit_test(string_fields_at_their_bound),
         cmocka_unit_test(numeric_text_at_its_bound),
         cmocka_unit_test(bad_items_skipped_with_reason),
+        cmocka_unit_test(control_characters_never_reach_a_label),
         cmocka_unit_test(birth_time_forms),
         cmocka_unit_test(parser_misuse_fails_cleanly),
         cmocka_unit_test(parse_value_edges),

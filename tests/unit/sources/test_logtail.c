@@ -1,5 +1,6 @@
 /* Unit tests of the log follower (probes/sources/logtail.c): line assembly across partial reads and
- * its LOGTAIL_LINE_MAX bound, the state file round trip and its refusals, and the follower
+ * its LOGTAIL_LINE_MAX bound, the state file round trip and its refusals, a state file written
+ * through no planted link, and the follower
  * on real files in a private temp folder: start at the end, a line completed later, the
  * read budget, rotation by rename (old file finished first), copytruncate (shrunk, and
  * shrunk then grown past the old offset), and resuming from a saved position, also when
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +185,48 @@ static void test_state_round_trip(void **state)
     snprintf(nodir, sizeof nodir, "%s/missing/state", dir);
     assert_int_equal(logtail_state_save(nodir, &p, err, sizeof err), -1);
     assert_non_null(strstr(err, "missing"));
+}
+
+/* The state file is written through no link planted in its folder: neither one at the old
+ * fixed temporary name (FILE.tmp) nor one at FILE itself sends the write to the link's
+ * target, and no temporary file is left behind. */
+static void test_state_save_follows_no_link(void **state)
+{
+    (void)state;
+    struct logtail_pos p = {.dev = 1, .ino = 2, .offset = 3}, q;
+    char victim[160], victim2[160], tmp[160], err[256], buf[64];
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    snprintf(victim2, sizeof victim2, "%s/victim2", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", state_path);
+    append(victim, "precious\n");
+    append(victim2, "precious too\n");
+    assert_int_equal(symlink(victim, tmp), 0);
+    assert_int_equal(logtail_state_save(state_path, &p, err, sizeof err), 0);
+    assert_int_equal(logtail_state_load(state_path, &q, err, sizeof err), 1);
+    assert_true(q.offset == 3);
+    unlink(state_path);
+    assert_int_equal(symlink(victim2, state_path), 0);
+    assert_int_equal(logtail_state_save(state_path, &p, err, sizeof err), 0);
+    struct stat st;
+    assert_int_equal(lstat(state_path, &st), 0);
+    assert_true(S_ISREG(st.st_mode)); /* the link was replaced, its target left alone */
+    int fd = open(victim, O_RDONLY);
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    assert_string_equal(buf, "precious\n");
+    fd = open(victim2, O_RDONLY);
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    assert_string_equal(buf, "precious too\n");
+    /* Nothing but the state file, the planted link and the victims. */
+    DIR *d = opendir(dir);
+    size_t entries = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        entries += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(entries, 4);
 }
 
 static void test_start_at_end_and_wait_for_whole_lines(void **state)
@@ -368,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_lines_across_partial_reads),
         cmocka_unit_test(test_line_bound),
         FILE_TEST(test_state_round_trip),
+        FILE_TEST(test_state_save_follows_no_link),
         FILE_TEST(test_start_at_end_and_wait_for_whole_lines),
         FILE_TEST(test_budget),
         FILE_TEST(test_rotation_by_rename),
