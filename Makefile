@@ -130,7 +130,7 @@ $(BUILD)/obj/exporters/web/ui_assets.o: LAYER_INC += -I$(BUILD)/gen
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@[ "$(V)" != 0 ] || echo "  CC    $<"
-	$(Q)$(CC) $(CFLAGS) $(LAYER_INC) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LAYER_INC) -c -o $@ $<
 
 # Debian packages: what running needs, and what building and testing need on top.
 # deps-run never installs an MTA (Postfix would replace the host's own).
