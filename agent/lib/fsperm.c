@@ -74,7 +74,7 @@ static void user_name(uid_t uid, char *out, size_t cap)
         snprintf(out, cap, "uid %u", (unsigned)uid);
 }
 
-void fsperm_group_name(gid_t gid, char *out, size_t cap)
+static void group_name(gid_t gid, char *out, size_t cap)
 {
     struct group gr, *res = NULL;
     char buf[NAME_BUF];
@@ -89,7 +89,7 @@ void fsperm_describe(const struct fsperm_denial *d, char *out, size_t cap)
     char me[64], owner[64], group[64];
     user_name(geteuid(), me, sizeof me);
     user_name(d->uid, owner, sizeof owner);
-    fsperm_group_name(d->gid, group, sizeof group);
+    group_name(d->gid, group, sizeof group);
     const char *what = d->is_dir ? "directory" : "file";
     /* Reading a directory here means entering it: what the search (x) bit allows. */
     const char *access = d->is_dir ? "searchable" : "readable";

@@ -41,9 +41,6 @@ enum fsperm_result fsperm_check(const char *path, int want, struct fsperm_denial
  * would help, who alone may. Never empty. */
 void fsperm_describe(const struct fsperm_denial *d, char *out, size_t cap);
 
-/* The name of group gid ("gid 123" when it has none), into out. */
-void fsperm_group_name(gid_t gid, char *out, size_t cap);
-
 /* Whether path exists and every user may read it (the "other" read bit); its mode in
  * *mode when it does. A file that cannot be stat'ed is not reported. */
 bool fsperm_world_readable(const char *path, mode_t *mode);
