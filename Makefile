@@ -8,6 +8,9 @@
 #   make bench            side-by-side figures against the peers (docs/PERFORMANCE.md)
 #   make fuzz             libFuzzer on the DNS and config parsers, FUZZ_SECONDS (60) each
 #   make format           apply .clang-format to every C file
+#   make install          the binary, MIB, example config, systemd unit, manual pages and
+#                         SNMP snippets under PREFIX (/usr/local), staged in DESTDIR
+#   make uninstall        removes what install put there (a changed config stays)
 
 VERSION  := 0.1.0
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -96,7 +99,7 @@ AGENT_LIBS := $(filter-out %/libmxw_agent.a,$(call layer_libs,agent))
 SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps deps-run run test bench fuzz format clean layer-flags
+.PHONY: all deps deps-run run test bench fuzz format clean layer-flags install uninstall
 BENCH_BINS := $(patsubst tests/bench/%_bench.c,$(BUILD)/%-bench,$(wildcard tests/bench/*_bench.c))
 all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BENCH_BINS) \
      $(UNIT_BINS)
@@ -127,7 +130,7 @@ $(BUILD)/obj/exporters/web/ui_assets.o: LAYER_INC += -I$(BUILD)/gen
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@[ "$(V)" != 0 ] || echo "  CC    $<"
-	$(Q)$(CC) $(CFLAGS) $(LAYER_INC) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LAYER_INC) -c -o $@ $<
 
 # Debian packages: what running needs, and what building and testing need on top.
 # deps-run never installs an MTA (Postfix would replace the host's own).
@@ -172,6 +175,53 @@ fuzz:
 # The include flags a layer's sources get (tests/integration/build_layers.sh checks them).
 layer-flags:
 	@echo $(call layer_inc,$(LAYER))
+
+# ---- install / uninstall (GNU conventions: PREFIX, DESTDIR for staging, as debian/rules does)
+# The configuration lives in /etc whatever PREFIX is: the daemon's default and the unit read
+# /etc/mxwatch/mxwatch.yml. The unit goes where systemd looks for PREFIX (/lib/systemd/system
+# for /usr on Debian 12, PREFIX/lib/systemd/system otherwise), its ExecStart pointed at
+# BINDIR. Manual pages are installed when deploy/man/ has them (*.1, *.5). The MIB under
+# /usr/local is outside net-snmp's default search path: docs/DEPLOY.md says what to add.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share
+MIBDIR     ?= $(DATADIR)/snmp/mibs
+MANDIR     ?= $(DATADIR)/man
+DOCDIR     ?= $(DATADIR)/doc/mxwatch
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+INSTALL    ?= install
+MAN1       := $(wildcard deploy/man/*.1)
+MAN5       := $(wildcard deploy/man/*.5)
+SNMP_DOCS  := $(wildcard deploy/snmp/*)
+CONF       := $(DESTDIR)$(SYSCONFDIR)/mxwatch/mxwatch.yml
+
+install: $(BUILD)/mxwatch
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MIBDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(DOCDIR)/snmp $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/mxwatch
+	$(INSTALL) -m 0755 $(BUILD)/mxwatch $(DESTDIR)$(BINDIR)/mxwatch
+	$(INSTALL) -m 0644 mibs/MXWATCH-MIB.txt $(DESTDIR)$(MIBDIR)/MXWATCH-MIB.txt
+	sed 's|/usr/bin/mxwatch |$(BINDIR)/mxwatch |' deploy/systemd/mxwatch.service \
+		>$(DESTDIR)$(UNITDIR)/mxwatch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mxwatch.service
+	$(INSTALL) -m 0644 $(SNMP_DOCS) $(DESTDIR)$(DOCDIR)/snmp/
+	$(INSTALL) -m 0644 deploy/mxwatch.example.yml $(DESTDIR)$(DOCDIR)/examples/
+	@if [ -e $(CONF) ]; then echo "install: keeping $(CONF)"; \
+	else echo "$(INSTALL) -m 0644 deploy/mxwatch.example.yml $(CONF)"; \
+		$(INSTALL) -m 0644 deploy/mxwatch.example.yml $(CONF); fi
+	$(if $(MAN1),$(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 && $(INSTALL) -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(MAN5),$(INSTALL) -d $(DESTDIR)$(MANDIR)/man5 && $(INSTALL) -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mxwatch $(DESTDIR)$(MIBDIR)/MXWATCH-MIB.txt \
+		$(DESTDIR)$(UNITDIR)/mxwatch.service $(DESTDIR)$(DOCDIR)/examples/mxwatch.example.yml \
+		$(addprefix $(DESTDIR)$(DOCDIR)/snmp/,$(notdir $(SNMP_DOCS))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
+	@if cmp -s deploy/mxwatch.example.yml $(CONF); then echo "rm -f $(CONF)"; rm -f $(CONF); \
+	elif [ -e $(CONF) ]; then echo "uninstall: keeping $(CONF) (changed from the example)"; fi
+	-rmdir $(DESTDIR)$(DOCDIR)/snmp $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/mxwatch 2>/dev/null
 
 format:
 	clang-format -i $(SRCS) $(foreach l,$(LAYERS),$(wildcard $(DIR_$(l))/*.h)) \

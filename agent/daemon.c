@@ -20,6 +20,8 @@
 #include "engine.h"
 #include "gwxml.h"
 #include "log.h"
+#include "pfaccess.h"
+#include "privileges.h"
 #include "shard.h"
 #include "sources.h"
 #include "store.h"
@@ -274,6 +276,22 @@ static int setup_signals(void)
 
 /* ---- start-up and shutdown ---- */
 
+static int start_listen(char *err, size_t errlen)
+{
+    return web_listen(dm.cfg, err, errlen);
+}
+
+/* Right after the listener, the one step that may need root: become --user while the
+ * process still has a single thread and no child, then check, as the user the agent runs
+ * as from here on, what the Postfix sources will read. */
+static int start_privileges(char *err, size_t errlen)
+{
+    if (dm.flags.user && priv_drop(dm.flags.user, err, errlen) < 0)
+        return -1;
+    priv_warn_readable_secrets(dm.cfg);
+    return pfaccess_check(dm.cfg, err, errlen);
+}
+
 static int start_curlm(char *err, size_t errlen)
 {
     dm.curlm = curlm_new(dm.loop, err, errlen);
@@ -316,22 +334,32 @@ static int start_sources(char *err, size_t errlen)
 }
 
 /* The parts, in start-up order; shutdown runs the table backwards. Why this order:
- *  1. curlm: the loop's libcurl multi handle, lent to the engine and the gateway source;
- *  2. delivernow: the job runner, ready before the web can hand it a job;
- *  3. web: serves the snapshot at once (the store was published before any part started);
- *  4. agentx: the SNMP subagent, another snapshot reader (its own thread);
- *  5. engine: probes start writing the store;
- *  6. sources: MTA figures, last, since a slow source must not delay the probes.
+ *  1. listen: binds the HTTP listener, the only step that may need root (port < 1024);
+ *  2. privileges: drops to --user before anything else starts (no thread, no child, no
+ *     socket but the listener yet), then checks as that user that the mail log and the
+ *     queue are readable, naming the missing group otherwise;
+ *  3. curlm: the loop's libcurl multi handle, lent to the engine and the gateway source;
+ *  4. delivernow: the job runner, ready before the web can hand it a job;
+ *  5. web: serves on the bound listener the snapshot published before any part started;
+ *  6. agentx: the SNMP subagent, another snapshot reader (its own thread);
+ *  7. engine: probes start writing the store;
+ *  8. sources: MTA figures, last, since a slow source must not delay the probes.
  * So at shutdown the writers stop before the readers, the web (which posts jobs) before
- * delivernow, and curlm goes last, after both of its users. */
+ * delivernow, curlm after both of its users, and the listener goes last (closed there only
+ * if the web never took it). */
 static const struct part {
     const char *name;
     int (*start)(char *err, size_t errlen);
     void (*stop)(void);
 } parts[] = {
-    {"curlm", start_curlm, stop_curlm},    {"delivernow", start_delivernow, delivernow_stop},
-    {"web", start_web, web_stop},          {"agentx", start_agentx, agentx_stop},
-    {"engine", start_engine, engine_stop}, {"sources", start_sources, sources_stop},
+    {"listen", start_listen, web_unlisten},
+    {"privileges", start_privileges, NULL}, /* nothing to undo */
+    {"curlm", start_curlm, stop_curlm},
+    {"delivernow", start_delivernow, delivernow_stop},
+    {"web", start_web, web_stop},
+    {"agentx", start_agentx, agentx_stop},
+    {"engine", start_engine, engine_stop},
+    {"sources", start_sources, sources_stop},
 };
 
 static size_t n_started;
@@ -347,7 +375,8 @@ static int start_all(char *err, size_t errlen)
 static void stop_all(void)
 {
     while (n_started > 0)
-        parts[--n_started].stop();
+        if (parts[--n_started].stop)
+            parts[n_started].stop();
 }
 
 int cmd_run(int argc, char **argv)
@@ -361,6 +390,10 @@ int cmd_run(int argc, char **argv)
     if (cli_setup_log(&dm.flags) < 0)
         return EXIT_USAGE;
     char err[CONFIG_ERR_MAX];
+    if (priv_check_root(&dm.flags, err, sizeof err) < 0) {
+        fprintf(stderr, "mxwatch: %s\n", err);
+        return EXIT_USAGE;
+    }
     dm.cfg = cli_load_config(&dm.flags, err, sizeof err);
     if (!dm.cfg) {
         log_error("config", "cannot start error=\"%s\"", err);
@@ -372,7 +405,9 @@ int cmd_run(int argc, char **argv)
     gwxml_global_init(); /* libxml2 wants it before any thread starts */
     store_init();
     sync_destinations(dm.cfg);
-    store_publish(); /* the first scrape, however early, sees every configured destination */
+    /* The listener takes connections from the first part on, and the web may answer them
+     * before the loop's first turn: with the configured destinations already, then. */
+    store_publish();
     dm.loop = loop_new();
     int rc = EXIT_OK;
     if (!dm.loop || setup_signals() < 0) {

@@ -31,6 +31,8 @@ struct cli_flags {
     unsigned smtp_port;
     struct shard shard; /* --shard=I/N, when shard_given */
     bool shard_given;
+    bool run_as_root;      /* run: keep root (tests, containers) */
+    const char *user;      /* run: the user to become once the listener is bound */
     const char *url;       /* client subcommands: the agent's base URL */
     const char *auth_file; /* client subcommands: credentials (cmd_client.c) */
     const char *sort;

@@ -27,6 +27,8 @@ enum {
     OPT_JSON,
     OPT_AUTHFILE,
     OPT_SHARD,
+    OPT_RUN_AS_ROOT,
+    OPT_USER,
 };
 
 static const struct option options[] = {
@@ -44,6 +46,8 @@ static const struct option options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"auth.file", required_argument, NULL, OPT_AUTHFILE},
     {"shard", required_argument, NULL, OPT_SHARD},
+    {"run-as-root", no_argument, NULL, OPT_RUN_AS_ROOT},
+    {"user", required_argument, NULL, OPT_USER},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -74,6 +78,8 @@ static int parse_one(int c, struct cli_flags *f)
     case OPT_AUTHFILE: f->auth_file = optarg; return 0;
     case OPT_SORT: f->sort = optarg; return 0;
     case OPT_JSON: f->json = true; return 0;
+    case OPT_RUN_AS_ROOT: f->run_as_root = true; return 0;
+    case OPT_USER: f->user = optarg; return 0;
     case 'h': f->help = true; return 0;
     case OPT_DNS:
         if (f->n_dns_servers == CLI_MAX_DNS_SERVERS) {

@@ -26,6 +26,7 @@ enum ftype {
     F_AUTOBOOL,
     F_UINT,
     F_DURATION,
+    F_DURATION0, /* a duration that may be zero (a clamp whose default is none) */
     F_STRLIST,
     F_UINTLIST,
     F_ENUM,
@@ -143,11 +144,12 @@ static int set_scalar(struct ctx *c, const struct field *f, yaml_node_t *n, void
         return 0;
     }
     case F_UINT: return parse_uint(c, n, f->min, f->max, AT(base, f->off, unsigned));
-    case F_DURATION: {
+    case F_DURATION:
+    case F_DURATION0: {
         int64_t ms;
         if (mxw_parse_duration_ms(s, &ms) < 0)
             return fault(c, n, "bad duration '%s' (use e.g. 500ms, 30s, 5m, 1h)", s);
-        if (ms <= 0)
+        if (ms < 0 || (ms == 0 && f->type == F_DURATION))
             return fault(c, n, "duration must be positive");
         if (f->max && ms > (int64_t)f->max * 1000)
             return fault(c, n, "duration '%s' is longer than %us", s, f->max);
@@ -320,7 +322,7 @@ static const struct field global_schema[] = {
     FLD_UINT("dns_tries", dns_tries, 1, 10),
     {"dns_cache", F_ENUM, offsetof(struct config, dns_cache), 0, 0, 0, dns_cache_names, NULL, NULL,
      NULL},
-    {"dns_cache_min_ttl", F_DURATION, offsetof(struct config, dns_cache_min_ttl_ms), 0, 0, 86400,
+    {"dns_cache_min_ttl", F_DURATION0, offsetof(struct config, dns_cache_min_ttl_ms), 0, 0, 86400,
      NULL, NULL, NULL, NULL},
     {"dns_cache_max_ttl", F_DURATION, offsetof(struct config, dns_cache_max_ttl_ms), 0, 0,
      7 * 86400, NULL, NULL, NULL, NULL},

@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 LISTEN=${LISTEN:-127.0.0.1:9725}
 
 if [ -n "$CONFIG" ]; then
-    exec "$MXWATCH" run --config.file="$CONFIG" --web.listen-address="$LISTEN"
+    exec "$MXWATCH" run "${MXW_RUN_AS[@]}" --config.file="$CONFIG" --web.listen-address="$LISTEN"
 fi
 
 # Ctrl-C signals the terminal's foreground process group. With job control on, every server
@@ -44,7 +44,7 @@ Ctrl-C stops everything.
 
 EOM
 trap 'kill -TERM $agent 2>/dev/null' INT TERM
-"$MXWATCH" run --config.file="$WORLD_CONFIG" --web.listen-address="$LISTEN" &
+"$MXWATCH" run "${MXW_RUN_AS[@]}" --config.file="$WORLD_CONFIG" --web.listen-address="$LISTEN" &
 agent=$!
 track $agent
 wait $agent

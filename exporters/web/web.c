@@ -4,8 +4,8 @@
  * waits on a probe and a slow client never delays one. Connection limits (total and per
  * client address) and a timeout keep a hostile client from starving the scraper.
  *
- * Threads: web_start/web_stop on the main thread; everything else on the HTTP thread. The
- * settings the HTTP thread needs are copied at start (the loop owns the config).
+ * Threads: web_listen, web_start, web_stop on the main thread; everything else on the HTTP
+ * thread. The settings the HTTP thread needs are copied at start (the loop owns the config).
  */
 #include "web.h"
 
@@ -20,6 +20,7 @@
 #include "webauth.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -28,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #define GZIP_MIN_BYTES 1024 /* smaller bodies are not worth compressing */
@@ -60,7 +63,9 @@ static struct {
     struct MHD_Daemon *mhd;
     struct webauth *auth; /* NULL: no web config file, no TLS, no authentication */
     struct http_actions act;
-} web;
+    int listen_fd;     /* bound by web_listen; libmicrohttpd's (it closes it) once started */
+    int listen_family; /* AF_INET or AF_INET6 */
+} web = {.listen_fd = -1};
 
 /* Response bodies at 10,000 destinations are tens of megabytes, and a fresh buffer costs a
  * page fault per 4 KiB: about as much as rendering the metrics. So one spare body buffer
@@ -395,21 +400,78 @@ static int listen_sockaddr(const char *addr, struct sockaddr_storage *ss, bool *
     return 0;
 }
 
-static struct MHD_Daemon *start_mhd(unsigned flags, const struct sockaddr *sa,
-                                    const struct config *cfg)
+static struct MHD_Daemon *start_mhd(unsigned flags, const struct config *cfg)
 {
     struct MHD_OptionItem tls_opts[WEBAUTH_TLS_OPTIONS_MAX];
     webauth_tls_options(web.auth, tls_opts);
     /* The idle timeout in whole seconds, rounded up: a client that sends nothing for that
      * long loses its slot, so slow clients cannot keep the connection limit filled. */
     unsigned timeout_s = (unsigned)((cfg->web_timeout_ms + 999) / 1000);
-    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-                            on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT,
-                            cfg->web_max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                            cfg->web_max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-                            timeout_s ? timeout_s : 1, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                            (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                            MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_OPTION_LISTEN_SOCKET, web.listen_fd, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->web_max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->web_max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 1,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+}
+
+/* A listening socket on sa (dual stack: IPv6 that also takes IPv4), or -1 with errno. */
+static int bind_listener(const struct sockaddr_storage *ss, bool dual)
+{
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    int on = 1, v6only = !dual;
+    socklen_t len =
+        ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
+        (ss->ss_family == AF_INET6 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) < 0) ||
+        bind(fd, (const struct sockaddr *)ss, len) < 0 || listen(fd, SOMAXCONN) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+int web_listen(const struct config *cfg, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    bool dual;
+    if (listen_sockaddr(cfg->web_listen_address, &ss, &dual, err, errlen) < 0)
+        return -1;
+    web.listen_family = ss.ss_family;
+    web.listen_fd = bind_listener(&ss, dual);
+    if (web.listen_fd < 0 && dual) {
+        /* A host without IPv6 still gets every IPv4 address. */
+        struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+        uint16_t port = ((struct sockaddr_in6 *)&ss)->sin6_port;
+        memset(&ss, 0, sizeof ss);
+        v4->sin_family = AF_INET;
+        v4->sin_port = port;
+        v4->sin_addr.s_addr = htonl(INADDR_ANY);
+        web.listen_family = AF_INET;
+        web.listen_fd = bind_listener(&ss, false);
+        if (web.listen_fd >= 0)
+            log_warn("web", "IPv6 is not available, listening on IPv4 only address=%s",
+                     cfg->web_listen_address);
+    }
+    if (web.listen_fd < 0) {
+        snprintf(err, errlen, "web: cannot listen on %s: %s", cfg->web_listen_address,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void web_unlisten(void)
+{
+    if (web.listen_fd >= 0)
+        close(web.listen_fd);
+    web.listen_fd = -1;
 }
 
 int web_check(const struct config *cfg, char *err, size_t errlen)
@@ -427,10 +489,10 @@ int web_check(const struct config *cfg, char *err, size_t errlen)
 
 int web_start(const struct config *cfg, const struct http_actions *act, char *err, size_t errlen)
 {
-    struct sockaddr_storage ss;
-    bool dual;
-    if (listen_sockaddr(cfg->web_listen_address, &ss, &dual, err, errlen) < 0)
+    if (web.listen_fd < 0) {
+        snprintf(err, errlen, "web: no listener (web_listen first)");
         return -1;
+    }
     if (cfg->web_config_file && cfg->web_config_file[0]) {
         web.auth = webauth_load(cfg->web_config_file, err, errlen);
         if (!web.auth)
@@ -445,29 +507,16 @@ int web_start(const struct config *cfg, const struct http_actions *act, char *er
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (webauth_tls(web.auth))
         flags |= MHD_USE_TLS;
-    if (ss.ss_family == AF_INET6)
-        flags |= dual ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
-    web.mhd = start_mhd(flags, (struct sockaddr *)&ss, cfg);
-    if (!web.mhd && dual) {
-        /* A host without IPv6 still gets every IPv4 address. */
-        struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-        uint16_t port = ((struct sockaddr_in6 *)&ss)->sin6_port;
-        memset(&ss, 0, sizeof ss);
-        v4->sin_family = AF_INET;
-        v4->sin_port = port;
-        v4->sin_addr.s_addr = htonl(INADDR_ANY);
-        web.mhd = start_mhd(flags & ~(unsigned)MHD_USE_DUAL_STACK, (struct sockaddr *)&ss, cfg);
-        if (web.mhd)
-            log_warn("web", "IPv6 is not available, listening on IPv4 only address=%s",
-                     cfg->web_listen_address);
-    }
+    if (web.listen_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    web.mhd = start_mhd(flags, cfg);
     if (!web.mhd) {
-        snprintf(err, errlen, "web: cannot listen on %s (address in use or not available?)",
-                 cfg->web_listen_address);
+        snprintf(err, errlen, "web: cannot serve on %s", cfg->web_listen_address);
         webauth_free(web.auth);
         web.auth = NULL;
         return -1;
     }
+    web.listen_fd = -1; /* libmicrohttpd's now: MHD_stop_daemon closes it */
     log_info("web", "listening address=%s tls=%s auth=%s", cfg->web_listen_address,
              webauth_tls(web.auth) ? "on" : "off", webauth_users(web.auth) ? "basic" : "none");
     return 0;

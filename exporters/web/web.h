@@ -12,6 +12,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Binds the HTTP listener of cfg (web.listen_address), and nothing else: the one step that
+ * may need root (a port below 1024), so the daemon can drop privileges right after it.
+ * 0, or -1 with err. web_unlisten closes it if web_start never took it. Main thread. */
+int web_listen(const struct config *cfg, char *err, size_t errlen);
+void web_unlisten(void);
+/* Serves on the bound listener (libmicrohttpd's thread), which it then owns. */
 int web_start(const struct config *cfg, const struct http_actions *act, char *err, size_t errlen);
 void web_stop(void);
 /* What web_start would refuse in cfg's files (the web config file, the delivernow token file,

@@ -33,11 +33,11 @@ refused admin "web.delivernow.admin_users: 'mallory' is not a basic_auth user"
 
 note "run refuses the same values, from the file and from its flags"
 rc=0
-out=$("$MXWATCH" run --config.file="$T/token.yml" --web.listen-address=127.0.0.1:0 2>&1) || rc=$?
+out=$("$MXWATCH" run "${MXW_RUN_AS[@]}" --config.file="$T/token.yml" --web.listen-address=127.0.0.1:0 2>&1) || rc=$?
 [ "$rc" -ne 0 ] || fail "run started with an unreadable token file"
 assert_contains "$out" "missing.token: cannot open" "run's refusal"
 rc=0
-out=$("$MXWATCH" run --config.file="$T/good.yml" --dns.server=bogus 2>&1) || rc=$?
+out=$("$MXWATCH" run "${MXW_RUN_AS[@]}" --config.file="$T/good.yml" --dns.server=bogus 2>&1) || rc=$?
 [ "$rc" -ne 0 ] || fail "run started with --dns.server=bogus"
 assert_contains "$out" "--dns.server: 'bogus' is not ip, ip:port or [ipv6]:port" "run's refusal of a flag"
 

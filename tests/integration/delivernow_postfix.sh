@@ -93,7 +93,7 @@ EOC
 write_config "$T/agent.yml" "config_file: $T/web.yml" "admin_users: [alice]"
 port=$(free_port)
 URL=http://127.0.0.1:$port
-"$MXWATCH" run --config.file="$T/agent.yml" --web.listen-address="127.0.0.1:$port" \
+"$MXWATCH" run "${MXW_RUN_AS[@]}" --config.file="$T/agent.yml" --web.listen-address="127.0.0.1:$port" \
     --log.level=debug >>"$T/agent.log" 2>&1 &
 track $!
 A=(-u "alice:$alice_pw")
@@ -183,7 +183,7 @@ grep -q 'trigger=manual who=alice destination=c.test' "$T/agent.log" || fail "th
 # ---- without basic auth: no credentials is a 403, the token is enough ----
 write_config "$T/agent2.yml" "" ""
 port2=$(free_port)
-"$MXWATCH" run --config.file="$T/agent2.yml" --web.listen-address="127.0.0.1:$port2" >>"$T/agent2.log" 2>&1 &
+"$MXWATCH" run "${MXW_RUN_AS[@]}" --config.file="$T/agent2.yml" --web.listen-address="127.0.0.1:$port2" >>"$T/agent2.log" 2>&1 &
 track $!
 wait_for 10 curl -fsS "http://127.0.0.1:$port2/-/healthy" || fail "second agent did not come up"
 URL=http://127.0.0.1:$port2

@@ -37,7 +37,7 @@ demo_start() {
     world=$(sed -n 's/^ *config *\(.*\)\/world\.yml.*/\1/p' "$OUT" | tr -d '\r')
     [ -d "$world" ] || fail "$1: no world directory in make run's banner"
     on_exit "pkill -KILL -f '$world/'"
-    agent_pid=$(pgrep -f "mxwatch run --config.file=$world/world.yml")
+    agent_pid=$(pgrep -f "mxwatch run (--run-as-root )?--config.file=$world/world.yml")
     snmpd_pid=$(cat "$world/snmpd.pid")
     wait_for 30 alpha_up || fail "$1: alpha.test is not up(1) in mxwDestinationTable"
 }

@@ -110,7 +110,7 @@ exec 5>&- 6>&- 7>&-
 
 # ---- listeners: IPv6 only, and dual stack ----
 listen() { # ADDR: an agent listening there; sets L_PID
-    "$MXWATCH" run --config.file="$T/v6.yml" --web.listen-address="$1" --log.level=debug \
+    "$MXWATCH" run "${MXW_RUN_AS[@]}" --config.file="$T/v6.yml" --web.listen-address="$1" --log.level=debug \
         >>"$T/agent-v6.log" 2>&1 &
     L_PID=$!
     track $L_PID

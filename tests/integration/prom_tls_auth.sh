@@ -34,7 +34,7 @@ printf 'global: {dns_servers: ["127.0.0.1:9"]}\ndestinations: [tls.test]\n' >"$T
 
 port=$(free_port)
 URL=https://127.0.0.1:$port
-"$MXWATCH" run --config.file="$T/mxwatch.yml" --web.listen-address="127.0.0.1:$port" \
+"$MXWATCH" run "${MXW_RUN_AS[@]}" --config.file="$T/mxwatch.yml" --web.listen-address="127.0.0.1:$port" \
     --web.config.file="$T/web/web.yml" >>"$T/agent.log" 2>&1 &
 track $!
 C=(curl -sS --max-time 5 --cacert "$T/web/cert.pem")
@@ -71,7 +71,7 @@ assert_eq 401 "$(code --tlsv1.3 "$URL/-/healthy")" "a TLS 1.3 handshake (then th
 # A web config with a plain-text password is refused at start, naming the file.
 printf 'basic_auth_users:\n  scraper: hunter2\n' >"$T/web/bad.yml"
 rc=0
-"$MXWATCH" run --config.file="$T/mxwatch.yml" --web.listen-address="127.0.0.1:$(free_port)" \
+"$MXWATCH" run "${MXW_RUN_AS[@]}" --config.file="$T/mxwatch.yml" --web.listen-address="127.0.0.1:$(free_port)" \
     --web.config.file="$T/web/bad.yml" >"$T/bad.log" 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || fail "agent started with a non-bcrypt hash"
 assert_contains "$(cat "$T/bad.log")" "$T/web/bad.yml:2: basic_auth_users: the hash of 'scraper' is not bcrypt" "start error"

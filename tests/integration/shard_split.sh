@@ -81,7 +81,7 @@ write_config 1 >"$T/agent-1.yml"
 write_config 2 "  shard: 2/3" >"$T/agent-2.yml"
 
 note "a bad shard is refused, naming the flag or the key"
-run_capture "$MXWATCH" run --shard=3/3
+run_capture "$MXWATCH" run "${MXW_RUN_AS[@]}" --shard=3/3
 assert_eq 2 "$RC" "exit status of run --shard=3/3"
 assert_eq "mxwatch: --shard: '3/3': the index 3 is not below the count (0-based: 0..2)" "$OUT" "--shard=3/3"
 sed 's|^  shard: 2/3$|  shard: 1/0|' "$T/agent-2.yml" >"$T/bad.yml"

@@ -19,7 +19,7 @@ EOC
 port=$(free_port)
 URL=http://127.0.0.1:$port
 python3 "$MXW_TOP/tests/lib/stall_pipe.py" "$T/agent.log" "$T/agent.pid" \
-    "$MXWATCH" run --config.file="$T/agent.yml" --web.listen-address="127.0.0.1:$port" \
+    "$MXWATCH" run "${MXW_RUN_AS[@]}" --config.file="$T/agent.yml" --web.listen-address="127.0.0.1:$port" \
     --log.level=debug &
 helper=$!
 track $helper

@@ -48,7 +48,7 @@ start_agent() {
     fi
     port=$(free_port)
     AGENT_URL=http://127.0.0.1:$port
-    "$MXWATCH" run --config.file="$cfg" --web.listen-address="127.0.0.1:$port" \
+    "$MXWATCH" run "${MXW_RUN_AS[@]}" --config.file="$cfg" --web.listen-address="127.0.0.1:$port" \
         --log.level=debug "$@" >>"$T/agent.log" 2>&1 &
     AGENT_PID=$!
     track $AGENT_PID

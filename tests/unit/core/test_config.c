@@ -64,6 +64,9 @@ static void type_errors_name_file_line_column_and_key(void **state)
             "t.yml:2:19: global.probe_interval: duration must be positive");
     rejects("global:\n  probe_interval: 2d\n",
             "t.yml:2:19: global.probe_interval: duration '2d' is longer than 86400s");
+    /* F_DURATION0: zero is a value (dns_cache_min_ttl's documented default), not more */
+    rejects("global:\n  dns_cache_min_ttl: 2d\n",
+            "t.yml:2:22: global.dns_cache_min_ttl: duration '2d' is longer than 86400s");
     /* F_STRLIST and its items */
     rejects("global:\n  dns_servers: 127.0.0.1\n",
             "t.yml:2:16: global.dns_servers: expected a list");
@@ -197,6 +200,11 @@ static void durations_in_every_unit(void **state)
     assert_non_null(cfg);
     assert_int_equal(cfg->defaults.interval_ms, 1500);
     assert_int_equal(cfg->defaults.banner_timeout_ms, 120000);
+    config_free(cfg);
+    /* The annotated example writes dns_cache_min_ttl's default out: 0s. */
+    cfg = parse("global:\n  dns_cache_min_ttl: 0s\n", err);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->dns_cache_min_ttl_ms, 0);
     config_free(cfg);
 }
 
