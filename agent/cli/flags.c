@@ -123,7 +123,10 @@ int cli_parse_flags(int argc, char **argv, struct cli_flags *f)
     optind = 1;
     opterr = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+    /* Options may come after the operands (`mxwatch probe example.com --dns.server X`), as
+     * with GNU tools and Prometheus's: getopt moves the operands to the end; `--` ends the
+     * options. */
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         if (c == '?' || parse_one(c, f) < 0)
             return -1;
     }

@@ -136,3 +136,9 @@ assert_eq 0 "$RC" "exit status, evil.test"
 assert_contains "$OUT" 'banner: 220 evil.[2J\xc2\x9b31m\x9b0m end' "the banner, escaped"
 assert_contains "$OUT" 'EHLO: evil.[2J\xc2\x9b31m\x9b0m end 8BITMIME' "EHLO lines, escaped"
 ! LC_ALL=C grep -q $'[\x1b\x9b\xc2]' <<<"$OUT" || fail "raw control bytes reach the terminal: $OUT"
+
+note "options after the operands, as people type them"
+RC=0
+OUT=$("$MXWATCH" probe ok.test --config.file="$PW_CONFIG" --json 2>"$T/probe.err") || RC=$?
+assert_eq 0 "$RC" "mxwatch probe ok.test --config.file=... --json"
+assert_eq ok "$(json_field "$OUT" ok.test 127.0.1.1 outcome)" "ok.test probed with the options last"

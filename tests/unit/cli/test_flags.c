@@ -1,7 +1,7 @@
 /*
- * test_flags.c - the shared flags (agent/cli/flags.c) as far as sharding goes: --shard=I/N
- * overrides global.shard on every load, a bad value is refused with the flag's name, and
- * without the flag the file's shard stays.
+ * test_flags.c - the shared flags (agent/cli/flags.c): options after the operands and `--`
+ * ending them; --shard=I/N overrides global.shard on every load, a bad value is refused with
+ * the flag's name, and without the flag the file's shard stays.
  */
 #include "cli.h"
 
@@ -69,9 +69,29 @@ static void test_bad_shard_flag_is_refused_by_name(void **state)
                              "(0-based: 0..2)\n");
 }
 
+/* `mxwatch probe example.com --dns.server 127.0.0.1:5353` as people type it; `--` ends the
+ * options, so an operand may start with a dash. */
+static void test_options_after_operands(void **state)
+{
+    (void)state;
+    struct cli_flags f;
+    char *argv[] = {"probe", "example.com", "--dns.server", "127.0.0.1:5353", "b.test", NULL};
+    assert_int_equal(cli_parse_flags(5, argv, &f), 0);
+    assert_int_equal(f.n_dns_servers, 1);
+    assert_string_equal(f.dns_servers[0], "127.0.0.1:5353");
+    assert_int_equal(f.first_arg, 3);
+    assert_string_equal(argv[f.first_arg], "example.com");
+    assert_string_equal(argv[f.first_arg + 1], "b.test");
+    char *dashed[] = {"probe", "--json", "--", "--not-a-flag", NULL};
+    assert_int_equal(cli_parse_flags(4, dashed, &f), 0);
+    assert_true(f.json);
+    assert_string_equal(dashed[f.first_arg], "--not-a-flag");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_options_after_operands),
         cmocka_unit_test(test_shard_flag_overrides_the_file),
         cmocka_unit_test(test_bad_shard_flag_is_refused_by_name),
     };
