@@ -10,7 +10,7 @@ RUN_PKGS=(gcc make pkg-config libc-ares-dev libcurl4-openssl-dev libmicrohttpd-d
     libyaml-dev libjson-c-dev libxml2-dev zlib1g-dev libssl-dev libsnmp-dev
     dnsmasq-base snmpd snmptrapd snmp curl openssl xxd)
 TEST_PKGS=(libcmocka-dev postfix prometheus smitools chromium openssl python3 iproute2
-    procps psmisc whois jq nsd) # nsd: the fast resolver of the scale tests; whois: mkpasswd, bcrypt hashes for the web config tests; jq: postqueue -j in tests
+    procps psmisc whois jq nsd groff-base) # nsd: the fast resolver of the scale tests; whois: mkpasswd, bcrypt hashes for the web config tests; jq: postqueue -j in tests; groff-base: groff for the manual pages' test
 
 # The peers that `make bench` measures mxwatch against.
 BENCH_PKGS=(prometheus-blackbox-exporter prometheus-postfix-exporter)
