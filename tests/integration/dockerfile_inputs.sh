@@ -5,11 +5,11 @@
 # Debian 12; nothing is fetched but Debian packages (no ADD, no URL, no curl, wget, git,
 # pip or npm); every package of its apt-get install lines exists in Debian 12 (apt-cache);
 # the build stage has every -dev package tests/lib/deps.sh builds with; the runtime stage
-# has the package of every shared library build/mxwatch links (or one that every Debian
+# has the package of every shared library the binary links (or one that every Debian
 # image has: an Essential package's dependency); every COPY source exists and .dockerignore
 # lets it into the context, and the build stage's make builds the binary from those sources
-# alone; the image runs as a non-root user with /var/lib/mxwatch as a
-# volume, and the file documents --network host and the read-only mail log.
+# alone; the image runs as a non-root user with /var/lib/mxwatch as a volume, and the file
+# documents --network host and the read-only mail log.
 source "$(dirname "$0")/../lib/common.sh"
 DF=$MXW_TOP/Dockerfile
 [ -f "$DF" ] || fail "no Dockerfile"
@@ -69,25 +69,6 @@ for p in $run_pkgs; do
     esac
 done
 
-note "the runtime stage has every shared library build/mxwatch links"
-[ -x "$MXWATCH" ] || fail "no $MXWATCH (make all)"
-# Every Debian image, slim too, has the Essential packages and what they depend on (libc6,
-# libcrypt1, zlib1g, ...): the base need not install those.
-apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
-    --no-replaces --no-enhances \
-    $(dpkg-query -W -f='${Package} ${Essential}\n' | awk '$2 == "yes" {print $1}') 2>/dev/null |
-    grep -v '^ ' | sort -u >"$T/base-pkgs.txt"
-grep -qx libc6 "$T/base-pkgs.txt" || fail "the Essential packages' dependencies lack libc6: $(cat "$T/base-pkgs.txt")"
-for so in $(objdump -p "$MXWATCH" | awk '/NEEDED/ {print $2}'); do
-    path=$(ldconfig -p | awk -v s="$so" '$1 == s && !p {p = $NF} END {print p}')
-    [ -n "$path" ] || fail "$so: not found by ldconfig"
-    # dpkg knows a library by the path its package installed: the link or its target.
-    pkg=$({ dpkg -S "$(readlink -f "$path")" || dpkg -S "$path"; } 2>/dev/null | sed -n '1s/:.*//p' || true)
-    [ -n "$pkg" ] || fail "$so ($path): no package owns it"
-    grep -qx "$pkg" "$T/base-pkgs.txt" || grep -qx "$pkg" "$T/run-pkgs.txt" ||
-        fail "$so comes from $pkg, which the runtime stage does not install"
-done
-
 note "COPY sources exist and are in the build context"
 while read -r src; do
     [ -e "$MXW_TOP/$src" ] || fail "COPY $src: no such file in the tree"
@@ -108,6 +89,26 @@ make_cmd=$(awk -F'\t' '$1 == 0' "$T/instructions.txt" | cut -f2- | sed -n 's/^RU
     >"$T/make.log" 2>&1 ||
     fail "the build stage's '$make_cmd' fails on its sources: $(tail -n 20 "$T/make.log")"
 assert_contains "$("$T/context/build/mxwatch" --version)" "revision docker-test" "the built binary's --version"
+
+note "the runtime stage has every shared library that binary links"
+# The binary just built as the image builds it, not $MXWATCH: a sanitizer build links more.
+BIN=$T/context/build/mxwatch
+# Every Debian image, slim too, has the Essential packages and what they depend on (libc6,
+# libcrypt1, zlib1g, ...): the base need not install those.
+apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+    --no-replaces --no-enhances \
+    $(dpkg-query -W -f='${Package} ${Essential}\n' | awk '$2 == "yes" {print $1}') 2>/dev/null |
+    grep -v '^ ' | sort -u >"$T/base-pkgs.txt"
+grep -qx libc6 "$T/base-pkgs.txt" || fail "the Essential packages' dependencies lack libc6: $(cat "$T/base-pkgs.txt")"
+for so in $(objdump -p "$BIN" | awk '/NEEDED/ {print $2}'); do
+    path=$(ldconfig -p | awk -v s="$so" '$1 == s && !p {p = $NF} END {print p}')
+    [ -n "$path" ] || fail "$so: not found by ldconfig"
+    # dpkg knows a library by the path its package installed: the link or its target.
+    pkg=$({ dpkg -S "$(readlink -f "$path")" || dpkg -S "$path"; } 2>/dev/null | sed -n '1s/:.*//p' || true)
+    [ -n "$pkg" ] || fail "$so ($path): no package owns it"
+    grep -qx "$pkg" "$T/base-pkgs.txt" || grep -qx "$pkg" "$T/run-pkgs.txt" ||
+        fail "$so comes from $pkg, which the runtime stage does not install"
+done
 
 note "non-root user, state volume, documented --network host"
 user=$(instr | awk '/^USER / {u = $2} END {print u}')
