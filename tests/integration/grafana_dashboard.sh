@@ -39,13 +39,9 @@ sources:
 EOC
 start_agent "$WORLD_CONFIG"
 settled() { # every destination its expected status, the gateway polled, the source up
-    local m d exp
+    local m
     m=$(scrape)
-    for d in $WORLD_DOMAINS; do
-        exp=$(world_expect "$d")
-        [ "$(metric_value "$m" "mxwatch_destination_status{destination=\"$d\",status=\"${exp% *}\"}")" = 1 ] || return 1
-    done
-    [ "$(metric_value "$m" 'mxwatch_gateway_up{appliance="gw1"}')" = 1 ] &&
+    world_settled "$m" && [ "$(metric_value "$m" 'mxwatch_gateway_up{appliance="gw1"}')" = 1 ] &&
         [ "$(metric_value "$m" 'mxwatch_source_up{source="connections"}')" = 1 ]
 }
 wait_for 30 settled || fail "the demo world did not settle: $(scrape | grep -e '^mxwatch_destination_status{' -e '_up{')"
@@ -56,20 +52,9 @@ python3 "$MXW_TOP/tests/lib/grafana_dashboard.py" names "$DASH" "$T/metrics.txt"
     fail "the dashboard is malformed or names a metric the agent does not export"
 
 note "every query on a real Prometheus"
-prom_port=$(free_port)
-cat >"$T/prometheus.yml" <<EOC
-global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: mxwatch
-    static_configs:
-      - targets: ['${AGENT_URL#http://}']
-EOC
-prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/tsdb" \
-    --web.listen-address="127.0.0.1:$prom_port" >>"$T/prometheus.log" 2>&1 &
-track $!
-P=http://127.0.0.1:$prom_port
-wait_for 30 curl -fsS "$P/-/ready" || fail "prometheus did not become ready"
+prometheus_config_for_agent "$T/prometheus.yml"
+start_prometheus "$T/prometheus.yml"
+P=$PROM_URL
 scraped() { # at least 6 scrapes of the agent: enough samples for rate() over 5 s
     curl -fsS "$P/api/v1/query" --data-urlencode 'query=count_over_time(up{job="mxwatch"}[1m]) >= 6' |
         grep -q '"value"'
