@@ -29,6 +29,17 @@ world_expect() { # domain -> "status reason"
     esac
 }
 
+# world_settled METRICS_TEXT: true when that /metrics text gives every destination the
+# status the world implies.
+world_settled() {
+    local d exp
+    for d in $WORLD_DOMAINS; do
+        exp=$(world_expect "$d")
+        grep -qxF "mxwatch_destination_status{destination=\"$d\",status=\"${exp% *}\"} 1" <<<"$1" ||
+            return 1
+    done
+}
+
 start_world() {
     WORLD_DNS_PORT=$(free_port)
     cat >"$T/world-zone.conf" <<EOZ

@@ -2,7 +2,7 @@
 // browser: rows, default and clicked sorting, the filter and the status choice, an
 // auto-refresh that keeps them, status badges with symbol and word, the detail page with
 // its sections, MX records, addresses and chart, a phone-sized layout, no script errors;
-// screenshots in OUT_DIR. Exits non-zero at the first failed check.
+// screenshots in OUT_DIR (status-page.png is the one the README shows). Exits non-zero at the first failed check.
 'use strict';
 const { launch, watchedPage, check, rows } = require('./lib.cjs');
 
@@ -91,6 +91,11 @@ async function detailChecks(page) {
     await filterChecks(page);
     await page.goto(base + '/?sort=domain&order=asc');
     await page.screenshot({ path: out + '/list.png', fullPage: true });
+    // The README's picture (docs/img/status-page.png): the down destinations first, with
+    // their reasons, as an operator opens the page when mail piles up.
+    await page.goto(base + '/?sort=status&order=desc');
+    await page.waitForFunction(() => document.querySelector('table.dests tbody th a').textContent === 'nullmx.test');
+    await page.screenshot({ path: out + '/status-page.png', fullPage: true });
     await detailChecks(page);
     const phone = await watchedPage(browser, { width: 390, height: 844 });
     await phone.goto(base + '/?sort=status');

@@ -12,14 +12,7 @@ WORLD_INTERVAL=6s
 start_world
 start_agent "$WORLD_CONFIG"
 
-settled() { # every destination has its expected status
-    local m d exp
-    m=$(scrape)
-    for d in $WORLD_DOMAINS; do
-        exp=$(world_expect "$d")
-        [ "$(metric_value "$m" "mxwatch_destination_status{destination=\"$d\",status=\"${exp% *}\"}")" = 1 ] || return 1
-    done
-}
+settled() { world_settled "$(scrape)"; }
 wait_for 25 settled || fail "the demo world did not settle: $(scrape | grep '^mxwatch_destination_status{')"
 scrape >"$T/metrics.txt"
 m=$(cat "$T/metrics.txt")

@@ -35,24 +35,9 @@ destinations:
 EOC
 start_agent "$T/mxwatch.yml" --dns.server="127.0.0.1:$dns_port" --smtp.port="$smtp_port"
 
-prom_port=$(free_port)
-cp "$MXW_TOP/deploy/prometheus/mxwatch-rules.yml" "$T/"
-cat >"$T/prometheus.yml" <<EOC
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files:
-  - mxwatch-rules.yml
-scrape_configs:
-  - job_name: mxwatch
-    static_configs:
-      - targets: ['${AGENT_URL#http://}']
-EOC
-prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/tsdb" \
-    --web.listen-address="127.0.0.1:$prom_port" >>"$T/prometheus.log" 2>&1 &
-track $!
-P=http://127.0.0.1:$prom_port
-wait_for 30 curl -fsS "$P/-/ready" || fail "prometheus did not become ready"
+prometheus_config_for_agent "$T/prometheus.yml" "$MXW_TOP/deploy/prometheus/mxwatch-rules.yml"
+start_prometheus "$T/prometheus.yml"
+P=$PROM_URL
 
 # query EXPR: the value of the single result, or empty.
 query() {

@@ -123,10 +123,8 @@ EOP
 D=$MXW_TOP/deploy/prometheus
 cp "$D/mxwatch-rules.yml" "$D/mxwatch-shards-rules.yml" "$T/"
 prom_from_example "$D/prometheus-shards.yml" "$T/prometheus.yml" "${URLS[@]#http://}"
-PROM_PORT=$(free_port)
-prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/tsdb" \
-    --web.listen-address="127.0.0.1:$PROM_PORT" >>"$T/prometheus.log" 2>&1 &
-track $!
+start_prometheus "$T/prometheus.yml"
+PROM=$PROM_URL
 
 note "every agent probes its share; discovered destinations join their owner"
 ready() { curl -fsS --max-time 5 -o /dev/null "$1/-/ready"; }
@@ -148,8 +146,6 @@ done
 assert_eq "$N_DISC" "$disc" "discovered destinations, over the three agents"
 
 note "Prometheus: the global count of destinations down is the number made down"
-PROM=http://127.0.0.1:$PROM_PORT
-wait_for 30 curl -fsS "$PROM/-/ready" || fail "prometheus did not become ready"
 query() { # URL EXPR: the value of the single result, or empty
     curl -fsS --max-time 5 "$1/api/v1/query" --data-urlencode "query=$2" |
         python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if len(r)==1 else "")'
@@ -164,13 +160,9 @@ wait_for 10 expect "$PROM" 'sum(job_origin:mxwatch_destinations:sum)' "$((N + N_
 assert_eq 3 "$(query "$PROM" 'job_shards:mxwatch_shard_info:count{shards="3"}')" "agents of the set of 3"
 
 note "the global Prometheus federates the site's sums"
-prom_from_example "$D/prometheus-global.yml" "$T/prometheus-global.yml" "127.0.0.1:$PROM_PORT"
-GPORT=$(free_port)
-prometheus --config.file="$T/prometheus-global.yml" --storage.tsdb.path="$T/tsdb-global" \
-    --web.listen-address="127.0.0.1:$GPORT" >>"$T/prometheus-global.log" 2>&1 &
-track $!
-GLOBAL=http://127.0.0.1:$GPORT
-wait_for 30 curl -fsS "$GLOBAL/-/ready" || fail "the global prometheus did not become ready"
+prom_from_example "$D/prometheus-global.yml" "$T/prometheus-global.yml" "${PROM#http://}"
+start_prometheus "$T/prometheus-global.yml" prometheus-global
+GLOBAL=$PROM_URL
 wait_for 30 expect "$GLOBAL" 'sum(job_status:mxwatch_destination_status:sum{status="down"})' "$N_DOWN" ||
     fail "global view of destinations down: $(query "$GLOBAL" 'sum(job_status:mxwatch_destination_status:sum{status="down"})')"
 assert_eq "$N_DOWN" "$(query "$GLOBAL" 'job_status:mxwatch_destination_status:sum{status="down",site="eu1",job="mxwatch"}')" "federated series keep the site and the job"

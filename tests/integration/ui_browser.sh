@@ -2,7 +2,8 @@
 # ui_browser: the status page in Debian's chromium (headless, driven by playwright-core)
 # against an agent on the demo world: rows, sorting, filtering, auto-refresh, the detail
 # page and its chart, the phone layout (tests/browser/ui.cjs). Screenshots are kept in
-# $MXW_TEST_OUT/ui_browser/.
+# $MXW_TEST_OUT/ui_browser/; MXW_UPDATE_SCREENSHOT=1 also copies the README's picture to
+# docs/img/status-page.png.
 # timeout: 150
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/deploy/demo/world.sh"
@@ -23,7 +24,14 @@ settled() { # every destination shows the status the world implies
 wait_for 30 settled || fail "the demo world did not settle"
 node "$MXW_TOP/tests/browser/ui.cjs" "$AGENT_URL" "$OUT" 2>&1 | tee "$T/browser.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail "the browser checks failed"
-for f in list detail phone; do
+for f in list detail phone status-page; do
     [ -s "$OUT/$f.png" ] || fail "no screenshot $OUT/$f.png"
 done
-note "screenshots: $OUT/list.png $OUT/detail.png $OUT/phone.png"
+note "screenshots: $OUT/list.png $OUT/detail.png $OUT/phone.png $OUT/status-page.png"
+# The README shows status-page.png from docs/img/. It is copied there only on request
+# (MXW_UPDATE_SCREENSHOT=1 TESTS=ui_browser make test), so a test run never changes the tree.
+if [ "${MXW_UPDATE_SCREENSHOT:-}" = 1 ]; then
+    mkdir -p "$MXW_TOP/docs/img"
+    cp "$OUT/status-page.png" "$MXW_TOP/docs/img/status-page.png"
+    note "updated docs/img/status-page.png"
+fi

@@ -57,6 +57,36 @@ start_agent() {
 
 scrape() { curl -fsS --max-time 5 "$AGENT_URL/metrics"; }
 
+# prometheus_config_for_agent FILE [RULE_FILE...]: writes a Prometheus configuration that
+# scrapes the agent at $AGENT_URL every second as job "mxwatch" (the name the rules select
+# on) and evaluates the rule files, copied beside FILE, every second.
+prometheus_config_for_agent() {
+    local f=$1 r
+    shift
+    {
+        printf 'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n'
+        for r in "$@"; do
+            cp "$r" "$(dirname "$f")/"
+            printf '  - %s\n' "$(basename "$r")"
+        done
+        printf 'scrape_configs:\n  - job_name: mxwatch\n    static_configs:\n'
+        printf "      - targets: ['%s']\n" "${AGENT_URL#http://}"
+    } >"$f"
+}
+
+# start_prometheus CONFIG [NAME]: a Prometheus server named NAME (default prometheus) on a
+# free loopback port with that configuration, its storage in $T/NAME-tsdb and its log in
+# $T/NAME.log; sets PROM_URL once it answers ready.
+start_prometheus() {
+    local name=${2:-prometheus} port
+    port=$(free_port)
+    prometheus --config.file="$1" --storage.tsdb.path="$T/$name-tsdb" \
+        --web.listen-address="127.0.0.1:$port" >>"$T/$name.log" 2>&1 &
+    track $!
+    PROM_URL=http://127.0.0.1:$port
+    wait_for 30 curl -fsS "$PROM_URL/-/ready" || fail "$name did not become ready"
+}
+
 # run_capture CMD...: runs CMD; its output (stdout and stderr) in OUT, its exit status in RC.
 run_capture() {
     RC=0
