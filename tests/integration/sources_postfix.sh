@@ -75,6 +75,10 @@ sources:
   discovery: {enabled: true, max_destinations: 1, idle: 1h}
 EOC
 start_agent "$T/agent.yml"
+# The log source starts reading at the log's end: mail sent before its first collection
+# would never be counted. (/-/healthy answers before the last part, the sources, starts.)
+log_source_up() { [ "$(metric_value "$(scrape)" 'mxwatch_source_up{source="postfix_log"}')" = 1 ]; }
+wait_for 15 log_source_up || fail "the postfix_log source never came up"
 
 # ---- the oracles: Postfix's own log and queue, the kernel's socket table ----
 
