@@ -78,8 +78,9 @@ struct config {
     size_t n_dests;
 
     /* web */
-    char *web_listen_address; /* host:port, [v6]:port or :port */
-    char *web_config_file;    /* exporter-toolkit web config (TLS, basic auth) */
+    char *web_listen_address;  /* host:port, [v6]:port or :port */
+    char *web_config_file;     /* exporter-toolkit web config (TLS, basic auth) */
+    bool web_enable_lifecycle; /* --web.enable-lifecycle only: POST /-/reload answers */
     unsigned web_max_connections;
     unsigned web_max_connections_per_ip;
     int64_t web_timeout_ms;

@@ -46,8 +46,8 @@ static const struct route routes[] = {
     {"GET", "/metrics", false, web_handle_metrics},
     {"GET", "/-/healthy", false, web_handle_healthy},
     {"GET", "/-/ready", false, web_handle_ready},
-    {"POST", "/-/reload", false, web_handle_reload},
-    {"PUT", "/-/reload", false, web_handle_reload},
+    {"POST", "/-/reload", false, admin_handle_reload},
+    {"PUT", "/-/reload", false, admin_handle_reload},
     {"GET", API_LIST_PATH, false, api_handle_destinations},
     {"GET", API_DEST_PREFIX, true, api_handle_destination},
     {"GET", API_DEBUG_PREFIX, true, api_handle_debug},
@@ -62,9 +62,8 @@ static const struct route routes[] = {
 static struct {
     struct MHD_Daemon *mhd;
     struct webauth *auth; /* NULL: no web config file, no TLS, no authentication */
-    struct http_actions act;
-    int listen_fd;     /* bound by web_listen; libmicrohttpd's (it closes it) once started */
-    int listen_family; /* AF_INET or AF_INET6 */
+    int listen_fd;        /* bound by web_listen; libmicrohttpd's (it closes it) once started */
+    int listen_family;    /* AF_INET or AF_INET6 */
 } web = {.listen_fd = -1};
 
 /* Response bodies at 10,000 destinations are tens of megabytes, and a fresh buffer costs a
@@ -133,20 +132,6 @@ void web_handle_ready(const struct http_request *rq, const struct snapshot *snap
         rs->status = 503;
         buf_puts(&rs->body, "mxwatch is not ready: the first probe round is not finished.\n");
     }
-}
-
-void web_handle_reload(const struct http_request *rq, const struct snapshot *snap,
-                       struct http_response *rs)
-{
-    (void)rq;
-    (void)snap;
-    rs->content_type = "text/plain; charset=utf-8";
-    if (!web.act.reload || web.act.reload(web.act.arg) < 0) {
-        rs->status = 503;
-        buf_puts(&rs->body, "the agent is busy; try again\n");
-        return;
-    }
-    buf_puts(&rs->body, "reload requested; see mxwatch_config_last_reload_successful\n");
 }
 
 static const struct route *find_route(const char *method, const char *path, bool *path_known)
@@ -498,7 +483,6 @@ int web_start(const struct config *cfg, const struct http_actions *act, char *er
         if (!web.auth)
             return -1;
     }
-    web.act = *act;
     if (admin_configure(cfg, web.auth, act, err, errlen) < 0) {
         webauth_free(web.auth);
         web.auth = NULL;
