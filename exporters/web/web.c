@@ -64,6 +64,8 @@ static struct {
     struct webauth *auth; /* NULL: no web config file, no TLS, no authentication */
     int listen_fd;        /* bound by web_listen; libmicrohttpd's (it closes it) once started */
     int listen_family;    /* AF_INET or AF_INET6 */
+    char **hosts;         /* the Host header values answered (web_host_allowed); NULL: any */
+    size_t n_hosts;
 } web = {.listen_fd = -1};
 
 /* Response bodies at 10,000 destinations are tens of megabytes, and a fresh buffer costs a
@@ -109,7 +111,8 @@ static void body_give(void *p)
 struct req_state {
     struct buf body;
     bool too_large;
-    bool responded; /* a response is queued: ignore whatever else arrives */
+    bool bad_framing; /* Content-Length headers that disagree, or with Transfer-Encoding */
+    bool responded;   /* a response is queued: ignore whatever else arrives */
 };
 
 void web_handle_healthy(const struct http_request *rq, const struct snapshot *snap,
@@ -251,6 +254,69 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct http_respo
     return ret;
 }
 
+/* The name part of a Host value or an allowed entry ("[::1]" of "[::1]:9725") and its port
+ * (NULL when none is given). */
+static size_t host_name_len(const char *h, const char **port)
+{
+    const char *colon = h[0] == '[' ? strchr(h, ']') : strchr(h, ':');
+    if (h[0] == '[' && colon)
+        colon = colon[1] == ':' ? colon + 1 : NULL;
+    else if (colon && strchr(colon + 1, ':'))
+        colon = NULL; /* a bare IPv6 address, no port */
+    *port = colon ? colon + 1 : NULL;
+    return colon ? (size_t)(colon - h) : strlen(h);
+}
+
+bool web_host_allowed(const char *host, char *const *allowed, size_t n)
+{
+    if (!allowed || !host)
+        return true; /* no check, or HTTP/1.0 without Host: not a browser's rebound request */
+    const char *hport;
+    size_t hlen = host_name_len(host, &hport);
+    for (size_t i = 0; i < n; i++) {
+        const char *aport;
+        size_t alen = host_name_len(allowed[i], &aport);
+        if (!strcmp(allowed[i], "*"))
+            return true;
+        if (alen == hlen && !strncasecmp(allowed[i], host, hlen) &&
+            (!aport || (hport && !strcmp(aport, hport))))
+            return true;
+    }
+    return false;
+}
+
+struct framing {
+    const char *length; /* the first Content-Length */
+    bool conflict;
+};
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    (void)kind;
+    struct framing *f = cls;
+    if (strcasecmp(key, "Content-Length"))
+        return MHD_YES;
+    if (f->length)
+        f->conflict |= strcmp(f->length, value ? value : "") != 0;
+    else
+        f->length = value ? value : "";
+    return MHD_YES;
+}
+
+/* Whether the request's length is ambiguous: Content-Length headers that disagree, or one
+ * beside Transfer-Encoding (RFC 9112 6.3). libmicrohttpd 0.9.75 takes the first
+ * Content-Length and reads the rest of the body as the next request (smuggling), so the
+ * server refuses these and closes the connection. */
+static bool bad_framing(struct MHD_Connection *c)
+{
+    struct framing f = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+    if (f.length && MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding"))
+        f.conflict = true;
+    return f.conflict;
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, const char *url,
                                 struct req_state *st)
 {
@@ -270,7 +336,12 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, co
     }
     /* Credentials first, as the exporter-toolkit does: without them every path is a 401,
      * so nothing about the routes leaks. */
-    if (web.auth && !rq.auth_admin && !webauth_check(web.auth, c, &rq, &rs)) {
+    if (st->bad_framing) {
+        http_error(&rs, 400, "conflicting Content-Length or Transfer-Encoding headers");
+        http_add_header(&rs, "Connection", "close");
+    } else if (!web_host_allowed(http_header(&rq, "Host"), web.hosts, web.n_hosts)) {
+        http_error(&rs, 421, "this server does not answer for that Host (web.allowed_hosts)");
+    } else if (web.auth && !rq.auth_admin && !webauth_check(web.auth, c, &rq, &rs)) {
         /* webauth_check filled in the 401 */
     } else if (st->too_large) {
         http_error(&rs, 413, "request body too large");
@@ -304,6 +375,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!st)
             return MHD_NO;
         *con_cls = st;
+        if (bad_framing(c)) {
+            st->bad_framing = true;
+            return dispatch(c, method, url, st);
+        }
         /* A declared body above the bound is refused before a byte of it is read. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
@@ -472,6 +547,52 @@ int web_check(const struct config *cfg, char *err, size_t errlen)
     return rc;
 }
 
+static void free_hosts(void)
+{
+    for (size_t i = 0; i < web.n_hosts; i++)
+        free(web.hosts[i]);
+    free(web.hosts);
+    web.hosts = NULL;
+    web.n_hosts = 0;
+}
+
+static void add_host(const char *name, bool v6, unsigned port)
+{
+    char h[300];
+    snprintf(h, sizeof h, v6 ? "[%s]:%u" : "%s:%u", name, port);
+    web.hosts[web.n_hosts++] = strdup(h);
+}
+
+/* web.allowed_hosts, or when none is given and the listener is loopback-only (127.0.0.0/8,
+ * ::1, localhost) the names a local browser uses for it, with its port: a page whose name
+ * was rebound to 127.0.0.1 sends its own name as Host and is refused. */
+static void set_allowed_hosts(const struct config *cfg)
+{
+    char host[128];
+    unsigned port = 0;
+    struct in6_addr a6;
+    struct in_addr a4;
+    free_hosts();
+    if (cfg->n_web_allowed_hosts) {
+        web.hosts = calloc(cfg->n_web_allowed_hosts, sizeof *web.hosts);
+        for (size_t i = 0; web.hosts && i < cfg->n_web_allowed_hosts; i++)
+            web.hosts[web.n_hosts++] = strdup(cfg->web_allowed_hosts[i]);
+        return;
+    }
+    if (hostport_split(cfg->web_listen_address, host, sizeof host, &port) < 0)
+        return;
+    bool v4 = inet_pton(AF_INET, host, &a4) == 1, v6 = inet_pton(AF_INET6, host, &a6) == 1;
+    bool loopback = !strcmp(host, "localhost") || (v4 && (ntohl(a4.s_addr) >> 24) == 127) ||
+                    (v6 && IN6_IS_ADDR_LOOPBACK(&a6));
+    if (!loopback || !(web.hosts = calloc(4, sizeof *web.hosts)))
+        return;
+    add_host("localhost", false, port);
+    add_host("127.0.0.1", false, port);
+    add_host("::1", true, port);
+    if (strcmp(host, "localhost") && strcmp(host, "127.0.0.1") && strcmp(host, "::1"))
+        add_host(host, v6, port);
+}
+
 int web_start(const struct config *cfg, const struct http_actions *act, char *err, size_t errlen)
 {
     if (web.listen_fd < 0) {
@@ -488,6 +609,7 @@ int web_start(const struct config *cfg, const struct http_actions *act, char *er
         web.auth = NULL;
         return -1;
     }
+    set_allowed_hosts(cfg);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (webauth_tls(web.auth))
         flags |= MHD_USE_TLS;
@@ -496,13 +618,15 @@ int web_start(const struct config *cfg, const struct http_actions *act, char *er
     web.mhd = start_mhd(flags, cfg);
     if (!web.mhd) {
         snprintf(err, errlen, "web: cannot serve on %s", cfg->web_listen_address);
+        free_hosts();
         webauth_free(web.auth);
         web.auth = NULL;
         return -1;
     }
     web.listen_fd = -1; /* libmicrohttpd's now: MHD_stop_daemon closes it */
-    log_info("web", "listening address=%s tls=%s auth=%s", cfg->web_listen_address,
-             webauth_tls(web.auth) ? "on" : "off", webauth_users(web.auth) ? "basic" : "none");
+    log_info("web", "listening address=%s tls=%s auth=%s allowed_hosts=%s", cfg->web_listen_address,
+             webauth_tls(web.auth) ? "on" : "off", webauth_users(web.auth) ? "basic" : "none",
+             web.hosts ? "checked" : "any");
     return 0;
 }
 
@@ -513,6 +637,7 @@ void web_stop(void)
     web.mhd = NULL;
     webauth_free(web.auth);
     web.auth = NULL;
+    free_hosts();
     admin_reset();
     pthread_mutex_lock(&spare.lock);
     free(spare.p);
