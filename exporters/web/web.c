@@ -13,6 +13,7 @@
 
 #include "admin.h"
 #include "api.h"
+#include "authq.h"
 #include "log.h"
 #include "routes.h"
 #include "ui.h"
@@ -24,6 +25,7 @@
 #include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +64,7 @@ static const struct route routes[] = {
 static struct {
     struct MHD_Daemon *mhd;
     struct webauth *auth; /* NULL: no web config file, no TLS, no authentication */
+    struct authq *authq;  /* the bcrypt worker, when there are basic-auth users */
     int listen_fd;        /* bound by web_listen; libmicrohttpd's (it closes it) once started */
     int listen_family;    /* AF_INET or AF_INET6 */
     char **hosts;         /* the Host header values answered (web_host_allowed); NULL: any */
@@ -107,9 +110,16 @@ static void body_give(void *p)
     free(p);
 }
 
-/* Per-request state: the POST body as it arrives. */
+/* Where a request's password check stands (authq.h). */
+enum check_state { CHECK_NONE, CHECK_WAITING, CHECK_DONE };
+
+/* Per-request state: the POST body as it arrives, and the password check. */
 struct req_state {
     struct buf body;
+    struct MHD_Connection *conn;
+    enum check_state check; /* CHECK_WAITING: suspended until the worker answers */
+    enum authq_result result;
+    struct webauth_pending pend;
     bool too_large;
     bool bad_framing; /* Content-Length headers that disagree, or with Transfer-Encoding */
     bool responded;   /* a response is queued: ignore whatever else arrives */
@@ -317,34 +327,95 @@ static bool bad_framing(struct MHD_Connection *c)
     return f.conflict;
 }
 
+/* The worker's answer (authq thread): the connection runs again and dispatch reads it. */
+static void on_checked(void *arg, enum authq_result r)
+{
+    struct req_state *st = arg;
+    st->result = r;
+    st->check = CHECK_DONE;
+    MHD_resume_connection(st->conn);
+}
+
+enum auth_outcome { AUTH_GO, AUTH_REFUSED, AUTH_BUSY, AUTH_SUSPENDED };
+
+/* Basic auth without bcrypt on this thread: remembered credentials pass at once; others
+ * suspend the connection (it holds no thread) until the worker has checked them, and the
+ * resumed request comes back here with the answer. */
+static enum auth_outcome authenticate(struct MHD_Connection *c, struct http_request *rq,
+                                      struct req_state *st)
+{
+    if (st->check == CHECK_DONE) {
+        st->check = CHECK_NONE;
+        if (st->result == AUTHQ_BUSY)
+            return AUTH_BUSY;
+        bool ok = webauth_finish(web.auth, &st->pend, st->result == AUTHQ_OK);
+        rq->user = st->pend.user;
+        return ok ? AUTH_GO : AUTH_REFUSED;
+    }
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(c, &pass);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    enum webauth_verdict v =
+        webauth_begin(web.auth, user, pass, ci ? ci->client_addr : NULL, &st->pend);
+    enum auth_outcome out = v == WEBAUTH_PASS ? AUTH_GO : AUTH_REFUSED;
+    if (v == WEBAUTH_PASS)
+        rq->user = st->pend.user;
+    if (v == WEBAUTH_CHECK && pass && strlen(pass) > AUTHQ_PASS_MAX) {
+        webauth_finish(web.auth, &st->pend, false);
+    } else if (v == WEBAUTH_CHECK) {
+        out = AUTH_SUSPENDED;
+        st->conn = c;
+        st->check = CHECK_WAITING;
+        MHD_suspend_connection(c);
+        if (authq_submit(web.authq, pass ? pass : "", st->pend.hash, st->pend.fails, on_checked,
+                         st) < 0)
+            on_checked(st, AUTHQ_BUSY);
+    }
+    if (pass)
+        OPENSSL_cleanse(pass, strlen(pass));
+    MHD_free(user);
+    MHD_free(pass);
+    return out;
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, const char *url,
                                 struct req_state *st)
 {
-    struct http_response rs = {.status = 200};
-    body_take(&rs.body);
     struct http_request rq = {.method = method, .path = url, .conn = c};
     if (st->body.len) {
         rq.body = st->body.p;
         rq.body_len = st->body.len;
     }
-    bool known;
-    const struct route *r = find_route(method, url, &known);
     /* The delivernow bearer token is a credential of its own (admin.h). */
     if (admin_bearer(&rq)) {
         rq.user = "token";
         rq.auth_admin = true;
     }
-    /* Credentials first, as the exporter-toolkit does: without them every path is a 401,
-     * so nothing about the routes leaks. */
+    /* Framing and Host first (they say nothing about the routes); then credentials, as the
+     * exporter-toolkit does: without them every path is a 401, so nothing leaks. */
+    enum auth_outcome auth = AUTH_GO;
+    bool host_ok = web_host_allowed(http_header(&rq, "Host"), web.hosts, web.n_hosts);
+    if (!st->bad_framing && host_ok && !st->too_large && web.auth && !rq.auth_admin)
+        auth = authenticate(c, &rq, st);
+    if (auth == AUTH_SUSPENDED)
+        return MHD_YES; /* on_checked resumes it, and libmicrohttpd calls on_request again */
+    struct http_response rs = {.status = 200};
+    body_take(&rs.body);
+    bool known;
+    const struct route *r = find_route(method, url, &known);
     if (st->bad_framing) {
         http_error(&rs, 400, "conflicting Content-Length or Transfer-Encoding headers");
         http_add_header(&rs, "Connection", "close");
-    } else if (!web_host_allowed(http_header(&rq, "Host"), web.hosts, web.n_hosts)) {
+    } else if (!host_ok) {
         http_error(&rs, 421, "this server does not answer for that Host (web.allowed_hosts)");
-    } else if (web.auth && !rq.auth_admin && !webauth_check(web.auth, c, &rq, &rs)) {
-        /* webauth_check filled in the 401 */
     } else if (st->too_large) {
         http_error(&rs, 413, "request body too large");
+    } else if (auth == AUTH_REFUSED) {
+        webauth_refuse(&rs);
+    } else if (auth == AUTH_BUSY) {
+        http_error(&rs, 429, "too many password checks waiting; try again");
+        http_add_header(&rs, "Retry-After", "1");
     } else if (!r) {
         http_error(&rs, known ? 405 : 404, known ? "method not allowed" : "not found");
     } else {
@@ -610,7 +681,14 @@ int web_start(const struct config *cfg, const struct http_actions *act, char *er
         return -1;
     }
     set_allowed_hosts(cfg);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (webauth_users(web.auth) && !(web.authq = authq_start())) {
+        snprintf(err, errlen, "web: cannot start the password checker thread");
+        webauth_free(web.auth);
+        web.auth = NULL;
+        return -1;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (webauth_tls(web.auth))
         flags |= MHD_USE_TLS;
     if (web.listen_family == AF_INET6)
@@ -618,6 +696,8 @@ int web_start(const struct config *cfg, const struct http_actions *act, char *er
     web.mhd = start_mhd(flags, cfg);
     if (!web.mhd) {
         snprintf(err, errlen, "web: cannot serve on %s", cfg->web_listen_address);
+        authq_free(web.authq);
+        web.authq = NULL;
         free_hosts();
         webauth_free(web.auth);
         web.auth = NULL;
@@ -630,11 +710,16 @@ int web_start(const struct config *cfg, const struct http_actions *act, char *er
     return 0;
 }
 
+/* The checker first: it answers every suspended request, which libmicrohttpd must have
+ * resumed before it stops; it is freed only once no request can reach it. */
 void web_stop(void)
 {
+    authq_stop(web.authq);
     if (web.mhd)
         MHD_stop_daemon(web.mhd);
     web.mhd = NULL;
+    authq_free(web.authq);
+    web.authq = NULL;
     webauth_free(web.auth);
     web.auth = NULL;
     free_hosts();
