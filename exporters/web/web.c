@@ -1,8 +1,8 @@
 /*
  * web.c - the HTTP server on libmicrohttpd (web.h). libmicrohttpd runs its own thread with
  * epoll; every request is answered from the store's latest snapshot, so a scrape never
- * waits on a probe and a slow client never delays one. Connection limits (total and per
- * client address) and a timeout keep a hostile client from starving the scraper.
+ * waits on a probe and a slow client never delays one. Who may hold a connection and how long
+ * its header may take is webconn.c's; bcrypt runs on authq.c's thread, never on this one.
  *
  * Threads: web_listen, web_start, web_stop on the main thread; everything else on the HTTP
  * thread. The settings the HTTP thread needs are copied at start (the loop owns the config).
@@ -19,6 +19,7 @@
 #include "ui.h"
 #include "util.h"
 #include "webauth.h"
+#include "webconn.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -123,6 +124,7 @@ struct req_state {
     bool too_large;
     bool bad_framing; /* Content-Length headers that disagree, or with Transfer-Encoding */
     bool responded;   /* a response is queued: ignore whatever else arrives */
+    bool good;        /* answered below 400: the client earns good standing (webconn.h) */
 };
 
 void web_handle_healthy(const struct http_request *rq, const struct snapshot *snap,
@@ -424,6 +426,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, co
         r->fn(&rq, snap, &rs);
         store_snapshot_release(snap);
     }
+    st->good = rs.status < 400;
     enum MHD_Result ret = send_response(c, &rs);
     buf_free(&rs.body);
     st->responded = true;
@@ -446,6 +449,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!st)
             return MHD_NO;
         *con_cls = st;
+        webconn_request_started(c);
         if (bad_framing(c)) {
             st->bad_framing = true;
             return dispatch(c, method, url, st);
@@ -474,9 +478,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)c;
-    (void)toe;
     struct req_state *st = *con_cls;
+    webconn_request_done(c, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && st && st->good);
     if (st) {
         buf_free(&st->body);
         free(st);
@@ -536,15 +539,17 @@ static struct MHD_Daemon *start_mhd(unsigned flags, const struct config *cfg)
     struct MHD_OptionItem tls_opts[WEBAUTH_TLS_OPTIONS_MAX];
     webauth_tls_options(web.auth, tls_opts);
     /* The idle timeout in whole seconds, rounded up: a client that sends nothing for that
-     * long loses its slot, so slow clients cannot keep the connection limit filled. */
+     * long loses its slot. The header deadline and the limits per client and in total are
+     * webconn's (webconn.h): libmicrohttpd's total sits above them so it never stops
+     * accepting, and it keeps no per-address limit of its own. */
     unsigned timeout_s = (unsigned)((cfg->web_timeout_ms + 999) / 1000);
     return MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-        MHD_OPTION_LISTEN_SOCKET, web.listen_fd, MHD_OPTION_CONNECTION_LIMIT,
-        cfg->web_max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        cfg->web_max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 1,
+        flags, 0, webconn_accept, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        NULL, MHD_OPTION_LISTEN_SOCKET, web.listen_fd, MHD_OPTION_CONNECTION_LIMIT,
+        webconn_mhd_limit(), MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 1,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, webconn_notify, NULL, MHD_OPTION_ARRAY,
+        tls_opts, MHD_OPTION_END);
 }
 
 /* A listening socket on sa (dual stack: IPv6 that also takes IPv4), or -1 with errno. */
@@ -664,6 +669,18 @@ static void set_allowed_hosts(const struct config *cfg)
         add_host(host, v6, port);
 }
 
+/* Frees what web_start set up, after the server (if it ran) has stopped. */
+static void unwind(void)
+{
+    webconn_stop();
+    authq_free(web.authq);
+    web.authq = NULL;
+    free_hosts();
+    webauth_free(web.auth);
+    web.auth = NULL;
+    admin_reset();
+}
+
 int web_start(const struct config *cfg, const struct http_actions *act, char *err, size_t errlen)
 {
     if (web.listen_fd < 0) {
@@ -683,8 +700,14 @@ int web_start(const struct config *cfg, const struct http_actions *act, char *er
     set_allowed_hosts(cfg);
     if (webauth_users(web.auth) && !(web.authq = authq_start())) {
         snprintf(err, errlen, "web: cannot start the password checker thread");
-        webauth_free(web.auth);
-        web.auth = NULL;
+        unwind();
+        return -1;
+    }
+    struct webconn_limits lim = {.max_connections = cfg->web_max_connections,
+                                 .per_client = cfg->web_max_connections_per_ip,
+                                 .header_ms = cfg->web_timeout_ms};
+    if (webconn_start(&lim, err, errlen) < 0) {
+        unwind();
         return -1;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
@@ -696,11 +719,7 @@ int web_start(const struct config *cfg, const struct http_actions *act, char *er
     web.mhd = start_mhd(flags, cfg);
     if (!web.mhd) {
         snprintf(err, errlen, "web: cannot serve on %s", cfg->web_listen_address);
-        authq_free(web.authq);
-        web.authq = NULL;
-        free_hosts();
-        webauth_free(web.auth);
-        web.auth = NULL;
+        unwind();
         return -1;
     }
     web.listen_fd = -1; /* libmicrohttpd's now: MHD_stop_daemon closes it */
@@ -718,12 +737,7 @@ void web_stop(void)
     if (web.mhd)
         MHD_stop_daemon(web.mhd);
     web.mhd = NULL;
-    authq_free(web.authq);
-    web.authq = NULL;
-    webauth_free(web.auth);
-    web.auth = NULL;
-    free_hosts();
-    admin_reset();
+    unwind();
     pthread_mutex_lock(&spare.lock);
     free(spare.p);
     spare.p = NULL;

@@ -8,6 +8,7 @@
 #include "webauth.h"
 
 #include "util.h"
+#include "webconn.h"
 
 #include <crypt.h>
 #include <errno.h>
@@ -435,22 +436,6 @@ static bool cache_has(struct auth_cache *c, const unsigned char *dg)
     return hit;
 }
 
-/* The throttling key of a client address: IPv4 as is, IPv6 by its /64 (what one host
- * usually owns); false for other families. */
-static bool client_key(const struct sockaddr *sa, unsigned char *key)
-{
-    memset(key, 0, 8);
-    if (sa && sa->sa_family == AF_INET) {
-        memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-        return true;
-    }
-    if (sa && sa->sa_family == AF_INET6) {
-        memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
-        return true;
-    }
-    return false;
-}
-
 /* The slot of key, or the one to reuse for it (the stalest). Under the lock. */
 static struct failing_client *failing_slot(struct auth_cache *c, const unsigned char *key)
 {
@@ -518,7 +503,7 @@ enum webauth_verdict webauth_begin(const struct webauth *a, const char *user, co
     cred_digest(user, password ? password : "", p->hash, p->digest);
     if (p->known && cache_has(a->cache, p->digest))
         return WEBAUTH_PASS;
-    if (client_key(client, p->key))
+    if (webconn_client_key(client, p->key))
         p->fails = recent_failures(a->cache, p->key);
     return WEBAUTH_CHECK;
 }
