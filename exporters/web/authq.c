@@ -76,14 +76,7 @@ static void wait_budget(struct authq *q)
         if (q->budget_ms > 0 || q->stopping)
             return;
         int64_t wait_ms = (-q->budget_ms * 1000) / AUTHQ_BUDGET_MS + 1;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += wait_ms / 1000;
-        ts.tv_nsec += (wait_ms % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        struct timespec ts = mxw_realtime_after_ms(wait_ms);
         pthread_cond_timedwait(&q->wake, &q->lock, &ts);
     }
 }

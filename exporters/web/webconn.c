@@ -205,13 +205,7 @@ static void *reaper(void *arg)
     (void)arg;
     pthread_mutex_lock(&wc.lock);
     while (!wc.stopping) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += WEBCONN_REAP_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = mxw_realtime_after_ms(WEBCONN_REAP_MS);
         pthread_cond_timedwait(&wc.wake, &wc.lock, &ts);
         reap(mxw_now_ms());
     }
