@@ -32,6 +32,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,14 +85,20 @@ static void sync_destinations(const struct config *cfg)
  * Parsing 100,000 destinations takes about 0.1 s, which the loop should spend probing; so
  * a reload reads the file on a short-lived thread (the flags it reads never change after
  * start, and the parser neither logs nor touches the store) and posts the result to the
- * loop, which only applies it. One reload at a time: a request meanwhile is remembered
- * once and runs when the current one is applied. */
+ * loop, which only applies it. One reload at a time, and one start a second at most
+ * (RELOAD_MIN_INTERVAL_MS): a request meanwhile is remembered once and runs when the current
+ * one is applied or the second is over, so a flood of POST /-/reload or SIGHUP costs two
+ * reloads, not one each. */
+#define RELOAD_MIN_INTERVAL_MS 1000
+
 static struct {
     bool running; /* a reading thread runs, or its result waits for the loop */
     bool again;   /* asked for meanwhile */
     pthread_t thread;
     struct config *cfg; /* the thread's result, NULL when refused (err says why) */
     char err[CONFIG_ERR_MAX];
+    int64_t last_start_ms;    /* monotonic; 0 before the first reload */
+    struct loop_timer *timer; /* the remembered reload, waiting for the interval to pass */
 } rl;
 
 static void apply_reload(struct loop *l, void *arg);
@@ -117,18 +124,38 @@ static void *read_config(void *arg)
     return NULL;
 }
 
+static int64_t on_reload_due(struct loop *l, void *arg);
+
 static void start_reload(void)
 {
+    if (rl.timer)
+        return; /* the remembered request, waiting for the interval */
     if (rl.running) {
         rl.again = true;
         return;
     }
+    int64_t now = mxw_now_ms();
+    if (rl.last_start_ms && now - rl.last_start_ms < RELOAD_MIN_INTERVAL_MS) {
+        rl.timer = loop_timer_add(dm.loop, rl.last_start_ms + RELOAD_MIN_INTERVAL_MS - now,
+                                  on_reload_due, NULL);
+        if (rl.timer)
+            return;
+    }
+    rl.last_start_ms = now;
     rl.running = true;
     if (pthread_create(&rl.thread, NULL, read_config, NULL) != 0) {
         rl.running = false;
         rl.cfg = read_checked(rl.err, sizeof rl.err); /* on the loop, then */
         apply_reload(dm.loop, NULL);
     }
+}
+
+static int64_t on_reload_due(struct loop *l, void *arg)
+{
+    (void)l, (void)arg;
+    rl.timer = NULL;
+    start_reload();
+    return -1;
 }
 
 static void reload_with(struct config *cfg, const char *err)
@@ -177,14 +204,21 @@ static void stop_reload(void)
 {
     if (rl.running)
         pthread_join(rl.thread, NULL);
+    if (rl.timer)
+        loop_timer_del(dm.loop, rl.timer);
     config_free(rl.cfg);
     memset(&rl, 0, sizeof rl);
 }
+
+/* Set while a reload request of the HTTP thread is posted and not yet taken by the loop:
+ * further requests meanwhile are the same request, so a flood posts one. */
+static atomic_bool web_reload_posted;
 
 static void reload_on_loop(struct loop *l, void *arg)
 {
     (void)l;
     (void)arg;
+    atomic_store(&web_reload_posted, false);
     start_reload();
 }
 
@@ -193,7 +227,13 @@ static void reload_on_loop(struct loop *l, void *arg)
 static int web_reload(void *arg)
 {
     (void)arg;
-    return loop_post(dm.loop, reload_on_loop, NULL);
+    if (atomic_exchange(&web_reload_posted, true))
+        return 0;
+    if (loop_post(dm.loop, reload_on_loop, NULL) < 0) {
+        atomic_store(&web_reload_posted, false);
+        return -1;
+    }
+    return 0;
 }
 
 struct dn_request {

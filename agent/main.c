@@ -39,6 +39,7 @@ static void usage(FILE *out)
             "  --config.file=FILE          configuration (default " CLI_DEFAULT_CONFIG ")\n"
             "  --web.listen-address=ADDR   HTTP listener (default :9725)\n"
             "  --web.config.file=FILE      TLS and basic-auth settings (exporter-toolkit format)\n"
+            "  --web.enable-lifecycle      run: serve POST /-/reload (off: only SIGHUP reloads)\n"
             "  --log.level=LEVEL           debug, info, warn, error (default info)\n"
             "  --log.format=FORMAT         logfmt or json (default logfmt)\n"
             "  --agentx.socket=ADDR        AgentX master (default /var/agentx/master)\n"

@@ -23,6 +23,7 @@ struct cli_flags {
     bool config_file_given;
     const char *listen_address;
     const char *web_config_file;
+    bool enable_lifecycle; /* --web.enable-lifecycle */
     const char *log_level;
     const char *log_format;
     const char *agentx_socket;

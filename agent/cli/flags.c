@@ -16,6 +16,7 @@ enum {
     OPT_CONFIG = 256,
     OPT_LISTEN,
     OPT_WEBCFG,
+    OPT_LIFECYCLE,
     OPT_LOGLEVEL,
     OPT_LOGFORMAT,
     OPT_AGENTX,
@@ -35,6 +36,7 @@ static const struct option options[] = {
     {"config.file", required_argument, NULL, OPT_CONFIG},
     {"web.listen-address", required_argument, NULL, OPT_LISTEN},
     {"web.config.file", required_argument, NULL, OPT_WEBCFG},
+    {"web.enable-lifecycle", no_argument, NULL, OPT_LIFECYCLE},
     {"log.level", required_argument, NULL, OPT_LOGLEVEL},
     {"log.format", required_argument, NULL, OPT_LOGFORMAT},
     {"agentx.socket", required_argument, NULL, OPT_AGENTX},
@@ -71,6 +73,7 @@ static int parse_one(int c, struct cli_flags *f)
         return 0;
     case OPT_LISTEN: f->listen_address = optarg; return 0;
     case OPT_WEBCFG: f->web_config_file = optarg; return 0;
+    case OPT_LIFECYCLE: f->enable_lifecycle = true; return 0;
     case OPT_LOGLEVEL: f->log_level = optarg; return 0;
     case OPT_LOGFORMAT: f->log_format = optarg; return 0;
     case OPT_AGENTX: f->agentx_socket = optarg; return 0;
@@ -146,6 +149,7 @@ void cli_apply_flags(struct config *cfg, const struct cli_flags *f)
         replace(&cfg->web_listen_address, f->listen_address);
     if (f->web_config_file)
         replace(&cfg->web_config_file, f->web_config_file);
+    cfg->web_enable_lifecycle = f->enable_lifecycle;
     if (f->agentx_socket)
         replace(&cfg->agentx_socket, f->agentx_socket);
     if (f->n_dns_servers) {

@@ -366,6 +366,9 @@ static const struct field web_schema[] = {
     FLD_UINT("max_connections", web_max_connections, 1, 100000),
     FLD_UINT("max_connections_per_ip", web_max_connections_per_ip, 1, 100000),
     FLD("timeout", F_DURATION, web_timeout_ms),
+    {"allowed_hosts", F_STRLIST, offsetof(struct config, web_allowed_hosts),
+     offsetof(struct config, n_web_allowed_hosts), 0, 0, NULL, NULL, NULL,
+     config_check_allowed_host},
     {"delivernow", F_SECTION, 0, 0, 0, 0, NULL, delivernow_schema, NULL, NULL},
     {"metrics", F_SECTION, 0, 0, 0, 0, NULL, web_metrics_schema, NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
@@ -628,6 +631,22 @@ int config_check_listen_address(const char *s, char *why, size_t cap)
     return 0;
 }
 
+/* A host name or address as a Host header carries it, with or without a port: "*", or
+ * letters, digits, '.', '-', '_', ':' and brackets. */
+int config_check_allowed_host(const char *s, char *why, size_t cap)
+{
+    size_t n = strlen(s);
+    if (!strcmp(s, "*"))
+        return 0;
+    if (n == 0 || n > 255 ||
+        strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                  "0123456789.-_:[]") != n) {
+        snprintf(why, cap, "is not a host name or address (with an optional :port), or *");
+        return -1;
+    }
+    return 0;
+}
+
 int config_check_dns_server(const char *s, char *why, size_t cap)
 {
     char host[64];
@@ -731,6 +750,7 @@ void config_free(struct config *cfg)
     free(cfg->web_listen_address);
     free(cfg->web_config_file);
     free_strv(cfg->delivernow_users, cfg->n_delivernow_users);
+    free_strv(cfg->web_allowed_hosts, cfg->n_web_allowed_hosts);
     free(cfg->delivernow_token_file);
     free(cfg->agentx_socket);
     free(cfg->postfix_config_dir);

@@ -78,11 +78,16 @@ struct config {
     size_t n_dests;
 
     /* web */
-    char *web_listen_address; /* host:port, [v6]:port or :port */
-    char *web_config_file;    /* exporter-toolkit web config (TLS, basic auth) */
+    char *web_listen_address;  /* host:port, [v6]:port or :port */
+    char *web_config_file;     /* exporter-toolkit web config (TLS, basic auth) */
+    bool web_enable_lifecycle; /* --web.enable-lifecycle only: POST /-/reload answers */
     unsigned web_max_connections;
     unsigned web_max_connections_per_ip;
     int64_t web_timeout_ms;
+    /* web.allowed_hosts: Host header values the server answers (DNS rebinding); none given:
+     * the loopback names when the listener is loopback-only, any otherwise; "*": any. */
+    char **web_allowed_hosts;
+    size_t n_web_allowed_hosts;
     /* web.metrics.per_address: the per-MX-address families of /metrics; -1 auto (on below
      * CONFIG_PER_ADDRESS_AUTO_MAX destinations), 0 off, 1 on. See config_metrics_per_address. */
     int web_metrics_per_address;
@@ -142,5 +147,6 @@ bool config_metrics_per_address(const struct config *cfg, size_t n_destinations)
 int config_check_listen_address(const char *s, char *why, size_t cap);
 int config_check_dns_server(const char *s, char *why, size_t cap);
 int config_check_agentx_socket(const char *s, char *why, size_t cap);
+int config_check_allowed_host(const char *s, char *why, size_t cap);
 
 #endif

@@ -7,11 +7,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define MXW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Milliseconds on the monotonic clock (for intervals and deadlines). */
 int64_t mxw_now_ms(void);
+/* The CLOCK_REALTIME instant ms milliseconds from now, for pthread_cond_timedwait. */
+struct timespec mxw_realtime_after_ms(int64_t ms);
 /* Microseconds on the monotonic clock (for phase timings). */
 int64_t mxw_now_us(void);
 /* Seconds since 1970 on the wall clock, with fractions (for timestamps users see). */

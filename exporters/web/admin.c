@@ -33,6 +33,8 @@
 static struct {
     struct http_actions act;
     bool enabled;
+    bool lifecycle;     /* --web.enable-lifecycle */
+    bool auth_required; /* basic-auth users or a token: the lifecycle needs the admin role */
     char **users;
     size_t n_users;
     bool have_token;
@@ -113,6 +115,8 @@ int admin_configure(const struct config *cfg, const struct webauth *auth,
     adm.have_token = cfg->delivernow_token_file && cfg->delivernow_token_file[0];
     adm.act = *act;
     adm.enabled = cfg->delivernow_enabled;
+    adm.lifecycle = cfg->web_enable_lifecycle;
+    adm.auth_required = webauth_users(auth) > 0 || adm.have_token;
     adm.users = calloc(cfg->n_delivernow_users + 1, sizeof *adm.users);
     for (size_t i = 0; adm.users && i < cfg->n_delivernow_users; i++)
         adm.users[adm.n_users++] = strdup(cfg->delivernow_users[i]);
@@ -169,13 +173,9 @@ static const char *origin_host(const char *origin)
     return p ? p + 3 : NULL;
 }
 
-unsigned admin_check_forgery(const char *content_type, const char *marker, const char *origin,
-                             const char *fetch_site, const char *host, char *why, size_t cap)
+unsigned admin_check_cross_site(const char *origin, const char *fetch_site, const char *host,
+                                char *why, size_t cap)
 {
-    if (!marker || !*marker) {
-        snprintf(why, cap, "the %s header is required", ADMIN_REQUEST_HEADER);
-        return 403;
-    }
     if (fetch_site && strcmp(fetch_site, "same-origin") && strcmp(fetch_site, "none")) {
         snprintf(why, cap, "cross-site request refused (Sec-Fetch-Site: %.40s)", fetch_site);
         return 403;
@@ -187,8 +187,45 @@ unsigned admin_check_forgery(const char *content_type, const char *marker, const
             return 403;
         }
     }
+    return 0;
+}
+
+unsigned admin_check_forgery(const char *content_type, const char *marker, const char *origin,
+                             const char *fetch_site, const char *host, char *why, size_t cap)
+{
+    if (!marker || !*marker) {
+        snprintf(why, cap, "the %s header is required", ADMIN_REQUEST_HEADER);
+        return 403;
+    }
+    unsigned st = admin_check_cross_site(origin, fetch_site, host, why, cap);
+    if (st)
+        return st;
     if (!is_json(content_type)) {
         snprintf(why, cap, "the body must be application/json");
+        return 415;
+    }
+    return 0;
+}
+
+/* The content types an HTML form can send without a CORS preflight. */
+static bool is_form(const char *ct)
+{
+    static const char *const forms[] = {"application/x-www-form-urlencoded", "multipart/form-data",
+                                        "text/plain"};
+    for (size_t i = 0; ct && i < MXW_ARRAY_LEN(forms); i++)
+        if (!strncasecmp(ct, forms[i], strlen(forms[i])))
+            return true;
+    return false;
+}
+
+unsigned admin_check_lifecycle(const char *content_type, const char *origin, const char *fetch_site,
+                               const char *host, char *why, size_t cap)
+{
+    unsigned st = admin_check_cross_site(origin, fetch_site, host, why, cap);
+    if (st)
+        return st;
+    if (is_form(content_type)) {
+        snprintf(why, cap, "a form body is refused: POST without one (curl -X POST URL)");
         return 415;
     }
     return 0;
@@ -400,4 +437,41 @@ void admin_handle_job(const struct http_request *rq, const struct snapshot *snap
         answer(rs, 200, NULL, &job);
     else
         answer(rs, 404, "no such job (only the last " MXW_STR(JOBS_KEPT) " are kept)", NULL);
+}
+
+void admin_handle_reload(const struct http_request *rq, const struct snapshot *snap,
+                         struct http_response *rs)
+{
+    (void)snap;
+    char who[JOBS_WHO_MAX], why[160];
+    who_of(rq, who, sizeof who);
+    rs->content_type = "text/plain; charset=utf-8";
+    http_add_header(rs, "Cache-Control", "no-store");
+    unsigned st = 0;
+    if (!adm.lifecycle) {
+        st = 403;
+        mxw_strlcpy(why, "Lifecycle API is not enabled (--web.enable-lifecycle)", sizeof why);
+    } else if (adm.auth_required && !rq->auth_admin) {
+        st = 403;
+        mxw_strlcpy(why,
+                    "not allowed: /-/reload needs a user in web.delivernow.admin_users "
+                    "or the bearer token",
+                    sizeof why);
+    } else {
+        st = admin_check_lifecycle(http_header(rq, "Content-Type"), http_header(rq, "Origin"),
+                                   http_header(rq, "Sec-Fetch-Site"), http_header(rq, "Host"), why,
+                                   sizeof why);
+    }
+    if (st) {
+        log_warn("web", "reload refused who=%s status=%u error=\"%s\"", who, st, why);
+        rs->status = st;
+        buf_printf(&rs->body, "%s\n", why);
+        return;
+    }
+    if (!adm.act.reload || adm.act.reload(adm.act.arg) < 0) {
+        rs->status = 503;
+        buf_puts(&rs->body, "the agent is busy; try again\n");
+        return;
+    }
+    buf_puts(&rs->body, "reload requested; see mxwatch_config_last_reload_successful\n");
 }

@@ -13,6 +13,14 @@
  * X-Mxwatch-Request (neither can be sent cross-site without a CORS preflight, which is
  * never granted), and a browser's Origin / Sec-Fetch-Site must say same origin.
  *
+ * The lifecycle endpoint POST (or PUT) /-/reload, as in Prometheus: refused ("Lifecycle API
+ * is not enabled") unless --web.enable-lifecycle; then, when basic-auth users or a token
+ * are configured, only for the admin role. Cross-site: a browser's Origin / Sec-Fetch-Site
+ * must say same origin, and a form body (the one kind a page can POST cross-site without
+ * Origin on old browsers) is refused; no marker header and no Content-Type are asked for,
+ * so `curl -X POST URL/-/reload` works as with Prometheus. Many requests make at most one
+ * reload queued (the daemon folds them, agent/daemon.c).
+ *
  * Why 202 and a job id rather than waiting for the result: a retry lists the whole queue
  * and runs one postqueue per deferred message, which can take far longer than an HTTP
  * client waits, and the HTTP thread serves every scrape. The handler does not even wait
@@ -61,6 +69,13 @@ bool admin_may_retry(const struct http_request *rq);
  * origin and fetch_site may be NULL (clients that are not browsers send neither). */
 unsigned admin_check_forgery(const char *content_type, const char *marker, const char *origin,
                              const char *fetch_site, const char *host, char *why, size_t cap);
+/* The browser checks alone, pure: 0, or 403 with why when Origin or Sec-Fetch-Site says the
+ * request comes from another site. Any may be NULL. */
+unsigned admin_check_cross_site(const char *origin, const char *fetch_site, const char *host,
+                                char *why, size_t cap);
+/* The checks of a lifecycle POST, pure: the cross-site ones, and 415 for a form body. */
+unsigned admin_check_lifecycle(const char *content_type, const char *origin, const char *fetch_site,
+                               const char *host, char *why, size_t cap);
 /* Parses {"destination": "name"} or {"all": true}: 0 with dest filled (all: dest empty),
  * or -1 with err. The name is lower-cased, one trailing dot dropped, and must be a valid
  * domain name. Pure. */

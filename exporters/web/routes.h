@@ -8,11 +8,11 @@
 #include "http.h"
 
 /* web.c */
-http_handler web_handle_healthy, web_handle_ready, web_handle_reload;
+http_handler web_handle_healthy, web_handle_ready;
 /* ui_handlers.c */
 http_handler ui_handle_index, ui_handle_destination, ui_handle_static, ui_handle_tophosts;
 /* admin.c */
-http_handler admin_handle_delivernow, admin_handle_job;
+http_handler admin_handle_delivernow, admin_handle_job, admin_handle_reload;
 /* metrics.c */
 http_handler web_handle_metrics;
 /* api.c */

@@ -1,8 +1,8 @@
 /*
  * web.c - the HTTP server on libmicrohttpd (web.h). libmicrohttpd runs its own thread with
  * epoll; every request is answered from the store's latest snapshot, so a scrape never
- * waits on a probe and a slow client never delays one. Connection limits (total and per
- * client address) and a timeout keep a hostile client from starving the scraper.
+ * waits on a probe and a slow client never delays one. Who may hold a connection and how long
+ * its header may take is webconn.c's; bcrypt runs on authq.c's thread, never on this one.
  *
  * Threads: web_listen, web_start, web_stop on the main thread; everything else on the HTTP
  * thread. The settings the HTTP thread needs are copied at start (the loop owns the config).
@@ -13,17 +13,20 @@
 
 #include "admin.h"
 #include "api.h"
+#include "authq.h"
 #include "log.h"
 #include "routes.h"
 #include "ui.h"
 #include "util.h"
 #include "webauth.h"
+#include "webconn.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +49,8 @@ static const struct route routes[] = {
     {"GET", "/metrics", false, web_handle_metrics},
     {"GET", "/-/healthy", false, web_handle_healthy},
     {"GET", "/-/ready", false, web_handle_ready},
-    {"POST", "/-/reload", false, web_handle_reload},
-    {"PUT", "/-/reload", false, web_handle_reload},
+    {"POST", "/-/reload", false, admin_handle_reload},
+    {"PUT", "/-/reload", false, admin_handle_reload},
     {"GET", API_LIST_PATH, false, api_handle_destinations},
     {"GET", API_DEST_PREFIX, true, api_handle_destination},
     {"GET", API_DEBUG_PREFIX, true, api_handle_debug},
@@ -62,9 +65,11 @@ static const struct route routes[] = {
 static struct {
     struct MHD_Daemon *mhd;
     struct webauth *auth; /* NULL: no web config file, no TLS, no authentication */
-    struct http_actions act;
-    int listen_fd;     /* bound by web_listen; libmicrohttpd's (it closes it) once started */
-    int listen_family; /* AF_INET or AF_INET6 */
+    struct authq *authq;  /* the bcrypt worker, when there are basic-auth users */
+    int listen_fd;        /* bound by web_listen; libmicrohttpd's (it closes it) once started */
+    int listen_family;    /* AF_INET or AF_INET6 */
+    char **hosts;         /* the Host header values answered (web_host_allowed); NULL: any */
+    size_t n_hosts;
 } web = {.listen_fd = -1};
 
 /* Response bodies at 10,000 destinations are tens of megabytes, and a fresh buffer costs a
@@ -106,11 +111,20 @@ static void body_give(void *p)
     free(p);
 }
 
-/* Per-request state: the POST body as it arrives. */
+/* Where a request's password check stands (authq.h). */
+enum check_state { CHECK_NONE, CHECK_WAITING, CHECK_DONE };
+
+/* Per-request state: the POST body as it arrives, and the password check. */
 struct req_state {
     struct buf body;
+    struct MHD_Connection *conn;
+    enum check_state check; /* CHECK_WAITING: suspended until the worker answers */
+    enum authq_result result;
+    struct webauth_pending pend;
     bool too_large;
-    bool responded; /* a response is queued: ignore whatever else arrives */
+    bool bad_framing; /* Content-Length headers that disagree, or with Transfer-Encoding */
+    bool responded;   /* a response is queued: ignore whatever else arrives */
+    bool good;        /* answered below 400: the client earns good standing (webconn.h) */
 };
 
 void web_handle_healthy(const struct http_request *rq, const struct snapshot *snap,
@@ -133,20 +147,6 @@ void web_handle_ready(const struct http_request *rq, const struct snapshot *snap
         rs->status = 503;
         buf_puts(&rs->body, "mxwatch is not ready: the first probe round is not finished.\n");
     }
-}
-
-void web_handle_reload(const struct http_request *rq, const struct snapshot *snap,
-                       struct http_response *rs)
-{
-    (void)rq;
-    (void)snap;
-    rs->content_type = "text/plain; charset=utf-8";
-    if (!web.act.reload || web.act.reload(web.act.arg) < 0) {
-        rs->status = 503;
-        buf_puts(&rs->body, "the agent is busy; try again\n");
-        return;
-    }
-    buf_puts(&rs->body, "reload requested; see mxwatch_config_last_reload_successful\n");
 }
 
 static const struct route *find_route(const char *method, const char *path, bool *path_known)
@@ -266,29 +266,158 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct http_respo
     return ret;
 }
 
+/* The name part of a Host value or an allowed entry ("[::1]" of "[::1]:9725") and its port
+ * (NULL when none is given). */
+static size_t host_name_len(const char *h, const char **port)
+{
+    const char *colon = h[0] == '[' ? strchr(h, ']') : strchr(h, ':');
+    if (h[0] == '[' && colon)
+        colon = colon[1] == ':' ? colon + 1 : NULL;
+    else if (colon && strchr(colon + 1, ':'))
+        colon = NULL; /* a bare IPv6 address, no port */
+    *port = colon ? colon + 1 : NULL;
+    return colon ? (size_t)(colon - h) : strlen(h);
+}
+
+bool web_host_allowed(const char *host, char *const *allowed, size_t n)
+{
+    if (!allowed || !host)
+        return true; /* no check, or HTTP/1.0 without Host: not a browser's rebound request */
+    const char *hport;
+    size_t hlen = host_name_len(host, &hport);
+    for (size_t i = 0; i < n; i++) {
+        const char *aport;
+        size_t alen = host_name_len(allowed[i], &aport);
+        if (!strcmp(allowed[i], "*"))
+            return true;
+        if (alen == hlen && !strncasecmp(allowed[i], host, hlen) &&
+            (!aport || (hport && !strcmp(aport, hport))))
+            return true;
+    }
+    return false;
+}
+
+struct framing {
+    const char *length; /* the first Content-Length */
+    bool conflict;
+};
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    (void)kind;
+    struct framing *f = cls;
+    if (strcasecmp(key, "Content-Length"))
+        return MHD_YES;
+    if (f->length)
+        f->conflict |= strcmp(f->length, value ? value : "") != 0;
+    else
+        f->length = value ? value : "";
+    return MHD_YES;
+}
+
+/* Whether the request's length is ambiguous: Content-Length headers that disagree, or one
+ * beside Transfer-Encoding (RFC 9112 6.3). libmicrohttpd 0.9.75 takes the first
+ * Content-Length and reads the rest of the body as the next request (smuggling), so the
+ * server refuses these and closes the connection. */
+static bool bad_framing(struct MHD_Connection *c)
+{
+    struct framing f = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &f);
+    if (f.length && MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding"))
+        f.conflict = true;
+    return f.conflict;
+}
+
+/* The worker's answer (authq thread): the connection runs again and dispatch reads it. */
+static void on_checked(void *arg, enum authq_result r)
+{
+    struct req_state *st = arg;
+    st->result = r;
+    st->check = CHECK_DONE;
+    MHD_resume_connection(st->conn);
+}
+
+enum auth_outcome { AUTH_GO, AUTH_REFUSED, AUTH_BUSY, AUTH_SUSPENDED };
+
+/* Basic auth without bcrypt on this thread: remembered credentials pass at once; others
+ * suspend the connection (it holds no thread) until the worker has checked them, and the
+ * resumed request comes back here with the answer. */
+static enum auth_outcome authenticate(struct MHD_Connection *c, struct http_request *rq,
+                                      struct req_state *st)
+{
+    if (st->check == CHECK_DONE) {
+        st->check = CHECK_NONE;
+        if (st->result == AUTHQ_BUSY)
+            return AUTH_BUSY;
+        bool ok = webauth_finish(web.auth, &st->pend, st->result == AUTHQ_OK);
+        rq->user = st->pend.user;
+        return ok ? AUTH_GO : AUTH_REFUSED;
+    }
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(c, &pass);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    enum webauth_verdict v =
+        webauth_begin(web.auth, user, pass, ci ? ci->client_addr : NULL, &st->pend);
+    enum auth_outcome out = v == WEBAUTH_PASS ? AUTH_GO : AUTH_REFUSED;
+    if (v == WEBAUTH_PASS)
+        rq->user = st->pend.user;
+    if (v == WEBAUTH_CHECK && pass && strlen(pass) > AUTHQ_PASS_MAX) {
+        webauth_finish(web.auth, &st->pend, false);
+    } else if (v == WEBAUTH_CHECK) {
+        out = AUTH_SUSPENDED;
+        st->conn = c;
+        st->check = CHECK_WAITING;
+        MHD_suspend_connection(c);
+        if (authq_submit(web.authq, pass ? pass : "", st->pend.hash, st->pend.fails, on_checked,
+                         st) < 0)
+            on_checked(st, AUTHQ_BUSY);
+    }
+    if (pass)
+        OPENSSL_cleanse(pass, strlen(pass));
+    MHD_free(user);
+    MHD_free(pass);
+    return out;
+}
+
 static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, const char *url,
                                 struct req_state *st)
 {
-    struct http_response rs = {.status = 200};
-    body_take(&rs.body);
     struct http_request rq = {.method = method, .path = url, .conn = c};
     if (st->body.len) {
         rq.body = st->body.p;
         rq.body_len = st->body.len;
     }
-    bool known;
-    const struct route *r = find_route(method, url, &known);
     /* The delivernow bearer token is a credential of its own (admin.h). */
     if (admin_bearer(&rq)) {
         rq.user = "token";
         rq.auth_admin = true;
     }
-    /* Credentials first, as the exporter-toolkit does: without them every path is a 401,
-     * so nothing about the routes leaks. */
-    if (web.auth && !rq.auth_admin && !webauth_check(web.auth, c, &rq, &rs)) {
-        /* webauth_check filled in the 401 */
+    /* Framing and Host first (they say nothing about the routes); then credentials, as the
+     * exporter-toolkit does: without them every path is a 401, so nothing leaks. */
+    enum auth_outcome auth = AUTH_GO;
+    bool host_ok = web_host_allowed(http_header(&rq, "Host"), web.hosts, web.n_hosts);
+    if (!st->bad_framing && host_ok && !st->too_large && web.auth && !rq.auth_admin)
+        auth = authenticate(c, &rq, st);
+    if (auth == AUTH_SUSPENDED)
+        return MHD_YES; /* on_checked resumes it, and libmicrohttpd calls on_request again */
+    struct http_response rs = {.status = 200};
+    body_take(&rs.body);
+    bool known;
+    const struct route *r = find_route(method, url, &known);
+    if (st->bad_framing) {
+        http_error(&rs, 400, "conflicting Content-Length or Transfer-Encoding headers");
+        http_add_header(&rs, "Connection", "close");
+    } else if (!host_ok) {
+        http_error(&rs, 421, "this server does not answer for that Host (web.allowed_hosts)");
     } else if (st->too_large) {
         http_error(&rs, 413, "request body too large");
+    } else if (auth == AUTH_REFUSED) {
+        webauth_refuse(&rs);
+    } else if (auth == AUTH_BUSY) {
+        http_error(&rs, 429, "too many password checks waiting; try again");
+        http_add_header(&rs, "Retry-After", "1");
     } else if (!r) {
         http_error(&rs, known ? 405 : 404, known ? "method not allowed" : "not found");
     } else {
@@ -297,6 +426,7 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, const char *method, co
         r->fn(&rq, snap, &rs);
         store_snapshot_release(snap);
     }
+    st->good = rs.status < 400;
     enum MHD_Result ret = send_response(c, &rs);
     buf_free(&rs.body);
     st->responded = true;
@@ -319,6 +449,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!st)
             return MHD_NO;
         *con_cls = st;
+        webconn_request_started(c);
+        if (bad_framing(c)) {
+            st->bad_framing = true;
+            return dispatch(c, method, url, st);
+        }
         /* A declared body above the bound is refused before a byte of it is read. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
@@ -343,9 +478,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)c;
-    (void)toe;
     struct req_state *st = *con_cls;
+    webconn_request_done(c, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && st && st->good);
     if (st) {
         buf_free(&st->body);
         free(st);
@@ -405,15 +539,17 @@ static struct MHD_Daemon *start_mhd(unsigned flags, const struct config *cfg)
     struct MHD_OptionItem tls_opts[WEBAUTH_TLS_OPTIONS_MAX];
     webauth_tls_options(web.auth, tls_opts);
     /* The idle timeout in whole seconds, rounded up: a client that sends nothing for that
-     * long loses its slot, so slow clients cannot keep the connection limit filled. */
+     * long loses its slot. The header deadline and the limits per client and in total are
+     * webconn's (webconn.h): libmicrohttpd's total sits above them so it never stops
+     * accepting, and it keeps no per-address limit of its own. */
     unsigned timeout_s = (unsigned)((cfg->web_timeout_ms + 999) / 1000);
     return MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-        MHD_OPTION_LISTEN_SOCKET, web.listen_fd, MHD_OPTION_CONNECTION_LIMIT,
-        cfg->web_max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        cfg->web_max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 1,
+        flags, 0, webconn_accept, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        NULL, MHD_OPTION_LISTEN_SOCKET, web.listen_fd, MHD_OPTION_CONNECTION_LIMIT,
+        webconn_mhd_limit(), MHD_OPTION_CONNECTION_TIMEOUT, timeout_s ? timeout_s : 1,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, webconn_notify, NULL, MHD_OPTION_ARRAY,
+        tls_opts, MHD_OPTION_END);
 }
 
 /* A listening socket on sa (dual stack: IPv6 that also takes IPv4), or -1 with errno. */
@@ -487,6 +623,64 @@ int web_check(const struct config *cfg, char *err, size_t errlen)
     return rc;
 }
 
+static void free_hosts(void)
+{
+    for (size_t i = 0; i < web.n_hosts; i++)
+        free(web.hosts[i]);
+    free(web.hosts);
+    web.hosts = NULL;
+    web.n_hosts = 0;
+}
+
+static void add_host(const char *name, bool v6, unsigned port)
+{
+    char h[300];
+    snprintf(h, sizeof h, v6 ? "[%s]:%u" : "%s:%u", name, port);
+    web.hosts[web.n_hosts++] = strdup(h);
+}
+
+/* web.allowed_hosts, or when none is given and the listener is loopback-only (127.0.0.0/8,
+ * ::1, localhost) the names a local browser uses for it, with its port: a page whose name
+ * was rebound to 127.0.0.1 sends its own name as Host and is refused. */
+static void set_allowed_hosts(const struct config *cfg)
+{
+    char host[128];
+    unsigned port = 0;
+    struct in6_addr a6;
+    struct in_addr a4;
+    free_hosts();
+    if (cfg->n_web_allowed_hosts) {
+        web.hosts = calloc(cfg->n_web_allowed_hosts, sizeof *web.hosts);
+        for (size_t i = 0; web.hosts && i < cfg->n_web_allowed_hosts; i++)
+            web.hosts[web.n_hosts++] = strdup(cfg->web_allowed_hosts[i]);
+        return;
+    }
+    if (hostport_split(cfg->web_listen_address, host, sizeof host, &port) < 0)
+        return;
+    bool v4 = inet_pton(AF_INET, host, &a4) == 1, v6 = inet_pton(AF_INET6, host, &a6) == 1;
+    bool loopback = !strcmp(host, "localhost") || (v4 && (ntohl(a4.s_addr) >> 24) == 127) ||
+                    (v6 && IN6_IS_ADDR_LOOPBACK(&a6));
+    if (!loopback || !(web.hosts = calloc(4, sizeof *web.hosts)))
+        return;
+    add_host("localhost", false, port);
+    add_host("127.0.0.1", false, port);
+    add_host("::1", true, port);
+    if (strcmp(host, "localhost") && strcmp(host, "127.0.0.1") && strcmp(host, "::1"))
+        add_host(host, v6, port);
+}
+
+/* Frees what web_start set up, after the server (if it ran) has stopped. */
+static void unwind(void)
+{
+    webconn_stop();
+    authq_free(web.authq);
+    web.authq = NULL;
+    free_hosts();
+    webauth_free(web.auth);
+    web.auth = NULL;
+    admin_reset();
+}
+
 int web_start(const struct config *cfg, const struct http_actions *act, char *err, size_t errlen)
 {
     if (web.listen_fd < 0) {
@@ -498,13 +692,26 @@ int web_start(const struct config *cfg, const struct http_actions *act, char *er
         if (!web.auth)
             return -1;
     }
-    web.act = *act;
     if (admin_configure(cfg, web.auth, act, err, errlen) < 0) {
         webauth_free(web.auth);
         web.auth = NULL;
         return -1;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    set_allowed_hosts(cfg);
+    if (webauth_users(web.auth) && !(web.authq = authq_start())) {
+        snprintf(err, errlen, "web: cannot start the password checker thread");
+        unwind();
+        return -1;
+    }
+    struct webconn_limits lim = {.max_connections = cfg->web_max_connections,
+                                 .per_client = cfg->web_max_connections_per_ip,
+                                 .header_ms = cfg->web_timeout_ms};
+    if (webconn_start(&lim, err, errlen) < 0) {
+        unwind();
+        return -1;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (webauth_tls(web.auth))
         flags |= MHD_USE_TLS;
     if (web.listen_family == AF_INET6)
@@ -512,24 +719,25 @@ int web_start(const struct config *cfg, const struct http_actions *act, char *er
     web.mhd = start_mhd(flags, cfg);
     if (!web.mhd) {
         snprintf(err, errlen, "web: cannot serve on %s", cfg->web_listen_address);
-        webauth_free(web.auth);
-        web.auth = NULL;
+        unwind();
         return -1;
     }
     web.listen_fd = -1; /* libmicrohttpd's now: MHD_stop_daemon closes it */
-    log_info("web", "listening address=%s tls=%s auth=%s", cfg->web_listen_address,
-             webauth_tls(web.auth) ? "on" : "off", webauth_users(web.auth) ? "basic" : "none");
+    log_info("web", "listening address=%s tls=%s auth=%s allowed_hosts=%s", cfg->web_listen_address,
+             webauth_tls(web.auth) ? "on" : "off", webauth_users(web.auth) ? "basic" : "none",
+             web.hosts ? "checked" : "any");
     return 0;
 }
 
+/* The checker first: it answers every suspended request, which libmicrohttpd must have
+ * resumed before it stops; it is freed only once no request can reach it. */
 void web_stop(void)
 {
+    authq_stop(web.authq);
     if (web.mhd)
         MHD_stop_daemon(web.mhd);
     web.mhd = NULL;
-    webauth_free(web.auth);
-    web.auth = NULL;
-    admin_reset();
+    unwind();
     pthread_mutex_lock(&spare.lock);
     free(spare.p);
     spare.p = NULL;

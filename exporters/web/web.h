@@ -25,6 +25,11 @@ void web_stop(void);
  * reload run it. 0, or -1 with err. Any thread; reads files, starts nothing. */
 int web_check(const struct config *cfg, char *err, size_t errlen);
 
+/* Whether a Host header value is one of allowed (n entries: "name", "name:port",
+ * "[v6]:port" or "*"; an entry without a port takes any). allowed NULL (no check) and host
+ * NULL (HTTP/1.0 without Host) pass. Case-insensitive. Pure. */
+bool web_host_allowed(const char *host, char *const *allowed, size_t n);
+
 /* Whether an Accept-Encoding header value allows a gzip body (q-values honoured). Pure. */
 bool web_accepts_gzip(const char *accept_encoding);
 

@@ -1,12 +1,14 @@
 /*
  * webauth.c - exporter-toolkit web config: TLS, basic auth and response headers
  * (webauth.h). Passwords are checked with the system's crypt (libxcrypt: bcrypt $2y$/$2b$
- * among others) and the result compared in constant time. Loaded on the main thread,
- * checked on the HTTP thread. Never logs; never keeps a password, only digests.
+ * among others) and the result compared in constant time. Loaded on the main thread; the
+ * cheap part of a check (remembered credentials) on the HTTP thread, bcrypt itself on the
+ * password checker's thread (authq.c). Never logs; never keeps a password, only digests.
  */
 #include "webauth.h"
 
 #include "util.h"
+#include "webconn.h"
 
 #include <crypt.h>
 #include <errno.h>
@@ -434,22 +436,6 @@ static bool cache_has(struct auth_cache *c, const unsigned char *dg)
     return hit;
 }
 
-/* The throttling key of a client address: IPv4 as is, IPv6 by its /64 (what one host
- * usually owns); false for other families. */
-static bool client_key(const struct sockaddr *sa, unsigned char *key)
-{
-    memset(key, 0, 8);
-    if (sa && sa->sa_family == AF_INET) {
-        memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-        return true;
-    }
-    if (sa && sa->sa_family == AF_INET6) {
-        memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
-        return true;
-    }
-    return false;
-}
-
 /* The slot of key, or the one to reuse for it (the stalest). Under the lock. */
 static struct failing_client *failing_slot(struct auth_cache *c, const unsigned char *key)
 {
@@ -464,26 +450,22 @@ static struct failing_client *failing_slot(struct auth_cache *c, const unsigned 
     return oldest;
 }
 
-/* Whether the client has used up its failed checks for the current window. */
-static bool throttled(struct auth_cache *c, const struct sockaddr *client)
+/* The client's failed checks in the current window: the order of its next check. */
+static unsigned recent_failures(struct auth_cache *c, const unsigned char *key)
 {
-    unsigned char key[8];
-    if (!client_key(client, key))
-        return false;
     int64_t now = mxw_now_ms();
     pthread_mutex_lock(&c->lock);
     struct failing_client *f = failing_slot(c, key);
-    bool over = f->fails >= WEBAUTH_THROTTLE_FAILS && !memcmp(f->key, key, 8) &&
-                now - f->window_start_ms < WEBAUTH_THROTTLE_WINDOW_MS;
+    unsigned n =
+        f->fails && !memcmp(f->key, key, 8) && now - f->window_start_ms < WEBAUTH_THROTTLE_WINDOW_MS
+            ? f->fails
+            : 0;
     pthread_mutex_unlock(&c->lock);
-    return over;
+    return n;
 }
 
-static void record_failure(struct auth_cache *c, const struct sockaddr *client)
+static void record_failure(struct auth_cache *c, const unsigned char *key)
 {
-    unsigned char key[8];
-    if (!client_key(client, key))
-        return;
     int64_t now = mxw_now_ms();
     pthread_mutex_lock(&c->lock);
     struct failing_client *f = failing_slot(c, key);
@@ -503,52 +485,55 @@ static void cache_put(struct auth_cache *c, const unsigned char *dg)
     pthread_mutex_unlock(&c->lock);
 }
 
-bool webauth_check_credentials(const struct webauth *a, const char *user, const char *password,
-                               const struct sockaddr *client, const char **user_out)
+enum webauth_verdict webauth_begin(const struct webauth *a, const char *user, const char *password,
+                                   const struct sockaddr *client, struct webauth_pending *p)
 {
+    memset(p, 0, sizeof *p);
     if (!a || a->n_users == 0)
-        return true;
+        return WEBAUTH_PASS;
     if (!user)
-        return false; /* nothing to hide: no bcrypt for requests without credentials */
-    const struct webauth_user *wu = NULL;
+        return WEBAUTH_FAIL; /* nothing to hide: no bcrypt for requests without credentials */
     for (size_t i = 0; i < a->n_users; i++)
         if (!strcmp(a->users[i].name, user))
-            wu = &a->users[i];
-    const char *pass = password ? password : "";
+            p->user = a->users[i].name, p->hash = a->users[i].hash;
     /* An unknown user still costs one hash, so timing does not tell which users exist. */
-    const char *hash = wu ? wu->hash : a->users[0].hash;
-    unsigned char dg[DIGEST_LEN];
-    cred_digest(user, pass, hash, dg);
-    bool ok = wu && cache_has(a->cache, dg);
-    if (!ok && !throttled(a->cache, client)) {
-        ok = webauth_verify_password(pass, hash) && wu;
-        if (ok)
-            cache_put(a->cache, dg);
-        else
-            record_failure(a->cache, client);
-    }
+    p->known = p->user != NULL;
+    if (!p->known)
+        p->hash = a->users[0].hash;
+    cred_digest(user, password ? password : "", p->hash, p->digest);
+    if (p->known && cache_has(a->cache, p->digest))
+        return WEBAUTH_PASS;
+    if (webconn_client_key(client, p->key))
+        p->fails = recent_failures(a->cache, p->key);
+    return WEBAUTH_CHECK;
+}
+
+bool webauth_finish(const struct webauth *a, struct webauth_pending *p, bool password_ok)
+{
+    bool ok = password_ok && p->known;
     if (ok)
-        *user_out = wu->name;
+        cache_put(a->cache, p->digest);
+    else
+        record_failure(a->cache, p->key);
+    OPENSSL_cleanse(p->digest, sizeof p->digest);
     return ok;
 }
 
-bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct http_request *rq,
-                   struct http_response *rs)
+bool webauth_check_credentials(const struct webauth *a, const char *user, const char *password,
+                               const struct sockaddr *client, const char **user_out)
 {
-    if (!a || a->n_users == 0)
-        return true;
-    char *pass = NULL;
-    char *user = MHD_basic_auth_get_username_password(c, &pass);
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    bool ok = webauth_check_credentials(a, user, pass, ci ? ci->client_addr : NULL, &rq->user);
-    if (pass)
-        OPENSSL_cleanse(pass, strlen(pass));
-    MHD_free(user);
-    MHD_free(pass);
-    if (!ok) {
-        http_error(rs, 401, "unauthorized");
-        http_add_header(rs, "WWW-Authenticate", "Basic realm=\"mxwatch\", charset=\"UTF-8\"");
-    }
+    struct webauth_pending p;
+    enum webauth_verdict v = webauth_begin(a, user, password, client, &p);
+    bool ok = v == WEBAUTH_PASS ||
+              (v == WEBAUTH_CHECK &&
+               webauth_finish(a, &p, webauth_verify_password(password ? password : "", p.hash)));
+    if (ok && p.user)
+        *user_out = p.user;
     return ok;
+}
+
+void webauth_refuse(struct http_response *rs)
+{
+    http_error(rs, 401, "unauthorized");
+    http_add_header(rs, "WWW-Authenticate", "Basic realm=\"mxwatch\", charset=\"UTF-8\"");
 }

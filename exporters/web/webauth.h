@@ -33,10 +33,9 @@
 #define WEBAUTH_FILE_MAX        (1u << 20) /* the config file and each PEM file */
 #define WEBAUTH_TLS_OPTIONS_MAX 4          /* slots webauth_tls_options fills */
 #define WEBAUTH_CACHE_SLOTS     32         /* credentials remembered after a bcrypt check */
-/* A client address (IPv6: its /64) that fails this many bcrypt checks within the window
- * gets no more until the window ends: guessing cannot keep the HTTP thread busy with
- * bcrypt and starve the scraper, whose remembered credentials still pass at once. */
-#define WEBAUTH_THROTTLE_FAILS     5
+/* Failed checks of a client address (IPv6: its /64) are counted over a window; a client
+ * with more waits behind those with fewer for its next bcrypt check (authq.h), so guessing
+ * cannot crowd out others, yet a right password is never refused for it. */
 #define WEBAUTH_THROTTLE_WINDOW_MS 10000
 #define WEBAUTH_THROTTLE_SLOTS     64
 
@@ -57,18 +56,32 @@ bool webauth_has_user(const struct webauth *a, const char *name);
 void webauth_tls_options(const struct webauth *a, struct MHD_OptionItem *opts);
 /* Adds the configured http_server_config headers to a response. */
 void webauth_add_headers(const struct webauth *a, struct MHD_Response *r);
-/* Checks the request's credentials. Returns true and sets rq->user when
- * they are good (or none are required); false with a 401 in rs otherwise. A bcrypt check
- * costs tens of milliseconds, so good credentials are remembered (as a SHA-256 digest of
- * user, password and hash, never the password) and the next request with them is cheap;
- * a request without credentials costs none; and a client address that keeps failing is
- * throttled (WEBAUTH_THROTTLE_*). HTTP thread. */
-bool webauth_check(const struct webauth *a, struct MHD_Connection *c, struct http_request *rq,
-                   struct http_response *rs);
-/* The same decision for a user name and password (NULL = none given) from a client
- * address (NULL: not throttled); for tests. */
+/* The cheap part of checking a request's credentials (user NULL: none given), on the
+ * HTTP thread: WEBAUTH_PASS (no users, or remembered credentials: p->user is the user,
+ * NULL without users), WEBAUTH_FAIL (no credentials), or WEBAUTH_CHECK: the password must
+ * go through bcrypt against p->hash (off this thread: authq.h), p->fails saying how often
+ * the client failed lately; then webauth_finish. A bcrypt check costs tens of
+ * milliseconds, so good credentials are remembered (a SHA-256 digest of user, password and
+ * hash, never the password); a request without credentials costs none. */
+enum webauth_verdict { WEBAUTH_PASS, WEBAUTH_FAIL, WEBAUTH_CHECK };
+struct webauth_pending {
+    const char *user; /* the webauth's copy of the name, NULL for an unknown user */
+    const char *hash; /* the user's hash (an unknown user: the first one, same cost) */
+    bool known;
+    unsigned fails;           /* the client's recent failures */
+    unsigned char key[8];     /* the client address (its /64 for IPv6), zero if unknown */
+    unsigned char digest[32]; /* of the credentials, remembered when they pass */
+};
+enum webauth_verdict webauth_begin(const struct webauth *a, const char *user, const char *password,
+                                   const struct sockaddr *client, struct webauth_pending *p);
+/* Records the outcome of the bcrypt check (remembered, or counted as the client's failure)
+ * and returns whether the request passes. Any thread. */
+bool webauth_finish(const struct webauth *a, struct webauth_pending *p, bool password_ok);
+/* The whole decision at once, bcrypt inline: for tests. */
 bool webauth_check_credentials(const struct webauth *a, const char *user, const char *password,
                                const struct sockaddr *client, const char **user_out);
+/* Fills rs with the 401 and its challenge. */
+void webauth_refuse(struct http_response *rs);
 /* Verifies a password against a crypt(3) hash (bcrypt and the other libxcrypt methods),
  * comparing in constant time. Any thread. */
 bool webauth_verify_password(const char *password, const char *hash);

@@ -17,7 +17,7 @@ web:
   max_connections_per_ip: 3
   timeout: 1s
 EOC
-start_agent "$T/mxwatch.yml" --dns.server=127.0.0.1:9 --smtp.port=9
+start_agent "$T/mxwatch.yml" --dns.server=127.0.0.1:9 --smtp.port=9 --web.enable-lifecycle
 
 # ---- /metrics ----
 hdr=$(curl -fsS -D - -o "$T/metrics.txt" "$AGENT_URL/metrics")

@@ -20,7 +20,7 @@ port=$(free_port)
 URL=http://127.0.0.1:$port
 python3 "$MXW_TOP/tests/lib/stall_pipe.py" "$T/agent.log" "$T/agent.pid" \
     "$MXWATCH" run "${MXW_RUN_AS[@]}" --config.file="$T/agent.yml" --web.listen-address="127.0.0.1:$port" \
-    --log.level=debug &
+    --log.level=debug --web.enable-lifecycle &
 helper=$!
 track $helper
 wait_for 10 test -s "$T/agent.pid" || fail "the agent did not start"
@@ -52,7 +52,7 @@ assert_contains "$job" '"state":"queued"' "job $id read back while the loop is s
 metrics=$(curl -fsS --max-time 2 "$URL/metrics") || fail "no scrape while the loop is stuck"
 assert_contains "$metrics" 'mxwatch_build_info' "the scrape while the loop is stuck"
 for _ in $(seq 1 50); do
-    code=$(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' -X POST "$URL/-/reload")
+    code=$(curl -sS --max-time 2 -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" "$URL/-/reload")
     assert_eq 200 "$code" "POST /-/reload while the loop is stuck"
 done
 stuck || fail "the loop came unstuck before the checks ended: the test proved nothing"

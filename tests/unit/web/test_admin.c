@@ -1,6 +1,6 @@
 /*
  * test_admin.c - the pure parts of POST /api/v1/delivernow (exporters/web/admin.c): the
- * forgery checks, request parsing and a job's JSON.
+ * forgery checks, the lifecycle endpoint's checks, request parsing and a job's JSON.
  */
 #include "admin.h"
 
@@ -39,6 +39,28 @@ static void test_forgery_checks(void **state)
     assert_int_equal(
         admin_check_forgery("application/jsonp", "1", NULL, NULL, "h", why, sizeof why), 415);
     assert_int_equal(admin_check_forgery(NULL, "1", NULL, NULL, "h", why, sizeof why), 415);
+}
+
+/* The lifecycle endpoint takes a plain `curl -X POST` (no marker, no Content-Type) and
+ * refuses what a page on another site can send. */
+static void test_lifecycle_checks(void **state)
+{
+    (void)state;
+    char why[160];
+    assert_int_equal(admin_check_lifecycle(NULL, NULL, NULL, "h:1", why, sizeof why), 0);
+    assert_int_equal(
+        admin_check_lifecycle("application/json", "http://h:1", "same-origin", "h:1", why, 160), 0);
+    assert_int_equal(admin_check_lifecycle(NULL, NULL, "none", "h:1", why, sizeof why), 0);
+    assert_int_equal(admin_check_lifecycle(NULL, "http://evil:1", NULL, "h:1", why, 160), 403);
+    assert_int_equal(admin_check_lifecycle(NULL, NULL, "cross-site", "h:1", why, 160), 403);
+    assert_int_equal(admin_check_lifecycle(NULL, NULL, "same-site", "h:1", why, 160), 403);
+    assert_int_equal(admin_check_lifecycle("application/x-www-form-urlencoded", NULL, NULL, "h:1",
+                                           why, sizeof why),
+                     415);
+    assert_int_equal(admin_check_lifecycle("multipart/form-data; boundary=x", NULL, NULL, "h:1",
+                                           why, sizeof why),
+                     415);
+    assert_int_equal(admin_check_lifecycle("TEXT/PLAIN", NULL, NULL, "h:1", why, 160), 415);
 }
 
 static int parse(const char *body, char *dest, bool *all)
@@ -108,6 +130,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forgery_checks),
+        cmocka_unit_test(test_lifecycle_checks),
         cmocka_unit_test(test_request_bodies),
         cmocka_unit_test(test_job_json),
     };
