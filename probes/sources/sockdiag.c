@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
+#include <limits.h>
 #include <linux/netlink.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +42,8 @@ static int message(uint16_t type, const unsigned char *p, size_t plen, sockdiag_
             return -1;
         }
         memcpy(&e.error, p, sizeof e.error);
-        snprintf(err, errlen, "sock_diag dump: %s", strerror(-e.error));
+        int code = e.error < 0 && e.error != INT_MIN ? -e.error : 0; /* -INT_MIN overflows */
+        snprintf(err, errlen, "sock_diag dump: %s", code ? strerror(code) : "error without a code");
         return -1;
     }
     struct inet_diag_msg m;

@@ -9,56 +9,45 @@
 #include "fuzz.h"
 #include "hostport.h"
 
-/* The host part of "host:port" / "[v6]:port" as the input writes it. */
-static void hostport_expect(const char *s, const char **h, size_t *n)
+#include <stdbool.h>
+
+/* The host part of the input as it writes it: inside [brackets]; else, for host:port
+ * (listen), before the last colon; else (ip_port) before a lone colon, or all of it (a bare
+ * IPv6 address or IPv4 one). */
+static void hostport_expect(const char *s, bool listen, const char **h, size_t *n)
 {
     const char *colon = strrchr(s, ':');
-    if (s[0] == '[') {
-        *h = s + 1;
-        *n = (size_t)(strchr(s, ']') - s - 1);
-    } else if (strchr(s, ':') == colon || !colon) {
-        *h = s;
-        *n = colon ? (size_t)(colon - s) : strlen(s);
-    } else { /* a bare IPv6 address (dns_servers) or host:port with colons in the host */
-        *h = s;
+    *h = s + (s[0] == '[');
+    if (s[0] == '[')
+        *n = (size_t)(strchr(s, ']') - *h);
+    else if (colon && (listen || strchr(s, ':') == colon))
+        *n = (size_t)(colon - s);
+    else
         *n = strlen(s);
-    }
 }
 
-static void hostport_check_split(const char *s)
+/* One call's result: 0 or -1; on 0 a port of 0 to 65535 and exactly the host written. */
+static bool hostport_accepted(int rc, const char *s, bool listen, const char *host, unsigned port)
 {
-    char host[128];
-    unsigned port = 70000;
-    int rc = hostport_split(s, host, sizeof host, &port);
     FUZZ_CHECK(rc == 0 || rc == -1);
     if (rc < 0)
-        return;
-    FUZZ_CHECK(port <= 65535 && strnlen(host, sizeof host) < sizeof host);
-    const char *h = s + (s[0] == '[');
-    size_t n = s[0] == '[' ? (size_t)(strchr(s, ']') - h) : (size_t)(strrchr(s, ':') - s);
-    FUZZ_CHECK(strlen(host) == n && memcmp(host, h, n) == 0);
-}
-
-static void hostport_check_ip_port(const char *s)
-{
-    char host[64];
-    unsigned port = 70000;
-    int rc = hostport_ip_port(s, host, sizeof host, &port);
-    FUZZ_CHECK(rc == 0 || rc == -1);
-    if (rc < 0)
-        return;
-    FUZZ_CHECK(port <= 65535 && hostport_is_ip(host));
+        return false;
     const char *h;
     size_t n;
-    hostport_expect(s, &h, &n);
-    FUZZ_CHECK(strlen(host) == n && memcmp(host, h, n) == 0);
+    hostport_expect(s, listen, &h, &n);
+    FUZZ_CHECK(port <= 65535 && strlen(host) == n && memcmp(host, h, n) == 0);
+    return true;
 }
 
 FUZZ_ENTRY(hostport)
 {
-    char *s = fuzz_str(data, size);
-    hostport_check_split(s);
-    hostport_check_ip_port(s);
+    char *s = fuzz_str(data, size), listen[128], dns[64]; /* as the configuration's checks */
+    unsigned lport = 70000, dport = 70000;
+    int rc = hostport_split(s, listen, sizeof listen, &lport);
+    hostport_accepted(rc, s, true, listen, lport);
+    rc = hostport_ip_port(s, dns, sizeof dns, &dport);
+    if (hostport_accepted(rc, s, false, dns, dport))
+        FUZZ_CHECK(hostport_is_ip(dns));
     free(s);
     return 0;
 }
