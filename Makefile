@@ -6,7 +6,7 @@
 #   make test             the whole suite; ends with "N passed, N failed"
 #   make SANITIZE=address,undefined test   the same, instrumented
 #   make bench            side-by-side figures against the peers (docs/PERFORMANCE.md)
-#   make fuzz             libFuzzer on the DNS and config parsers, FUZZ_SECONDS (60) each
+#   make fuzz             libFuzzer on every parser of outside input, FUZZ_SECONDS (60) each
 #   make format           apply .clang-format to every C file
 #   make install          the binary, MIB, example config, systemd unit, manual pages and
 #                         SNMP snippets under PREFIX (/usr/local), staged in DESTDIR
@@ -33,6 +33,15 @@ WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wconversion -Wstrict-prototypes \
             -Wmissing-prototypes -Wno-sign-conversion
 ifeq ($(WERROR),1)
 WARN     += -Werror
+endif
+# FUZZ=1: the build of the libFuzzer targets (`make fuzz` runs it as a make of its own, in
+# build/fuzz): every layer's archive compiled by clang with coverage and the sanitizers,
+# which make any undefined behaviour a crash.
+FUZZ_CC  ?= clang
+ifeq ($(FUZZ),1)
+CC       := $(FUZZ_CC)
+CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+            -fno-sanitize-recover=all
 endif
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -MMD -MP $(PKG_CFLAGS) \
@@ -99,7 +108,7 @@ AGENT_LIBS := $(filter-out %/libmxw_agent.a,$(call layer_libs,agent))
 SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps deps-run run test bench fuzz format clean layer-flags install uninstall
+.PHONY: all deps deps-run run test bench fuzz fuzzers format clean layer-flags install uninstall
 BENCH_BINS := $(patsubst tests/bench/%_bench.c,$(BUILD)/%-bench,$(wildcard tests/bench/*_bench.c))
 all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BENCH_BINS) \
      $(UNIT_BINS)
@@ -152,25 +161,38 @@ bench:
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tests/bench/run.sh
 
-# libFuzzer targets (clang only; tests/fuzz/). `make test` replays their corpus through
-# tests/unit/test_fuzz_corpus.c instead, so it needs no clang.
-FUZZ_CC      ?= clang
+# libFuzzer targets (clang only): tests/fuzz/fuzz_NAME.c feeds the parsers of one layer and
+# gets that layer's view of the tree, as a unit test does: its include flags, and its
+# archives down, built by clang with the fuzz flags (FUZZ=1 above) in FUZZ_BUILD. `make
+# test` replays every target's corpus (tests/fuzz/corpus/NAME) through the same entry point,
+# without clang: tests/unit/LAYER/test_fuzz_LAYER.c. FUZZ_TARGETS picks some of them.
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -pthread -g -O1 -fno-omit-frame-pointer \
-               -fsanitize=fuzzer,address,undefined $(call layer_inc,probes) $(PKG_CFLAGS) $(WARN)
-FUZZERS      := $(BUILD)/fuzz/fuzz_dns_mx $(BUILD)/fuzz/fuzz_config
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_lib     := hostport
+FUZZ_core    := config
+FUZZ_probes  := dns_mx smtp_reply
+FUZZ_sources := pflog pfqueue pfdefer lineasm logstate gwxml gwvalue transport sockdiag
+FUZZ_snmp    := agentx
+FUZZ_web     := webauth admin_request admin_headers ui_query
+FUZZ_NAMES   := $(foreach l,$(LAYERS),$(FUZZ_$(l)))
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
 
-$(BUILD)/fuzz/fuzz_dns_mx: tests/fuzz/fuzz_dns_mx.c probes/dns.c agent/lib/loop.c agent/lib/util.c
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lcares
-$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c agent/core/config.c agent/lib/strmap.c agent/lib/util.c
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lyaml
+define FUZZ_RULES
+$(BUILD)/fuzz_$(2): tests/fuzz/fuzz_$(2).c $$(call layer_libs,$(1))
+	@[ "$$(V)" != 0 ] || echo "  FUZZ  $$@"
+	$$(Q)$$(CC) $$(CFLAGS) -fsanitize=fuzzer $$(call layer_inc,$(1)) -Itests/unit -o $$@ $$< \
+		$$(call layer_libs,$(1)) $$(LDLIBS)
+endef
+ifeq ($(FUZZ),1)
+$(foreach l,$(LAYERS),$(foreach n,$(FUZZ_$(l)),$(eval $(call FUZZ_RULES,$(l),$(n)))))
+fuzzers: $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
+-include $(FUZZ_NAMES:%=$(BUILD)/fuzz_%.d)
+endif
 
 fuzz:
 	@tests/lib/deps.sh fuzz
-	@$(MAKE) --no-print-directory $(FUZZERS)
-	@tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory FUZZ=1 BUILD=$(FUZZ_BUILD) SANITIZE= fuzzers
+	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The include flags a layer's sources get (tests/integration/build_layers.sh checks them).
 layer-flags:
@@ -225,7 +247,7 @@ uninstall:
 
 format:
 	clang-format -i $(SRCS) $(foreach l,$(LAYERS),$(wildcard $(DIR_$(l))/*.h)) \
-		$(wildcard tests/unit/*.h tests/unit/*/*.c tests/smtpd/*.[ch] tests/bench/*.c tests/fuzz/*.c)
+		$(wildcard tests/unit/*.h tests/unit/*/*.c tests/smtpd/*.[ch] tests/bench/*.c tests/fuzz/*.[ch])
 
 clean:
 	rm -rf build

@@ -41,13 +41,14 @@
  * class; the steps fail in libcurl's terms (CURLcode), so that classification is the one the
  * libcurl-driven session had. A failure on this side (no descriptor left, a deadline the loop
  * itself missed) is OUT_LOCAL_ERROR, never the address's fault.
- * Server lines are hostile: a line is kept up to LINE_KEPT bytes, the rest dropped, and
- * control bytes reach the transcript, the banner and the EHLO text only as '.'.
+ * Server lines are hostile: a line is kept up to SMTP_LINE_KEPT bytes (smtp_reply.c), the rest
+ * dropped, and control bytes reach the transcript, the banner and the EHLO text only as '.'.
  */
 #include "smtp_session.h"
 
 #include "buf.h"
 #include "curlm.h"
+#include "smtp_reply.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -67,7 +68,6 @@
 #define QUIT_WAIT_MAX_MS 5000 /* a 221 that takes longer is not worth waiting for */
 /* A deadline that fires this much later than due was missed by the agent, not the server. */
 #define SMTP_LATE_US 500000
-#define LINE_KEPT    1024 /* bytes of one server line kept; RFC 5321 allows 512 */
 #define READ_CHUNK   4096
 #define READS_MAX    16  /* chunks read per readiness event, so a flood cannot hold the loop */
 #define CMD_MAX      300 /* "EHLO " + a 255-byte name + CRLF */
@@ -122,9 +122,8 @@ struct smtp_conn {
     struct buf transcript; /* bounded by p.transcript_max: see transcript_add */
     char out[CMD_MAX];     /* the command being sent */
     size_t out_len, out_off;
-    char line[LINE_KEPT]; /* the server line being read */
-    size_t line_len;
-    size_t rx_left; /* bytes read behind the line being handled */
+    struct smtp_lines lines; /* the server line being read */
+    size_t rx_left;          /* bytes read behind the line being handled */
 };
 
 static void on_io(struct loop *l, int fd, unsigned events, void *arg);
@@ -563,25 +562,6 @@ static void tls_start(struct smtp_conn *c)
 
 /* ---- replies ---- */
 
-static int reply_code(const char *line, size_t n, bool *final)
-{
-    if (n < 3 || !isdigit((unsigned char)line[0]) || !isdigit((unsigned char)line[1]) ||
-        !isdigit((unsigned char)line[2]))
-        return -1;
-    *final = n == 3 || line[3] != '-';
-    return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-}
-
-static void append_text(char *dst, size_t cap, const char *src, size_t n)
-{
-    size_t have = strlen(dst);
-    if (have && have + 1 < cap)
-        dst[have++] = '\n';
-    for (size_t i = 0; i < n && have + 1 < cap; i++)
-        dst[have++] = (unsigned char)src[i] < 0x20 ? '.' : src[i];
-    dst[have] = '\0';
-}
-
 static void on_greeting(struct smtp_conn *c, int code)
 {
     int64_t now = mxw_now_us();
@@ -650,47 +630,43 @@ static void response(struct smtp_conn *c, int code)
     }
 }
 
-static void on_server_line(struct smtp_conn *c, const char *line, size_t n)
+/* Whether the session still reads plain-text replies (not the TLS handshake, not the end). */
+static bool reading_replies(const struct smtp_conn *c)
 {
-    if (n && line[n - 1] == '\r')
-        n--;
+    return c->state != SS_DONE && c->state != SS_TLS_HANDSHAKE;
+}
+
+/* One server line (smtp_line_fn); rest: the bytes read behind it. */
+static bool on_server_line(void *arg, const char *line, size_t n, size_t rest)
+{
+    struct smtp_conn *c = arg;
+    c->rx_left = rest;
     transcript_add(c, "S", line, n);
     if (c->state == SS_QUIT) {
         finish(c, OUT_OK, "reply"); /* any answer to QUIT will do */
-        return;
+        return false;
     }
     bool final = false;
-    int code = reply_code(line, n, &final);
+    int code = smtp_reply_code(line, n, &final);
     if (code < 0)
-        return; /* not a reply line: the reply's deadline decides */
+        return true; /* not a reply line: the reply's deadline decides */
     if (c->state == SS_GREETING)
-        append_text(c->r.banner, sizeof c->r.banner, line, n);
+        smtp_reply_append(c->r.banner, sizeof c->r.banner, line, n);
     if (c->state == SS_EHLO || c->state == SS_TLS_EHLO)
-        append_text(c->r.ehlo, sizeof c->r.ehlo, line, n);
+        smtp_reply_append(c->r.ehlo, sizeof c->r.ehlo, line, n);
     if (c->state == SS_EHLO && n >= 12 && !strncasecmp(line + 4, "STARTTLS", 8))
         c->r.starttls_offered = true;
     if (final)
         response(c, code);
+    return reading_replies(c);
 }
 
 /* Splits what was read into lines; stops when the session leaves the plain-text reply
  * states (TLS handshake, or the end). */
 static void feed(struct smtp_conn *c, const char *p, size_t n)
 {
-    while (n && c->state != SS_DONE && c->state != SS_TLS_HANDSHAKE) {
-        const char *lf = memchr(p, '\n', n);
-        size_t take = lf ? (size_t)(lf - p) : n, room = sizeof c->line - c->line_len;
-        memcpy(c->line + c->line_len, p, take < room ? take : room);
-        c->line_len += take < room ? take : room;
-        if (!lf)
-            return; /* the rest of the line comes later */
-        p += take + 1;
-        n -= take + 1;
-        size_t len = c->line_len;
-        c->line_len = 0;
-        c->rx_left = n;
-        on_server_line(c, c->line, len);
-    }
+    if (reading_replies(c))
+        smtp_lines_feed(&c->lines, p, n, on_server_line, c);
 }
 
 /* ---- the states ---- */
@@ -775,7 +751,7 @@ static void read_input(struct smtp_conn *c)
             return;
         }
         feed(c, buf, (size_t)n);
-        if (c->state == SS_DONE || c->state == SS_TLS_HANDSHAKE)
+        if (!reading_replies(c))
             return;
     }
 }
@@ -792,7 +768,7 @@ static void on_io(struct loop *l, int fd, unsigned events, void *arg)
             fail_io(c, CURLE_SEND_ERROR, "send failed");
         if (c->state != SS_DONE && (events & (LOOP_READ | LOOP_ERROR | LOOP_WRITE)))
             read_input(c);
-        if (c->state != SS_DONE && c->state != SS_TLS_HANDSHAKE)
+        if (reading_replies(c))
             watch_for_more(c);
     }
     settle(c);

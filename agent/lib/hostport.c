@@ -19,20 +19,28 @@ static int parse_port(const char *s, unsigned *port)
     return 0;
 }
 
+/* The n bytes at s into host; -1 when they do not fit (a host is never cut to fit). */
+static int copy_host(char *host, size_t hostlen, const char *s, size_t n)
+{
+    if (n >= hostlen)
+        return -1;
+    mxw_strncpy0(host, hostlen, s, n);
+    return 0;
+}
+
 int hostport_split(const char *addr, char *host, size_t hostlen, unsigned *port)
 {
     const char *colon;
     if (addr[0] == '[') {
         const char *close = strchr(addr, ']');
-        if (!close || close[1] != ':')
+        if (!close || close[1] != ':' ||
+            copy_host(host, hostlen, addr + 1, (size_t)(close - addr - 1)) < 0)
             return -1;
-        mxw_strncpy0(host, hostlen, addr + 1, (size_t)(close - addr - 1));
         colon = close + 1;
     } else {
         colon = strrchr(addr, ':');
-        if (!colon)
+        if (!colon || copy_host(host, hostlen, addr, (size_t)(colon - addr)) < 0)
             return -1;
-        mxw_strncpy0(host, hostlen, addr, (size_t)(colon - addr));
     }
     return parse_port(colon + 1, port);
 }
@@ -51,8 +59,7 @@ int hostport_ip_port(const char *s, char *host, size_t hostlen, unsigned *port)
         if (hostport_split(s, host, hostlen, port) < 0)
             return -1;
     } else if (colon && !strchr(colon + 1, ':')) { /* one colon: ip:port */
-        mxw_strncpy0(host, hostlen, s, (size_t)(colon - s));
-        if (parse_port(colon + 1, port) < 0)
+        if (copy_host(host, hostlen, s, (size_t)(colon - s)) < 0 || parse_port(colon + 1, port) < 0)
             return -1;
     } else if (mxw_strlcpy(host, s, hostlen) >= hostlen) {
         return -1;

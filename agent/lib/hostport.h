@@ -10,7 +10,8 @@
 #include <stddef.h>
 
 /* "host:port", "[v6]:port" or ":port" (host empty = every address) into host and port.
- * 0, or -1 when the form is wrong or the port is not 0 to 65535. */
+ * 0, or -1 when the form is wrong, the host does not fit hostlen (it is never cut), or the
+ * port is not 0 to 65535. */
 int hostport_split(const char *addr, char *host, size_t hostlen, unsigned *port);
 
 /* "ip", "ip:port", "[v6]:port" or a bare IPv6 address into host and port (0 when none is

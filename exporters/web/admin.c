@@ -132,15 +132,20 @@ void admin_reset(void)
     adm.lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 }
 
+const char *admin_bearer_token(const char *authorization)
+{
+    if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
+        return NULL;
+    return authorization + 7 + strspn(authorization + 7, " ");
+}
+
 bool admin_bearer(const struct http_request *rq)
 {
-    const char *h = adm.have_token ? http_header(rq, "Authorization") : NULL;
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+    const char *t = adm.have_token ? admin_bearer_token(http_header(rq, "Authorization")) : NULL;
+    if (!t)
         return false;
-    h += 7;
-    h += strspn(h, " ");
     unsigned char given[DIGEST_LEN];
-    digest(h, strlen(h), given);
+    digest(t, strlen(t), given);
     return CRYPTO_memcmp(given, adm.token_digest, DIGEST_LEN) == 0;
 }
 
@@ -253,7 +258,7 @@ static int parse_fields(struct json_object *o, char *dest, size_t cap, bool *all
     size_t n = s ? strlen(s) : 0;
     if (n > 1 && s[n - 1] == '.')
         n--;
-    if (!s || n == 0 || n >= cap) {
+    if (!s || n == 0 || n >= cap || s[n - 1] == '.') { /* "a..": a dot stays after the drop */
         snprintf(err, errlen, "destination must be a domain name");
         return -1;
     }

@@ -58,6 +58,9 @@ int admin_check(const struct config *cfg, const struct webauth *auth, char *err,
 
 /* Whether the request carries the configured bearer token. */
 bool admin_bearer(const struct http_request *rq);
+/* The token of an Authorization header "Bearer TOKEN" (scheme in any case, spaces before the
+ * token skipped), or NULL for another scheme or no header. Pure. */
+const char *admin_bearer_token(const char *authorization);
 /* Sets rq->auth_admin for a basic-auth user in the admin list (the server sets it before
  * for a request with the bearer token). */
 void admin_identify(struct http_request *rq);

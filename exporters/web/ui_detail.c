@@ -19,8 +19,8 @@
 static const char *const status_meaning[] = {
     [DEST_UNKNOWN] = "not probed yet, or the probe could not run from here (a local error)",
     [DEST_UP] = "reachable and actively accepting messages: an MX host answered with 220",
-    [DEST_DOWN] = "down: no MX host could be reached (connection refused, no route to host), "
-                  "the SMTP conversation timed out or was refused, or DNS has no usable MX",
+    [DEST_DOWN] = ("down: no MX host could be reached (connection refused, no route to host), "
+                   "the SMTP conversation timed out or was refused, or DNS has no usable MX"),
 };
 
 /* A duration in seconds as milliseconds, or a dash when the phase was not reached. */

@@ -299,11 +299,9 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
-struct webauth *webauth_load(const char *path, char *err, size_t errlen)
+struct webauth *webauth_parse(const char *path, const char *text, size_t len, char *err,
+                              size_t errlen)
 {
-    char *text = read_file(path, WEBAUTH_FILE_MAX, err, errlen);
-    if (!text)
-        return NULL;
     struct webauth *a = calloc(1, sizeof *a);
     a->dir = dir_of(path);
     a->min_tls = 2; /* TLS 1.2, the toolkit's default */
@@ -311,7 +309,7 @@ struct webauth *webauth_load(const char *path, char *err, size_t errlen)
     yaml_parser_t p;
     yaml_document_t d;
     yaml_parser_initialize(&p);
-    yaml_parser_set_input_string(&p, (unsigned char *)text, strlen(text));
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     int rc = 0;
     if (!yaml_parser_load(&p, &d)) {
         snprintf(err, errlen, "%s:%zu: YAML syntax: %s", path, p.problem_mark.line + 1,
@@ -323,7 +321,6 @@ struct webauth *webauth_load(const char *path, char *err, size_t errlen)
         yaml_document_delete(&d);
     }
     yaml_parser_delete(&p);
-    free(text);
     if (rc == 0)
         rc = tls_finish(a, path, err, errlen);
     if (rc == 0 && a->n_users) {
@@ -334,6 +331,16 @@ struct webauth *webauth_load(const char *path, char *err, size_t errlen)
         webauth_free(a);
         return NULL;
     }
+    return a;
+}
+
+struct webauth *webauth_load(const char *path, char *err, size_t errlen)
+{
+    char *text = read_file(path, WEBAUTH_FILE_MAX, err, errlen);
+    if (!text)
+        return NULL;
+    struct webauth *a = webauth_parse(path, text, strlen(text), err, errlen);
+    free(text);
     return a;
 }
 

@@ -43,6 +43,10 @@ struct webauth;
 
 /* Loads and validates path. NULL with err filled in ("FILE:LINE: what") on any fault. */
 struct webauth *webauth_load(const char *path, char *err, size_t errlen);
+/* The same for the file's text (len bytes) already read; path names it in errors and is
+ * where relative PEM file names are looked up. */
+struct webauth *webauth_parse(const char *path, const char *text, size_t len, char *err,
+                              size_t errlen);
 void webauth_free(struct webauth *a);
 /* Whether TLS is configured (false for a == NULL). */
 bool webauth_tls(const struct webauth *a);

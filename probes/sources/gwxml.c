@@ -315,7 +315,6 @@ static int fill_feature(struct gwxml_parser *p, const struct attrs *at, void *sl
     else if (rc == -2)
         skip(p, p->cur_el, p->cur_name, "attribute time_remaining: holds a control character");
     return rc == 0 ? 0 : -1;
-    return 0;
 }
 
 /* A zeroed slot past the last item (not counted until filled), or NULL when out of memory. */
@@ -399,7 +398,7 @@ static int two(const char *s)
 
 /* "YYYYMMDDhhmmss", alone or followed by a space and anything (an uptime in brackets), read
  * as UTC since the page names no zone; otherwise a plain number of Unix seconds. */
-static int parse_birth(const char *s, size_t n, double *out)
+int gwxml_parse_birth(const char *s, size_t n, double *out)
 {
     struct tm tm = {0};
     time_t t;
@@ -429,7 +428,7 @@ static void read_birth(struct gwxml_parser *p, const char *el, const struct attr
     const char *v = attr(at, "timestamp", &n);
     if (!v)
         skip(p, el, NULL, "attribute timestamp: missing");
-    else if (parse_birth(v, n, &p->st.birth_time) != 0)
+    else if (gwxml_parse_birth(v, n, &p->st.birth_time) != 0)
         skip(p, el, NULL, "attribute timestamp: not a time: \"%s\"", show(shown, v, n));
     else
         p->st.has_birth = 1;

@@ -13,9 +13,9 @@
  *
  * Threads: gwxml_global_init() once, on the main thread, before any other thread starts.
  * After that a parser may be used by one thread at a time (different parsers on different
- * threads are fine); gwxml_parse_value() and the gw_find_*() helpers are pure and may be
- * called from any thread; a finished gw_status is plain data (no libxml2 inside) and may be
- * handed to another thread as an immutable snapshot.
+ * threads are fine); gwxml_parse_value(), gwxml_parse_birth() and the gw_find_*() helpers
+ * are pure and may be called from any thread; a finished gw_status is plain data (no libxml2
+ * inside) and may be handed to another thread as an immutable snapshot.
  *
  * Must never: expand entities, load a DTD, touch the network or the file system, write to
  * stderr, or hold more than the caller's byte cap of a document.
@@ -67,8 +67,15 @@ int gwxml_parse(const char *buf, size_t len, size_t max_bytes, struct gw_status 
 /* "12", "-5", "1.5", "3K", "2M", "1G", "1T" (K, M, G, T: powers of 1024) into *out.
  * 0 ok; -1 for empty text, anything else around the number (spaces, signs other than a
  * leading '-', exponents, hex, "inf"), text longer than GWXML_VALUE_MAX_LEN, or a magnitude
- * that rounds to 2^64 or more (no 64-bit counter reaches it). Exact (correctly rounded) for
- * up to 19 significant digits; independent of the locale. */
+ * that rounds to 2^64 or more (no 64-bit counter reaches it). Exact (correctly rounded) for a
+ * whole number, and for digits that make less than 2^53 with at most 22 decimals (a double
+ * holds both exactly, so one rounding step); past that, as in "1678901234567890.123" or
+ * "0.0000000000000000000000001", the last bit may be off. Independent of the locale. */
 int gwxml_parse_value(const char *s, double *out);
+
+/* A <birth_time timestamp> of n bytes into Unix seconds: "YYYYMMDDhhmmss" (UTC, the page
+ * names no zone), alone or followed by a space and anything (an uptime in brackets), or else
+ * a number as gwxml_parse_value reads it. 0 ok; -1 when it is neither. Pure. */
+int gwxml_parse_birth(const char *s, size_t n, double *out);
 
 #endif

@@ -89,8 +89,12 @@ void lineasm_commit(struct lineasm *a, size_t n, logtail_line_fn *fn, void *arg)
     }
     char *nl;
     while ((nl = memchr(scan, '\n', (size_t)(end - scan)))) {
-        fn(line, (size_t)(nl - line), arg);
-        a->lines++;
+        if ((size_t)(nl - line) > LOGTAIL_LINE_MAX) { /* it came whole in one read */
+            a->overlong++;
+        } else {
+            fn(line, (size_t)(nl - line), arg);
+            a->lines++;
+        }
         line = scan = nl + 1;
     }
     size_t rest = (size_t)(end - line);
@@ -397,9 +401,28 @@ int logtail_state_save(const char *path, const struct logtail_pos *pos, char *er
     return 0;
 }
 
+int logtail_state_parse(const char *text, size_t len, struct logtail_pos *pos)
+{
+    char buf[LOGTAIL_STATE_MAX];
+    if (len == 0 || len >= LOGTAIL_STATE_MAX)
+        return -1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    unsigned long long dev, ino, off, hash;
+    unsigned head_len;
+    int end = 0;
+    if (sscanf(buf,
+               LOGTAIL_STATE_MAGIC " dev=%llu ino=%llu offset=%llu head_len=%u head_hash=%llx%n",
+               &dev, &ino, &off, &head_len, &hash, &end) != 5 ||
+        strcmp(buf + end, "\n") || head_len > LOGTAIL_HEAD_MAX)
+        return -1;
+    *pos = (struct logtail_pos){dev, ino, off, head_len, hash};
+    return 0;
+}
+
 int logtail_state_load(const char *path, struct logtail_pos *pos, char *err, size_t errlen)
 {
-    char buf[LOGTAIL_STATE_MAX + 1];
+    char buf[LOGTAIL_STATE_MAX];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT)
         return 0;
@@ -407,21 +430,12 @@ int logtail_state_load(const char *path, struct logtail_pos *pos, char *err, siz
         snprintf(err, errlen, "cannot read state file %s: %s", path, strerror(errno));
         return -1;
     }
-    ssize_t n = read(fd, buf, LOGTAIL_STATE_MAX);
+    ssize_t n = read(fd, buf, sizeof buf);
     close(fd);
-    buf[n > 0 ? n : 0] = '\0';
-    unsigned long long dev, ino, off, hash;
-    unsigned head_len;
-    int end = 0;
-    if (n <= 0 || n == LOGTAIL_STATE_MAX ||
-        sscanf(buf,
-               LOGTAIL_STATE_MAGIC " dev=%llu ino=%llu offset=%llu head_len=%u head_hash=%llx%n",
-               &dev, &ino, &off, &head_len, &hash, &end) != 5 ||
-        strcmp(buf + end, "\n") || head_len > LOGTAIL_HEAD_MAX) {
+    if (n <= 0 || logtail_state_parse(buf, (size_t)n, pos) < 0) {
         snprintf(err, errlen, "state file %s is not a log position (remove it to start afresh)",
                  path);
         return -1;
     }
-    *pos = (struct logtail_pos){dev, ino, off, head_len, hash};
     return 1;
 }

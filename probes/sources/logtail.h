@@ -88,5 +88,8 @@ const struct logtail_stats *logtail_stats(const struct logtail *t);
  * state file. */
 int logtail_state_save(const char *path, const struct logtail_pos *pos, char *err, size_t errlen);
 int logtail_state_load(const char *path, struct logtail_pos *pos, char *err, size_t errlen);
+/* The state file's text (len bytes, not NUL-terminated) into *pos: 0, or -1 when it is not
+ * exactly one state line (and *pos is untouched). Pure. */
+int logtail_state_parse(const char *text, size_t len, struct logtail_pos *pos);
 
 #endif

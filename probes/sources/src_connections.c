@@ -14,11 +14,11 @@
  */
 #include "source.h"
 
+#include "sockdiag.h"
 #include "srcagg.h"
 #include "strmap.h"
 #include "util.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <linux/inet_diag.h>
@@ -108,34 +108,23 @@ static bool port_watched(unsigned port)
     return false;
 }
 
-/* The remote address as text; an IPv4-mapped IPv6 address as IPv4. */
-static void remote_addr(const struct inet_diag_msg *m, char *out, size_t cap)
+/* One socket of the dump (sockdiag_fn). */
+static void count_socket(void *arg, const struct sockdiag_sock *s)
 {
-    const unsigned char *b = (const unsigned char *)m->id.idiag_dst;
-    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (m->idiag_family == AF_INET6 && !memcmp(b, mapped, sizeof mapped))
-        inet_ntop(AF_INET, b + 12, out, (socklen_t)cap);
-    else
-        inet_ntop(m->idiag_family, b, out, (socklen_t)cap);
-}
-
-static void count_socket(const struct inet_diag_msg *m)
-{
-    if (!port_watched(ntohs(m->id.idiag_dport)) || is_own(m->idiag_inode))
+    (void)arg;
+    if (!port_watched(s->dport) || is_own(s->inode))
         return;
-    char key[INET6_ADDRSTRLEN];
-    remote_addr(m, key, sizeof key);
-    struct addr_count *c = strmap_get(&cn.addrs, key);
+    struct addr_count *c = strmap_get(&cn.addrs, s->remote);
     if (!c) {
         if (cn.addrs.n >= CONN_ADDRS_MAX) {
             cn.overflow++;
             return;
         }
         c = calloc(1, sizeof *c);
-        mxw_strlcpy(c->key, key, sizeof c->key);
+        mxw_strlcpy(c->key, s->remote, sizeof c->key);
         strmap_put(&cn.addrs, c->key, c);
     }
-    if (m->idiag_state == TCP_ESTABLISHED)
+    if (s->state == TCP_ESTABLISHED)
         c->current++;
     else
         c->pending++;
@@ -224,26 +213,6 @@ static int send_request(int family, char *err, size_t errlen)
     return 0;
 }
 
-/* Handles one datagram of the dump. Returns 1 when this family's dump is done, 0 to go
- * on, -1 on an error (err filled). */
-static int handle_datagram(const char *buf, int len, char *err, size_t errlen)
-{
-    for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-        if (h->nlmsg_seq != cn.seq)
-            continue;
-        if (h->nlmsg_type == NLMSG_DONE)
-            return 1;
-        if (h->nlmsg_type == NLMSG_ERROR) {
-            const struct nlmsgerr *e = NLMSG_DATA(h);
-            snprintf(err, errlen, "sock_diag dump: %s", strerror(-e->error));
-            return -1;
-        }
-        if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
-            count_socket(NLMSG_DATA(h));
-    }
-    return 0;
-}
-
 static void on_netlink(struct loop *l, int fd, unsigned events, void *arg)
 {
     (void)l, (void)events, (void)arg;
@@ -258,7 +227,7 @@ static void on_netlink(struct loop *l, int fd, unsigned events, void *arg)
             end_dump(false, err);
             return;
         }
-        int rc = handle_datagram(buf, (int)n, err, sizeof err);
+        int rc = sockdiag_datagram(buf, (size_t)n, cn.seq, count_socket, NULL, err, sizeof err);
         if (rc < 0 || (rc == 1 && cn.family == AF_INET6)) {
             end_dump(rc == 1, err);
             return;

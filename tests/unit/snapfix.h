@@ -108,4 +108,27 @@ static inline void snapfix_source(const char *name, bool up)
     s->per_destination = strcmp(name, "gateway") != 0;
 }
 
+/* A small world for the fuzz targets that read a snapshot: the store started, five
+ * destinations (up, down, never probed; one with two MX hosts of two addresses, one with a
+ * 96-octet name) with MTA figures, published once. Returns the snapshot (never released). */
+static inline const struct snapshot *snapfix_world(void)
+{
+    static const char *const names[] = {"example.com", "b.io", "down.test", "new.test"};
+    store_init();
+    for (size_t i = 0; i < 4; i++) {
+        struct dest *d = store_dest_add(names[i], ORIGIN_CONFIG);
+        if (i < 3)
+            snapfix_probe(d, i == 0 ? 2 : 1, i == 0 ? 2 : 1, i == 2 ? OUT_REFUSED : OUT_OK);
+        snapfix_mta(d, 10 * i);
+    }
+    char longest[97];
+    memset(longest, 'a', 96);
+    longest[92] = '.';
+    longest[96] = '\0';
+    snapfix_probe(store_dest_add(longest, ORIGIN_DISCOVERED), 1, 1, OUT_OK);
+    snapfix_source("postfix_queue", true);
+    store_publish();
+    return store_snapshot_acquire();
+}
+
 #endif

@@ -33,6 +33,14 @@ static void test_split_address(void **state)
     assert_int_equal(hostport_split("h:65536", host, sizeof host, &port), -1);
     assert_int_equal(hostport_split("h:", host, sizeof host, &port), -1);
     assert_int_equal(hostport_split("h:12x", host, sizeof host, &port), -1);
+    /* A host longer than the buffer is refused, never cut to fit. */
+    char longer[80];
+    memset(longer, 'a', sizeof longer);
+    memcpy(longer + 64, ":80", 4);
+    assert_int_equal(hostport_split(longer, host, sizeof host, &port), -1);
+    memcpy(longer + 60, ":80", 4);
+    assert_int_equal(hostport_split(longer, host, sizeof host, &port), 0);
+    assert_int_equal(strlen(host), 60);
 }
 
 static void test_ip_port(void **state)

@@ -94,6 +94,13 @@ static void test_line_bound(void **state)
     assert_int_equal(a.overlong, 1);
     assert_int_equal(out.n, 2);
     assert_string_equal(out.text + LOGTAIL_LINE_MAX + 1, "next|");
+    /* One byte more, whole in one read with its newline: skipped and counted the same. */
+    big[LOGTAIL_LINE_MAX + 1] = '\n';
+    feed(&a, big, LOGTAIL_LINE_MAX + 2, &out);
+    feed(&a, "last\n", 5, &out);
+    assert_int_equal(a.overlong, 2);
+    assert_int_equal(out.n, 3);
+    assert_string_equal(out.text + LOGTAIL_LINE_MAX + 1, "next|last|");
     assert_int_equal(lineasm_drop(&a), 0);
     lineasm_free(&a);
 }

@@ -85,6 +85,7 @@ static void test_request_bodies(void **state)
     assert_int_equal(parse("{\"all\": true, \"destination\": \"a.test\"}", dest, &all), -1);
     assert_int_equal(parse("{}", dest, &all), -1);
     assert_int_equal(parse("{\"destination\": \"a b\"}", dest, &all), -1);
+    assert_int_equal(parse("{\"destination\": \"a.test..\"}", dest, &all), -1); /* one dot only */
     assert_int_equal(parse("{\"destination\": \"-f\"}", dest, &all), 0); /* a label, never argv */
     assert_int_equal(parse("{\"destination\": \"<x>.test\"}", dest, &all), -1);
     assert_int_equal(parse("{\"destination\": 5}", dest, &all), -1);
