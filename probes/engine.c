@@ -266,7 +266,8 @@ void engine_log_smtp_step(void *arg, const struct smtp_step *st)
     (void)arg;
     if (!log_enabled(LOG_LVL_DEBUG))
         return;
-    log_debug("smtp", "session step address=%s port=%u from=%s to=%s reply=%d why=\"%s\" outcome=%s",
+    log_debug("smtp",
+              "session step address=%s port=%u from=%s to=%s reply=%d why=\"%s\" outcome=%s",
               st->address, st->port, st->from, st->to, st->reply, st->why ? st->why : "",
               st->outcome ? st->outcome : "none");
 }
