@@ -29,6 +29,8 @@ run_one() { # name limit cmd...
         failed=$((failed + 1))
         failures+=("$name")
         [ $rc -eq 124 ] && echo "FAIL $name (timed out after ${limit}s)" || echo "FAIL $name (exit $rc, ${took}s)"
+        # The test's own verdict first (it precedes the logs its cleanup prints), then the tail.
+        grep -m3 '^FAIL: ' "$OUT/$name.log" | sed 's/^/     | /'
         tail -n 25 "$OUT/$name.log" | sed 's/^/     | /'
     fi
 }
