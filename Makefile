@@ -8,6 +8,7 @@
 #   make bench            side-by-side figures against the peers (docs/PERFORMANCE.md)
 #   make fuzz             libFuzzer on every parser of outside input, FUZZ_SECONDS (60) each
 #   make format           apply .clang-format to every C file
+#   make lint             cppcheck and clang-tidy, clean on the tree (also run by make test)
 #   make install          the binary, MIB, example config, systemd unit, manual pages and
 #                         SNMP snippets under PREFIX (/usr/local), staged in DESTDIR
 #   make uninstall        removes what install put there (a changed config stays)
@@ -110,7 +111,7 @@ AGENT_LIBS := $(filter-out %/libmxw_agent.a,$(call layer_libs,agent))
 SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps deps-run run test bench fuzz fuzzers format clean layer-flags install uninstall
+.PHONY: all deps deps-run run test bench fuzz fuzzers format clean layer-flags layer-table lint install uninstall
 BENCH_BINS := $(patsubst tests/bench/%_bench.c,$(BUILD)/%-bench,$(wildcard tests/bench/*_bench.c))
 all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BENCH_BINS) \
      $(UNIT_BINS)
@@ -199,6 +200,18 @@ fuzz:
 # The include flags a layer's sources get (tests/integration/build_layers.sh checks them).
 layer-flags:
 	@echo $(call layer_inc,$(LAYER))
+
+# Every layer's folder and include flags, one line each (the linters' compile database).
+layer-table:
+	@$(foreach l,$(LAYERS),echo "$(DIR_$(l)) $(call layer_inc,$(l))";)
+
+# cppcheck and clang-tidy over every layer with the build's own flags (tests/lint/run.sh;
+# the checks are .clang-tidy and tests/lint/cppcheck.txt). Part of `make test`.
+LINT_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(PKG_CFLAGS) -DMXW_VERSION=\"$(VERSION)\" \
+              -DMXW_REVISION=\"$(REVISION)\" -I$(abspath $(BUILD)/gen)
+LINT_DIR ?= $(BUILD)/lint
+lint: deps $(BUILD)/gen/ui_assets.gen.h
+	@tests/lint/run.sh $(LINT_DIR) $(LINT_CFLAGS)
 
 # ---- install / uninstall (GNU conventions: PREFIX, DESTDIR for staging, as debian/rules does)
 # The configuration lives in /etc whatever PREFIX is: the daemon's default and the unit read

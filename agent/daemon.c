@@ -27,6 +27,7 @@
 #include "store.h"
 #include "util.h"
 #include "web.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -254,9 +255,7 @@ static void delivernow_on_loop(struct loop *l, void *arg)
 static int web_delivernow(void *arg, uint64_t id, const char *destination, const char *who)
 {
     (void)arg;
-    struct dn_request *r = calloc(1, sizeof *r);
-    if (!r)
-        return -1;
+    struct dn_request *r = xcalloc(1, sizeof *r);
     r->id = id;
     r->all = !destination;
     mxw_strlcpy(r->destination, destination ? destination : "", sizeof r->destination);

@@ -24,6 +24,7 @@
 #include "dns_cache.h"
 #include "list.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -293,11 +294,10 @@ int dns_negative_ttl(const unsigned char *abuf, int alen, unsigned *ttl)
 {
     struct rr_walk w;
     struct rr r;
-    int rc;
     if (rr_begin(&w, abuf, alen) < 0)
         return -1;
     w.left[2] = 0;
-    while ((rc = rr_next(&w, &r)) == 1) {
+    while (rr_next(&w, &r) == 1) {
         if (r.section != 1 || r.type != 6 || r.cls != 1 || r.rdlen < 22)
             continue; /* SOA: two names, then five 32-bit fields; MINIMUM is the last */
         const unsigned char *m = r.rdata + r.rdlen - 4;
@@ -380,7 +380,7 @@ static void deliver(struct dns_query *q, int status, unsigned char *abuf, int al
         q->d->fig.resolver_silent++;
     }
     if (q->type == Q_MX) {
-        struct dns_mx_answer *a = calloc(1, sizeof *a);
+        struct dns_mx_answer *a = xcalloc(1, sizeof *a);
         a->rcode = rc;
         a->detail = detail;
         if (a->rcode == DNS_OK && dns_parse_mx(abuf, alen, a) < 0) {
@@ -397,7 +397,7 @@ static void deliver(struct dns_query *q, int status, unsigned char *abuf, int al
         q->fn.mx(q->arg, a);
         free(a);
     } else {
-        struct dns_addr_answer *a = calloc(1, sizeof *a);
+        struct dns_addr_answer *a = xcalloc(1, sizeof *a);
         int family = q->type == Q_A ? AF_INET : AF_INET6;
         a->rcode = rc;
         a->detail = detail;
@@ -481,7 +481,7 @@ static int64_t on_kick(struct loop *l, void *arg)
     (void)l;
     deliver_ready(arg);
     start_waiting(arg);
-    return 3600 * 1000; /* idle until the next dns_query_* resets it */
+    return MXW_HOUR_MS; /* idle until the next dns_query_* resets it */
 }
 
 static int64_t on_sweep(struct loop *l, void *arg)
@@ -498,11 +498,11 @@ static bool from_cache(struct dns *d, struct dns_query *q)
     int64_t now = mxw_now_us();
     int hit;
     if (q->type == Q_MX) {
-        struct dns_mx_answer *a = calloc(1, sizeof *a);
+        struct dns_mx_answer *a = xcalloc(1, sizeof *a);
         hit = a && dns_cache_get_mx(d->cache, q->name, now, a);
         q->answer = a;
     } else {
-        struct dns_addr_answer *a = calloc(1, sizeof *a);
+        struct dns_addr_answer *a = xcalloc(1, sizeof *a);
         hit =
             a && dns_cache_get_addr(d->cache, q->name, q->type == Q_A ? AF_INET : AF_INET6, now, a);
         q->answer = a;
@@ -520,7 +520,7 @@ static bool from_cache(struct dns *d, struct dns_query *q)
 
 static struct dns_query *enqueue(struct dns *d, enum qtype type, const char *name, void *arg)
 {
-    struct dns_query *q = calloc(1, sizeof *q);
+    struct dns_query *q = xcalloc(1, sizeof *q);
     q->d = d;
     q->type = type;
     q->arg = arg;
@@ -662,12 +662,12 @@ struct dns *dns_new(struct loop *l, const struct config *cfg, char *err, size_t 
     char csv[1024];
     if (servers_csv(cfg, csv, sizeof csv, err, errlen) < 0)
         return NULL;
-    struct dns *d = calloc(1, sizeof *d);
+    struct dns *d = xcalloc(1, sizeof *d);
     d->loop = l;
     d->max_in_flight = cfg->max_dns_in_flight;
     d->max_retry_in_flight = cfg->max_dns_in_flight / 4 > 16 ? cfg->max_dns_in_flight / 4 : 16;
     d->tries = cfg->dns_tries ? cfg->dns_tries : 1;
-    d->kick = loop_timer_add(l, 3600 * 1000, on_kick, d);
+    d->kick = loop_timer_add(l, MXW_HOUR_MS, on_kick, d);
     if (cfg->dns_cache == DNS_CACHE_TTL) {
         d->cache = dns_cache_new((unsigned)(cfg->dns_cache_min_ttl_ms / 1000),
                                  (unsigned)(cfg->dns_cache_max_ttl_ms / 1000));

@@ -7,6 +7,7 @@
 
 #include "strmap.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +45,7 @@ static void entry_free(void *val)
 
 struct dns_cache *dns_cache_new(unsigned min_ttl_s, unsigned max_ttl_s)
 {
-    struct dns_cache *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    struct dns_cache *c = xcalloc(1, sizeof *c);
     c->min_ttl_s = min_ttl_s;
     c->max_ttl_s = max_ttl_s < min_ttl_s ? min_ttl_s : max_ttl_s;
     return c;
@@ -80,9 +79,7 @@ static struct entry *put(struct dns_cache *c, char kind, const char *name, enum 
     char key[260];
     make_key(key, sizeof key, kind, name);
     size_t klen = strlen(key) + 1;
-    struct entry *e = calloc(1, sizeof *e + klen);
-    if (!e)
-        return NULL;
+    struct entry *e = xcalloc(1, sizeof *e + klen);
     memcpy(e->key, key, klen);
     e->rcode = rc;
     e->stored_us = now_us;
@@ -102,13 +99,10 @@ void dns_cache_put_mx(struct dns_cache *c, const char *name, const struct dns_mx
     struct entry *e = put(c, 'm', name, a->rcode, ttl_s, now_us);
     if (!e || !a->n)
         return;
-    e->mx = calloc(a->n, sizeof *e->mx);
-    for (size_t i = 0; e->mx && i < a->n; i++) {
-        e->mx[i] = (struct cmx){a->mx[i].preference, a->mx[i].ttl, strdup(a->mx[i].host)};
-        if (!e->mx[i].host)
-            break;
-        e->n++;
-    }
+    e->mx = xcalloc(a->n, sizeof *e->mx);
+    for (size_t i = 0; i < a->n; i++)
+        e->mx[i] = (struct cmx){a->mx[i].preference, a->mx[i].ttl, xstrdup(a->mx[i].host)};
+    e->n = a->n;
 }
 
 void dns_cache_put_addr(struct dns_cache *c, const char *name, int family,
@@ -117,7 +111,7 @@ void dns_cache_put_addr(struct dns_cache *c, const char *name, int family,
     struct entry *e = put(c, family == AF_INET6 ? '6' : '4', name, a->rcode, ttl_s, now_us);
     if (!e || !a->n)
         return;
-    e->addrs = malloc(a->n * sizeof *e->addrs);
+    e->addrs = xmalloc(a->n * sizeof *e->addrs);
     if (e->addrs) {
         memcpy(e->addrs, a->addrs, a->n * sizeof *e->addrs);
         e->n = a->n;

@@ -25,6 +25,7 @@
 #include "smtp.h"
 #include "strmap.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -178,7 +179,7 @@ static void dns_totals(struct dns_figures *out)
 
 static void target_add(const char *domain)
 {
-    struct target *t = calloc(1, sizeof *t);
+    struct target *t = xcalloc(1, sizeof *t);
     mxw_strlcpy(t->domain, domain, sizeof t->domain);
     t->params = *params_for(domain);
     /* A fresh agent knows its world within seconds, but never asks its resolver for more

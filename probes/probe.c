@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -178,7 +179,7 @@ static void on_smtp_done(void *arg, const struct mx_addr_result *r, const char *
 
 static void start_check(struct addr_check *c)
 {
-    struct probe *p = c->p;
+    struct probe *p = c->p; /* NOLINT(clang-analyzer-core.NullDereference): c is in p->checks */
     const struct mx_host *h = &p->hosts[c->host];
     const struct mx_addr_result *a = &h->addrs[c->addr];
     struct smtp_check_params sp = {
@@ -207,7 +208,7 @@ static void enter_sessions(struct probe *p)
     size_t n = 0;
     for (size_t h = 0; h < p->n_hosts; h++)
         n += p->hosts[h].n_addrs;
-    p->checks = calloc(n, sizeof *p->checks);
+    p->checks = xcalloc(n, sizeof *p->checks);
     for (size_t h = 0; h < p->n_hosts; h++)
         for (size_t a = 0; a < p->hosts[h].n_addrs; a++)
             p->checks[p->n_checks++] = (struct addr_check){.p = p, .host = h, .addr = a};
@@ -241,7 +242,7 @@ static void collect_host(struct probe *p, size_t h)
     struct addr_query *q4 = &p->aq[2 * h], *q6 = &p->aq[2 * h + 1];
     size_t n4 = q4->n < p->max_addrs ? q4->n : p->max_addrs;
     size_t n6 = q6->n < p->max_addrs ? q6->n : p->max_addrs;
-    mh->addrs = n4 + n6 ? calloc(n4 + n6, sizeof *mh->addrs) : NULL;
+    mh->addrs = (n4 + n6) ? xcalloc(n4 + n6, sizeof *mh->addrs) : NULL;
     for (size_t i = 0; i < n4 + n6; i++) {
         const struct dns_addr *da = i < n4 ? &q4->addrs[i] : &q6->addrs[i - n4];
         struct mx_addr_result *r = &mh->addrs[mh->n_addrs++];
@@ -319,7 +320,7 @@ static void on_addr(void *arg, const struct dns_addr_answer *a)
 static void enter_addresses(struct probe *p)
 {
     p->state = P_RESOLVE_ADDRS;
-    p->aq = calloc(2 * p->n_hosts, sizeof *p->aq);
+    p->aq = xcalloc(2 * p->n_hosts, sizeof *p->aq);
     p->dns_pending = 2 * p->n_hosts;
     for (size_t h = 0; h < p->n_hosts; h++)
         for (int k = 0; k < 2; k++) {
@@ -341,10 +342,10 @@ static int by_preference(const void *a, const void *b)
 
 static void use_mx_records(struct probe *p, const struct dns_mx_answer *a)
 {
-    struct dns_mx *sorted = malloc(a->n * sizeof *sorted);
+    struct dns_mx *sorted = xmalloc(a->n * sizeof *sorted);
     memcpy(sorted, a->mx, a->n * sizeof *sorted);
     qsort(sorted, a->n, sizeof *sorted, by_preference);
-    p->hosts = calloc(a->n, sizeof *p->hosts);
+    p->hosts = xcalloc(a->n, sizeof *p->hosts);
     p->ttl = 0;
     for (size_t i = 0; i < a->n && p->n_hosts < p->max_mx; i++) {
         const struct dns_mx *m = &sorted[i];
@@ -373,7 +374,7 @@ static void on_mx(void *arg, const struct dns_mx_answer *a)
              a->n);
     note(p, line);
     if (a->rcode == DNS_NODATA) {
-        p->hosts = calloc(1, sizeof *p->hosts);
+        p->hosts = xcalloc(1, sizeof *p->hosts);
         p->n_hosts = 1;
         mxw_strlcpy(p->hosts[0].name, p->domain, sizeof p->hosts[0].name);
         p->hosts[0].implicit = true;
@@ -439,7 +440,7 @@ static void step(struct probe *p)
 struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe_request *rq,
                           probe_done_fn *fn, void *arg)
 {
-    struct probe *p = calloc(1, sizeof *p);
+    struct probe *p = xcalloc(1, sizeof *p);
     p->dns = dns;
     p->smtp = smtp;
     mxw_strlcpy(p->domain, rq->domain, sizeof p->domain);

@@ -23,6 +23,7 @@
 #include "smtp_session.h"
 #include "strmap.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -102,13 +103,8 @@ static struct addr *addr_get(struct smtp *s, const struct smtp_check_params *p)
     struct addr *a = strmap_get(&s->addrs, key);
     if (a)
         return a;
-    a = calloc(1, sizeof *a);
-    int64_t *ring = calloc(s->per_minute, sizeof *ring);
-    if (!a || !ring) {
-        free(a);
-        free(ring);
-        return NULL; /* the check is answered as this side's failure */
-    }
+    a = xcalloc(1, sizeof *a);
+    int64_t *ring = xcalloc(s->per_minute, sizeof *ring);
     a->starts = ring;
     a->s = s;
     memcpy(a->key, key, sizeof key);
@@ -219,7 +215,7 @@ static void on_conn_done(void *arg, const struct mx_addr_result *r, const char *
         a->result = *r;
         a->result_start_us = started;
         free(a->transcript);
-        a->transcript = strdup(transcript);
+        a->transcript = xstrdup(transcript);
     }
     struct list batch = {0}, later = {0};
     for (struct smtp_session *c; (c = pop_check(&a->waiting));)
@@ -263,7 +259,7 @@ static int64_t on_kick(struct loop *l, void *arg)
     }
     for (struct list_node *n; s->in_flight < s->max_in_flight && (n = list_pop_front(&s->ready));)
         addr_try_start(LIST_ENTRY(n, struct addr, ready_node));
-    return 3600 * 1000;
+    return MXW_HOUR_MS;
 }
 
 static int64_t on_sweep(struct loop *l, void *arg)
@@ -286,7 +282,7 @@ static int64_t on_sweep(struct loop *l, void *arg)
 struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *p, smtp_done_fn *fn,
                                 void *arg)
 {
-    struct smtp_session *c = calloc(1, sizeof *c);
+    struct smtp_session *c = xcalloc(1, sizeof *c);
     c->p = *p;
     mxw_strlcpy(c->mx_name, p->mx_name ? p->mx_name : "", sizeof c->mx_name);
     mxw_strlcpy(c->ehlo_name, p->ehlo_name ? p->ehlo_name : "", sizeof c->ehlo_name);
@@ -342,9 +338,7 @@ void smtp_set_limits(struct smtp *s, unsigned max_in_flight, unsigned per_minute
         /* Each ring is sized by the rate: addresses start afresh under a new one. */
         for (struct list_node *n = s->all.head; n; n = n->next) {
             struct addr *a = LIST_ENTRY(n, struct addr, all_node);
-            int64_t *ring = calloc(per_minute, sizeof *ring);
-            if (!ring)
-                continue;
+            int64_t *ring = xcalloc(per_minute, sizeof *ring);
             free(a->starts);
             a->starts = ring;
             a->n_starts = a->next_start = 0;
@@ -362,7 +356,7 @@ void smtp_set_trace(struct smtp *s, smtp_trace_fn *fn, void *arg)
 
 struct smtp *smtp_new(struct loop *l, struct curlm *curlm, const struct config *cfg)
 {
-    struct smtp *s = calloc(1, sizeof *s);
+    struct smtp *s = xcalloc(1, sizeof *s);
     s->loop = l;
     s->curlm = curlm;
     smtp_conn_env_init(&s->env, l, curlm, &s->fig);
@@ -370,7 +364,7 @@ struct smtp *smtp_new(struct loop *l, struct curlm *curlm, const struct config *
     s->per_minute = cfg->smtp_address_per_minute < 1               ? 1
                     : cfg->smtp_address_per_minute > SMTP_RATE_MAX ? SMTP_RATE_MAX
                                                                    : cfg->smtp_address_per_minute;
-    s->kick = loop_timer_add(l, 3600 * 1000, on_kick, s);
+    s->kick = loop_timer_add(l, MXW_HOUR_MS, on_kick, s);
     s->sweep = loop_timer_add(l, SWEEP_MS, on_sweep, s);
     return s;
 }

@@ -44,6 +44,6 @@ void smtp_reply_append(char *dst, size_t cap, const char *src, size_t n)
     if (have && have + 1 < cap)
         dst[have++] = '\n';
     for (size_t i = 0; i < n && have + 1 < cap; i++)
-        dst[have++] = (unsigned char)src[i] < 0x20 ? '.' : src[i];
+        dst[have++] = (char)((unsigned char)src[i] < 0x20 ? '.' : src[i]);
     dst[have] = '\0';
 }

@@ -50,6 +50,7 @@
 #include "curlm.h"
 #include "smtp_reply.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -150,7 +151,7 @@ static void transcript_add(struct smtp_conn *c, const char *who, const char *tex
     buf_append(t, head, (size_t)hl);
     buf_reserve(t, n + 1);
     for (size_t i = 0; i < n; i++) /* control bytes from strangers become '.' */
-        t->p[t->len++] = (unsigned char)text[i] < 0x20 && text[i] != '\t' ? '.' : text[i];
+        t->p[t->len++] = (char)((unsigned char)text[i] < 0x20 && text[i] != '\t' ? '.' : text[i]);
     t->p[t->len++] = '\n';
     t->p[t->len] = '\0';
 }
@@ -923,9 +924,7 @@ static bool start_curl(struct smtp_conn *c)
 struct smtp_conn *smtp_conn_start(const struct smtp_conn_env *env,
                                   const struct smtp_check_params *p, smtp_done_fn *fn, void *arg)
 {
-    struct smtp_conn *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    struct smtp_conn *c = xcalloc(1, sizeof *c);
     c->env = env;
     c->p = *p;
     c->fd = -1;

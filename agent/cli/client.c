@@ -5,6 +5,7 @@
 #include "client.h"
 
 #include "util.h"
+#include "xalloc.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -111,9 +112,9 @@ static void auth_from_env(struct client_auth *a)
 
 struct client *client_open(const struct cli_flags *f, char *err, size_t errlen)
 {
-    struct client *c = calloc(1, sizeof *c);
+    struct client *c = xcalloc(1, sizeof *c);
     const char *url = f->url ? f->url : CLIENT_DEFAULT_URL;
-    if (!c || mxw_strlcpy(c->base, url, sizeof c->base) >= sizeof c->base ||
+    if (mxw_strlcpy(c->base, url, sizeof c->base) >= sizeof c->base ||
         (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))) {
         snprintf(err, errlen, "--url '%s': expected http://HOST:PORT or https://HOST:PORT", url);
         free(c);

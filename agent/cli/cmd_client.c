@@ -519,7 +519,8 @@ int cmd_delivernow(int argc, char **argv)
     } else if (doc) {
         doc = wait_job(c, doc, &rc, &raw);
         const char *st = jstr(jget(doc, "job"), "state");
-        rc = rc == EXIT_OK && st && !strcmp(st, "done") ? EXIT_OK : rc == EXIT_OK ? EXIT_BAD : rc;
+        if (rc == EXIT_OK && !(st && !strcmp(st, "done")))
+            rc = EXIT_BAD; /* the job failed, or the wait ended before it did */
         if (f.json)
             printf("%s\n", json_object_to_json_string(doc));
         else

@@ -18,6 +18,7 @@
 #include "probe.h"
 #include "smtp.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ static struct {
     size_t pending;
 } run;
 
+/* cppcheck-suppress constParameter ; the engine's callback type fixes the signature */
 static void on_done(void *arg, struct probe_result *res)
 {
     struct one *o = arg;
@@ -242,7 +244,7 @@ int cmd_probe(int argc, char **argv)
         return EXIT_USAGE;
     }
     size_t n = (size_t)(argc - f.first_arg);
-    struct one *all = calloc(n, sizeof *all);
+    struct one *all = xcalloc(n, sizeof *all);
     for (size_t i = 0; i < n; i++) {
         char *d = mxw_lower(argv[f.first_arg + (int)i]);
         if (mxw_valid_domain(d) < 0) { /* before the trailing dot goes: "x.." is no name */

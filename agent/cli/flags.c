@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "log.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -140,7 +141,7 @@ int cli_parse_flags(int argc, char **argv, struct cli_flags *f)
 static void replace(char **dst, const char *src)
 {
     free(*dst);
-    *dst = strdup(src);
+    *dst = xstrdup(src);
 }
 
 void cli_apply_flags(struct config *cfg, const struct cli_flags *f)
@@ -155,9 +156,9 @@ void cli_apply_flags(struct config *cfg, const struct cli_flags *f)
     if (f->n_dns_servers) {
         for (size_t i = 0; i < cfg->n_dns_servers; i++)
             free(cfg->dns_servers[i]);
-        cfg->dns_servers = realloc(cfg->dns_servers, (f->n_dns_servers + 1) * sizeof(char *));
+        cfg->dns_servers = xrealloc(cfg->dns_servers, (f->n_dns_servers + 1) * sizeof(char *));
         for (size_t i = 0; i < f->n_dns_servers; i++)
-            cfg->dns_servers[i] = strdup(f->dns_servers[i]);
+            cfg->dns_servers[i] = xstrdup(f->dns_servers[i]);
         cfg->dns_servers[f->n_dns_servers] = NULL;
         cfg->n_dns_servers = f->n_dns_servers;
     }

@@ -9,6 +9,7 @@
 #include "hostport.h"
 #include "strmap.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -125,7 +126,7 @@ static int set_scalar(struct ctx *c, const struct field *f, yaml_node_t *n, void
         if (checked(c, f, n, s) < 0)
             return -1;
         free(*AT(base, f->off, char *));
-        *AT(base, f->off, char *) = strdup(s);
+        *AT(base, f->off, char *) = xstrdup(s);
         return 0;
     case F_BOOL:
     case F_AUTOBOOL: {
@@ -210,15 +211,15 @@ static int set_list(struct ctx *c, const struct field *f, yaml_node_t *n, void *
             if (checked(c, f, item, s) < 0)
                 return -1;
             char ***arr = AT(base, f->off, char **);
-            *arr = realloc(*arr, (*cnt + 2) * sizeof **arr);
-            (*arr)[(*cnt)++] = strdup(s);
+            *arr = xrealloc(*arr, (*cnt + 2) * sizeof **arr);
+            (*arr)[(*cnt)++] = xstrdup(s);
             (*arr)[*cnt] = NULL;
         } else {
             unsigned v;
             if (parse_uint(c, item, f->min, f->max, &v) < 0)
                 return -1;
             unsigned **arr = AT(base, f->off, unsigned *);
-            *arr = realloc(*arr, (*cnt + 1) * sizeof **arr);
+            *arr = xrealloc(*arr, (*cnt + 1) * sizeof **arr);
             (*arr)[(*cnt)++] = v;
         }
         c->path[plen] = '\0';
@@ -455,13 +456,13 @@ static int dest_item(struct ctx *c, yaml_node_t *n, void *base)
     struct config *cfg = base;
     if ((cfg->n_dests & (cfg->n_dests - 1)) == 0) /* at 0, 1, 2, 4, ...: double */
         cfg->dests =
-            realloc(cfg->dests, (cfg->n_dests ? 2 * cfg->n_dests : 1) * sizeof *cfg->dests);
+            xrealloc(cfg->dests, (cfg->n_dests ? 2 * cfg->n_dests : 1) * sizeof *cfg->dests);
     struct dest_config *d = &cfg->dests[cfg->n_dests++];
     memset(d, 0, sizeof *d);
     d->params = cfg->defaults;
     d->line = (int)n->start_mark.line + 1;
     if (scalar(n))
-        d->domain = strdup(scalar(n));
+        d->domain = xstrdup(scalar(n));
     else if (walk_section(c, dest_schema, n, d) < 0)
         return -1;
     if (!d->domain)
@@ -482,7 +483,9 @@ static int dest_item(struct ctx *c, yaml_node_t *n, void *base)
     if (first)
         return fault(c, n, "destination '%s' is listed twice (first at line %d)", d->domain,
                      cfg->dests[first - 1].line);
-    strmap_put(&c->dests, d->domain, (void *)(uintptr_t)cfg->n_dests);
+    /* the map holds the 1-based position, not a pointer */
+    strmap_put(&c->dests, d->domain,
+               (void *)(uintptr_t)cfg->n_dests); /* NOLINT(performance-no-int-to-ptr) */
     return 0;
 }
 
@@ -501,7 +504,7 @@ static bool gateway_url_ok(const char *url)
 static int gateway_item(struct ctx *c, yaml_node_t *n, void *base)
 {
     struct config *cfg = base;
-    cfg->gateways = realloc(cfg->gateways, (cfg->n_gateways + 1) * sizeof *cfg->gateways);
+    cfg->gateways = xrealloc(cfg->gateways, (cfg->n_gateways + 1) * sizeof *cfg->gateways);
     struct gateway_config *g = &cfg->gateways[cfg->n_gateways++];
     memset(g, 0, sizeof *g);
     g->interval_ms = 60000;
@@ -539,7 +542,7 @@ static void set_defaults(struct config *cfg)
         .mx_policy = MX_POLICY_ALL,
         .down_after = 2,
     };
-    cfg->ehlo_name = strdup("mxwatch.localdomain");
+    cfg->ehlo_name = xstrdup("mxwatch.localdomain");
     cfg->dns_tries = 3;
     cfg->dns_first_timeout_ms = 1000;
     cfg->max_mx_hosts = 10;
@@ -549,27 +552,27 @@ static void set_defaults(struct config *cfg)
     cfg->smtp_address_per_minute = 12;
     cfg->transcript_bytes = 8192;
     cfg->shard = SHARD_ALL;
-    cfg->web_listen_address = strdup(":9725");
+    cfg->web_listen_address = xstrdup(":9725");
     cfg->web_max_connections = 64;
     cfg->web_max_connections_per_ip = 16;
     cfg->dns_cache = DNS_CACHE_TTL;
     cfg->dns_cache_min_ttl_ms = 0;
-    cfg->dns_cache_max_ttl_ms = 86400 * 1000;
+    cfg->dns_cache_max_ttl_ms = (int64_t)86400 * 1000;
     cfg->web_timeout_ms = 10000;
     cfg->web_metrics_per_address = -1;
     cfg->retry_min_interval_ms = 600000;
     cfg->snmp_enabled = true;
-    cfg->agentx_socket = strdup("/var/agentx/master");
+    cfg->agentx_socket = xstrdup("/var/agentx/master");
     cfg->agentx_ping_interval_ms = 15000;
     cfg->agentx_timeout_ms = 1000;
     cfg->trap_min_interval_ms = 60000;
-    cfg->postfix_config_dir = strdup("/etc/postfix");
-    cfg->postfix_queue_command = strdup("/usr/sbin/postqueue");
+    cfg->postfix_config_dir = xstrdup("/etc/postfix");
+    cfg->postfix_queue_command = xstrdup("/usr/sbin/postqueue");
     cfg->postfix_queue_interval_ms = 30000;
-    cfg->postfix_log_file = strdup("/var/log/mail.log");
-    cfg->postfix_state_file = strdup("/var/lib/mxwatch/postfix-log.state");
+    cfg->postfix_log_file = xstrdup("/var/log/mail.log");
+    cfg->postfix_state_file = xstrdup("/var/lib/mxwatch/postfix-log.state");
     cfg->connections_interval_ms = 15000;
-    cfg->connections_ports = malloc(sizeof *cfg->connections_ports);
+    cfg->connections_ports = xmalloc(sizeof *cfg->connections_ports);
     cfg->connections_ports[0] = 25;
     cfg->n_connections_ports = 1;
     cfg->discovery_max_destinations = 1000;
@@ -669,7 +672,7 @@ int config_check_agentx_socket(const char *s, char *why, size_t cap)
 
 struct config *config_defaults(void)
 {
-    struct config *cfg = calloc(1, sizeof *cfg);
+    struct config *cfg = xcalloc(1, sizeof *cfg);
     set_defaults(cfg);
     return cfg;
 }
@@ -703,7 +706,7 @@ struct config *config_parse(const char *name, const char *text, size_t len, char
         config_free(cfg);
         return NULL;
     }
-    cfg->path = strdup(name);
+    cfg->path = xstrdup(name);
     return cfg;
 }
 
@@ -714,7 +717,7 @@ struct config *config_load(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
-    char *buf = malloc(CONFIG_FILE_MAX + 1);
+    char *buf = xmalloc(CONFIG_FILE_MAX + 1);
     size_t n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
     int rerr = ferror(f);
     fclose(f);

@@ -31,7 +31,7 @@ int shard_parse(const char *text, struct shard *out, char *err, size_t errlen)
     }
     if (n < 1 || n > SHARD_COUNT_MAX) {
         snprintf(err, errlen, "'%s': the count %lu is out of range (1..%u)", text, n,
-                 SHARD_COUNT_MAX);
+                 (unsigned)SHARD_COUNT_MAX);
         return -1;
     }
     if (i >= n) {

@@ -11,6 +11,7 @@
 
 #include "strmap.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -144,14 +145,14 @@ static struct mx_host *hosts_clone(const struct mx_host *src, size_t n)
 {
     if (n == 0)
         return NULL;
-    struct mx_host *h = malloc(n * sizeof *h);
+    struct mx_host *h = xmalloc(n * sizeof *h);
     memcpy(h, src, n * sizeof *h);
     for (size_t i = 0; i < n; i++) {
         if (src[i].n_addrs == 0) {
             h[i].addrs = NULL;
             continue;
         }
-        h[i].addrs = malloc(src[i].n_addrs * sizeof *h[i].addrs);
+        h[i].addrs = xmalloc(src[i].n_addrs * sizeof *h[i].addrs);
         memcpy(h[i].addrs, src[i].addrs, src[i].n_addrs * sizeof *h[i].addrs);
     }
     return h;
@@ -166,11 +167,11 @@ static struct dest_view *writable(struct dest *d)
         st.chunk_dirty[d->pos / STORE_CHUNK] = true;
     if (!d->frozen)
         return d->v;
-    struct dest_view *old = d->v, *v = malloc(sizeof *v);
+    struct dest_view *old = d->v, *v = xmalloc(sizeof *v);
     memcpy(v, old, sizeof *v);
     atomic_init(&v->refs, 1);
     v->hosts = hosts_clone(old->hosts, old->n_hosts);
-    v->transcript = old->transcript ? strdup(old->transcript) : NULL;
+    v->transcript = old->transcript ? xstrdup(old->transcript) : NULL;
     if (v->history)
         atomic_fetch_add(&((struct store_history *)v->history)->refs, 1);
     view_unref(old);
@@ -208,8 +209,8 @@ struct dest *store_dest_add(const char *domain, enum dest_origin origin)
             writable(d)->origin = ORIGIN_CONFIG;
         return d;
     }
-    d = calloc(1, sizeof *d);
-    d->v = calloc(1, sizeof *d->v);
+    d = xcalloc(1, sizeof *d);
+    d->v = xcalloc(1, sizeof *d->v);
     atomic_init(&d->v->refs, 1);
     mxw_strlcpy(d->v->domain, domain, sizeof d->v->domain);
     d->v->origin = origin;
@@ -217,7 +218,7 @@ struct dest *store_dest_add(const char *domain, enum dest_origin origin)
     d->dirty = true;
     if (st.n == st.cap) {
         st.cap = st.cap ? st.cap * 2 : 64;
-        st.sorted = realloc(st.sorted, st.cap * sizeof *st.sorted);
+        st.sorted = xrealloc(st.sorted, st.cap * sizeof *st.sorted);
     }
     size_t pos = sorted_pos(domain);
     memmove(&st.sorted[pos + 1], &st.sorted[pos], (st.n - pos) * sizeof *st.sorted);
@@ -307,9 +308,7 @@ static void history_add(struct dest_view *v, double now)
     if (n && old->s[n - 1].active == active && old->s[n - 1].status == (uint8_t)v->status)
         return;
     size_t keep = n == STORE_HISTORY_MAX ? n - 1 : n;
-    struct store_history *h = malloc(sizeof *h + (keep + 1) * sizeof h->s[0]);
-    if (!h)
-        abort();
+    struct store_history *h = xmalloc(sizeof *h + (keep + 1) * sizeof h->s[0]);
     atomic_init(&h->refs, 1);
     h->n = keep + 1;
     if (keep)
@@ -453,9 +452,7 @@ struct agent_figures *store_agent(void)
 
 struct gateway_view *store_gateway_view_new(const char *name)
 {
-    struct gateway_view *v = calloc(1, sizeof *v);
-    if (!v)
-        abort();
+    struct gateway_view *v = xcalloc(1, sizeof *v);
     atomic_init(&v->refs, 1);
     mxw_strlcpy(v->name, name, sizeof v->name);
     return v;
@@ -474,9 +471,7 @@ static struct gateway_view **gateways_ref(struct gateway_view *const *views, siz
 {
     if (n == 0)
         return NULL;
-    struct gateway_view **a = malloc(n * sizeof *a);
-    if (!a)
-        abort();
+    struct gateway_view **a = xmalloc(n * sizeof *a);
     for (size_t i = 0; i < n; i++) {
         atomic_fetch_add(&views[i]->refs, 1);
         a[i] = views[i];
@@ -518,9 +513,7 @@ static const struct jobs_view *jobs_ref(struct jobs_view *v)
 
 void store_set_jobs(const struct delivernow_job *jobs, size_t n)
 {
-    struct jobs_view *v = malloc(sizeof *v + n * sizeof *jobs);
-    if (!v)
-        abort();
+    struct jobs_view *v = xmalloc(sizeof *v + n * sizeof *jobs);
     atomic_init(&v->refs, 1);
     v->n = n;
     if (n)
@@ -570,9 +563,7 @@ static void snapshot_free(struct snapshot *s)
 /* Run k anew from the working records: their views are frozen (shared from now on). */
 static void chunk_build(size_t k)
 {
-    struct store_chunk *c = malloc(sizeof *c);
-    if (!c)
-        abort();
+    struct store_chunk *c = xmalloc(sizeof *c);
     atomic_init(&c->refs, 1);
     size_t first = k * STORE_CHUNK;
     c->n = st.n - first < STORE_CHUNK ? st.n - first : STORE_CHUNK;
@@ -596,10 +587,8 @@ static void chunks_update(void)
     if (st.set_changed) {
         for (size_t k = n_chunks; k < st.n_chunks; k++)
             chunk_unref(st.chunks[k]);
-        st.chunks = realloc(st.chunks, (n_chunks ? n_chunks : 1) * sizeof *st.chunks);
-        st.chunk_dirty = realloc(st.chunk_dirty, (n_chunks ? n_chunks : 1) * sizeof(bool));
-        if (!st.chunks || !st.chunk_dirty)
-            abort();
+        st.chunks = xrealloc(st.chunks, (n_chunks ? n_chunks : 1) * sizeof *st.chunks);
+        st.chunk_dirty = xrealloc(st.chunk_dirty, (n_chunks ? n_chunks : 1) * sizeof(bool));
         for (size_t k = st.n_chunks; k < n_chunks; k++)
             st.chunks[k] = NULL;
         st.n_chunks = n_chunks;
@@ -618,11 +607,10 @@ int store_publish(void)
     /* The agent figures are compared, not flagged: writers fill them freely, and only a
      * change of value makes a new snapshot. Both copies come from zeroed memory by struct
      * assignment, so their padding compares equal too. */
+    /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c) */
     if (!content && snap_current && !memcmp(&st.agent, &snap_current->agent, sizeof st.agent))
         return 0;
-    struct snapshot *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    struct snapshot *s = xcalloc(1, sizeof *s);
     atomic_init(&s->refs, 1);
     s->generation = ++st.generation;
     if (content || !snap_current)
@@ -632,9 +620,7 @@ int store_publish(void)
     chunks_update();
     s->n = st.n;
     s->n_chunks = st.n_chunks;
-    s->chunks = malloc((st.n_chunks ? st.n_chunks : 1) * sizeof *s->chunks);
-    if (!s->chunks)
-        abort();
+    s->chunks = xmalloc((st.n_chunks ? st.n_chunks : 1) * sizeof *s->chunks);
     for (size_t k = 0; k < st.n_chunks; k++) {
         atomic_fetch_add(&st.chunks[k]->refs, 1);
         s->chunks[k] = st.chunks[k];

@@ -4,6 +4,7 @@
 #include "buf.h"
 
 #include "util.h"
+#include "xalloc.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -18,9 +19,7 @@ void buf_reserve(struct buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
         cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p)
-        abort(); /* out of memory: nothing sensible is left to do */
+    char *p = xrealloc(b->p, cap);
     b->p = p;
     b->cap = cap;
 }
@@ -58,7 +57,7 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 
 void buf_u64(struct buf *b, unsigned long long v)
 {
-    char tmp[20];
+    char tmp[20] = "";
     buf_append(b, tmp, mxw_u64_digits(tmp, v));
 }
 

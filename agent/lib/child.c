@@ -14,6 +14,7 @@
 #include "child.h"
 
 #include "util.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -231,13 +232,11 @@ struct child *child_spawn(struct loop *l, char *const argv[], int64_t timeout_ms
         close(o[0]), close(o[1]);
         return NULL;
     }
-    struct child *c = calloc(1, sizeof *c);
-    int rc = c ? spawn(c, argv, o[1], e[1], err, errlen) : -1;
+    struct child *c = xcalloc(1, sizeof *c);
+    int rc = spawn(c, argv, o[1], e[1], err, errlen);
     close(o[1]);
     close(e[1]);
     if (rc < 0) {
-        if (!c)
-            snprintf(err, errlen, "out of memory");
         close(o[0]), close(e[0]);
         free(c);
         return NULL;

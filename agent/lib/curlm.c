@@ -5,10 +5,13 @@
  */
 #include "curlm.h"
 
+#include "util.h"
+#include "xalloc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
-#define IDLE_MS (3600 * 1000)
+#define IDLE_MS MXW_HOUR_MS
 
 struct curlm {
     struct loop *loop;
@@ -94,7 +97,7 @@ struct curlm *curlm_new(struct loop *l, char *err, size_t errlen)
         return NULL;
     }
     global_done = 1;
-    struct curlm *m = calloc(1, sizeof *m);
+    struct curlm *m = xcalloc(1, sizeof *m);
     m->loop = l;
     m->multi = curl_multi_init();
     if (!m->multi) {
@@ -121,12 +124,12 @@ void curlm_free(struct curlm *m)
 
 int curlm_add(struct curlm *m, CURL *h, curlm_done_fn *done, void *arg)
 {
-    struct owner *o = calloc(1, sizeof *o);
+    struct owner *o = xcalloc(1, sizeof *o);
     *o = (struct owner){done, arg};
     curl_easy_setopt(h, CURLOPT_PRIVATE, o);
     if (curl_multi_add_handle(m->multi, h) != CURLM_OK) {
         free(o);
-        curl_easy_setopt(h, CURLOPT_PRIVATE, NULL);
+        curl_easy_setopt(h, CURLOPT_PRIVATE, (void *)NULL);
         return -1;
     }
     return 0;
@@ -137,6 +140,6 @@ void curlm_remove(struct curlm *m, CURL *h)
     struct owner *o = NULL;
     curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&o);
     curl_multi_remove_handle(m->multi, h);
-    curl_easy_setopt(h, CURLOPT_PRIVATE, NULL);
+    curl_easy_setopt(h, CURLOPT_PRIVATE, (void *)NULL);
     free(o);
 }

@@ -7,6 +7,7 @@
 #include "loop.h"
 
 #include "util.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -104,7 +105,7 @@ static void heap_insert(struct loop *l, struct loop_timer *t)
 {
     if (l->n_heap == l->cap_heap) {
         l->cap_heap = l->cap_heap ? l->cap_heap * 2 : 32;
-        l->heap = realloc(l->heap, l->cap_heap * sizeof *l->heap);
+        l->heap = xrealloc(l->heap, l->cap_heap * sizeof *l->heap);
     }
     t->heap_pos = l->n_heap;
     l->heap[l->n_heap++] = t;
@@ -113,7 +114,7 @@ static void heap_insert(struct loop *l, struct loop_timer *t)
 
 struct loop_timer *loop_timer_add(struct loop *l, int64_t after_ms, loop_timer_fn *fn, void *arg)
 {
-    struct loop_timer *t = calloc(1, sizeof *t);
+    struct loop_timer *t = xcalloc(1, sizeof *t);
     t->fn = fn;
     t->arg = arg;
     t->due_ms = mxw_now_ms() + (after_ms < 0 ? 0 : after_ms);
@@ -189,7 +190,7 @@ int loop_fd_set(struct loop *l, int fd, unsigned events, loop_fd_fn *fn, void *a
         size_t n = l->n_fds ? l->n_fds : 64;
         while (n <= (size_t)fd)
             n *= 2;
-        l->fds = realloc(l->fds, n * sizeof *l->fds);
+        l->fds = xrealloc(l->fds, n * sizeof *l->fds);
         memset(l->fds + l->n_fds, 0, (n - l->n_fds) * sizeof *l->fds);
         l->n_fds = n;
     }
@@ -214,9 +215,7 @@ void loop_fd_del(struct loop *l, int fd)
 
 int loop_post(struct loop *l, loop_post_fn *fn, void *arg)
 {
-    struct post *p = malloc(sizeof *p);
-    if (!p)
-        return -1;
+    struct post *p = xmalloc(sizeof *p);
     *p = (struct post){.fn = fn, .arg = arg};
     pthread_mutex_lock(&l->post_lock);
     if (l->posts_tail)
@@ -254,7 +253,7 @@ static void run_posts(struct loop *l, int fd, unsigned events, void *arg)
 
 struct loop *loop_new(void)
 {
-    struct loop *l = calloc(1, sizeof *l);
+    struct loop *l = xcalloc(1, sizeof *l);
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     pthread_mutex_init(&l->post_lock, NULL);
@@ -316,7 +315,7 @@ void loop_run(struct loop *l)
             struct fd_slot *s = &l->fds[fd];
             unsigned ev = (evs[i].events & EPOLLIN ? LOOP_READ : 0u) |
                           (evs[i].events & EPOLLOUT ? LOOP_WRITE : 0u) |
-                          (evs[i].events & (EPOLLERR | EPOLLHUP) ? LOOP_ERROR : 0u);
+                          ((evs[i].events & (EPOLLERR | EPOLLHUP)) ? LOOP_ERROR : 0u);
             s->fn(l, fd, ev, s->arg);
         }
         run_timers(l);

@@ -4,6 +4,7 @@
 #include "strmap.h"
 
 #include "hash.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@ static void grow(struct strmap *m)
 {
     struct strmap old = *m;
     m->cap = old.cap ? old.cap * 2 : 64;
-    m->slots = calloc(m->cap, sizeof *m->slots);
+    m->slots = xcalloc(m->cap, sizeof *m->slots);
     m->n = 0;
     for (size_t i = 0; i < old.cap; i++)
         if (old.slots[i].key)

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #define MXW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* An hour in milliseconds: how long an idle timer sleeps until something resets it. */
+#define MXW_HOUR_MS ((int64_t)3600 * 1000)
 
 /* Milliseconds on the monotonic clock (for intervals and deadlines). */
 int64_t mxw_now_ms(void);

@@ -15,6 +15,7 @@
 #include "prom_gateway.h"
 #include "promtext.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -238,7 +239,7 @@ static void render_dest_family(struct buf *b, const struct rows *r, const struct
     if (i == r->n)
         return; /* no samples: leave the family out */
     promtext_family(b, f->name, f->type, f->help);
-    size_t nlen = strlen(f->name), elen[5];
+    size_t nlen = strlen(f->name), elen[MXW_ARRAY_LEN(f->s)] = {0};
     for (size_t k = 0; k < f->n; k++)
         elen[k] = strlen(f->s[k].extra);
     for (; i < r->n; i++) {
@@ -412,9 +413,13 @@ static void render_process(struct buf *b, const struct snapshot *s)
 {
     long vsz = 0, rss = 0;
     FILE *f = fopen("/proc/self/statm", "r");
+    char line[128];
     if (f) {
-        if (fscanf(f, "%ld %ld", &vsz, &rss) != 2)
-            vsz = rss = 0;
+        char *p = fgets(line, sizeof line, f), *end = p;
+        if (p) {
+            vsz = strtol(p, &end, 10);
+            rss = end != p ? strtol(end, NULL, 10) : 0;
+        }
         fclose(f);
     }
     double page = (double)sysconf(_SC_PAGESIZE);
@@ -652,14 +657,6 @@ static void build_addr_rows(struct rows *r, const struct dest_view *d, struct sp
             fill_arow(row, a);
         }
     }
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        abort(); /* as buf.c: out of memory leaves nothing sensible to do */
-    return p;
 }
 
 static void build_rows(struct rows *r, const struct snapshot *s)

@@ -16,6 +16,7 @@
 #include "expfmt.h"
 #include "promtext.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -353,7 +354,7 @@ void prom_gateway_render(const struct snapshot *snap, struct buf *out)
 {
     if (!snap->n_gateways)
         return;
-    struct glabels gl = {snap, calloc(snap->n_gateways, sizeof(char *))};
+    struct glabels gl = {snap, xcalloc(snap->n_gateways, sizeof(char *))};
     if (!gl.l)
         abort();
     for (size_t i = 0; i < snap->n_gateways; i++) {

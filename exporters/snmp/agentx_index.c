@@ -7,6 +7,7 @@
  * SNMP thread only. Pure: reads the snapshot, calls no net-snmp function, never logs.
  */
 #include "agentx_int.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,7 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem)
     size_t c = *cap ? *cap : 64;
     while (c < need)
         c *= 2;
-    void *q = realloc(p, c * elem);
-    if (!q)
-        abort(); /* as the store does: out of memory is not survivable here */
+    void *q = xrealloc(p, c * elem);
     *cap = c;
     return q;
 }

@@ -122,7 +122,7 @@ size_t ax_display_line(const char *s, char *out)
     size_t n = 0;
     for (; s[n] && s[n] != '\r' && s[n] != '\n' && n < AX_STRING_MAX; n++) {
         unsigned char c = (unsigned char)s[n];
-        out[n] = c < 0x20 || c > 0x7e ? '?' : (char)c;
+        out[n] = (char)(c < 0x20 || c > 0x7e ? '?' : c);
     }
     out[n] = '\0';
     return n;

@@ -15,6 +15,7 @@
  * the SNMP thread. Never logs; never calls net-snmp.
  */
 #include "agentx_int.h"
+#include "xalloc.h"
 
 #include "strmap.h"
 #include "util.h"
@@ -38,12 +39,10 @@ struct ax_trapq {
 
 struct ax_trapq *ax_trapq_new(size_t cap)
 {
-    struct ax_trapq *q = calloc(1, sizeof *q);
-    if (!q)
-        return NULL;
-    q->ring = calloc(cap, sizeof *q->ring);
+    struct ax_trapq *q = xcalloc(1, sizeof *q);
+    q->ring = xcalloc(cap, sizeof *q->ring);
     q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (!q->ring || q->efd < 0) {
+    if (q->efd < 0) {
         ax_trapq_free(q);
         return NULL;
     }
@@ -133,9 +132,7 @@ static struct lim_entry *entry_get(struct ax_limiter *l, const char *domain)
 {
     struct lim_entry *e = strmap_get(&l->entries, domain);
     if (!e) {
-        e = calloc(1, sizeof *e);
-        if (!e)
-            abort();
+        e = xcalloc(1, sizeof *e);
         mxw_strlcpy(e->latest.domain, domain, sizeof e->latest.domain);
         strmap_put(&l->entries, e->latest.domain, e);
     }
@@ -144,9 +141,7 @@ static struct lim_entry *entry_get(struct ax_limiter *l, const char *domain)
 
 struct ax_limiter *ax_limiter_new(double min_interval_s)
 {
-    struct ax_limiter *l = calloc(1, sizeof *l);
-    if (!l)
-        return NULL;
+    struct ax_limiter *l = xcalloc(1, sizeof *l);
     l->interval = min_interval_s > 0 ? min_interval_s : 0;
     l->next_due = -1;
     return l;

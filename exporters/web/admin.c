@@ -13,6 +13,7 @@
 #include "log.h"
 #include "routes.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -117,9 +118,9 @@ int admin_configure(const struct config *cfg, const struct webauth *auth,
     adm.enabled = cfg->delivernow_enabled;
     adm.lifecycle = cfg->web_enable_lifecycle;
     adm.auth_required = webauth_users(auth) > 0 || adm.have_token;
-    adm.users = calloc(cfg->n_delivernow_users + 1, sizeof *adm.users);
+    adm.users = xcalloc(cfg->n_delivernow_users + 1, sizeof *adm.users);
     for (size_t i = 0; adm.users && i < cfg->n_delivernow_users; i++)
-        adm.users[adm.n_users++] = strdup(cfg->delivernow_users[i]);
+        adm.users[adm.n_users++] = xstrdup(cfg->delivernow_users[i]);
     return 0;
 }
 

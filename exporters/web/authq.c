@@ -6,6 +6,7 @@
 
 #include "util.h"
 #include "webauth.h"
+#include "xalloc.h"
 
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -117,9 +118,7 @@ static void *worker(void *arg)
 
 struct authq *authq_start(void)
 {
-    struct authq *q = calloc(1, sizeof *q);
-    if (!q)
-        return NULL;
+    struct authq *q = xcalloc(1, sizeof *q);
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->wake, NULL);
     q->budget_ms = AUTHQ_BUDGET_MS;

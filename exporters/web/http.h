@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define HTTP_BODY_MAX (64 * 1024) /* request bodies (POST) larger than this are refused */
+#define HTTP_BODY_MAX ((size_t)64 * 1024) /* request bodies (POST) larger than this are refused */
 
 struct http_request {
     const char *method;

@@ -184,7 +184,7 @@ static void controls(struct buf *b, const struct ui_query *q, const struct ui_ct
     for (size_t i = 0; i < 4; i++) {
         char label[32];
         snprintf(label, sizeof label, "%s rows", pers[i]);
-        option(b, pers[i], label, q->per == (size_t)atoi(pers[i]));
+        option(b, pers[i], label, q->per == strtoul(pers[i], NULL, 10));
     }
     buf_printf(b,
                "</select><input type=\"hidden\" name=\"sort\" value=\"%s\">"

@@ -5,6 +5,7 @@
  * thread, reads only the snapshot it is given.
  */
 #include "ui.h"
+#include "xalloc.h"
 
 #include "util.h"
 
@@ -112,9 +113,9 @@ static int compare(const void *a, const void *b, void *arg)
 
 size_t ui_select(const struct snapshot *s, const struct ui_query *q, const struct dest_view ***out)
 {
-    const struct dest_view **v = malloc((s->n ? s->n : 1) * sizeof *v);
+    const struct dest_view **v = xmalloc((s->n ? s->n : 1) * sizeof *v);
     size_t n = 0;
-    for (size_t i = 0; v && i < s->n; i++) {
+    for (size_t i = 0; i < s->n; i++) {
         const struct dest_view *d = store_snapshot_dest(s, i);
         if (q->status >= 0 && (int)d->status != q->status)
             continue;
@@ -125,7 +126,7 @@ size_t ui_select(const struct snapshot *s, const struct ui_query *q, const struc
     if (n > 1)
         qsort_r(v, n, sizeof *v, compare, (void *)q);
     *out = v;
-    return v ? n : 0;
+    return n;
 }
 
 uint64_t ui_hard_bounced(const struct mta_figures *m)

@@ -10,6 +10,7 @@
 #include "web.h"
 
 #include "hostport.h"
+#include "xalloc.h"
 
 #include "admin.h"
 #include "api.h"
@@ -201,11 +202,7 @@ static char *gzip_body(const char *src, size_t len, size_t *out_len)
     if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return NULL;
     size_t cap = deflateBound(&z, (uLong)len);
-    char *out = malloc(cap);
-    if (!out) {
-        deflateEnd(&z);
-        return NULL;
-    }
+    char *out = xmalloc(cap);
     z.next_in = (Bytef *)src;
     z.avail_in = (uInt)len;
     z.next_out = (Bytef *)out;
@@ -445,9 +442,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (!st) {
-        st = calloc(1, sizeof *st);
-        if (!st)
-            return MHD_NO;
+        st = xcalloc(1, sizeof *st);
         *con_cls = st;
         webconn_request_started(c);
         if (bad_framing(c)) {
@@ -636,7 +631,7 @@ static void add_host(const char *name, bool v6, unsigned port)
 {
     char h[300];
     snprintf(h, sizeof h, v6 ? "[%s]:%u" : "%s:%u", name, port);
-    web.hosts[web.n_hosts++] = strdup(h);
+    web.hosts[web.n_hosts++] = xstrdup(h);
 }
 
 /* web.allowed_hosts, or when none is given and the listener is loopback-only (127.0.0.0/8,
@@ -650,9 +645,9 @@ static void set_allowed_hosts(const struct config *cfg)
     struct in_addr a4;
     free_hosts();
     if (cfg->n_web_allowed_hosts) {
-        web.hosts = calloc(cfg->n_web_allowed_hosts, sizeof *web.hosts);
+        web.hosts = xcalloc(cfg->n_web_allowed_hosts, sizeof *web.hosts);
         for (size_t i = 0; web.hosts && i < cfg->n_web_allowed_hosts; i++)
-            web.hosts[web.n_hosts++] = strdup(cfg->web_allowed_hosts[i]);
+            web.hosts[web.n_hosts++] = xstrdup(cfg->web_allowed_hosts[i]);
         return;
     }
     if (hostport_split(cfg->web_listen_address, host, sizeof host, &port) < 0)
@@ -660,7 +655,7 @@ static void set_allowed_hosts(const struct config *cfg)
     bool v4 = inet_pton(AF_INET, host, &a4) == 1, v6 = inet_pton(AF_INET6, host, &a6) == 1;
     bool loopback = !strcmp(host, "localhost") || (v4 && (ntohl(a4.s_addr) >> 24) == 127) ||
                     (v6 && IN6_IS_ADDR_LOOPBACK(&a6));
-    if (!loopback || !(web.hosts = calloc(4, sizeof *web.hosts)))
+    if (!loopback || !(web.hosts = xcalloc(4, sizeof *web.hosts)))
         return;
     add_host("localhost", false, port);
     add_host("127.0.0.1", false, port);

@@ -9,6 +9,7 @@
 
 #include "util.h"
 #include "webconn.h"
+#include "xalloc.h"
 
 #include <crypt.h>
 #include <errno.h>
@@ -86,10 +87,10 @@ static char *read_file(const char *path, size_t max, char *err, size_t errlen)
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
-    char *buf = malloc(max + 1);
-    size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+    char *buf = xmalloc(max + 1);
+    size_t n = fread(buf, 1, max + 1, f);
     fclose(f);
-    if (!buf || n > max) {
+    if (n > max) {
         snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
         free(buf);
         return NULL;
@@ -140,13 +141,12 @@ static int tls_version(const char *s)
 static int tls_key(struct wctx *c, const char *k, const char *v, yaml_node_t *vn)
 {
     struct webauth *a = c->a;
-    char **pem = !strcmp(k, "cert_file") || !strcmp(k, "cert") ? &a->cert_pem
-                 : !strcmp(k, "key_file") || !strcmp(k, "key") ? &a->key_pem
-                                                               : NULL;
-    if (pem) {
+    bool cert = !strcmp(k, "cert_file") || !strcmp(k, "cert");
+    if (cert || !strcmp(k, "key_file") || !strcmp(k, "key")) {
+        char **pem = cert ? &a->cert_pem : &a->key_pem;
         if (!v || *pem)
             return fault(c, vn, "tls_server_config.%s: a string, given once", k);
-        *pem = strchr(k, '_') ? read_pem(c, vn, v) : strdup(v);
+        *pem = strchr(k, '_') ? read_pem(c, vn, v) : xstrdup(v);
         return *pem ? 0 : -1;
     }
     if (!strcmp(k, "min_version") || !strcmp(k, "max_version")) {
@@ -205,7 +205,7 @@ static int load_users(struct wctx *c, yaml_node_t *v)
         if (!is_bcrypt(h))
             return fault(c, vn, "basic_auth_users: the hash of '%s' is not bcrypt", u);
         struct webauth_user *wu = &c->a->users[c->a->n_users++];
-        *wu = (struct webauth_user){.name = strdup(u), .hash = strdup(h)};
+        *wu = (struct webauth_user){.name = xstrdup(u), .hash = xstrdup(h)};
     }
     return 0;
 }
@@ -230,8 +230,8 @@ static int load_http(struct wctx *c, yaml_node_t *v)
             if (a->n_headers == WEBAUTH_HEADERS_MAX)
                 return fault(c, hv, "http_server_config.headers: more than %d",
                              WEBAUTH_HEADERS_MAX);
-            a->header_name[a->n_headers] = strdup(hn);
-            a->header_value[a->n_headers++] = strdup(hval);
+            a->header_name[a->n_headers] = xstrdup(hn);
+            a->header_value[a->n_headers++] = xstrdup(hval);
         }
     }
     return 0;
@@ -285,7 +285,7 @@ static int tls_finish(struct webauth *a, const char *path, char *err, size_t err
     char prio[128] = "NORMAL:-VERS-ALL";
     for (int v = a->min_tls; v <= a->max_tls; v++)
         snprintf(prio + strlen(prio), sizeof prio - strlen(prio), ":+VERS-TLS1.%d", v);
-    a->priorities = strdup(prio);
+    a->priorities = xstrdup(prio);
     return 0;
 }
 
@@ -293,16 +293,16 @@ static char *dir_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
-        return strdup(".");
+        return xstrdup(".");
     if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
+        return xstrdup("/");
+    return xstrndup(path, (size_t)(slash - path));
 }
 
 struct webauth *webauth_parse(const char *path, const char *text, size_t len, char *err,
                               size_t errlen)
 {
-    struct webauth *a = calloc(1, sizeof *a);
+    struct webauth *a = xcalloc(1, sizeof *a);
     a->dir = dir_of(path);
     a->min_tls = 2; /* TLS 1.2, the toolkit's default */
     a->max_tls = 3;
@@ -324,7 +324,7 @@ struct webauth *webauth_parse(const char *path, const char *text, size_t len, ch
     if (rc == 0)
         rc = tls_finish(a, path, err, errlen);
     if (rc == 0 && a->n_users) {
-        a->cache = calloc(1, sizeof *a->cache);
+        a->cache = xcalloc(1, sizeof *a->cache);
         pthread_mutex_init(&a->cache->lock, NULL);
     }
     if (rc < 0) {
@@ -404,9 +404,7 @@ void webauth_add_headers(const struct webauth *a, struct MHD_Response *r)
 
 bool webauth_verify_password(const char *password, const char *hash)
 {
-    struct crypt_data *cd = calloc(1, sizeof *cd); /* ~32 KiB: not on the HTTP thread's stack */
-    if (!cd)
-        return false;
+    struct crypt_data *cd = xcalloc(1, sizeof *cd); /* ~32 KiB: not on the HTTP thread's stack */
     const char *out = crypt_r(password, hash, cd);
     bool ok = false;
     if (out && out[0] != '*') {

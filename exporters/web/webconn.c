@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <netinet/in.h>
 #include <pthread.h>
@@ -131,8 +132,8 @@ void webconn_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
             MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
         const union MHD_ConnectionInfo *ad =
             MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        struct conn *c = calloc(1, sizeof *c);
-        if (!c || !fd) {
+        struct conn *c = xcalloc(1, sizeof *c);
+        if (!fd) {
             free(c);
             return;
         }
@@ -244,7 +245,7 @@ void webconn_stop(void)
     pthread_mutex_lock(&wc.lock);
     while (wc.head) {
         struct conn *c = wc.head;
-        unlink_conn(c);
+        unlink_conn(c); /* NOLINT(clang-analyzer-unix.Malloc): the head has no prev */
         free(c);
     }
     pthread_mutex_unlock(&wc.lock);

@@ -27,11 +27,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define WEBCONN_RESERVE       8                /* slots beyond the limit for good standing */
-#define WEBCONN_RESERVE_EACH  2                /* of them, per client key */
-#define WEBCONN_STANDING_MS   (10 * 60 * 1000) /* a completed request counts this long */
-#define WEBCONN_STANDING_KEYS 64               /* client keys remembered in good standing */
-#define WEBCONN_REAP_MS       200              /* how often the reaper looks */
+#define WEBCONN_RESERVE       8 /* slots beyond the limit for good standing */
+#define WEBCONN_RESERVE_EACH  2 /* of them, per client key */
+#define WEBCONN_STANDING_MS   ((int64_t)10 * 60 * 1000) /* a completed request counts this long */
+#define WEBCONN_STANDING_KEYS 64  /* client keys remembered in good standing */
+#define WEBCONN_REAP_MS       200 /* how often the reaper looks */
 
 struct webconn_limits {
     unsigned max_connections; /* web.max_connections */

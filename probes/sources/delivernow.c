@@ -17,6 +17,7 @@
 #include "srcagg.h"
 #include "strmap.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,9 +187,7 @@ static void on_record(void *arg, const char *line, size_t len)
         return; /* counted, not retried: the job's figures show the difference */
     if ((j->n_ids & (j->n_ids - 1)) == 0) { /* grow at powers of two */
         size_t cap = j->n_ids ? j->n_ids * 2 : 16;
-        void *ids = realloc(j->ids, cap * sizeof *j->ids);
-        if (!ids)
-            return;
+        void *ids = xrealloc(j->ids, cap * sizeof *j->ids);
         j->ids = ids;
     }
     memcpy(j->ids[j->n_ids++], id, PFDEFER_ID_MAX);
@@ -331,11 +330,7 @@ int delivernow_request(uint64_t id, const char *destination, enum delivernow_tri
     mxw_strlcpy(pub.who, who, sizeof pub.who);
     if (refused(destination, &pub))
         return refuse(&pub);
-    struct job *j = calloc(1, sizeof *j);
-    if (!j) {
-        mxw_strlcpy(pub.error, "out of memory", sizeof pub.error);
-        return refuse(&pub);
-    }
+    struct job *j = xcalloc(1, sizeof *j);
     j->pub = pub;
     struct agent_figures *ag = store_agent();
     if (trigger == DELIVERNOW_RECOVERY)
@@ -370,7 +365,7 @@ static bool recovery_due(const char *domain, double now)
         return false;
     if (!m && dn.recovered.n >= RECOVERY_MEMORY) /* forget what holds nothing back */
         strmap_sweep(&dn.recovered, mark_expired, &now);
-    if (!m && dn.recovered.n < RECOVERY_MEMORY && (m = calloc(1, sizeof *m))) {
+    if (!m && dn.recovered.n < RECOVERY_MEMORY && (m = xcalloc(1, sizeof *m))) {
         mxw_strlcpy(m->domain, domain, sizeof m->domain);
         strmap_put(&dn.recovered, m->domain, m);
     }
@@ -402,8 +397,8 @@ static void configure(const struct config *cfg)
     free(dn.postqueue);
     free(dn.config_dir);
     dn.postfix = cfg->postfix_enabled;
-    dn.postqueue = strdup(cfg->postfix_queue_command ? cfg->postfix_queue_command : "");
-    dn.config_dir = strdup(cfg->postfix_config_dir ? cfg->postfix_config_dir : "/etc/postfix");
+    dn.postqueue = xstrdup(cfg->postfix_queue_command ? cfg->postfix_queue_command : "");
+    dn.config_dir = xstrdup(cfg->postfix_config_dir ? cfg->postfix_config_dir : "/etc/postfix");
     dn.retry_on_recovery = cfg->retry_on_recovery;
     dn.retry_min_interval_s = (double)cfg->retry_min_interval_ms / 1000.0;
 }

@@ -23,6 +23,7 @@
 #include "gwxml.h"
 #include "log.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -257,7 +258,7 @@ static void plain_copy(char *dst, size_t cap, const char *src)
     size_t i = 0;
     for (; src[i] && i + 1 < cap; i++) {
         unsigned char c = (unsigned char)src[i];
-        dst[i] = c == '"' ? '\'' : c == '\\' ? '/' : c < 0x20 || c == 0x7f ? ' ' : (char)c;
+        dst[i] = (char)(c == '"' ? '\'' : c == '\\' ? '/' : c < 0x20 || c == 0x7f ? ' ' : c);
     }
     dst[i] = '\0';
 }
@@ -268,9 +269,7 @@ static void *dup_items(const void *src, size_t n, size_t size)
 {
     if (n == 0)
         return NULL;
-    void *p = malloc(n * size);
-    if (!p)
-        abort();
+    void *p = xmalloc(n * size);
     memcpy(p, src, n * size);
     return p;
 }
@@ -286,9 +285,7 @@ static void status_copy(struct gw_status *dst, const struct gw_status *src)
 
 static void publish_views(void)
 {
-    struct gateway_view **v = calloc(gw.n ? gw.n : 1, sizeof *v);
-    if (!v)
-        abort();
+    struct gateway_view **v = xcalloc(gw.n ? gw.n : 1, sizeof *v);
     for (size_t i = 0; i < gw.n; i++)
         v[i] = gw.a[i]->view;
     store_set_gateways(v, gw.n);
@@ -548,7 +545,7 @@ static void appliance_free(struct appliance *a)
 
 static char *strdup_or_null(const char *s)
 {
-    return s ? strdup(s) : NULL;
+    return s ? xstrdup(s) : NULL;
 }
 
 /* Takes the settings of g (copies: the config goes away on the next reload) and reads the
@@ -586,9 +583,7 @@ static void appliance_configure(struct appliance *a, const struct gateway_config
 
 static struct appliance *appliance_new(const char *name)
 {
-    struct appliance *a = calloc(1, sizeof *a);
-    if (!a)
-        abort();
+    struct appliance *a = xcalloc(1, sizeof *a);
     mxw_strlcpy(a->name, name, sizeof a->name);
     a->view = store_gateway_view_new(name);
     a->next_due_ms = mxw_now_ms();
@@ -614,9 +609,7 @@ static void apply_config(const struct config *cfg)
 {
     struct appliance **old = gw.a;
     size_t n_old = gw.n;
-    gw.a = calloc(cfg->n_gateways ? cfg->n_gateways : 1, sizeof *gw.a);
-    if (!gw.a)
-        abort();
+    gw.a = xcalloc(cfg->n_gateways ? cfg->n_gateways : 1, sizeof *gw.a);
     gw.n = cfg->n_gateways;
     for (size_t i = 0; i < cfg->n_gateways; i++) {
         const struct gateway_config *g = &cfg->gateways[i];

@@ -14,9 +14,11 @@
 #include "logtail.h"
 
 #include "hash.h"
+#include "xalloc.h"
 
 #include "util.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,11 +48,10 @@ struct logtail {
 
 /* ---- line assembly ---- */
 
-int lineasm_init(struct lineasm *a)
+void lineasm_init(struct lineasm *a)
 {
     memset(a, 0, sizeof *a);
-    a->buf = malloc(LOGTAIL_LINE_MAX + LOGTAIL_READ_CHUNK);
-    return a->buf ? 0 : -1;
+    a->buf = xmalloc(LOGTAIL_LINE_MAX + LOGTAIL_READ_CHUNK);
 }
 
 void lineasm_free(struct lineasm *a)
@@ -112,12 +113,9 @@ void lineasm_commit(struct lineasm *a, size_t n, logtail_line_fn *fn, void *arg)
 
 struct logtail *logtail_new(const char *path, int64_t grace_ms)
 {
-    struct logtail *t = calloc(1, sizeof *t);
-    if (!t || lineasm_init(&t->asm_) < 0) {
-        free(t);
-        return NULL;
-    }
-    t->path = strdup(path);
+    struct logtail *t = xcalloc(1, sizeof *t);
+    lineasm_init(&t->asm_);
+    t->path = xstrdup(path);
     t->fd = -1;
     t->grace_ms = grace_ms;
     return t;
@@ -206,7 +204,7 @@ static bool is_saved_file(int fd, const struct stat *st, const struct logtail_po
  * agent was away), opened; or -1. */
 static int find_renamed(const char *path, const struct logtail_pos *p, struct stat *st)
 {
-    char *copy1 = strdup(path), *copy2 = strdup(path);
+    char *copy1 = xstrdup(path), *copy2 = xstrdup(path);
     const char *dir = dirname(copy1), *base = basename(copy2);
     size_t blen = strlen(base);
     int found = -1;
@@ -401,6 +399,22 @@ int logtail_state_save(const char *path, const struct logtail_pos *pos, char *er
     return 0;
 }
 
+/* After key at p, an unsigned number in base: where the text goes on, or NULL. Stricter
+ * than sscanf: it starts with a digit (no sign, no space), and an overflow is refused. */
+static const char *state_field(const char *p, const char *key, int base, uint64_t *out)
+{
+    size_t k = strlen(key);
+    if (strncmp(p, key, k) || !isxdigit((unsigned char)p[k]))
+        return NULL;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(p + k, &end, base);
+    if (errno == ERANGE || (base == 10 && !isdigit((unsigned char)p[k])))
+        return NULL;
+    *out = v;
+    return end;
+}
+
 int logtail_state_parse(const char *text, size_t len, struct logtail_pos *pos)
 {
     char buf[LOGTAIL_STATE_MAX];
@@ -408,15 +422,17 @@ int logtail_state_parse(const char *text, size_t len, struct logtail_pos *pos)
         return -1;
     memcpy(buf, text, len);
     buf[len] = '\0';
-    unsigned long long dev, ino, off, hash;
-    unsigned head_len;
-    int end = 0;
-    if (sscanf(buf,
-               LOGTAIL_STATE_MAGIC " dev=%llu ino=%llu offset=%llu head_len=%u head_hash=%llx%n",
-               &dev, &ino, &off, &head_len, &hash, &end) != 5 ||
-        strcmp(buf + end, "\n") || head_len > LOGTAIL_HEAD_MAX)
+    static const char *const keys[] = {" dev=", " ino=", " offset=", " head_len=", " head_hash="};
+    uint64_t v[MXW_ARRAY_LEN(keys)];
+    const char *p = buf + strlen(LOGTAIL_STATE_MAGIC);
+    if (strncmp(buf, LOGTAIL_STATE_MAGIC, strlen(LOGTAIL_STATE_MAGIC)))
         return -1;
-    *pos = (struct logtail_pos){dev, ino, off, head_len, hash};
+    for (size_t i = 0; i < MXW_ARRAY_LEN(keys); i++)
+        if (!(p = state_field(p, keys[i], i == 4 ? 16 : 10, &v[i])))
+            return -1;
+    if (strcmp(p, "\n") || v[3] > LOGTAIL_HEAD_MAX)
+        return -1;
+    *pos = (struct logtail_pos){v[0], v[1], v[2], (unsigned)v[3], v[4]};
     return 0;
 }
 

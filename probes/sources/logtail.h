@@ -34,7 +34,7 @@ struct lineasm {
     uint64_t lines, overlong;
 };
 
-int lineasm_init(struct lineasm *a);
+void lineasm_init(struct lineasm *a);
 void lineasm_free(struct lineasm *a);
 /* Where the next bytes go, and how many fit (at least LOGTAIL_READ_CHUNK). */
 char *lineasm_space(struct lineasm *a, size_t *avail);

@@ -9,6 +9,7 @@
 
 #include "list.h"
 #include "strmap.h"
+#include "xalloc.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -48,9 +49,7 @@ static size_t at_least_1(size_t v)
 
 struct pfqids *pfqids_new(const struct pfqids_limits *lim)
 {
-    struct pfqids *q = calloc(1, sizeof *q);
-    if (!q)
-        return NULL;
+    struct pfqids *q = xcalloc(1, sizeof *q);
     q->lim.messages = at_least_1(lim->messages);
     q->lim.rcpts = at_least_1(lim->rcpts);
     q->lim.bytes = at_least_1(lim->bytes);
@@ -64,14 +63,13 @@ static size_t name_size(const char *s)
     return sizeof(struct name) + strlen(s) + 1;
 }
 
-/* The name s, with one more reference; NULL when out of memory. */
+/* The name s, with one more reference. */
 static struct name *name_ref(struct pfqids *q, const char *s)
 {
     struct name *nm = strmap_get(&q->names, s);
     if (!nm) {
         size_t size = name_size(s);
-        if (!(nm = malloc(size)))
-            return NULL;
+        nm = xmalloc(size);
         nm->refs = 0;
         memcpy(nm->s, s, size - sizeof *nm);
         strmap_put(&q->names, nm->s, nm);
@@ -148,9 +146,8 @@ static struct msg *get_msg(struct pfqids *q, const char *qid)
     }
     if (strlen(qid) >= sizeof m->qid || !make_room(q, NULL, 1, 0, sizeof *m))
         return NULL;
-    if (!(m = calloc(1, sizeof *m)))
-        return NULL;
-    strcpy(m->qid, qid);
+    m = xcalloc(1, sizeof *m);
+    memcpy(m->qid, qid, strlen(qid) + 1); /* fits: measured above */
     strmap_put(&q->map, m->qid, m);
     list_push_front(&q->recent, &m->node);
     q->bytes += sizeof *m;
@@ -173,16 +170,12 @@ static bool add_rcpt(struct pfqids *q, struct msg *m, uint64_t hash, const char 
     if (m->n == PFQIDS_RCPTS_MAX || !make_room(q, m, 0, 1, more * sizeof *m->r + name_size(dest)))
         return false;
     if (more) {
-        struct rcpt *r = realloc(m->r, (m->cap + more) * sizeof *r);
-        if (!r)
-            return false;
+        struct rcpt *r = xrealloc(m->r, (m->cap + more) * sizeof *r);
         m->r = r;
         m->cap += more;
         q->bytes += more * sizeof *r;
     }
     struct name *nm = name_ref(q, dest);
-    if (!nm)
-        return false;
     m->r[m->n++] = (struct rcpt){hash, nm};
     q->rcpts++;
     return true;

@@ -11,6 +11,7 @@
  * newline always ends a record: that is where a bad or oversized record is skipped to.
  */
 #include "pfqueue.h"
+#include "xalloc.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -72,10 +73,10 @@ static void tally_add(struct pfqueue_tally *t, const char *dest, bool attempted,
         }
         if (t->n == t->cap) {
             t->cap = t->cap ? t->cap * 2 : 64;
-            t->items = realloc(t->items, t->cap * sizeof *t->items);
+            t->items = xrealloc(t->items, t->cap * sizeof *t->items);
         }
-        it = calloc(1, sizeof *it);
-        it->dest = strdup(dest);
+        it = xcalloc(1, sizeof *it);
+        it->dest = xstrdup(dest);
         it->oldest_arrival = arrival;
         t->items[t->n++] = it;
         strmap_put(&t->map, it->dest, it);
@@ -134,7 +135,7 @@ int pfqueue_record(struct pfqueue_tally *t, json_object *rec, pfqueue_dest_fn *d
 
 struct pfqueue_parser *pfqueue_parser_new(void)
 {
-    struct pfqueue_parser *p = calloc(1, sizeof *p);
+    struct pfqueue_parser *p = xcalloc(1, sizeof *p);
     p->tok = json_tokener_new();
     if (!p->tok) {
         free(p);

@@ -13,6 +13,7 @@
  * as it is then. A dump that has not finished within CONN_TIMEOUT_MS is abandoned.
  */
 #include "source.h"
+#include "xalloc.h"
 
 #include "sockdiag.h"
 #include "srcagg.h"
@@ -81,7 +82,9 @@ static void load_own_inodes(void)
         if (n <= 0)
             continue;
         link[n] = '\0';
-        if (sscanf(link, "socket:[%lu]", &ino) == 1)
+        char *end;
+        if (!strncmp(link, "socket:[", 8) && (ino = strtoul(link + 8, &end, 10)) != 0 &&
+            !strcmp(end, "]"))
             cn.own[cn.n_own++] = ino;
     }
     if (d)
@@ -120,7 +123,7 @@ static void count_socket(void *arg, const struct sockdiag_sock *s)
             cn.overflow++;
             return;
         }
-        c = calloc(1, sizeof *c);
+        c = xcalloc(1, sizeof *c);
         mxw_strlcpy(c->key, s->remote, sizeof c->key);
         strmap_put(&cn.addrs, c->key, c);
     }

@@ -19,6 +19,7 @@
  * delivery the connection was for.
  */
 #include "source.h"
+#include "xalloc.h"
 
 #include "logtail.h"
 #include "pflog.h"
@@ -238,8 +239,8 @@ static int log_start(const struct source_env *env, const struct config *cfg, cha
     (void)err;
     (void)errlen;
     memset(&lg, 0, sizeof lg);
-    lg.path = strdup(cfg->postfix_log_file);
-    lg.state_path = strdup(cfg->postfix_state_file ? cfg->postfix_state_file : "");
+    lg.path = xstrdup(cfg->postfix_log_file);
+    lg.state_path = xstrdup(cfg->postfix_state_file ? cfg->postfix_state_file : "");
     lg.tail = logtail_new(lg.path, LOG_ROTATE_GRACE_MS);
     lg.qids = pfqids_new(&(struct pfqids_limits){LOG_QIDS_MAX, LOG_QIDS_RCPTS, LOG_QIDS_BYTES});
     return 0; /* the first collect opens the log, and reports if it cannot */
@@ -289,7 +290,7 @@ static void log_reload(const struct config *cfg)
         log_start(NULL, cfg, NULL, 0);
     } else if (strcmp(state, lg.state_path)) {
         free(lg.state_path);
-        lg.state_path = strdup(state);
+        lg.state_path = xstrdup(state);
         lg.have_saved = false;
         lg.last_save_ms = 0;
     }

@@ -16,6 +16,7 @@
  * previous figures stay.
  */
 #include "source.h"
+#include "xalloc.h"
 
 #include "child.h"
 #include "pfqueue.h"
@@ -101,8 +102,8 @@ static void copy_config(const struct config *cfg)
 {
     free(pq.postqueue);
     free(pq.config_dir);
-    pq.postqueue = strdup(cfg->postfix_queue_command);
-    pq.config_dir = strdup(cfg->postfix_config_dir ? cfg->postfix_config_dir : "/etc/postfix");
+    pq.postqueue = xstrdup(cfg->postfix_queue_command);
+    pq.config_dir = xstrdup(cfg->postfix_config_dir ? cfg->postfix_config_dir : "/etc/postfix");
     pq.interval_ms = cfg->postfix_queue_interval_ms > 0 ? cfg->postfix_queue_interval_ms : 30000;
 }
 

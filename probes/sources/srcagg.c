@@ -7,12 +7,13 @@
  */
 #include "srcagg.h"
 
+#include "list.h"
 #include "log.h"
 #include "shard.h"
 #include "strmap.h"
 #include "transport.h"
-#include "list.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,8 +83,8 @@ static struct entry *get_entry(const char *dest)
         return e;
     if (ag.lru.n >= ag.cap)
         evict_one();
-    e = calloc(1, sizeof *e);
-    e->name = strdup(dest);
+    e = xcalloc(1, sizeof *e);
+    e->name = xstrdup(dest);
     strmap_put(&ag.map, e->name, e);
     touch(e);
     return e;
@@ -164,6 +165,8 @@ void srcagg_publish(void)
     for (struct entry *e = entry_of(ag.lru.head); e && e->dirty; e = entry_of(e->node.next)) {
         e->dirty = false;
         struct dest *d = store_dest_find(e->name);
+        /* Both are whole-struct copies of zeroed memory, padding included: compared as bytes.
+         * NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c) */
         if (d && memcmp(&store_dest_view(d)->mta, &e->fig, sizeof e->fig))
             memcpy(store_dest_mta(d), &e->fig, sizeof e->fig);
     }
@@ -188,7 +191,7 @@ static void cand_push(struct cands *c, const char *name, uint64_t active, double
 {
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 64;
-        c->v = realloc(c->v, c->cap * sizeof *c->v);
+        c->v = xrealloc(c->v, c->cap * sizeof *c->v);
     }
     c->v[c->n++] = (struct cand){name, active, last};
 }

@@ -7,6 +7,7 @@
 
 #include "strmap.h"
 #include "util.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ struct transport_map {
 
 struct transport_map *transport_new(void)
 {
-    return calloc(1, sizeof(struct transport_map));
+    return xcalloc(1, sizeof(struct transport_map));
 }
 
 static void route_free(void *val)
@@ -127,11 +128,11 @@ int transport_add(struct transport_map *m, const char *entry, char *err, size_t 
     if (r) {
         free(r->nexthop);
     } else {
-        r = calloc(1, sizeof *r);
-        r->key = strdup(key);
+        r = xcalloc(1, sizeof *r);
+        r->key = xstrdup(key);
         strmap_put(&m->routes, r->key, r);
     }
-    r->nexthop = hop[0] ? strdup(hop) : NULL;
+    r->nexthop = hop[0] ? xstrdup(hop) : NULL;
     return 0;
 }
 

@@ -56,7 +56,7 @@ static void test_lines_across_partial_reads(void **state)
     for (size_t cut = 0; cut <= len; cut++) {
         struct lineasm a;
         struct lines out = {0};
-        assert_int_equal(lineasm_init(&a), 0);
+        lineasm_init(&a);
         feed(&a, s, cut, &out);
         feed(&a, s + cut, len - cut, &out);
         assert_string_equal(out.text, "first line|second||");
@@ -75,7 +75,7 @@ static void test_line_bound(void **state)
     static char big[LOGTAIL_LINE_MAX + 2];
     struct lineasm a;
     struct lines out = {0};
-    assert_int_equal(lineasm_init(&a), 0);
+    lineasm_init(&a);
     /* Exactly LOGTAIL_LINE_MAX bytes: handed over, in two pieces. */
     memset(big, 'a', LOGTAIL_LINE_MAX);
     feed(&a, big, LOGTAIL_LINE_MAX / 2, &out);
