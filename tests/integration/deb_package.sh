@@ -14,7 +14,8 @@
 #    no_new_privs, no capabilities: setpriv), against a private Postfix reads the queue
 #    (postqueue through group postdrop) and the mail log (root:adm 0640, as Debian's
 #    rsyslog writes it), registers with a private snmpd over an AgentX socket of group
-#    mxwatch, serves /metrics, and saves its log position in /var/lib/mxwatch;
+#    mxwatch, serves /metrics, and saves its log position in /var/lib/mxwatch; snmpd walks
+#    its table by the names of the installed MIB, and a Prometheus server scrapes it;
 #  - `dpkg -r` removes the program and keeps the conffile and the state; `dpkg -P` leaves
 #    none of the package's files, no /etc/mxwatch, no /var/lib/mxwatch, no enablement.
 #    The system user stays, as Debian's exporters leave theirs (docs/DEPLOY.md).
@@ -23,6 +24,8 @@
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/postfix.sh"
 source "$MXW_TOP/deploy/demo/snmpd.sh"
+source "$MXW_TOP/tests/lib/mibs.sh"
+mibs_prepare || fail "no base MIB modules (make deps)"
 [ "$(id -u)" -eq 0 ] || { note "skipped: needs root (dpkg -i)"; exit 0; }
 # The warnings docs/DEPLOY.md accepts, with its reasons.
 LINTIAN_ACCEPTED="" # none: docs/DEPLOY.md lists the accepted infos
@@ -158,6 +161,26 @@ wait_for 20 figures || {
 wait_for 20 bash -c "curl -fsS $AGENT_URL/metrics | grep -q '^mxwatch_soft_bounce_events_total{destination=\"down.test\"} [1-9]'" ||
     fail "the agent as mxwatch counted no deferral from the mail log"
 note "queue, log and AgentX read as mxwatch: $(grep -E '^mxwatch_(active_recipients|soft_bounce_events_total)\{destination="down.test"' <<<"$(scrape)" | tr '\n' ' ')"
+
+# What an operator then does with it: snmpd walks the agent's table by the names of the MIB
+# the package installed, and a Prometheus server scrapes it.
+mib_args=(-M "+/usr/share/snmp/mibs:$MIBDIR" -m SNMPv2-MIB:MXWATCH-MIB)
+walk=$(snmpwalk "${mib_args[@]}" -v2c -c public -t 2 -r 1 "127.0.0.1:$SNMPD_PORT" \
+    MXWATCH-MIB::mxwDestActiveRecipients 2>&1)
+note "snmpwalk with the installed MIB: $walk"
+assert_contains "$walk" 'MXWATCH-MIB::mxwDestActiveRecipients."down.test" = Gauge32: 2' \
+    "the walk through snmpd"
+prometheus_config_for_agent "$T/prometheus.yml"
+start_prometheus "$T/prometheus.yml"
+prom_recipients() {
+    curl -fsS --max-time 5 "$PROM_URL/api/v1/query" \
+        --data-urlencode 'query=mxwatch_active_recipients{job="mxwatch",destination="down.test"}' |
+        jq -er '.data.result[0].value[1]'
+}
+prom_has_two() { [ "$(prom_recipients)" = 2 ]; }
+wait_for 20 prom_has_two ||
+    fail "Prometheus did not scrape the installed agent: $(prom_recipients 2>&1)"
+note "Prometheus scraped it: mxwatch_active_recipients{destination=\"down.test\"} = $(prom_recipients)"
 kill "$pid"
 wait_for 5 bash -c "! kill -0 $pid 2>/dev/null" || fail "the agent did not stop"
 assert_eq "mxwatch" "$(stat -c %U /var/lib/mxwatch/postfix-log.state)" "the saved log position's owner"
