@@ -5,6 +5,8 @@
 #   make run              the agent on its embedded demo world (CONFIG=file for a real config)
 #   make test             the whole suite; ends with "N passed, N failed"
 #   make SANITIZE=address,undefined test   the same, instrumented
+#   make soak             the agent for DURATION (15m; Ns, Nm, Nh) on the demo world plus
+#                         hostile servers under load; fails if RSS, fds or loop lag grow
 #   make bench            side-by-side figures against the peers (docs/PERFORMANCE.md)
 #   make fuzz             libFuzzer on every parser of outside input, FUZZ_SECONDS (60) each
 #   make format           apply .clang-format to every C file
@@ -111,7 +113,7 @@ AGENT_LIBS := $(filter-out %/libmxw_agent.a,$(call layer_libs,agent))
 SMTPD_SRCS := $(wildcard tests/smtpd/*.c)
 SMTPD_OBJS := $(SMTPD_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps deps-run run test bench fuzz fuzzers format clean layer-flags layer-table lint install uninstall
+.PHONY: all deps deps-run run test soak bench fuzz fuzzers format clean layer-flags layer-table lint install uninstall
 BENCH_BINS := $(patsubst tests/bench/%_bench.c,$(BUILD)/%-bench,$(wildcard tests/bench/*_bench.c))
 all: $(BUILD)/mxwatch $(BUILD)/mxw-smtpd $(BENCH_BINS) \
      $(UNIT_BINS)
@@ -158,6 +160,13 @@ run: deps-run
 test: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tests/run.sh
+
+# The soak (tests/soak/soak.sh): output in tests/soak/out/, its verdict's rules in
+# tests/soak/verdict.py, the curve of a 1 h run in docs/RELIABILITY.md.
+DURATION ?= 15m
+soak: deps
+	@$(MAKE) --no-print-directory $(BUILD)/mxwatch $(BUILD)/mxw-smtpd
+	@BUILD=$(BUILD) tests/soak/soak.sh $(DURATION)
 
 bench:
 	@tests/lib/deps.sh bench
