@@ -116,9 +116,9 @@ static void address(struct buf *b, const struct mx_addr_result *a)
         buf_append(b, "null", 4);
     buf_append(b, ",", 1);
     kv_opt(b, "tls_cert_expiry", a->tls_cert_expiry, 1);
-    kv_str(b, "banner", a->banner, sizeof a->banner);
+    kv_str(b, "banner", store_addr_banner(a), STORE_BANNER_MAX);
     key(b, "ehlo");
-    ehlo_lines(b, a->ehlo, sizeof a->ehlo);
+    ehlo_lines(b, store_addr_ehlo(a), STORE_EHLO_MAX);
     buf_append(b, ",", 1);
     kv_opt(b, "probed_at", a->probed_at, 1);
     close_with(b, '}');
@@ -335,9 +335,9 @@ void api_render_debug(const struct dest_view *d, struct buf *out)
             expfmt_text(out, a->addr_str);
             buf_printf(out, ": %s, code %d\n#   banner: ", store_outcome_name(a->outcome),
                        a->smtp_code);
-            expfmt_text(out, a->banner);
+            expfmt_text(out, store_addr_banner(a));
             buf_puts(out, "\n#   ehlo: ");
-            expfmt_text(out, a->ehlo);
+            expfmt_text(out, store_addr_ehlo(a));
             buf_puts(out, "\n");
         }
     }

@@ -220,16 +220,17 @@ static void address_row(struct buf *b, const struct mx_host *mh, const struct mx
     tls_facts(b, a, now);
     buf_puts(b,
              "</tr>\n<tr class=\"banner\"><td colspan=\"10\"><span class=\"lbl\">Banner</span> ");
-    if (a->banner[0]) {
+    const char *banner = store_addr_banner(a), *ehlo = store_addr_ehlo(a);
+    if (banner[0]) {
         buf_puts(b, "<code class=\"wrap\">");
-        html_textn(b, a->banner, sizeof a->banner);
+        html_textn(b, banner, STORE_BANNER_MAX);
         buf_puts(b, "</code>");
     } else {
         buf_puts(b, "<span class=\"na\">none received</span>");
     }
-    if (a->ehlo[0]) {
+    if (ehlo[0]) {
         buf_puts(b, "<details><summary>EHLO reply</summary><pre>");
-        html_textn(b, a->ehlo, sizeof a->ehlo);
+        html_textn(b, ehlo, STORE_EHLO_MAX);
         buf_puts(b, "</pre></details>");
     }
     buf_puts(b, "</td></tr>\n");
