@@ -20,13 +20,19 @@
 #define ERRORS_BLOCK(errs) ((struct mta_errors *)((char *)(errs)-offsetof(struct mta_errors, e)))
 
 struct dest {
-    char domain[STORE_DOMAIN_MAX]; /* the map's key: stable while views are replaced */
-    struct dest_view *v;           /* working view; frozen when published */
-    bool frozen;                   /* v is shared with a snapshot: clone before writing */
-    bool dirty;                    /* changed since the last publish */
+    struct dest_view *v; /* working view; frozen when published */
+    bool frozen;         /* v is shared with a snapshot: clone before writing */
+    bool dirty;          /* changed since the last publish */
     bool mark;
-    size_t pos; /* in st.sorted, as of the last publish (exact while !set_changed) */
+    size_t pos;    /* in st.sorted, as of the last publish (exact while !set_changed) */
+    char domain[]; /* the map's key, as long as it is: stable while views are replaced */
 };
+
+/* Bytes of a view of that domain, the domain included. */
+static size_t view_size(const char *domain)
+{
+    return sizeof(struct dest_view) + strlen(domain) + 1;
+}
 
 static struct {
     struct dest **sorted; /* by domain */
@@ -159,6 +165,20 @@ void store_hosts_free(struct mx_host *hosts, size_t n)
     free(hosts);
 }
 
+/* The views of one probe result share its hosts (they are replaced whole, never edited):
+ * the last view to go frees them. */
+struct store_hosts_refs {
+    atomic_int n;
+};
+
+static void hosts_unref(struct dest_view *v)
+{
+    if (v->hosts_refs && atomic_fetch_sub(&v->hosts_refs->n, 1) == 1) {
+        store_hosts_free(v->hosts, v->n_hosts);
+        free(v->hosts_refs);
+    }
+}
+
 static void history_unref(const struct store_history *ch)
 {
     struct store_history *h = (struct store_history *)ch;
@@ -170,30 +190,11 @@ static void view_unref(struct dest_view *v)
 {
     if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
         return;
-    store_hosts_free(v->hosts, v->n_hosts);
+    hosts_unref(v);
     free(v->transcript);
     history_unref(v->history);
     store_mta_clear(&v->mta);
     free(v);
-}
-
-static struct mx_host *hosts_clone(const struct mx_host *src, size_t n)
-{
-    if (n == 0)
-        return NULL;
-    struct mx_host *h = xmalloc(n * sizeof *h);
-    memcpy(h, src, n * sizeof *h);
-    for (size_t i = 0; i < n; i++) {
-        if (src[i].n_addrs == 0) {
-            h[i].addrs = NULL;
-            continue;
-        }
-        h[i].addrs = xmalloc(src[i].n_addrs * sizeof *h[i].addrs);
-        memcpy(h[i].addrs, src[i].addrs, src[i].n_addrs * sizeof *h[i].addrs);
-        for (size_t j = 0; j < src[i].n_addrs; j++)
-            store_text_ref(h[i].addrs[j].text); /* the texts are shared, never copied */
-    }
-    return h;
 }
 
 /* Makes d->v private to the loop again before a write. */
@@ -205,10 +206,11 @@ static struct dest_view *writable(struct dest *d)
         st.chunk_dirty[d->pos / STORE_CHUNK] = true;
     if (!d->frozen)
         return d->v;
-    struct dest_view *old = d->v, *v = xmalloc(sizeof *v);
-    memcpy(v, old, sizeof *v);
+    struct dest_view *old = d->v, *v = xmalloc(view_size(old->domain));
+    memcpy(v, old, view_size(old->domain));
     atomic_init(&v->refs, 1);
-    v->hosts = hosts_clone(old->hosts, old->n_hosts);
+    if (v->hosts_refs)
+        atomic_fetch_add(&v->hosts_refs->n, 1); /* shared, not copied */
     v->transcript = old->transcript ? xstrdup(old->transcript) : NULL;
     if (v->history)
         atomic_fetch_add(&((struct store_history *)v->history)->refs, 1);
@@ -249,10 +251,12 @@ struct dest *store_dest_add(const char *domain, enum dest_origin origin)
             writable(d)->origin = ORIGIN_CONFIG;
         return d;
     }
-    d = xcalloc(1, sizeof *d);
-    d->v = xcalloc(1, sizeof *d->v);
+    size_t len = strnlen(domain, STORE_DOMAIN_MAX - 1);
+    d = xcalloc(1, sizeof *d + len + 1);
+    memcpy(d->domain, domain, len);
+    d->v = xcalloc(1, view_size(d->domain));
     atomic_init(&d->v->refs, 1);
-    mxw_strlcpy(d->v->domain, domain, sizeof d->v->domain);
+    memcpy(d->v->domain, d->domain, len + 1);
     d->v->origin = origin;
     d->v->index = ++st.next_index;
     d->dirty = true;
@@ -264,7 +268,6 @@ struct dest *store_dest_add(const char *domain, enum dest_origin origin)
     memmove(&st.sorted[pos + 1], &st.sorted[pos], (st.n - pos) * sizeof *st.sorted);
     st.sorted[pos] = d;
     st.n++;
-    mxw_strlcpy(d->domain, domain, sizeof d->domain);
     strmap_put(&st.by_domain, d->domain, d);
     st.set_changed = true;
     tell_members(d->domain, true);
@@ -385,9 +388,14 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
 {
     struct dest_view *v = writable(d);
     double now = mxw_wall_time();
-    store_hosts_free(v->hosts, v->n_hosts);
+    hosts_unref(v);
     v->hosts = hosts;
     v->n_hosts = n_hosts;
+    v->hosts_refs = NULL;
+    if (hosts) {
+        v->hosts_refs = xmalloc(sizeof *v->hosts_refs);
+        atomic_init(&v->hosts_refs->n, 1);
+    }
     v->dns_s = dns_s;
     v->dns_ttl = dns_ttl;
     v->last_probe = now;

@@ -178,7 +178,6 @@ struct store_history {
 /* One destination, immutable once published. */
 struct dest_view {
     atomic_int refs;
-    char domain[STORE_DOMAIN_MAX];
     enum dest_origin origin;
     unsigned index; /* stable small integer for the agent's lifetime (MTA-MIB) */
     enum dest_status status;
@@ -197,13 +196,15 @@ struct dest_view {
      * see the one before the change they are told of. DEST_UNKNOWN = never up or down. */
     enum dest_status last_definite;
     size_t n_hosts;
-    struct mx_host *hosts; /* sorted by preference */
+    struct mx_host *hosts; /* sorted by preference; shared by the views of one probe result */
+    struct store_hosts_refs *hosts_refs; /* how many views share hosts; NULL when no hosts */
     struct mta_figures mta;
     char *transcript; /* last SMTP conversation, bounded, may be NULL */
     /* What changed at probes (status or active recipients), at most STORE_HISTORY_MAX,
      * oldest first; NULL before the first probe. Immutable and shared by the views of the
      * destination until the next change, so a view costs a pointer, not 240 samples. */
     const struct store_history *history;
+    char domain[]; /* as long as it is (less than STORE_DOMAIN_MAX): allocated with the view */
 };
 
 struct source_status {

@@ -226,7 +226,7 @@ static void history(struct buf *b, const struct dest_view *d)
 /* The fields both documents share. */
 static void dest_common(struct buf *b, const struct snapshot *s, const struct dest_view *d)
 {
-    kv_str(b, "domain", d->domain, sizeof d->domain);
+    kv_str(b, "domain", d->domain, STORE_DOMAIN_MAX);
     kv_str(b, "origin", d->origin == ORIGIN_CONFIG ? "config" : "discovered", 16);
     kv_u64(b, "index", d->index);
     kv_str(b, "status", store_status_name(d->status), 16);

@@ -281,12 +281,12 @@ static void title_block(struct buf *b, const struct dest_view *d, const struct u
 {
     buf_puts(b, "<p class=\"crumbs\"><a href=\"/\">\xe2\x86\x90 All destinations</a></p>\n"
                 "<div class=\"titlebar\"><h1>");
-    html_textn(b, d->domain, sizeof d->domain);
+    html_textn(b, d->domain, STORE_DOMAIN_MAX);
     buf_puts(b, "</h1>");
     ui_status_badge(b, d->status);
     if (c->can_retry) {
         buf_puts(b, "<button type=\"button\" class=\"retry\" data-retry=\"");
-        html_textn(b, d->domain, sizeof d->domain);
+        html_textn(b, d->domain, STORE_DOMAIN_MAX);
         buf_puts(b, "\">Retry delivery</button>");
     }
     buf_puts(b, "<span class=\"links\"><a href=\"/api/v1/destinations/");
