@@ -35,13 +35,13 @@
 #define CONFIRM_MAX_MS        15000 /* re-probe of a first failure, at most this late */
 
 struct target {
-    char domain[STORE_DOMAIN_MAX];
     struct probe_params params;
     struct loop_timer *timer;
     struct probe *running;
     int64_t last_done_us; /* monotonic end of the latest probe, 0 = none */
     bool probed_once;
-    bool seen; /* marked during a sync */
+    bool seen;     /* marked during a sync */
+    char domain[]; /* the map's key, as long as it is */
 };
 
 static struct {
@@ -179,8 +179,9 @@ static void dns_totals(struct dns_figures *out)
 
 static void target_add(const char *domain)
 {
-    struct target *t = xcalloc(1, sizeof *t);
-    mxw_strlcpy(t->domain, domain, sizeof t->domain);
+    size_t len = strnlen(domain, STORE_DOMAIN_MAX - 1);
+    struct target *t = xcalloc(1, sizeof *t + len + 1);
+    memcpy(t->domain, domain, len);
     t->params = *params_for(domain);
     /* A fresh agent knows its world within seconds, but never asks its resolver for more
      * than FIRST_ROUND_RATE new destinations a second: a cold recursive resolver must not

@@ -166,6 +166,7 @@ static void on_smtp_done(void *arg, const struct mx_addr_result *r, const char *
     struct mx_host *h = &p->hosts[c->host];
     c->done = true;
     h->addrs[c->addr] = *r;
+    store_text_ref(r->text); /* shared with every destination behind the address */
     char head[400];
     snprintf(head, sizeof head, "== %s [%s]:%u (preference %u)", h->name, r->addr_str,
              p->params.smtp_port, h->preference);

@@ -52,7 +52,7 @@ struct addr {
     struct smtp_conn *conn; /* the running session */
     int64_t conn_start_us;
     bool have_result;
-    struct mx_addr_result result;
+    struct mx_addr_result result; /* holds a reference to its text */
     char *transcript;
     int64_t result_start_us; /* when the session that gave the result started */
     /* Ring of the latest per_minute sessions: each one's start, replaced by its end when it
@@ -121,6 +121,7 @@ static void addr_free(struct addr *a)
     strmap_del(&s->addrs, a->key);
     list_unlink(&a->all_node);
     list_unlink(&a->ready_node);
+    store_text_unref(a->result.text);
     free(a->transcript);
     free(a->starts);
     free(a);
@@ -212,7 +213,9 @@ static void on_conn_done(void *arg, const struct mx_addr_result *r, const char *
     a->starts[a->conn_slot] = a->last_used_us;
     if (r->outcome != OUT_LOCAL_ERROR) {
         a->have_result = true;
+        store_text_unref(a->result.text);
         a->result = *r;
+        store_text_ref(a->result.text);
         a->result_start_us = started;
         free(a->transcript);
         a->transcript = xstrdup(transcript);

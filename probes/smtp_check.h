@@ -41,8 +41,9 @@ struct smtp_figures {
     uint64_t local_resources, local_late;
 };
 
-/* r is complete (outcome, timings, banner, EHLO, TLS facts); transcript is the bounded
- * conversation ("+0.001 S: 220 ..." lines), valid during the call only. */
+/* r is complete (outcome, timings, banner and EHLO in r->text, TLS facts); transcript is the
+ * bounded conversation ("+0.001 S: 220 ..." lines). Both are valid during the call only: a
+ * callee that keeps a copy of r takes a reference to r->text (store_text_ref). */
 typedef void smtp_done_fn(void *arg, const struct mx_addr_result *r, const char *transcript);
 
 /* One step of a session, for debug traces (smtp_set_trace): the state it left, the state it

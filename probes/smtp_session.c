@@ -119,9 +119,11 @@ struct smtp_conn {
     struct loop_timer *quit_timer;
     int64_t start_us, greeting_us, tls_start_us;
     struct smtp_seen seen;
-    struct mx_addr_result r;
-    struct buf transcript; /* bounded by p.transcript_max: see transcript_add */
-    char out[CMD_MAX];     /* the command being sent */
+    struct mx_addr_result r;       /* its text is made at the end from the two below */
+    char banner[STORE_BANNER_MAX]; /* the greeting's lines */
+    char ehlo[STORE_EHLO_MAX];     /* the EHLO reply kept: over TLS when there was TLS */
+    struct buf transcript;         /* bounded by p.transcript_max: see transcript_add */
+    char out[CMD_MAX];             /* the command being sent */
     size_t out_len, out_off;
     struct smtp_lines lines; /* the server line being read */
     size_t rx_left;          /* bytes read behind the line being handled */
@@ -271,7 +273,12 @@ static void finish(struct smtp_conn *c, enum mx_outcome outcome, const char *why
     transcript_note(c, note);
     trace(c, SS_DONE, 0, why, store_outcome_name(outcome));
     c->state = SS_DONE;
+    /* One block for every destination the result reaches: the callee keeps a reference. */
+    const struct smtp_text *t =
+        c->banner[0] || c->ehlo[0] ? store_text_new(c->banner, c->ehlo) : NULL;
+    c->r.text = t;
     c->fn(c->arg, &c->r, c->transcript.p ? c->transcript.p : "");
+    store_text_unref(t);
 }
 
 /* Every event handler ends here: a session that finished meanwhile is freed. */
@@ -652,9 +659,9 @@ static bool on_server_line(void *arg, const char *line, size_t n, size_t rest)
     if (code < 0)
         return true; /* not a reply line: the reply's deadline decides */
     if (c->state == SS_GREETING)
-        smtp_reply_append(c->r.banner, sizeof c->r.banner, line, n);
+        smtp_reply_append(c->banner, sizeof c->banner, line, n);
     if (c->state == SS_EHLO || c->state == SS_TLS_EHLO)
-        smtp_reply_append(c->r.ehlo, sizeof c->r.ehlo, line, n);
+        smtp_reply_append(c->ehlo, sizeof c->ehlo, line, n);
     if (c->state == SS_EHLO && n >= 12 && !strncasecmp(line + 4, "STARTTLS", 8))
         c->r.starttls_offered = true;
     if (final)
@@ -728,7 +735,7 @@ static void enter_state(struct smtp_conn *c, enum sess_state next, int reply, co
     case SS_STARTTLS: start_command(c, "STARTTLS", NULL); break;
     case SS_TLS_HANDSHAKE: tls_start(c); break; /* within the STARTTLS reply's deadline */
     case SS_TLS_EHLO:
-        c->r.ehlo[0] = '\0'; /* the EHLO reply kept is the one given over TLS */
+        c->ehlo[0] = '\0'; /* the EHLO reply kept is the one given over TLS */
         start_command(c, "EHLO", c->ehlo_name);
         break;
     case SS_QUIT: start_quit(c); break;

@@ -68,14 +68,15 @@ static void print_addr(const struct mx_host *h, const struct mx_addr_result *a, 
     print_ms("EHLO", a->ehlo_s, &first);
     print_ms("TLS", a->tls_s, &first);
     printf("%s\n", first ? " none (no connection)" : "");
-    if (a->banner[0]) {
+    const char *banner = store_addr_banner(a), *ehlo = store_addr_ehlo(a);
+    if (banner[0]) {
         printf("    banner: ");
-        cli_put_textn(stdout, a->banner, strcspn(a->banner, "\n"));
+        cli_put_textn(stdout, banner, strcspn(banner, "\n"));
         printf("\n");
     }
-    if (a->ehlo[0]) {
+    if (ehlo[0]) {
         printf("    EHLO:");
-        for (const char *p = a->ehlo; *p;) {
+        for (const char *p = ehlo; *p;) {
             size_t n = strcspn(p, "\n");
             printf(" ");
             cli_put_textn(stdout, p + (n > 4 ? 4 : n), n > 4 ? n - 4 : 0);

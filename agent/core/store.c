@@ -17,14 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ERRORS_BLOCK(errs) ((struct mta_errors *)((char *)(errs)-offsetof(struct mta_errors, e)))
+
 struct dest {
-    char domain[STORE_DOMAIN_MAX]; /* the map's key: stable while views are replaced */
-    struct dest_view *v;           /* working view; frozen when published */
-    bool frozen;                   /* v is shared with a snapshot: clone before writing */
-    bool dirty;                    /* changed since the last publish */
+    struct dest_view *v; /* working view; frozen when published */
+    bool frozen;         /* v is shared with a snapshot: clone before writing */
+    bool dirty;          /* changed since the last publish */
     bool mark;
-    size_t pos; /* in st.sorted, as of the last publish (exact while !set_changed) */
+    size_t pos;    /* in st.sorted, as of the last publish (exact while !set_changed) */
+    char domain[]; /* the map's key, as long as it is: stable while views are replaced */
 };
+
+/* Bytes of a view of that domain, the domain included. */
+static size_t view_size(const char *domain)
+{
+    return sizeof(struct dest_view) + strlen(domain) + 1;
+}
 
 static struct {
     struct dest **sorted; /* by domain */
@@ -115,13 +123,60 @@ const char *store_result_name(size_t slot)
     return "unknown";
 }
 
+/* ---- SMTP texts ---- */
+
+const struct smtp_text *store_text_new(const char *banner, const char *ehlo)
+{
+    size_t nb = strnlen(banner, STORE_BANNER_MAX - 1), ne = strnlen(ehlo, STORE_EHLO_MAX - 1);
+    struct smtp_text *t = xmalloc(sizeof *t + nb + ne + 2);
+    atomic_init(&t->refs, 1);
+    memcpy(t->data, banner, nb);
+    t->data[nb] = '\0';
+    memcpy(t->data + nb + 1, ehlo, ne);
+    t->data[nb + 1 + ne] = '\0';
+    t->banner = t->data;
+    t->ehlo = t->data + nb + 1;
+    return t;
+}
+
+const struct smtp_text *store_text_ref(const struct smtp_text *ct)
+{
+    if (ct)
+        atomic_fetch_add(&((struct smtp_text *)ct)->refs, 1);
+    return ct;
+}
+
+void store_text_unref(const struct smtp_text *ct)
+{
+    struct smtp_text *t = (struct smtp_text *)ct;
+    if (t && atomic_fetch_sub(&t->refs, 1) == 1)
+        free(t);
+}
+
 /* ---- views ---- */
 
 void store_hosts_free(struct mx_host *hosts, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < hosts[i].n_addrs; j++)
+            store_text_unref(hosts[i].addrs[j].text);
         free(hosts[i].addrs);
+    }
     free(hosts);
+}
+
+/* The views of one probe result share its hosts (they are replaced whole, never edited):
+ * the last view to go frees them. */
+struct store_hosts_refs {
+    atomic_int n;
+};
+
+static void hosts_unref(struct dest_view *v)
+{
+    if (v->hosts_refs && atomic_fetch_sub(&v->hosts_refs->n, 1) == 1) {
+        store_hosts_free(v->hosts, v->n_hosts);
+        free(v->hosts_refs);
+    }
 }
 
 static void history_unref(const struct store_history *ch)
@@ -135,27 +190,11 @@ static void view_unref(struct dest_view *v)
 {
     if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
         return;
-    store_hosts_free(v->hosts, v->n_hosts);
+    hosts_unref(v);
     free(v->transcript);
     history_unref(v->history);
+    store_mta_clear(&v->mta);
     free(v);
-}
-
-static struct mx_host *hosts_clone(const struct mx_host *src, size_t n)
-{
-    if (n == 0)
-        return NULL;
-    struct mx_host *h = xmalloc(n * sizeof *h);
-    memcpy(h, src, n * sizeof *h);
-    for (size_t i = 0; i < n; i++) {
-        if (src[i].n_addrs == 0) {
-            h[i].addrs = NULL;
-            continue;
-        }
-        h[i].addrs = xmalloc(src[i].n_addrs * sizeof *h[i].addrs);
-        memcpy(h[i].addrs, src[i].addrs, src[i].n_addrs * sizeof *h[i].addrs);
-    }
-    return h;
 }
 
 /* Makes d->v private to the loop again before a write. */
@@ -167,13 +206,16 @@ static struct dest_view *writable(struct dest *d)
         st.chunk_dirty[d->pos / STORE_CHUNK] = true;
     if (!d->frozen)
         return d->v;
-    struct dest_view *old = d->v, *v = xmalloc(sizeof *v);
-    memcpy(v, old, sizeof *v);
+    struct dest_view *old = d->v, *v = xmalloc(view_size(old->domain));
+    memcpy(v, old, view_size(old->domain));
     atomic_init(&v->refs, 1);
-    v->hosts = hosts_clone(old->hosts, old->n_hosts);
+    if (v->hosts_refs)
+        atomic_fetch_add(&v->hosts_refs->n, 1); /* shared, not copied */
     v->transcript = old->transcript ? xstrdup(old->transcript) : NULL;
     if (v->history)
         atomic_fetch_add(&((struct store_history *)v->history)->refs, 1);
+    if (v->mta.errors)
+        atomic_fetch_add(&ERRORS_BLOCK(v->mta.errors)->refs, 1);
     view_unref(old);
     d->v = v;
     d->frozen = false;
@@ -209,10 +251,12 @@ struct dest *store_dest_add(const char *domain, enum dest_origin origin)
             writable(d)->origin = ORIGIN_CONFIG;
         return d;
     }
-    d = xcalloc(1, sizeof *d);
-    d->v = xcalloc(1, sizeof *d->v);
+    size_t len = strnlen(domain, STORE_DOMAIN_MAX - 1);
+    d = xcalloc(1, sizeof *d + len + 1);
+    memcpy(d->domain, domain, len);
+    d->v = xcalloc(1, view_size(d->domain));
     atomic_init(&d->v->refs, 1);
-    mxw_strlcpy(d->v->domain, domain, sizeof d->v->domain);
+    memcpy(d->v->domain, d->domain, len + 1);
     d->v->origin = origin;
     d->v->index = ++st.next_index;
     d->dirty = true;
@@ -224,7 +268,6 @@ struct dest *store_dest_add(const char *domain, enum dest_origin origin)
     memmove(&st.sorted[pos + 1], &st.sorted[pos], (st.n - pos) * sizeof *st.sorted);
     st.sorted[pos] = d;
     st.n++;
-    mxw_strlcpy(d->domain, domain, sizeof d->domain);
     strmap_put(&st.by_domain, d->domain, d);
     st.set_changed = true;
     tell_members(d->domain, true);
@@ -345,9 +388,14 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
 {
     struct dest_view *v = writable(d);
     double now = mxw_wall_time();
-    store_hosts_free(v->hosts, v->n_hosts);
+    hosts_unref(v);
     v->hosts = hosts;
     v->n_hosts = n_hosts;
+    v->hosts_refs = NULL;
+    if (hosts) {
+        v->hosts_refs = xmalloc(sizeof *v->hosts_refs);
+        atomic_init(&v->hosts_refs->n, 1);
+    }
     v->dns_s = dns_s;
     v->dns_ttl = dns_ttl;
     v->last_probe = now;
@@ -417,25 +465,79 @@ struct mta_figures *store_dest_mta(struct dest *d)
     return &writable(d)->mta;
 }
 
+void store_dest_set_mta(struct dest *d, const struct mta_figures *m)
+{
+    /* Copies made by memcpy from zeroed memory, padding included: compared as bytes. Equal
+     * error pointers mean equal tables: a block changes in place only while unshared.
+     * NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c) */
+    if (!memcmp(&d->v->mta, m, sizeof *m))
+        return;
+    store_mta_copy(&writable(d)->mta, m);
+}
+
+void store_mta_clear(struct mta_figures *m)
+{
+    if (m->errors && atomic_fetch_sub(&ERRORS_BLOCK(m->errors)->refs, 1) == 1)
+        free(ERRORS_BLOCK(m->errors));
+    m->errors = NULL;
+    m->n_errors = 0;
+}
+
+void store_mta_copy(struct mta_figures *dst, const struct mta_figures *src)
+{
+    if (src->errors)
+        atomic_fetch_add(&ERRORS_BLOCK(src->errors)->refs, 1);
+    store_mta_clear(dst);
+    memcpy(dst, src, sizeof *dst); /* padding too: store_dest_set_mta compares bytes */
+}
+
+/* m's errors with room for n entries, as a block m alone holds: the old one itself when
+ * unshared and big enough, else a copy (the old one dropped). */
+static struct mta_error_count *errors_own(struct mta_figures *m, size_t n)
+{
+    struct mta_errors *old = m->errors ? ERRORS_BLOCK(m->errors) : NULL;
+    if (old && n == m->n_errors && atomic_load(&old->refs) == 1)
+        return old->e;
+    struct mta_errors *b = xmalloc(sizeof *b + n * sizeof b->e[0]);
+    atomic_init(&b->refs, 1);
+    if (m->n_errors)
+        memcpy(b->e, m->errors, m->n_errors * sizeof b->e[0]);
+    size_t keep = m->n_errors;
+    store_mta_clear(m);
+    m->n_errors = keep;
+    m->errors = b->e;
+    return b->e;
+}
+
+int store_mta_count_code(struct mta_figures *m, uint32_t code, uint64_t n)
+{
+    size_t lo = 0, hi = m->n_errors;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m->errors[mid].code < code)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < m->n_errors && m->errors[lo].code == code) {
+        errors_own(m, m->n_errors)[lo].count += n;
+        return 0;
+    }
+    if (m->n_errors == STORE_ERROR_CODES_MAX)
+        return -1;
+    struct mta_error_count *e = errors_own(m, m->n_errors + 1);
+    memmove(&e[lo + 1], &e[lo], (m->n_errors - lo) * sizeof e[0]);
+    e[lo] = (struct mta_error_count){.code = code, .count = n};
+    m->n_errors++;
+    return 0;
+}
+
 int store_mta_count_error(struct mta_figures *m, unsigned cls, unsigned subject, unsigned detail,
                           uint64_t n)
 {
     if ((cls != 4 && cls != 5) || subject > 999 || detail > 999)
         return -1;
-    uint32_t code = (uint32_t)((cls * 1000 + subject) * 1000 + detail);
-    size_t i = 0;
-    while (i < m->n_errors && m->errors[i].code < code)
-        i++;
-    if (i < m->n_errors && m->errors[i].code == code) {
-        m->errors[i].count += n;
-        return 0;
-    }
-    if (m->n_errors == STORE_ERROR_CODES_MAX)
-        return -1;
-    memmove(&m->errors[i + 1], &m->errors[i], (m->n_errors - i) * sizeof m->errors[0]);
-    m->errors[i] = (struct mta_error_count){.code = code, .count = n};
-    m->n_errors++;
-    return 0;
+    return store_mta_count_code(m, (uint32_t)((cls * 1000 + subject) * 1000 + detail), n);
 }
 
 void store_dest_touch(struct dest *d)

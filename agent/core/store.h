@@ -73,7 +73,20 @@ enum dest_reason {
     REASON__COUNT
 };
 
-/* Result of one address probe. */
+/* The texts one SMTP session read from an address: its greeting and its EHLO reply lines
+ * ('\n'-separated), each "" when none. Made once per session (store_text_new, loop thread),
+ * immutable from then on and freed with its last reference, which may be dropped on any
+ * thread: every destination the session's result fans out to, and every view of theirs in
+ * any snapshot, holds the same block, so a view costs a pointer, not 1.5 KB of text. */
+struct smtp_text {
+    atomic_int refs;
+    const char *banner; /* at most STORE_BANNER_MAX - 1 bytes; into data */
+    const char *ehlo;   /* at most STORE_EHLO_MAX - 1 bytes; into data */
+    char data[];
+};
+
+/* Result of one address probe. Copies of it share its text: whoever keeps a copy takes a
+ * reference (store_text_ref) and drops it with the copy (store_hosts_free does for hosts). */
 struct mx_addr_result {
     int family; /* AF_INET or AF_INET6 */
     unsigned char addr[16];
@@ -83,11 +96,27 @@ struct mx_addr_result {
     int smtp_code;                             /* greeting code, 0 if none */
     bool starttls_offered, tls_negotiated, tls_verified;
     char tls_version[STORE_TLSVER_MAX];
-    double tls_cert_expiry; /* seconds since 1970, 0 = unknown */
-    char banner[STORE_BANNER_MAX];
-    char ehlo[STORE_EHLO_MAX]; /* the EHLO reply lines, '\n'-separated */
-    double probed_at;          /* wall time */
+    double tls_cert_expiry;       /* seconds since 1970, 0 = unknown */
+    const struct smtp_text *text; /* banner and EHLO reply; NULL: none */
+    double probed_at;             /* wall time */
 };
+
+/* A block holding copies of banner and ehlo (each cut at its bound), with one reference:
+ * the caller's. O(length). */
+const struct smtp_text *store_text_new(const char *banner, const char *ehlo);
+/* Another reference to t (NULL is fine); returns t. Any thread. */
+const struct smtp_text *store_text_ref(const struct smtp_text *t);
+/* Drops a reference (NULL is fine); the last one frees the block. Any thread. */
+void store_text_unref(const struct smtp_text *t);
+/* The banner and the EHLO reply of an address result, "" when none. */
+static inline const char *store_addr_banner(const struct mx_addr_result *a)
+{
+    return a->text ? a->text->banner : "";
+}
+static inline const char *store_addr_ehlo(const struct mx_addr_result *a)
+{
+    return a->text ? a->text->ehlo : "";
+}
 
 enum mx_host_dns { MXH_OK = 0, MXH_NXDOMAIN, MXH_NODATA, MXH_TEMPORARY };
 
@@ -108,6 +137,15 @@ struct mta_error_count {
     uint64_t count;
 };
 
+/* The block behind mta_figures.errors: exactly n_errors entries, reference-counted. Most
+ * destinations have none, and views that share figures share the block: copying a view
+ * costs a pointer. A writer changes it in place only while it holds the one reference,
+ * otherwise on a copy (store_mta_count_code), so a published block never changes. */
+struct mta_errors {
+    atomic_int refs;
+    struct mta_error_count e[];
+};
+
 /* Figures from the MTA sources (queue, log, kernel sockets), per destination. */
 struct mta_figures {
     bool present; /* a source has reported this destination */
@@ -118,8 +156,11 @@ struct mta_figures {
     double oldest_age_s;
     uint64_t conn_failed; /* failed outbound associations (MTA-MIB) */
     char last_failure[STORE_REASON_MAX * 2];
-    size_t n_errors; /* sorted by code; codes beyond the bound are not counted */
-    struct mta_error_count errors[STORE_ERROR_CODES_MAX];
+    /* errors[0..n_errors), sorted by code, at most STORE_ERROR_CODES_MAX (codes beyond the
+     * bound are not counted); NULL when none. The e[] of a struct mta_errors this struct
+     * holds a reference to: copy with store_mta_copy, drop with store_mta_clear. */
+    size_t n_errors;
+    const struct mta_error_count *errors;
 };
 
 struct history_sample {
@@ -137,7 +178,6 @@ struct store_history {
 /* One destination, immutable once published. */
 struct dest_view {
     atomic_int refs;
-    char domain[STORE_DOMAIN_MAX];
     enum dest_origin origin;
     unsigned index; /* stable small integer for the agent's lifetime (MTA-MIB) */
     enum dest_status status;
@@ -156,13 +196,15 @@ struct dest_view {
      * see the one before the change they are told of. DEST_UNKNOWN = never up or down. */
     enum dest_status last_definite;
     size_t n_hosts;
-    struct mx_host *hosts; /* sorted by preference */
+    struct mx_host *hosts; /* sorted by preference; shared by the views of one probe result */
+    struct store_hosts_refs *hosts_refs; /* how many views share hosts; NULL when no hosts */
     struct mta_figures mta;
     char *transcript; /* last SMTP conversation, bounded, may be NULL */
     /* What changed at probes (status or active recipients), at most STORE_HISTORY_MAX,
      * oldest first; NULL before the first probe. Immutable and shared by the views of the
      * destination until the next change, so a view costs a pointer, not 240 samples. */
     const struct store_history *history;
+    char domain[]; /* as long as it is (less than STORE_DOMAIN_MAX): allocated with the view */
 };
 
 struct source_status {
@@ -314,18 +356,28 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
                           enum dest_status *new_status);
 /* Replaces the transcript (ownership moves to the store). */
 void store_dest_set_transcript(struct dest *d, char *transcript);
-/* MTA figures: the whole struct, written by the source aggregation. */
+/* MTA figures, for writing fields in place (errors through store_mta_count_*). */
 struct mta_figures *store_dest_mta(struct dest *d);
+/* Makes the figures of d a copy of m (sharing its error block); changes nothing, and copies
+ * no view, when they are equal already. */
+void store_dest_set_mta(struct dest *d, const struct mta_figures *m);
 /* Adds n errors with the enhanced status code class.subject.detail (class 4 or 5, subject
  * and detail 0..999) to m, keeping the codes sorted. Returns 0, or -1 when the code is out of
  * range or STORE_ERROR_CODES_MAX other codes are counted already (the errors are dropped). */
 int store_mta_count_error(struct mta_figures *m, unsigned cls, unsigned subject, unsigned detail,
                           uint64_t n);
+/* The same with the code as a number (5.1.1 = 5001001), unchecked. O(codes). */
+int store_mta_count_code(struct mta_figures *m, uint32_t code, uint64_t n);
+/* dst = src, the error block shared: dst's old one is dropped, src's referenced. */
+void store_mta_copy(struct mta_figures *dst, const struct mta_figures *src);
+/* Drops m's error block (m then has no errors). Any thread. */
+void store_mta_clear(struct mta_figures *m);
 void store_dest_touch(struct dest *d); /* mark changed, e.g. after editing mta figures */
 const struct mx_host *store_dest_hosts(const struct dest *d, size_t *n);
 /* How the last probe's MX answer was had: from the agent's cache (and how old), or asked. */
 void store_dest_set_dns_answer(struct dest *d, bool cached, double age_s);
-/* Frees an array of n hosts and their addresses (NULL is fine). Any thread. */
+/* Frees an array of n hosts and their addresses, dropping their texts (NULL is fine). Any
+ * thread. */
 void store_hosts_free(struct mx_host *hosts, size_t n);
 
 struct agent_figures *store_agent(void);

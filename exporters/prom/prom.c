@@ -681,7 +681,7 @@ static void build_rows(struct rows *r, const struct snapshot *s)
         memset(row, 0, sizeof *row);
         size_t start = r->arena.len;
         buf_puts(&r->arena, "destination=\"");
-        promtext_label_value_n(&r->arena, d->domain, sizeof d->domain);
+        promtext_label_value_n(&r->arena, d->domain, STORE_DOMAIN_MAX);
         buf_puts(&r->arena, "\"");
         row->labels = close_span(&r->arena, start);
         r->dest_bytes += row->labels.len;

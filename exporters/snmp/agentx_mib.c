@@ -203,9 +203,9 @@ static const char *dest_last_banner(const struct dest_view *d)
     const struct mx_addr_result *best = NULL;
     size_t h = 0, i = 0;
     for (const struct mx_addr_result *a; (a = addr_next(d, &h, &i));)
-        if (a->banner[0] && (!best || a->probed_at > best->probed_at))
+        if (store_addr_banner(a)[0] && (!best || a->probed_at > best->probed_at))
             best = a;
-    return best ? best->banner : "";
+    return best ? store_addr_banner(best) : "";
 }
 
 /* mxwDestTlsCertExpiry: the certificate of the first address that offered STARTTLS. */
@@ -330,7 +330,7 @@ static int mx_get(const struct ax_view *v, const struct ax_row *r, unsigned col,
     case MXW_MX_TLS_NEGOTIATED: return v_truth(o, a->tls_negotiated);
     case MXW_MX_TLS_VERSION: return v_str(o, a->tls_version);
     case MXW_MX_TLS_CERT_EXPIRY: return v_scaled(o, ASN_UNSIGNED, a->tls_cert_expiry, 1);
-    case MXW_MX_BANNER: return v_line(o, a->banner);
+    case MXW_MX_BANNER: return v_line(o, store_addr_banner(a));
     default: return -1;
     }
 }

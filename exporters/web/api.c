@@ -116,9 +116,9 @@ static void address(struct buf *b, const struct mx_addr_result *a)
         buf_append(b, "null", 4);
     buf_append(b, ",", 1);
     kv_opt(b, "tls_cert_expiry", a->tls_cert_expiry, 1);
-    kv_str(b, "banner", a->banner, sizeof a->banner);
+    kv_str(b, "banner", store_addr_banner(a), STORE_BANNER_MAX);
     key(b, "ehlo");
-    ehlo_lines(b, a->ehlo, sizeof a->ehlo);
+    ehlo_lines(b, store_addr_ehlo(a), STORE_EHLO_MAX);
     buf_append(b, ",", 1);
     kv_opt(b, "probed_at", a->probed_at, 1);
     close_with(b, '}');
@@ -226,7 +226,7 @@ static void history(struct buf *b, const struct dest_view *d)
 /* The fields both documents share. */
 static void dest_common(struct buf *b, const struct snapshot *s, const struct dest_view *d)
 {
-    kv_str(b, "domain", d->domain, sizeof d->domain);
+    kv_str(b, "domain", d->domain, STORE_DOMAIN_MAX);
     kv_str(b, "origin", d->origin == ORIGIN_CONFIG ? "config" : "discovered", 16);
     kv_u64(b, "index", d->index);
     kv_str(b, "status", store_status_name(d->status), 16);
@@ -335,9 +335,9 @@ void api_render_debug(const struct dest_view *d, struct buf *out)
             expfmt_text(out, a->addr_str);
             buf_printf(out, ": %s, code %d\n#   banner: ", store_outcome_name(a->outcome),
                        a->smtp_code);
-            expfmt_text(out, a->banner);
+            expfmt_text(out, store_addr_banner(a));
             buf_puts(out, "\n#   ehlo: ");
-            expfmt_text(out, a->ehlo);
+            expfmt_text(out, store_addr_ehlo(a));
             buf_puts(out, "\n");
         }
     }

@@ -220,16 +220,17 @@ static void address_row(struct buf *b, const struct mx_host *mh, const struct mx
     tls_facts(b, a, now);
     buf_puts(b,
              "</tr>\n<tr class=\"banner\"><td colspan=\"10\"><span class=\"lbl\">Banner</span> ");
-    if (a->banner[0]) {
+    const char *banner = store_addr_banner(a), *ehlo = store_addr_ehlo(a);
+    if (banner[0]) {
         buf_puts(b, "<code class=\"wrap\">");
-        html_textn(b, a->banner, sizeof a->banner);
+        html_textn(b, banner, STORE_BANNER_MAX);
         buf_puts(b, "</code>");
     } else {
         buf_puts(b, "<span class=\"na\">none received</span>");
     }
-    if (a->ehlo[0]) {
+    if (ehlo[0]) {
         buf_puts(b, "<details><summary>EHLO reply</summary><pre>");
-        html_textn(b, a->ehlo, sizeof a->ehlo);
+        html_textn(b, ehlo, STORE_EHLO_MAX);
         buf_puts(b, "</pre></details>");
     }
     buf_puts(b, "</td></tr>\n");
@@ -280,12 +281,12 @@ static void title_block(struct buf *b, const struct dest_view *d, const struct u
 {
     buf_puts(b, "<p class=\"crumbs\"><a href=\"/\">\xe2\x86\x90 All destinations</a></p>\n"
                 "<div class=\"titlebar\"><h1>");
-    html_textn(b, d->domain, sizeof d->domain);
+    html_textn(b, d->domain, STORE_DOMAIN_MAX);
     buf_puts(b, "</h1>");
     ui_status_badge(b, d->status);
     if (c->can_retry) {
         buf_puts(b, "<button type=\"button\" class=\"retry\" data-retry=\"");
-        html_textn(b, d->domain, sizeof d->domain);
+        html_textn(b, d->domain, STORE_DOMAIN_MAX);
         buf_puts(b, "\">Retry delivery</button>");
     }
     buf_puts(b, "<span class=\"links\"><a href=\"/api/v1/destinations/");

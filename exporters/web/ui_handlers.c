@@ -35,7 +35,7 @@ static void tophosts_row(struct buf *b, const struct dest_view *d)
 {
     const struct mta_figures *m = &d->mta;
     buf_puts(b, "{\"domain\":");
-    expfmt_json_stringn(b, d->domain, sizeof d->domain);
+    expfmt_json_stringn(b, d->domain, STORE_DOMAIN_MAX);
     buf_printf(b, ",\"status\":\"%s\",\"reason\":", store_status_name(d->status));
     expfmt_json_string(b, store_dest_reason_text(d));
     buf_printf(b,

@@ -82,7 +82,7 @@ static void row(struct buf *b, const struct snapshot *s, const struct dest_view 
                store_status_name(d->status));
     ui_dest_href(b, d->domain);
     buf_puts(b, "\">");
-    html_textn(b, d->domain, sizeof d->domain);
+    html_textn(b, d->domain, STORE_DOMAIN_MAX);
     buf_puts(b, "</a></th><td data-label=\"Latest Host Status\">");
     ui_status_badge(b, d->status);
     if (d->status != DEST_UP && d->last_probe > 0) {

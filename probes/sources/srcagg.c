@@ -58,6 +58,7 @@ static void free_entry(struct entry *e)
 {
     strmap_del(&ag.map, e->name);
     list_unlink(&e->node);
+    store_mta_clear(&e->fig);
     free(e->name);
     free(e);
 }
@@ -136,23 +137,7 @@ struct mta_figures *srcagg_figures(const char *dest)
 
 void srcagg_count_error(struct mta_figures *m, uint32_t code)
 {
-    size_t lo = 0, hi = m->n_errors;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (m->errors[mid].code < code)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < m->n_errors && m->errors[lo].code == code) {
-        m->errors[lo].count++;
-        return;
-    }
-    if (m->n_errors == STORE_ERROR_CODES_MAX)
-        return;
-    memmove(&m->errors[lo + 1], &m->errors[lo], (m->n_errors - lo) * sizeof m->errors[0]);
-    m->errors[lo] = (struct mta_error_count){.code = code, .count = 1};
-    m->n_errors++;
+    store_mta_count_code(m, code, 1); /* a code beyond the bound is not counted */
 }
 
 size_t srcagg_count(void)
@@ -165,10 +150,8 @@ void srcagg_publish(void)
     for (struct entry *e = entry_of(ag.lru.head); e && e->dirty; e = entry_of(e->node.next)) {
         e->dirty = false;
         struct dest *d = store_dest_find(e->name);
-        /* Both are whole-struct copies of zeroed memory, padding included: compared as bytes.
-         * NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c) */
-        if (d && memcmp(&store_dest_view(d)->mta, &e->fig, sizeof e->fig))
-            memcpy(store_dest_mta(d), &e->fig, sizeof e->fig);
+        if (d)
+            store_dest_set_mta(d, &e->fig); /* the error block is shared, not copied */
     }
 }
 

@@ -15,8 +15,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* One probed address with plausible figures; outcome OUT_OK has every phase timed and
- * TLS 1.3, a failure stops at the connect. */
+/* One probed address with plausible figures; outcome OUT_OK has every phase timed, TLS 1.3
+ * and a text of its own, a failure stops at the connect. a is filled afresh: a text it held
+ * is not dropped. */
 static inline void snapfix_addr(struct mx_addr_result *a, const char *addr, enum mx_outcome out)
 {
     memset(a, 0, sizeof *a);
@@ -37,8 +38,16 @@ static inline void snapfix_addr(struct mx_addr_result *a, const char *addr, enum
     a->starttls_offered = a->tls_negotiated = true;
     mxw_strlcpy(a->tls_version, "TLSv1.3", sizeof a->tls_version);
     a->tls_cert_expiry = 1830000000;
-    snprintf(a->banner, sizeof a->banner, "220 %s ESMTP ready", addr);
-    mxw_strlcpy(a->ehlo, "250-mx\n250-PIPELINING\n250 STARTTLS", sizeof a->ehlo);
+    char banner[STORE_BANNER_MAX];
+    snprintf(banner, sizeof banner, "220 %s ESMTP ready", addr);
+    a->text = store_text_new(banner, "250-mx\n250-PIPELINING\n250 STARTTLS");
+}
+
+/* Gives a other texts (its old ones are dropped). */
+static inline void snapfix_text(struct mx_addr_result *a, const char *banner, const char *ehlo)
+{
+    store_text_unref(a->text);
+    a->text = store_text_new(banner, ehlo);
 }
 
 /* A heap MX host with n addresses "base.1", "base.2", ... (IPv4 192.0.2.x style text when

@@ -3,7 +3,9 @@
  * before a write is unchanged after it, unchanged views are shared, not copied), publish
  * only on change, sorted snapshots and binary-search find, the status rule with flap
  * damping as the status observers see it, local errors that leave the status alone,
- * sweeping removed destinations while kept ones keep their counters, bounded history.
+ * sweeping removed destinations while kept ones keep their counters, bounded history, the
+ * SMTP texts of an address shared by reference between destinations, views and snapshots,
+ * error tables shared by views until written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,7 +46,7 @@ static struct mx_host *one_host(enum mx_outcome o, const char *banner)
     h->addrs = calloc(1, sizeof *h->addrs);
     h->addrs[0].family = AF_INET;
     h->addrs[0].outcome = o;
-    mxw_strlcpy(h->addrs[0].banner, banner, sizeof h->addrs[0].banner);
+    h->addrs[0].text = store_text_new(banner, "");
     return h;
 }
 
@@ -77,12 +79,12 @@ static void snapshot_taken_before_a_write_is_unchanged(void **state)
     assert_int_equal(v1->status, DEST_UP);
     assert_int_equal(v1->probes[OUT_OK], 1);
     assert_int_equal(v1->probes[OUT_BANNER_4XX], 0);
-    assert_string_equal(v1->hosts[0].addrs[0].banner, "220 up");
+    assert_string_equal(store_addr_banner(&v1->hosts[0].addrs[0]), "220 up");
     assert_string_equal(v1->transcript, "first");
     assert_int_equal(v2->status, DEST_DOWN);
     assert_int_equal(v2->probes[OUT_BANNER_4XX], 1);
     assert_int_equal(v2->probes[OUT_OK], 1);
-    assert_string_equal(v2->hosts[0].addrs[0].banner, "421 busy");
+    assert_string_equal(store_addr_banner(&v2->hosts[0].addrs[0]), "421 busy");
     assert_string_equal(v2->transcript, "second");
     assert_true(s2->generation > s1->generation);
     store_snapshot_release(s1);
@@ -313,7 +315,7 @@ static void a_snapshot_outlives_the_store(void **state)
     const struct snapshot *s = store_snapshot_acquire();
     store_shutdown();
     assert_null(store_snapshot_acquire());
-    assert_string_equal(store_snapshot_dest(s, 0)->hosts[0].addrs[0].banner, "220 up");
+    assert_string_equal(store_addr_banner(&store_snapshot_dest(s, 0)->hosts[0].addrs[0]), "220 up");
     store_snapshot_release(s);
     store_init();
 }
@@ -364,6 +366,120 @@ static void a_publish_copies_only_the_runs_that_changed(void **state)
     store_snapshot_release(s3);
 }
 
+static int text_refs(const struct smtp_text *t)
+{
+    return atomic_load(&((struct smtp_text *)t)->refs);
+}
+
+/* A host whose one address holds a reference to t, as probe.c makes them from a result. */
+static struct mx_host *host_with_text(const struct smtp_text *t)
+{
+    struct mx_host *h = one_host(OUT_OK, "");
+    store_text_unref(h->addrs[0].text);
+    h->addrs[0].text = store_text_ref(t);
+    return h;
+}
+
+/* One SMTP session's texts reach every destination behind the address as one block: two
+ * destinations fed the same result hold the very same pointer, a view copied for a write
+ * shares its hosts and so the texts, and a released snapshot drops its references, so the
+ * block lives exactly as long as the last view holding it. */
+static void address_texts_are_shared_not_copied(void **state)
+{
+    (void)state;
+    const struct smtp_text *t = store_text_new("220 shared ESMTP", "250-shared\n250 SIZE 1");
+    struct dest *a = store_dest_add("a.test", ORIGIN_CONFIG);
+    struct dest *b = store_dest_add("b.test", ORIGIN_CONFIG);
+    enum dest_status o, n;
+    store_dest_set_probe(a, host_with_text(t), 1, 0.01, 300, REASON_OK, OUT_OK, 1, &o, &n);
+    store_dest_set_probe(b, host_with_text(t), 1, 0.01, 300, REASON_OK, OUT_OK, 1, &o, &n);
+    store_publish();
+    const struct snapshot *s1 = store_snapshot_acquire();
+    const struct dest_view *va = store_snapshot_find(s1, "a.test");
+    assert_ptr_equal(va->hosts[0].addrs[0].text, t);
+    assert_ptr_equal(store_snapshot_find(s1, "b.test")->hosts[0].addrs[0].text, t);
+    assert_int_equal(text_refs(t), 3); /* ours, a's view, b's view */
+
+    store_dest_touch(a); /* a's published view is copied before the write, not its hosts */
+    store_publish();
+    const struct snapshot *s2 = store_snapshot_acquire();
+    const struct dest_view *va2 = store_snapshot_find(s2, "a.test");
+    assert_ptr_not_equal(va2, va);
+    assert_ptr_equal(va2->hosts, va->hosts);
+    assert_ptr_equal(va2->hosts[0].addrs[0].text, t);
+    assert_string_equal(store_addr_ehlo(&va2->hosts[0].addrs[0]), "250-shared\n250 SIZE 1");
+    assert_int_equal(text_refs(t), 3);
+    store_snapshot_release(s1); /* a's old view goes with it, its hosts stay with the new */
+    assert_int_equal(text_refs(t), 3);
+    assert_string_equal(va2->hosts[0].name, "mx.example.test");
+
+    probe(a, REASON_OK, OUT_OK, 1); /* new results with texts of their own */
+    probe(b, REASON_OK, OUT_OK, 1);
+    store_publish();
+    assert_int_equal(text_refs(t), 3); /* s2 still holds both old views */
+    store_snapshot_release(s2);
+    assert_int_equal(text_refs(t), 1);
+    store_text_unref(t);
+}
+
+/* Texts are cut at their bounds, and an empty one reads as "". */
+static void address_texts_are_bounded(void **state)
+{
+    (void)state;
+    char big[4096];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    const struct smtp_text *t = store_text_new(big, big);
+    assert_int_equal(strlen(t->banner), STORE_BANNER_MAX - 1);
+    assert_int_equal(strlen(t->ehlo), STORE_EHLO_MAX - 1);
+    store_text_unref(t);
+    struct mx_addr_result none = {0};
+    assert_string_equal(store_addr_banner(&none), "");
+    assert_string_equal(store_addr_ehlo(&none), "");
+}
+
+/* The error table travels by reference: none is allocated for a destination without
+ * errors, a view copied for a write shares the block, a count then changes a copy and never
+ * the published block, an unshared block is counted in place, and figures set equal to
+ * what the store holds copy no view. */
+static void error_tables_are_shared_until_written(void **state)
+{
+    (void)state;
+    struct dest *d = store_dest_add("err.test", ORIGIN_CONFIG);
+    assert_null(store_dest_view(d)->mta.errors);
+    assert_int_equal(store_mta_count_error(store_dest_mta(d), 5, 1, 1, 2), 0);
+    store_publish();
+    const struct snapshot *s1 = store_snapshot_acquire();
+    const struct dest_view *v1 = store_snapshot_find(s1, "err.test");
+    const struct mta_error_count *e1 = v1->mta.errors;
+    store_dest_mta(d)->active = 3; /* the view is copied, its errors are not */
+    assert_ptr_not_equal(store_dest_view(d), v1);
+    assert_ptr_equal(store_dest_view(d)->mta.errors, e1);
+    store_mta_count_error(store_dest_mta(d), 5, 1, 1, 1);
+    const struct mta_error_count *e2 = store_dest_view(d)->mta.errors;
+    assert_ptr_not_equal(e2, e1);
+    assert_int_equal(v1->mta.errors[0].count, 2);
+    assert_int_equal(e2[0].count, 3);
+    store_mta_count_error(store_dest_mta(d), 5, 1, 1, 1);
+    assert_ptr_equal(store_dest_view(d)->mta.errors, e2);
+    assert_int_equal(e2[0].count, 4);
+    store_publish();
+
+    struct mta_figures same = {0};
+    store_mta_copy(&same, &store_dest_view(d)->mta);
+    assert_ptr_equal(same.errors, e2);
+    store_dest_set_mta(d, &same);
+    assert_int_equal(store_publish(), 0);
+    store_mta_count_error(&same, 4, 2, 0, 1); /* shared with the store: counted on a copy */
+    assert_int_equal(store_dest_view(d)->mta.n_errors, 1);
+    store_dest_set_mta(d, &same);
+    assert_int_equal(store_publish(), 1);
+    assert_int_equal(store_dest_view(d)->mta.n_errors, 2);
+    assert_int_equal(store_dest_view(d)->mta.errors[0].code, 4002000);
+    store_mta_clear(&same);
+    store_snapshot_release(s1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -371,6 +487,9 @@ int main(void)
         T(snapshot_taken_before_a_write_is_unchanged),
         T(unchanged_views_are_shared_and_unchanged_stores_not_republished),
         T(a_publish_copies_only_the_runs_that_changed),
+        T(address_texts_are_shared_not_copied),
+        T(address_texts_are_bounded),
+        T(error_tables_are_shared_until_written),
         T(snapshots_are_sorted_and_find_uses_them),
         T(observer_sees_damped_status_changes),
         T(local_failures_make_the_status_unknown_and_do_not_count),

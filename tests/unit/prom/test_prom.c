@@ -341,6 +341,7 @@ static void test_unprobed_address_has_no_samples(void **state)
     struct dest *d = store_dest_add("first.test", ORIGIN_CONFIG);
     struct mx_host *h = calloc(1, sizeof *h);
     snapfix_host(h, "mx.first.test", 10, 2, OUT_OK);
+    store_text_unref(h->addrs[1].text); /* snapfix_addr starts afresh */
     snapfix_addr(&h->addrs[1], "192.0.2.99", OUT_NOT_PROBED);
     enum dest_status o, n;
     store_dest_set_probe(d, h, 1, 0.001, 60, REASON_OK, OUT_OK, 1, &o, &n);
@@ -356,8 +357,7 @@ static void test_banner_and_ehlo_never_become_labels(void **state)
     struct dest *d = store_dest_add("banner.test", ORIGIN_CONFIG);
     struct mx_host *h = calloc(1, sizeof *h);
     snapfix_host(h, "mx.banner.test", 10, 1, OUT_OK);
-    mxw_strlcpy(h->addrs[0].banner, "220 SECRET-BANNER-TEXT", sizeof h->addrs[0].banner);
-    mxw_strlcpy(h->addrs[0].ehlo, "250 SECRET-EHLO-TEXT", sizeof h->addrs[0].ehlo);
+    snapfix_text(&h->addrs[0], "220 SECRET-BANNER-TEXT", "250 SECRET-EHLO-TEXT");
     enum dest_status o, n;
     store_dest_set_probe(d, h, 1, 0.001, 60, REASON_OK, OUT_OK, 1, &o, &n);
     char *t = render();

@@ -34,7 +34,9 @@ static struct mx_addr_result addr(const char *ip, enum mx_outcome o)
     a.family = strchr(ip, ':') ? AF_INET6 : AF_INET;
     inet_pton(a.family, ip, a.addr);
     snprintf(a.addr_str, sizeof a.addr_str, "%s", ip);
-    snprintf(a.banner, sizeof a.banner, "220 %s ESMTP", ip);
+    char banner[STORE_BANNER_MAX];
+    snprintf(banner, sizeof banner, "220 %s ESMTP", ip);
+    a.text = store_text_new(banner, "");
     return a;
 }
 
@@ -320,6 +322,9 @@ static void error_codes_sorted_and_bounded(void **state)
     assert_int_equal(store_mta_count_error(&m, 5, 1, 1, 1), 0); /* a known code still counts */
     for (size_t i = 1; i < m.n_errors; i++)
         assert_true(m.errors[i - 1].code < m.errors[i].code);
+    store_mta_clear(&m);
+    assert_null(m.errors);
+    assert_int_equal(m.n_errors, 0);
 }
 
 static void error_rows_follow_group_and_code(void **state)

@@ -45,14 +45,12 @@ static void build(void)
     snapfix_probe(up, 2, 1, OUT_OK);
     snapfix_mta(up, 7);
     struct mta_figures *m = store_dest_mta(up);
-    m->n_errors = 2;
-    m->errors[0] = (struct mta_error_count){4007000, 3};
-    m->errors[1] = (struct mta_error_count){5001001, 2};
+    store_mta_count_error(m, 5, 1, 1, 2);
+    store_mta_count_error(m, 4, 7, 0, 3);
     struct dest *d = store_dest_add(HOSTILE_DOMAIN, ORIGIN_DISCOVERED);
     struct mx_host *h = calloc(1, sizeof *h);
     snapfix_host(h, HOSTILE_MX, 5, 1, OUT_OK);
-    mxw_strlcpy(h->addrs[0].banner, HOSTILE_BANNER, sizeof h->addrs[0].banner);
-    mxw_strlcpy(h->addrs[0].ehlo, "250-a\"b\n250-\xfe\n250 STARTTLS", sizeof h->addrs[0].ehlo);
+    snapfix_text(&h->addrs[0], HOSTILE_BANNER, "250-a\"b\n250-\xfe\n250 STARTTLS");
     /* A TLS version filling its whole field, no terminator: read within the bound. */
     memset(h->addrs[0].tls_version, 'V', sizeof h->addrs[0].tls_version);
     enum dest_status o, n;
