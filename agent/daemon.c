@@ -68,7 +68,9 @@ static void sync_destinations(const struct config *cfg)
     for (size_t i = 0; i < cfg->n_dests; i++) {
         if (!shard_owns(cfg->shard, cfg->dests[i].domain))
             continue;
-        store_mark(store_dest_add(cfg->dests[i].domain, ORIGIN_CONFIG), true);
+        struct dest *d = store_dest_add(cfg->dests[i].domain, ORIGIN_CONFIG);
+        store_mark(d, true);
+        store_dest_set_params(d, &cfg->dests[i].params);
         owned++;
     }
     store_foreach(mark_owned_discovered, (void *)&cfg->shard);
@@ -167,6 +169,7 @@ static void reload_with(struct config *cfg, const char *err)
         log_error("config", "reload rejected, keeping the running configuration error=\"%s\"", err);
         return;
     }
+    int64_t start_us = mxw_now_us();
     struct config *old = dm.cfg;
     dm.cfg = cfg;
     sync_destinations(cfg);
@@ -182,7 +185,9 @@ static void reload_with(struct config *cfg, const char *err)
     }
     ag->config_reload_time = mxw_wall_time();
     store_publish();
-    log_info("config", "reloaded destinations=%zu", cfg->n_dests);
+    /* apply_ms: how long the loop was busy with it (the file was read on another thread) */
+    log_info("config", "reloaded destinations=%zu apply_ms=%.1f", cfg->n_dests,
+             (double)(mxw_now_us() - start_us) / 1000);
 }
 
 static void apply_reload(struct loop *l, void *arg)

@@ -51,7 +51,6 @@ static struct {
     struct curlm *curlm;
     struct smtp *smtp;
     struct strmap targets;
-    struct strmap params; /* domain -> its configured probe_params (in cfg) */
     size_t n_targets, n_probed_once;
     bool first_round_done;
     struct dns_figures dns_base; /* counted by resolvers replaced on reload */
@@ -67,17 +66,12 @@ static int64_t next_slot(const struct target *t)
     return d < 100 ? d + iv : d;
 }
 
-static const struct probe_params *params_for(const char *domain)
+/* The parameters of d's configuration entry (the daemon sets them at start and reload), or
+ * the defaults for a destination the configuration does not list (discovered). */
+static const struct probe_params *params_of(const struct dest *d)
 {
-    const struct probe_params *p = strmap_get(&eng.params, domain);
+    const struct probe_params *p = store_dest_params(d);
     return p ? p : &eng.cfg->defaults;
-}
-
-static void index_params(const struct config *cfg)
-{
-    strmap_free(&eng.params);
-    for (size_t i = 0; i < cfg->n_dests; i++)
-        strmap_put(&eng.params, cfg->dests[i].domain, &cfg->dests[i].params);
 }
 
 /* ---- results ---- */
@@ -177,12 +171,14 @@ static void dns_totals(struct dns_figures *out)
 
 /* ---- targets ---- */
 
-static void target_add(const char *domain)
+static void target_add(struct dest *d)
 {
+    const char *domain = store_dest_domain(d);
     size_t len = strnlen(domain, STORE_DOMAIN_MAX - 1);
     struct target *t = xcalloc(1, sizeof *t + len + 1);
     memcpy(t->domain, domain, len);
-    t->params = *params_for(domain);
+    t->params = *params_of(d);
+    store_dest_set_handle(d, t);
     /* A fresh agent knows its world within seconds, but never asks its resolver for more
      * than FIRST_ROUND_RATE new destinations a second: a cold recursive resolver must not
      * take a burst of 100,000 queries. */
@@ -200,6 +196,9 @@ static void target_add(const char *domain)
 static void target_release(void *val)
 {
     struct target *t = val;
+    struct dest *d = store_dest_find(t->domain);
+    if (d && store_dest_handle(d) == t)
+        store_dest_set_handle(d, NULL);
     probe_cancel(t->running);
     loop_timer_del(eng.loop, t->timer);
     if (t->probed_once)
@@ -211,13 +210,13 @@ static void target_release(void *val)
 static void sync_one(struct dest *d, void *arg)
 {
     (void)arg;
-    struct target *t = strmap_get(&eng.targets, store_dest_domain(d));
+    struct target *t = store_dest_handle(d);
     if (!t) {
-        target_add(store_dest_domain(d));
+        target_add(d);
         return;
     }
     t->seen = true;
-    const struct probe_params *p = params_for(t->domain);
+    const struct probe_params *p = params_of(d);
     bool interval_changed = p->interval_ms != t->params.interval_ms;
     t->params = *p;
     if (interval_changed)
@@ -254,8 +253,9 @@ static void on_member(const char *domain, bool added, void *arg)
     if (!eng.loop)
         return;
     struct target *t = strmap_get(&eng.targets, domain);
-    if (added && !t) {
-        target_add(domain);
+    struct dest *d = added && !t ? store_dest_find(domain) : NULL;
+    if (d) {
+        target_add(d);
     } else if (!added && t) {
         strmap_del(&eng.targets, t->domain);
         target_release(t);
@@ -287,7 +287,6 @@ int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, cha
     eng.smtp = smtp_new(l, eng.curlm, cfg);
     smtp_set_trace(eng.smtp, engine_log_smtp_step, NULL);
     store_subscribe_status(on_status, NULL);
-    index_params(cfg);
     sync_targets();
     store_subscribe_members(on_member, NULL);
     log_info("probe", "engine started destinations=%zu", eng.n_targets);
@@ -309,7 +308,6 @@ int engine_reload(const struct config *cfg, char *err, size_t errlen)
     for (size_t i = 0; !dns_changed && i < cfg->n_dns_servers; i++)
         dns_changed = strcmp(cfg->dns_servers[i], eng.cfg->dns_servers[i]) != 0;
     eng.cfg = cfg;
-    index_params(cfg);
     smtp_set_limits(eng.smtp, cfg->max_smtp_in_flight, cfg->smtp_address_per_minute);
     if (dns_changed) {
         struct dns *fresh = dns_new(eng.loop, cfg, err, errlen);
@@ -339,7 +337,6 @@ void engine_stop(void)
     if (!eng.loop)
         return;
     strmap_clear(&eng.targets, target_release);
-    strmap_free(&eng.params);
     smtp_free(eng.smtp);
     dns_free(eng.dns);
     memset(&eng, 0, sizeof eng);

@@ -24,7 +24,9 @@ struct dest {
     bool frozen;         /* v is shared with a snapshot: clone before writing */
     bool dirty;          /* changed since the last publish */
     bool mark;
-    size_t pos;    /* in st.sorted, as of the last publish (exact while !set_changed) */
+    size_t pos; /* in st.sorted, as of the last publish (exact while !set_changed) */
+    const struct probe_params *params; /* store_dest_set_params */
+    void *handle;                      /* store_dest_set_handle */
     char domain[]; /* the map's key, as long as it is: stable while views are replaced */
 };
 
@@ -320,6 +322,26 @@ void store_foreach(void (*fn)(struct dest *d, void *arg), void *arg)
 const char *store_dest_domain(const struct dest *d)
 {
     return d->v->domain;
+}
+
+void store_dest_set_params(struct dest *d, const struct probe_params *p)
+{
+    d->params = p;
+}
+
+const struct probe_params *store_dest_params(const struct dest *d)
+{
+    return d->params;
+}
+
+void store_dest_set_handle(struct dest *d, void *handle)
+{
+    d->handle = handle;
+}
+
+void *store_dest_handle(const struct dest *d)
+{
+    return d->handle;
 }
 
 enum dest_origin store_dest_origin(const struct dest *d)

@@ -343,6 +343,15 @@ size_t store_count(void);
 void store_foreach(void (*fn)(struct dest *d, void *arg), void *arg);
 
 const char *store_dest_domain(const struct dest *d);
+/* Kept beside a destination for the loop's owners, so that a reload of 100,000 finds them
+ * without a lookup by name: the probe parameters of its configuration entry (NULL: the
+ * defaults; valid until the next reload, which sets them again), and the probe engine's
+ * handle for it (its target; NULL: none). Never in a view. */
+struct probe_params;
+void store_dest_set_params(struct dest *d, const struct probe_params *p);
+const struct probe_params *store_dest_params(const struct dest *d);
+void store_dest_set_handle(struct dest *d, void *handle);
+void *store_dest_handle(const struct dest *d);
 enum dest_origin store_dest_origin(const struct dest *d);
 enum dest_status store_dest_status(const struct dest *d);
 
