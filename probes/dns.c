@@ -499,12 +499,11 @@ static bool from_cache(struct dns *d, struct dns_query *q)
     int hit;
     if (q->type == Q_MX) {
         struct dns_mx_answer *a = xcalloc(1, sizeof *a);
-        hit = a && dns_cache_get_mx(d->cache, q->name, now, a);
+        hit = dns_cache_get_mx(d->cache, q->name, now, a);
         q->answer = a;
     } else {
         struct dns_addr_answer *a = xcalloc(1, sizeof *a);
-        hit =
-            a && dns_cache_get_addr(d->cache, q->name, q->type == Q_A ? AF_INET : AF_INET6, now, a);
+        hit = dns_cache_get_addr(d->cache, q->name, q->type == Q_A ? AF_INET : AF_INET6, now, a);
         q->answer = a;
     }
     if (!hit) {
