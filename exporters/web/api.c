@@ -12,6 +12,7 @@
 #include "routes.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -248,7 +249,9 @@ void api_render_destination(const struct snapshot *s, const struct dest_view *d,
     dest_common(out, s, d);
     history(out, d);
     key(out, "transcript");
-    expfmt_json_string(out, d->transcript);
+    char *text = store_transcript_text(d->transcript);
+    expfmt_json_string(out, text);
+    free(text);
     buf_append(out, "}\n", 2);
 }
 
@@ -342,10 +345,12 @@ void api_render_debug(const struct dest_view *d, struct buf *out)
         }
     }
     buf_puts(out, "# last SMTP conversation:\n");
-    if (d->transcript)
-        expfmt_text(out, d->transcript);
+    char *text = store_transcript_text(d->transcript);
+    if (text)
+        expfmt_text(out, text);
     else
         buf_puts(out, "(none recorded yet)\n");
+    free(text);
 }
 
 /* ---- lookup and handlers ---- */

@@ -11,6 +11,7 @@
 #include "ui_page.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -297,6 +298,22 @@ static void title_block(struct buf *b, const struct dest_view *d, const struct u
                 "<p id=\"retry-status\" class=\"retry-status\" role=\"status\"></p>\n");
 }
 
+/* The last SMTP conversation, put together from its parts (store_transcript_text). */
+static void transcript(struct buf *out, const struct dest_view *d)
+{
+    buf_puts(out, "<section><h2>Last SMTP conversation</h2>");
+    char *text = store_transcript_text(d->transcript);
+    if (text) {
+        buf_puts(out, "<pre class=\"transcript\">");
+        html_text(out, text);
+        buf_puts(out, "</pre>");
+    } else {
+        buf_puts(out, "<p class=\"na\">None recorded yet.</p>");
+    }
+    free(text);
+    buf_puts(out, "</section>\n");
+}
+
 void ui_render_destination(const struct snapshot *s, const struct dest_view *d,
                            const struct ui_ctx *c, struct buf *out)
 {
@@ -313,14 +330,7 @@ void ui_render_destination(const struct snapshot *s, const struct dest_view *d,
     failures(out, d);
     mx_table(out, d);
     addresses(out, d, c->now);
-    buf_puts(out, "<section><h2>Last SMTP conversation</h2>");
-    if (d->transcript) {
-        buf_puts(out, "<pre class=\"transcript\">");
-        html_text(out, d->transcript);
-        buf_puts(out, "</pre>");
-    } else {
-        buf_puts(out, "<p class=\"na\">None recorded yet.</p>");
-    }
-    buf_puts(out, "</section>\n</div>\n");
+    transcript(out, d);
+    buf_puts(out, "</div>\n");
     ui_page_foot(out, s);
 }

@@ -36,7 +36,7 @@ static struct mx_addr_result addr(const char *ip, enum mx_outcome o)
     snprintf(a.addr_str, sizeof a.addr_str, "%s", ip);
     char banner[STORE_BANNER_MAX];
     snprintf(banner, sizeof banner, "220 %s ESMTP", ip);
-    a.text = store_text_new(banner, "");
+    a.text = store_text_new(banner, "", "");
     return a;
 }
 

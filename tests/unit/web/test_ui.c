@@ -205,7 +205,7 @@ static void test_pages_escape_strangers_text(void **state)
     struct mx_host *h = (struct mx_host *)store_dest_view(d)->hosts;
     mxw_strlcpy(h[0].name, "<svg/onload=alert(3)>.mx", sizeof h[0].name);
     snapfix_text(&h[0].addrs[0], HOSTILE_BANNER, "250-<script>alert(4)</script>\n250 OK");
-    store_dest_set_transcript(d, strdup("S: " HOSTILE_BANNER "\nC: EHLO x\n"));
+    store_dest_set_transcript(d, snapfix_transcript("S: " HOSTILE_BANNER "\nC: EHLO x\n"));
     mxw_strlcpy(store_dest_mta(d)->last_failure, "<script>alert(5)</script>",
                 sizeof store_dest_mta(d)->last_failure);
     store_publish();
