@@ -346,7 +346,7 @@ static void use_mx_records(struct probe *p, const struct dns_mx_answer *a)
         if (!m->host[0] || (p->n_hosts && !strcmp(p->hosts[p->n_hosts - 1].name, m->host)))
             continue; /* a "." among real records, or a duplicate */
         struct mx_host *h = &p->hosts[p->n_hosts++];
-        mxw_strlcpy(h->name, m->host, sizeof h->name);
+        store_host_set_name(h, m->host);
         h->preference = m->preference;
         h->ttl = m->ttl;
         if (p->ttl == 0 || m->ttl < p->ttl)
@@ -370,7 +370,7 @@ static void on_mx(void *arg, const struct dns_mx_answer *a)
     if (a->rcode == DNS_NODATA) {
         p->hosts = xcalloc(1, sizeof *p->hosts);
         p->n_hosts = 1;
-        mxw_strlcpy(p->hosts[0].name, p->domain, sizeof p->hosts[0].name);
+        store_host_set_name(&p->hosts[0], p->domain);
         p->hosts[0].implicit = true;
     } else if (a->rcode == DNS_OK && a->n == 1 && a->mx[0].host[0] == '\0') {
         p->null_mx = true;

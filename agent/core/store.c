@@ -275,9 +275,19 @@ char *store_transcript_text(const struct store_transcript *t)
 
 /* ---- views ---- */
 
+void store_host_set_name(struct mx_host *h, const char *name)
+{
+    size_t n = strnlen(name, STORE_DOMAIN_MAX - 1);
+    free(h->name);
+    h->name = xmalloc(n + 1);
+    memcpy(h->name, name, n);
+    h->name[n] = '\0';
+}
+
 void store_hosts_free(struct mx_host *hosts, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        free(hosts[i].name);
         for (size_t j = 0; j < hosts[i].n_addrs; j++)
             store_text_unref(hosts[i].addrs[j].text);
         free(hosts[i].addrs);

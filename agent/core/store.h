@@ -173,7 +173,7 @@ char *store_transcript_text(const struct store_transcript *t);
 enum mx_host_dns { MXH_OK = 0, MXH_NXDOMAIN, MXH_NODATA, MXH_TEMPORARY };
 
 struct mx_host {
-    char name[STORE_DOMAIN_MAX];
+    char *name; /* as long as it is (less than STORE_DOMAIN_MAX); set by store_host_set_name */
     unsigned preference;
     unsigned ttl;         /* of the MX record (the domain's own A TTL for implicit MX) */
     enum mx_host_dns dns; /* outcome of the address lookups for this host */
@@ -428,8 +428,10 @@ void store_dest_touch(struct dest *d); /* mark changed, e.g. after editing mta f
 const struct mx_host *store_dest_hosts(const struct dest *d, size_t *n);
 /* How the last probe's MX answer was had: from the agent's cache (and how old), or asked. */
 void store_dest_set_dns_answer(struct dest *d, bool cached, double age_s);
-/* Frees an array of n hosts and their addresses, dropping their texts (NULL is fine). Any
- * thread. */
+/* Makes h's name a copy of name, cut below STORE_DOMAIN_MAX (its old one is freed). */
+void store_host_set_name(struct mx_host *h, const char *name);
+/* Frees an array of n hosts, their names and addresses, dropping their texts (NULL is fine).
+ * Any thread. */
 void store_hosts_free(struct mx_host *hosts, size_t n);
 
 struct agent_figures *store_agent(void);

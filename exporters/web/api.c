@@ -131,7 +131,7 @@ void api_render_mx(struct buf *b, const struct mx_host *hosts, size_t n)
     for (size_t h = 0; h < n; h++) {
         const struct mx_host *mh = &hosts[h];
         buf_append(b, "{", 1);
-        kv_str(b, "name", mh->name, sizeof mh->name);
+        kv_str(b, "name", mh->name, STORE_DOMAIN_MAX);
         kv_u64(b, "preference", mh->preference);
         kv_u64(b, "ttl", mh->ttl);
         kv_str(b, "dns", (unsigned)mh->dns < 4 ? host_dns_names[mh->dns] : "unknown", 16);

@@ -140,7 +140,7 @@ static void mx_table(struct buf *b, const struct dest_view *d)
                    "<tr><td class=\"num\" data-label=\"Preference\">%u</td>"
                    "<td data-label=\"Host\"><code>",
                    mh->preference);
-        html_textn(b, mh->name, sizeof mh->name);
+        html_textn(b, mh->name, STORE_DOMAIN_MAX);
         buf_printf(b,
                    "</code>%s</td><td class=\"num\" data-label=\"TTL\">%s</td>"
                    "<td data-label=\"Address lookup\">%s</td>"
@@ -201,7 +201,7 @@ static void address_row(struct buf *b, const struct mx_host *mh, const struct mx
                         double now)
 {
     buf_puts(b, "<tr class=\"addr\"><td data-label=\"MX host\"><code>");
-    html_textn(b, mh->name, sizeof mh->name);
+    html_textn(b, mh->name, STORE_DOMAIN_MAX);
     buf_puts(b, "</code></td><td data-label=\"Address\"><code>");
     html_textn(b, a->addr_str, sizeof a->addr_str);
     buf_puts(b, "</code></td><td data-label=\"Outcome\">");

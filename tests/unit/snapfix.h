@@ -65,7 +65,7 @@ static inline void snapfix_host(struct mx_host *h, const char *name, unsigned pr
                                 enum mx_outcome out)
 {
     memset(h, 0, sizeof *h);
-    mxw_strlcpy(h->name, name, sizeof h->name);
+    store_host_set_name(h, name);
     h->preference = pref;
     h->ttl = 300;
     h->n_addrs = n;

@@ -6,7 +6,8 @@
  * sweeping removed destinations while kept ones keep their counters, bounded history, the
  * SMTP texts of an address shared by reference between destinations, views and snapshots,
  * and so the session transcripts in the destinations' transcripts, which read as the same
- * text a copy held and keep within their bound, error tables shared by views until written.
+ * text a copy held and keep within their bound, MX host names at their own length, error
+ * tables shared by views until written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +43,7 @@ static int teardown(void **state)
 static struct mx_host *one_host(enum mx_outcome o, const char *banner)
 {
     struct mx_host *h = calloc(1, sizeof *h);
-    mxw_strlcpy(h->name, "mx.example.test", sizeof h->name);
+    store_host_set_name(h, "mx.example.test");
     h->preference = 10;
     h->n_addrs = 1;
     h->addrs = calloc(1, sizeof *h->addrs);
@@ -556,6 +558,21 @@ static void transcripts_keep_within_their_bound(void **state)
     store_text_unref(t);
 }
 
+/* An MX host's name is held at its own length, cut below STORE_DOMAIN_MAX as the array it
+ * replaced cut it, and setting it again replaces it (ASan sees the old one freed). */
+static void host_names_are_kept_at_their_length(void **state)
+{
+    (void)state;
+    struct mx_host *h = one_host(OUT_OK, "");
+    assert_int_equal(malloc_usable_size(h->name) < 32, 1);
+    char big[STORE_DOMAIN_MAX + 40];
+    memset(big, 'm', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    store_host_set_name(h, big);
+    assert_int_equal(strlen(h->name), STORE_DOMAIN_MAX - 1);
+    store_hosts_free(h, 1);
+}
+
 /* The error table travels by reference: none is allocated for a destination without
  * errors, a view copied for a write shares the block, a count then changes a copy and never
  * the published block, an unshared block is counted in place, and figures set equal to
@@ -609,6 +626,7 @@ int main(void)
         T(address_texts_are_bounded),
         T(session_transcripts_are_shared_not_copied),
         T(transcripts_keep_within_their_bound),
+        T(host_names_are_kept_at_their_length),
         T(error_tables_are_shared_until_written),
         T(snapshots_are_sorted_and_find_uses_them),
         T(observer_sees_damped_status_changes),
