@@ -446,7 +446,8 @@ int cmd_run(int argc, char **argv)
     if (!dm.cfg->path)
         log_warn("config", "no configuration file, running on built-in defaults path=%s",
                  dm.flags.config_file);
-    gwxml_global_init(); /* libxml2 wants it before any thread starts */
+    gwxml_global_init();          /* libxml2 wants it before any thread starts */
+    xalloc_return_large_blocks(); /* the /metrics body is freed after each scrape */
     store_init();
     sync_destinations(dm.cfg);
     /* The listener takes connections from the first part on, and the web may answer them

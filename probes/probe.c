@@ -18,7 +18,6 @@
  */
 #include "probe.h"
 
-#include "buf.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -55,7 +54,6 @@ struct probe {
     struct probe_params params;
     char ehlo[256], source[64];
     unsigned max_mx, max_addrs;
-    size_t transcript_max;
     int64_t fresh_after_us;
     probe_done_fn *fn;
     void *arg;
@@ -77,7 +75,7 @@ struct probe {
     const char *detail;
     struct addr_check *checks;
     size_t n_checks, next_check, smtp_pending;
-    struct buf transcript;
+    struct store_transcript_builder transcript; /* bounded by the request's transcript_max */
 };
 
 /* ---- the verdict ---- */
@@ -133,14 +131,13 @@ static void finish(struct probe *p)
         .dns_ttl = p->ttl,
         .dns_cached = p->mx_cached,
         .dns_age_s = p->mx_age_s,
-        .transcript = p->transcript.len ? buf_steal(&p->transcript, NULL) : NULL,
+        .transcript = store_tb_finish(&p->transcript),
         .detail = p->detail,
     };
     p->hosts = NULL;
     p->n_hosts = 0;
     p->mxq = NULL;
     free_work(p);
-    buf_free(&p->transcript);
     probe_done_fn *fn = p->fn;
     void *arg = p->arg;
     free(p);
@@ -153,13 +150,10 @@ static void step(struct probe *p);
 
 static void note(struct probe *p, const char *text)
 {
-    if (p->transcript.len + strlen(text) + 1 < p->transcript_max) {
-        buf_puts(&p->transcript, text);
-        buf_puts(&p->transcript, "\n");
-    }
+    store_tb_line(&p->transcript, text);
 }
 
-static void on_smtp_done(void *arg, const struct mx_addr_result *r, const char *transcript)
+static void on_smtp_done(void *arg, const struct mx_addr_result *r)
 {
     struct addr_check *c = arg;
     struct probe *p = c->p;
@@ -171,9 +165,8 @@ static void on_smtp_done(void *arg, const struct mx_addr_result *r, const char *
     snprintf(head, sizeof head, "== %s [%s]:%u (preference %u)", h->name, r->addr_str,
              p->params.smtp_port, h->preference);
     note(p, head);
-    size_t room = p->transcript_max > p->transcript.len ? p->transcript_max - p->transcript.len : 0;
-    size_t n = strlen(transcript);
-    buf_append(&p->transcript, transcript, n < room ? n : room);
+    /* The session's own text, by reference: the same for every destination behind it. */
+    store_tb_session(&p->transcript, r->text);
     p->smtp_pending--;
     step(p);
 }
@@ -193,7 +186,7 @@ static void start_check(struct addr_check *c)
         .connect_timeout_ms = p->params.connect_timeout_ms,
         .banner_timeout_ms = p->params.banner_timeout_ms,
         .total_timeout_ms = p->params.total_timeout_ms,
-        .transcript_max = p->transcript_max,
+        .transcript_max = p->transcript.max,
         .fresh_after_us = p->fresh_after_us,
     };
     memcpy(sp.addr, a->addr, sizeof sp.addr);
@@ -353,7 +346,7 @@ static void use_mx_records(struct probe *p, const struct dns_mx_answer *a)
         if (!m->host[0] || (p->n_hosts && !strcmp(p->hosts[p->n_hosts - 1].name, m->host)))
             continue; /* a "." among real records, or a duplicate */
         struct mx_host *h = &p->hosts[p->n_hosts++];
-        mxw_strlcpy(h->name, m->host, sizeof h->name);
+        store_host_set_name(h, m->host);
         h->preference = m->preference;
         h->ttl = m->ttl;
         if (p->ttl == 0 || m->ttl < p->ttl)
@@ -377,7 +370,7 @@ static void on_mx(void *arg, const struct dns_mx_answer *a)
     if (a->rcode == DNS_NODATA) {
         p->hosts = xcalloc(1, sizeof *p->hosts);
         p->n_hosts = 1;
-        mxw_strlcpy(p->hosts[0].name, p->domain, sizeof p->hosts[0].name);
+        store_host_set_name(&p->hosts[0], p->domain);
         p->hosts[0].implicit = true;
     } else if (a->rcode == DNS_OK && a->n == 1 && a->mx[0].host[0] == '\0') {
         p->null_mx = true;
@@ -450,7 +443,7 @@ struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe
     mxw_strlcpy(p->source, rq->source_address ? rq->source_address : "", sizeof p->source);
     p->max_mx = rq->max_mx_hosts ? rq->max_mx_hosts : 10;
     p->max_addrs = rq->max_addresses ? rq->max_addresses : 4;
-    p->transcript_max = rq->transcript_max;
+    p->transcript.max = rq->transcript_max;
     p->fn = fn;
     p->arg = arg;
     p->state = P_RESOLVE_MX;
@@ -463,7 +456,7 @@ struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe
 void probe_result_free(struct probe_result *res)
 {
     store_hosts_free(res->hosts, res->n_hosts);
-    free(res->transcript);
+    store_transcript_unref(res->transcript);
     res->hosts = NULL;
     res->n_hosts = 0;
     res->transcript = NULL;
@@ -475,6 +468,6 @@ void probe_cancel(struct probe *p)
         return;
     store_hosts_free(p->hosts, p->n_hosts);
     free_work(p);
-    buf_free(&p->transcript);
+    store_tb_free(&p->transcript);
     free(p);
 }

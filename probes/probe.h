@@ -32,9 +32,10 @@ struct probe_result {
     size_t n_hosts;
     double dns_s;
     unsigned dns_ttl;
-    bool dns_cached;    /* the MX answer came from the DNS cache */
-    double dns_age_s;   /* and was this old */
-    char *transcript;   /* owned by whoever takes the result; may be NULL */
+    bool dns_cached;  /* the MX answer came from the DNS cache */
+    double dns_age_s; /* and was this old */
+    /* one reference, owned by whoever takes the result; NULL when nothing was said */
+    const struct store_transcript *transcript;
     const char *detail; /* DNS failure words, static */
 };
 

@@ -52,9 +52,8 @@ struct addr {
     struct smtp_conn *conn; /* the running session */
     int64_t conn_start_us;
     bool have_result;
-    struct mx_addr_result result; /* holds a reference to its text */
-    char *transcript;
-    int64_t result_start_us; /* when the session that gave the result started */
+    struct mx_addr_result result; /* holds a reference to its text (and transcript) */
+    int64_t result_start_us;      /* when the session that gave the result started */
     /* Ring of the latest per_minute sessions: each one's start, replaced by its end when it
      * ends, so the bound holds as the mail host counts (its connect comes after our start). */
     int64_t *starts;
@@ -122,7 +121,6 @@ static void addr_free(struct addr *a)
     list_unlink(&a->all_node);
     list_unlink(&a->ready_node);
     store_text_unref(a->result.text);
-    free(a->transcript);
     free(a->starts);
     free(a);
 }
@@ -146,7 +144,7 @@ static void note_start(struct addr *a, int64_t now)
         a->n_starts++;
 }
 
-static void on_conn_done(void *arg, const struct mx_addr_result *r, const char *transcript);
+static void on_conn_done(void *arg, const struct mx_addr_result *r);
 static void addr_try_start(struct addr *a);
 
 static int64_t on_rate_timer(struct loop *l, void *arg)
@@ -202,7 +200,7 @@ static void addr_try_start(struct addr *a)
 /* The session of a ended: keep its result (unless this side failed), answer every check it
  * satisfies, and start again for any that wants a newer one. Runs inside the session's own
  * callback; a callback of ours may add or cancel checks, so the list is taken first. */
-static void on_conn_done(void *arg, const struct mx_addr_result *r, const char *transcript)
+static void on_conn_done(void *arg, const struct mx_addr_result *r)
 {
     struct addr *a = arg;
     struct smtp *s = a->s;
@@ -217,8 +215,6 @@ static void on_conn_done(void *arg, const struct mx_addr_result *r, const char *
         a->result = *r;
         store_text_ref(a->result.text);
         a->result_start_us = started;
-        free(a->transcript);
-        a->transcript = xstrdup(transcript);
     }
     struct list batch = {0}, later = {0};
     for (struct smtp_session *c; (c = pop_check(&a->waiting));)
@@ -229,7 +225,7 @@ static void on_conn_done(void *arg, const struct mx_addr_result *r, const char *
             continue;
         }
         s->fig.answers++;
-        c->fn(c->arg, r, transcript);
+        c->fn(c->arg, r);
         free(c);
     }
     for (struct smtp_session *c; (c = pop_check(&later));)
@@ -252,11 +248,13 @@ static int64_t on_kick(struct loop *l, void *arg)
             inet_ntop(c->p.family, c->p.addr, r.addr_str, sizeof r.addr_str);
             r.connect_s = r.banner_s = r.ehlo_s = r.tls_s = -1;
             r.probed_at = mxw_wall_time();
-            c->fn(c->arg, &r, "+0.0000 #: no session could start on this side\n");
+            r.text = store_text_new("", "", "+0.0000 #: no session could start on this side\n");
+            c->fn(c->arg, &r);
+            store_text_unref(r.text);
         } else {
             s->fig.answers++;
             s->fig.shared++;
-            c->fn(c->arg, &a->result, a->transcript ? a->transcript : "");
+            c->fn(c->arg, &a->result);
         }
         free(c);
     }

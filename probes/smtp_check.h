@@ -41,10 +41,11 @@ struct smtp_figures {
     uint64_t local_resources, local_late;
 };
 
-/* r is complete (outcome, timings, banner and EHLO in r->text, TLS facts); transcript is the
- * bounded conversation ("+0.001 S: 220 ..." lines). Both are valid during the call only: a
- * callee that keeps a copy of r takes a reference to r->text (store_text_ref). */
-typedef void smtp_done_fn(void *arg, const struct mx_addr_result *r, const char *transcript);
+/* r is complete (outcome, timings, TLS facts, and in r->text the banner, the EHLO reply and
+ * the bounded conversation, "+0.001 S: 220 ..." lines: store_addr_transcript). It is valid
+ * during the call only: a callee that keeps a copy of r, or shows its transcript, takes a
+ * reference to r->text (store_text_ref). */
+typedef void smtp_done_fn(void *arg, const struct mx_addr_result *r);
 
 /* One step of a session, for debug traces (smtp_set_trace): the state it left, the state it
  * entered and why. Valid during the call only. */

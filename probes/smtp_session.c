@@ -275,9 +275,9 @@ static void finish(struct smtp_conn *c, enum mx_outcome outcome, const char *why
     c->state = SS_DONE;
     /* One block for every destination the result reaches: the callee keeps a reference. */
     const struct smtp_text *t =
-        c->banner[0] || c->ehlo[0] ? store_text_new(c->banner, c->ehlo) : NULL;
+        store_text_new(c->banner, c->ehlo, c->transcript.p ? c->transcript.p : "");
     c->r.text = t;
-    c->fn(c->arg, &c->r, c->transcript.p ? c->transcript.p : "");
+    c->fn(c->arg, &c->r);
     store_text_unref(t);
 }
 

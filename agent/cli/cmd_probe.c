@@ -151,7 +151,9 @@ static void one_json(struct buf *b, const struct one *x)
     buf_printf(b, ",\"dns_ttl\":%u,\"mx\":", r->dns_ttl);
     api_render_mx(b, r->hosts, r->n_hosts);
     buf_puts(b, ",\"transcript\":");
-    expfmt_json_string(b, r->transcript ? r->transcript : "");
+    char *text = store_transcript_text(r->transcript);
+    expfmt_json_string(b, text ? text : "");
+    free(text);
     buf_puts(b, "}");
 }
 

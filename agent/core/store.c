@@ -127,17 +127,21 @@ const char *store_result_name(size_t slot)
 
 /* ---- SMTP texts ---- */
 
-const struct smtp_text *store_text_new(const char *banner, const char *ehlo)
+const struct smtp_text *store_text_new(const char *banner, const char *ehlo, const char *transcript)
 {
     size_t nb = strnlen(banner, STORE_BANNER_MAX - 1), ne = strnlen(ehlo, STORE_EHLO_MAX - 1);
-    struct smtp_text *t = xmalloc(sizeof *t + nb + ne + 2);
+    size_t nt = strlen(transcript);
+    struct smtp_text *t = xmalloc(sizeof *t + nb + ne + nt + 3);
     atomic_init(&t->refs, 1);
-    memcpy(t->data, banner, nb);
-    t->data[nb] = '\0';
-    memcpy(t->data + nb + 1, ehlo, ne);
-    t->data[nb + 1 + ne] = '\0';
-    t->banner = t->data;
-    t->ehlo = t->data + nb + 1;
+    char *p = t->data;
+    t->banner = p;
+    memcpy(p, banner, nb);
+    p[nb] = '\0';
+    t->ehlo = p += nb + 1;
+    memcpy(p, ehlo, ne);
+    p[ne] = '\0';
+    t->transcript = p += ne + 1;
+    memcpy(p, transcript, nt + 1);
     return t;
 }
 
@@ -155,11 +159,137 @@ void store_text_unref(const struct smtp_text *ct)
         free(t);
 }
 
+/* ---- transcripts ---- */
+
+/* The own bytes of a built transcript: after its parts. */
+static const char *transcript_own(const struct store_transcript *t)
+{
+    return (const char *)&t->part[t->n];
+}
+
+static void tb_part(struct store_transcript_builder *b, struct store_transcript_part part)
+{
+    if (!b->part || b->n == b->cap) {
+        b->cap = b->n ? 2 * b->n : 4;
+        b->part = xreallocarray(b->part, b->cap, sizeof *b->part);
+    }
+    b->part[b->n++] = part;
+    b->len += part.len;
+}
+
+/* Bytes of n that still fit. */
+static size_t tb_room(const struct store_transcript_builder *b, size_t n)
+{
+    size_t room = b->max > b->len ? b->max - b->len : 0;
+    return n < room ? n : room;
+}
+
+void store_tb_line(struct store_transcript_builder *b, const char *line)
+{
+    size_t n = strlen(line);
+    if (b->len + n + 1 < b->max) {
+        store_tb_own(b, line, n);
+        store_tb_own(b, "\n", 1);
+    }
+}
+
+void store_tb_own(struct store_transcript_builder *b, const char *s, size_t n)
+{
+    n = tb_room(b, n);
+    if (!n)
+        return;
+    struct store_transcript_part *last = b->n ? &b->part[b->n - 1] : NULL;
+    if (last && !last->session) { /* own bytes next to own bytes: one part */
+        last->len += (uint32_t)n;
+        b->len += n;
+    } else {
+        tb_part(b, (struct store_transcript_part){.off = (uint32_t)b->own.len, .len = (uint32_t)n});
+    }
+    buf_append(&b->own, s, n);
+}
+
+void store_tb_session(struct store_transcript_builder *b, const struct smtp_text *t)
+{
+    size_t n = t ? tb_room(b, strlen(t->transcript)) : 0;
+    if (n)
+        tb_part(b,
+                (struct store_transcript_part){.session = store_text_ref(t), .len = (uint32_t)n});
+}
+
+const struct store_transcript *store_tb_finish(struct store_transcript_builder *b)
+{
+    struct store_transcript *t = NULL;
+    if (b->len) {
+        t = xmalloc(sizeof *t + b->n * sizeof *t->part + b->own.len);
+        atomic_init(&t->refs, 1);
+        t->n = (uint32_t)b->n;
+        t->len = (uint32_t)b->len;
+        memcpy(t->part, b->part, b->n * sizeof *t->part);
+        if (b->own.len)
+            memcpy((char *)transcript_own(t), b->own.p, b->own.len);
+        b->n = 0; /* the sessions' references moved into t */
+    }
+    store_tb_free(b);
+    return t;
+}
+
+void store_tb_free(struct store_transcript_builder *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        store_text_unref(b->part[i].session);
+    free(b->part);
+    buf_free(&b->own);
+    *b = (struct store_transcript_builder){.max = b->max};
+}
+
+const struct store_transcript *store_transcript_ref(const struct store_transcript *t)
+{
+    if (t)
+        atomic_fetch_add(&((struct store_transcript *)t)->refs, 1);
+    return t;
+}
+
+void store_transcript_unref(const struct store_transcript *ct)
+{
+    struct store_transcript *t = (struct store_transcript *)ct;
+    if (!t || atomic_fetch_sub(&t->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        store_text_unref(t->part[i].session);
+    free(t);
+}
+
+char *store_transcript_text(const struct store_transcript *t)
+{
+    if (!t)
+        return NULL;
+    char *s = xmalloc((size_t)t->len + 1), *p = s;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct store_transcript_part *part = &t->part[i];
+        const char *from =
+            part->session ? part->session->transcript : transcript_own(t) + part->off;
+        memcpy(p, from, part->len);
+        p += part->len;
+    }
+    *p = '\0';
+    return s;
+}
+
 /* ---- views ---- */
+
+void store_host_set_name(struct mx_host *h, const char *name)
+{
+    size_t n = strnlen(name, STORE_DOMAIN_MAX - 1);
+    free(h->name);
+    h->name = xmalloc(n + 1);
+    memcpy(h->name, name, n);
+    h->name[n] = '\0';
+}
 
 void store_hosts_free(struct mx_host *hosts, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        free(hosts[i].name);
         for (size_t j = 0; j < hosts[i].n_addrs; j++)
             store_text_unref(hosts[i].addrs[j].text);
         free(hosts[i].addrs);
@@ -193,7 +323,7 @@ static void view_unref(struct dest_view *v)
     if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
         return;
     hosts_unref(v);
-    free(v->transcript);
+    store_transcript_unref(v->transcript);
     history_unref(v->history);
     store_mta_clear(&v->mta);
     free(v);
@@ -213,7 +343,7 @@ static struct dest_view *writable(struct dest *d)
     atomic_init(&v->refs, 1);
     if (v->hosts_refs)
         atomic_fetch_add(&v->hosts_refs->n, 1); /* shared, not copied */
-    v->transcript = old->transcript ? xstrdup(old->transcript) : NULL;
+    store_transcript_ref(v->transcript);        /* shared, not copied */
     if (v->history)
         atomic_fetch_add(&((struct store_history *)v->history)->refs, 1);
     if (v->mta.errors)
@@ -465,10 +595,10 @@ const struct dest_view *store_dest_view(const struct dest *d)
     return d->v;
 }
 
-void store_dest_set_transcript(struct dest *d, char *transcript)
+void store_dest_set_transcript(struct dest *d, const struct store_transcript *transcript)
 {
     struct dest_view *v = writable(d);
-    free(v->transcript);
+    store_transcript_unref(v->transcript);
     v->transcript = transcript;
 }
 

@@ -23,6 +23,7 @@
 #ifndef MXW_STORE_H
 #define MXW_STORE_H
 
+#include "buf.h"
 #include "gwstatus.h"
 #include "jobs.h"
 #include "shard.h"
@@ -73,15 +74,17 @@ enum dest_reason {
     REASON__COUNT
 };
 
-/* The texts one SMTP session read from an address: its greeting and its EHLO reply lines
- * ('\n'-separated), each "" when none. Made once per session (store_text_new, loop thread),
- * immutable from then on and freed with its last reference, which may be dropped on any
- * thread: every destination the session's result fans out to, and every view of theirs in
- * any snapshot, holds the same block, so a view costs a pointer, not 1.5 KB of text. */
+/* The texts of one SMTP session: the greeting and the EHLO reply lines it read ('\n'-separated)
+ * and its transcript ("+0.001 S: 220 ..." lines), each "" when none. Made once per session
+ * (store_text_new, loop thread), immutable from then on and freed with its last reference,
+ * which may be dropped on any thread: every destination the session's result fans out to,
+ * every view of theirs in any snapshot and every transcript that shows the session hold the
+ * same block, so a view costs a pointer, not a copy of the text. */
 struct smtp_text {
     atomic_int refs;
-    const char *banner; /* at most STORE_BANNER_MAX - 1 bytes; into data */
-    const char *ehlo;   /* at most STORE_EHLO_MAX - 1 bytes; into data */
+    const char *banner;     /* at most STORE_BANNER_MAX - 1 bytes; into data */
+    const char *ehlo;       /* at most STORE_EHLO_MAX - 1 bytes; into data */
+    const char *transcript; /* as bounded by the session (transcript_max); into data */
     char data[];
 };
 
@@ -97,18 +100,19 @@ struct mx_addr_result {
     bool starttls_offered, tls_negotiated, tls_verified;
     char tls_version[STORE_TLSVER_MAX];
     double tls_cert_expiry;       /* seconds since 1970, 0 = unknown */
-    const struct smtp_text *text; /* banner and EHLO reply; NULL: none */
+    const struct smtp_text *text; /* banner, EHLO reply, transcript; NULL: none */
     double probed_at;             /* wall time */
 };
 
-/* A block holding copies of banner and ehlo (each cut at its bound), with one reference:
- * the caller's. O(length). */
-const struct smtp_text *store_text_new(const char *banner, const char *ehlo);
+/* A block holding copies of banner and ehlo (each cut at its bound) and of transcript, with
+ * one reference: the caller's. O(length). */
+const struct smtp_text *store_text_new(const char *banner, const char *ehlo,
+                                       const char *transcript);
 /* Another reference to t (NULL is fine); returns t. Any thread. */
 const struct smtp_text *store_text_ref(const struct smtp_text *t);
 /* Drops a reference (NULL is fine); the last one frees the block. Any thread. */
 void store_text_unref(const struct smtp_text *t);
-/* The banner and the EHLO reply of an address result, "" when none. */
+/* The banner, the EHLO reply and the session transcript of an address result, "" when none. */
 static inline const char *store_addr_banner(const struct mx_addr_result *a)
 {
     return a->text ? a->text->banner : "";
@@ -117,11 +121,59 @@ static inline const char *store_addr_ehlo(const struct mx_addr_result *a)
 {
     return a->text ? a->text->ehlo : "";
 }
+static inline const char *store_addr_transcript(const struct mx_addr_result *a)
+{
+    return a->text ? a->text->transcript : "";
+}
+
+/* A destination's transcript of its last probe, as parts: its own lines (the probe's notes)
+ * and, for each SMTP session it used, the first len bytes of that session's transcript, by
+ * reference (the session's struct smtp_text, shared by every destination behind the
+ * address). Built once per probe (struct store_transcript_builder), immutable, shared by the
+ * views of the destination and freed with its last reference on any thread. Readers see the
+ * text through store_transcript_text: the parts in order, the same bytes a copy would hold. */
+struct store_transcript_part {
+    const struct smtp_text *session; /* NULL: own bytes, at off in the block's own bytes */
+    uint32_t off, len;
+};
+struct store_transcript {
+    atomic_int refs;
+    uint32_t n;                          /* parts */
+    uint32_t len;                        /* bytes of the text */
+    struct store_transcript_part part[]; /* then the own bytes */
+};
+
+/* A transcript being put together on the loop thread: zero-initialised, then max set. Its
+ * text stays within max bytes (below max as long as it ends in a whole line). */
+struct store_transcript_builder {
+    size_t max;
+    size_t len; /* of the text so far */
+    struct buf own;
+    struct store_transcript_part *part;
+    size_t n, cap;
+};
+/* Appends line and a '\n' when both fit below max, otherwise nothing (a line is never cut). */
+void store_tb_line(struct store_transcript_builder *b, const char *line);
+/* Appends n bytes of s as the destination's own, cut to what is left of max. */
+void store_tb_own(struct store_transcript_builder *b, const char *s, size_t n);
+/* Appends t's transcript by reference (NULL: nothing), cut to what is left of max. */
+void store_tb_session(struct store_transcript_builder *b, const struct smtp_text *t);
+/* The transcript built, with one reference (the caller's), NULL when empty; b is empty
+ * afterwards. O(own bytes + parts). */
+const struct store_transcript *store_tb_finish(struct store_transcript_builder *b);
+/* Drops what b holds. */
+void store_tb_free(struct store_transcript_builder *b);
+/* Another reference (NULL is fine); returns t. Drops one: the last frees the block and drops
+ * its sessions' references. Any thread. */
+const struct store_transcript *store_transcript_ref(const struct store_transcript *t);
+void store_transcript_unref(const struct store_transcript *t);
+/* The text of t as a new string (free it), NULL when t is NULL. O(length). Any thread. */
+char *store_transcript_text(const struct store_transcript *t);
 
 enum mx_host_dns { MXH_OK = 0, MXH_NXDOMAIN, MXH_NODATA, MXH_TEMPORARY };
 
 struct mx_host {
-    char name[STORE_DOMAIN_MAX];
+    char *name; /* as long as it is (less than STORE_DOMAIN_MAX); set by store_host_set_name */
     unsigned preference;
     unsigned ttl;         /* of the MX record (the domain's own A TTL for implicit MX) */
     enum mx_host_dns dns; /* outcome of the address lookups for this host */
@@ -199,7 +251,7 @@ struct dest_view {
     struct mx_host *hosts; /* sorted by preference; shared by the views of one probe result */
     struct store_hosts_refs *hosts_refs; /* how many views share hosts; NULL when no hosts */
     struct mta_figures mta;
-    char *transcript; /* last SMTP conversation, bounded, may be NULL */
+    const struct store_transcript *transcript; /* of the last probe, bounded; may be NULL */
     /* What changed at probes (status or active recipients), at most STORE_HISTORY_MAX,
      * oldest first; NULL before the first probe. Immutable and shared by the views of the
      * destination until the next change, so a view costs a pointer, not 240 samples. */
@@ -363,8 +415,8 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
                           unsigned dns_ttl, enum dest_reason reason, enum mx_outcome primary,
                           unsigned down_after, enum dest_status *old_status,
                           enum dest_status *new_status);
-/* Replaces the transcript (ownership moves to the store). */
-void store_dest_set_transcript(struct dest *d, char *transcript);
+/* Replaces the transcript (the caller's reference moves to the store). */
+void store_dest_set_transcript(struct dest *d, const struct store_transcript *transcript);
 /* MTA figures, for writing fields in place (errors through store_mta_count_*). */
 struct mta_figures *store_dest_mta(struct dest *d);
 /* Makes the figures of d a copy of m (sharing its error block); changes nothing, and copies
@@ -385,8 +437,10 @@ void store_dest_touch(struct dest *d); /* mark changed, e.g. after editing mta f
 const struct mx_host *store_dest_hosts(const struct dest *d, size_t *n);
 /* How the last probe's MX answer was had: from the agent's cache (and how old), or asked. */
 void store_dest_set_dns_answer(struct dest *d, bool cached, double age_s);
-/* Frees an array of n hosts and their addresses, dropping their texts (NULL is fine). Any
- * thread. */
+/* Makes h's name a copy of name, cut below STORE_DOMAIN_MAX (its old one is freed). */
+void store_host_set_name(struct mx_host *h, const char *name);
+/* Frees an array of n hosts, their names and addresses, dropping their texts (NULL is fine).
+ * Any thread. */
 void store_hosts_free(struct mx_host *hosts, size_t n);
 
 struct agent_figures *store_agent(void);

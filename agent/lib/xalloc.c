@@ -4,6 +4,7 @@
  */
 #include "xalloc.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,4 +71,10 @@ void *xmemdup(const void *p, size_t n)
     if (n)
         memcpy(q, p, n);
     return q;
+}
+
+void xalloc_return_large_blocks(void)
+{
+    /* Setting the threshold also turns its automatic raising off. */
+    mallopt(M_MMAP_THRESHOLD, XALLOC_MAPPED_MIN);
 }

@@ -639,7 +639,7 @@ static void build_addr_rows(struct rows *r, const struct dest_view *d, struct sp
             buf_reserve(&r->arena, dl.len); /* the copy's source lives in the same arena */
             buf_append(&r->arena, r->arena.p + dl.off, dl.len);
             buf_puts(&r->arena, ",mx=\"");
-            promtext_label_value_n(&r->arena, mh->name, sizeof mh->name);
+            promtext_label_value_n(&r->arena, mh->name, STORE_DOMAIN_MAX);
             buf_puts(&r->arena, "\",address=\"");
             promtext_label_value_n(&r->arena, a->addr_str, sizeof a->addr_str);
             buf_puts(&r->arena, "\",preference=\"");

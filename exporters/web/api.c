@@ -12,6 +12,7 @@
 #include "routes.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -130,7 +131,7 @@ void api_render_mx(struct buf *b, const struct mx_host *hosts, size_t n)
     for (size_t h = 0; h < n; h++) {
         const struct mx_host *mh = &hosts[h];
         buf_append(b, "{", 1);
-        kv_str(b, "name", mh->name, sizeof mh->name);
+        kv_str(b, "name", mh->name, STORE_DOMAIN_MAX);
         kv_u64(b, "preference", mh->preference);
         kv_u64(b, "ttl", mh->ttl);
         kv_str(b, "dns", (unsigned)mh->dns < 4 ? host_dns_names[mh->dns] : "unknown", 16);
@@ -248,7 +249,9 @@ void api_render_destination(const struct snapshot *s, const struct dest_view *d,
     dest_common(out, s, d);
     history(out, d);
     key(out, "transcript");
-    expfmt_json_string(out, d->transcript);
+    char *text = store_transcript_text(d->transcript);
+    expfmt_json_string(out, text);
+    free(text);
     buf_append(out, "}\n", 2);
 }
 
@@ -342,10 +345,12 @@ void api_render_debug(const struct dest_view *d, struct buf *out)
         }
     }
     buf_puts(out, "# last SMTP conversation:\n");
-    if (d->transcript)
-        expfmt_text(out, d->transcript);
+    char *text = store_transcript_text(d->transcript);
+    if (text)
+        expfmt_text(out, text);
     else
         buf_puts(out, "(none recorded yet)\n");
+    free(text);
 }
 
 /* ---- lookup and handlers ---- */

@@ -11,6 +11,7 @@
 #include "ui_page.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -139,7 +140,7 @@ static void mx_table(struct buf *b, const struct dest_view *d)
                    "<tr><td class=\"num\" data-label=\"Preference\">%u</td>"
                    "<td data-label=\"Host\"><code>",
                    mh->preference);
-        html_textn(b, mh->name, sizeof mh->name);
+        html_textn(b, mh->name, STORE_DOMAIN_MAX);
         buf_printf(b,
                    "</code>%s</td><td class=\"num\" data-label=\"TTL\">%s</td>"
                    "<td data-label=\"Address lookup\">%s</td>"
@@ -200,7 +201,7 @@ static void address_row(struct buf *b, const struct mx_host *mh, const struct mx
                         double now)
 {
     buf_puts(b, "<tr class=\"addr\"><td data-label=\"MX host\"><code>");
-    html_textn(b, mh->name, sizeof mh->name);
+    html_textn(b, mh->name, STORE_DOMAIN_MAX);
     buf_puts(b, "</code></td><td data-label=\"Address\"><code>");
     html_textn(b, a->addr_str, sizeof a->addr_str);
     buf_puts(b, "</code></td><td data-label=\"Outcome\">");
@@ -297,6 +298,22 @@ static void title_block(struct buf *b, const struct dest_view *d, const struct u
                 "<p id=\"retry-status\" class=\"retry-status\" role=\"status\"></p>\n");
 }
 
+/* The last SMTP conversation, put together from its parts (store_transcript_text). */
+static void transcript(struct buf *out, const struct dest_view *d)
+{
+    buf_puts(out, "<section><h2>Last SMTP conversation</h2>");
+    char *text = store_transcript_text(d->transcript);
+    if (text) {
+        buf_puts(out, "<pre class=\"transcript\">");
+        html_text(out, text);
+        buf_puts(out, "</pre>");
+    } else {
+        buf_puts(out, "<p class=\"na\">None recorded yet.</p>");
+    }
+    free(text);
+    buf_puts(out, "</section>\n");
+}
+
 void ui_render_destination(const struct snapshot *s, const struct dest_view *d,
                            const struct ui_ctx *c, struct buf *out)
 {
@@ -313,14 +330,7 @@ void ui_render_destination(const struct snapshot *s, const struct dest_view *d,
     failures(out, d);
     mx_table(out, d);
     addresses(out, d, c->now);
-    buf_puts(out, "<section><h2>Last SMTP conversation</h2>");
-    if (d->transcript) {
-        buf_puts(out, "<pre class=\"transcript\">");
-        html_text(out, d->transcript);
-        buf_puts(out, "</pre>");
-    } else {
-        buf_puts(out, "<p class=\"na\">None recorded yet.</p>");
-    }
-    buf_puts(out, "</section>\n</div>\n");
+    transcript(out, d);
+    buf_puts(out, "</div>\n");
     ui_page_foot(out, s);
 }

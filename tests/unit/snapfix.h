@@ -40,14 +40,23 @@ static inline void snapfix_addr(struct mx_addr_result *a, const char *addr, enum
     a->tls_cert_expiry = 1830000000;
     char banner[STORE_BANNER_MAX];
     snprintf(banner, sizeof banner, "220 %s ESMTP ready", addr);
-    a->text = store_text_new(banner, "250-mx\n250-PIPELINING\n250 STARTTLS");
+    a->text = store_text_new(banner, "250-mx\n250-PIPELINING\n250 STARTTLS", "");
 }
 
 /* Gives a other texts (its old ones are dropped). */
 static inline void snapfix_text(struct mx_addr_result *a, const char *banner, const char *ehlo)
 {
     store_text_unref(a->text);
-    a->text = store_text_new(banner, ehlo);
+    a->text = store_text_new(banner, ehlo, "");
+}
+
+/* A transcript that is all the destination's own text s: one reference, the caller's (for
+ * store_dest_set_transcript). */
+static inline const struct store_transcript *snapfix_transcript(const char *s)
+{
+    struct store_transcript_builder b = {.max = SIZE_MAX};
+    store_tb_own(&b, s, strlen(s));
+    return store_tb_finish(&b);
 }
 
 /* A heap MX host with n addresses "base.1", "base.2", ... (IPv4 192.0.2.x style text when
@@ -56,7 +65,7 @@ static inline void snapfix_host(struct mx_host *h, const char *name, unsigned pr
                                 enum mx_outcome out)
 {
     memset(h, 0, sizeof *h);
-    mxw_strlcpy(h->name, name, sizeof h->name);
+    store_host_set_name(h, name);
     h->preference = pref;
     h->ttl = 300;
     h->n_addrs = n;

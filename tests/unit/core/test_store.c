@@ -5,7 +5,9 @@
  * damping as the status observers see it, local errors that leave the status alone,
  * sweeping removed destinations while kept ones keep their counters, bounded history, the
  * SMTP texts of an address shared by reference between destinations, views and snapshots,
- * error tables shared by views until written.
+ * and so the session transcripts in the destinations' transcripts, which read as the same
+ * text a copy held and keep within their bound, MX host names at their own length, error
+ * tables shared by views until written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,14 +43,33 @@ static int teardown(void **state)
 static struct mx_host *one_host(enum mx_outcome o, const char *banner)
 {
     struct mx_host *h = calloc(1, sizeof *h);
-    mxw_strlcpy(h->name, "mx.example.test", sizeof h->name);
+    store_host_set_name(h, "mx.example.test");
     h->preference = 10;
     h->n_addrs = 1;
     h->addrs = calloc(1, sizeof *h->addrs);
     h->addrs[0].family = AF_INET;
     h->addrs[0].outcome = o;
-    h->addrs[0].text = store_text_new(banner, "");
+    h->addrs[0].text = store_text_new(banner, "", "");
     return h;
+}
+
+/* A transcript that is all the destination's own text s. */
+static const struct store_transcript *own_transcript(const char *s)
+{
+    struct store_transcript_builder b = {.max = SIZE_MAX};
+    store_tb_own(&b, s, strlen(s));
+    return store_tb_finish(&b);
+}
+
+/* Asserts that t reads as want (NULL: no transcript). */
+static void assert_transcript(const struct store_transcript *t, const char *want)
+{
+    char *text = store_transcript_text(t);
+    if (!want)
+        assert_null(text);
+    else
+        assert_string_equal(text, want);
+    free(text);
 }
 
 static enum dest_status probe(struct dest *d, enum dest_reason r, enum mx_outcome o,
@@ -64,14 +86,14 @@ static void snapshot_taken_before_a_write_is_unchanged(void **state)
     (void)state;
     struct dest *d = store_dest_add("b.test", ORIGIN_CONFIG);
     probe(d, REASON_OK, OUT_OK, 2);
-    store_dest_set_transcript(d, strdup("first"));
+    store_dest_set_transcript(d, own_transcript("first"));
     assert_int_equal(store_publish(), 1);
     const struct snapshot *s1 = store_snapshot_acquire();
     const struct dest_view *v1 = store_snapshot_find(s1, "b.test");
     assert_non_null(v1);
 
     probe(d, REASON_ALL_FAILED, OUT_BANNER_4XX, 1);
-    store_dest_set_transcript(d, strdup("second"));
+    store_dest_set_transcript(d, own_transcript("second"));
     assert_int_equal(store_publish(), 1);
     const struct snapshot *s2 = store_snapshot_acquire();
     const struct dest_view *v2 = store_snapshot_find(s2, "b.test");
@@ -80,12 +102,12 @@ static void snapshot_taken_before_a_write_is_unchanged(void **state)
     assert_int_equal(v1->probes[OUT_OK], 1);
     assert_int_equal(v1->probes[OUT_BANNER_4XX], 0);
     assert_string_equal(store_addr_banner(&v1->hosts[0].addrs[0]), "220 up");
-    assert_string_equal(v1->transcript, "first");
+    assert_transcript(v1->transcript, "first");
     assert_int_equal(v2->status, DEST_DOWN);
     assert_int_equal(v2->probes[OUT_BANNER_4XX], 1);
     assert_int_equal(v2->probes[OUT_OK], 1);
     assert_string_equal(store_addr_banner(&v2->hosts[0].addrs[0]), "421 busy");
-    assert_string_equal(v2->transcript, "second");
+    assert_transcript(v2->transcript, "second");
     assert_true(s2->generation > s1->generation);
     store_snapshot_release(s1);
     store_snapshot_release(s2);
@@ -387,7 +409,7 @@ static struct mx_host *host_with_text(const struct smtp_text *t)
 static void address_texts_are_shared_not_copied(void **state)
 {
     (void)state;
-    const struct smtp_text *t = store_text_new("220 shared ESMTP", "250-shared\n250 SIZE 1");
+    const struct smtp_text *t = store_text_new("220 shared ESMTP", "250-shared\n250 SIZE 1", "");
     struct dest *a = store_dest_add("a.test", ORIGIN_CONFIG);
     struct dest *b = store_dest_add("b.test", ORIGIN_CONFIG);
     enum dest_status o, n;
@@ -429,13 +451,126 @@ static void address_texts_are_bounded(void **state)
     char big[4096];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    const struct smtp_text *t = store_text_new(big, big);
+    const struct smtp_text *t = store_text_new(big, big, "");
     assert_int_equal(strlen(t->banner), STORE_BANNER_MAX - 1);
     assert_int_equal(strlen(t->ehlo), STORE_EHLO_MAX - 1);
     store_text_unref(t);
     struct mx_addr_result none = {0};
     assert_string_equal(store_addr_banner(&none), "");
     assert_string_equal(store_addr_ehlo(&none), "");
+}
+
+static int transcript_refs(const struct store_transcript *t)
+{
+    return atomic_load(&((struct store_transcript *)t)->refs);
+}
+
+#define SESSION_TEXT "+0.0010 S: 220 shared ESMTP\n+0.0020 C: QUIT\n+0.0030 #: outcome=ok\n"
+
+/* What probe.c builds for a destination behind one address: its own lines around the
+ * session's transcript. */
+static const struct store_transcript *dest_transcript(const char *domain, const struct smtp_text *t,
+                                                      size_t max)
+{
+    struct store_transcript_builder b = {.max = max};
+    char line[128];
+    snprintf(line, sizeof line, "# MX %s: ok (1 records)", domain);
+    store_tb_line(&b, line);
+    store_tb_line(&b, "== mx.example.test [192.0.2.1]:25 (preference 10)");
+    store_tb_session(&b, t);
+    return store_tb_finish(&b);
+}
+
+/* One session's transcript is held once, whichever destinations showed it: two
+ * destinations fed the same session refer to the very same block, which their transcripts
+ * read as the concatenation a copy used to hold; a view copied for a write shares the
+ * transcript instead of copying it; released snapshots drop their references, so the
+ * session's block lives exactly as long as the last transcript showing it. */
+static void session_transcripts_are_shared_not_copied(void **state)
+{
+    (void)state;
+    const struct smtp_text *t = store_text_new("220 shared ESMTP", "", SESSION_TEXT);
+    struct dest *a = store_dest_add("a.test", ORIGIN_CONFIG);
+    struct dest *b = store_dest_add("b.test", ORIGIN_CONFIG);
+    store_dest_set_transcript(a, dest_transcript("a.test", t, 8192));
+    store_dest_set_transcript(b, dest_transcript("b.test", t, 8192));
+    assert_int_equal(text_refs(t), 3); /* ours, a's transcript, b's */
+    store_publish();
+    const struct snapshot *s1 = store_snapshot_acquire();
+    const struct store_transcript *ta = store_snapshot_find(s1, "a.test")->transcript;
+    const struct store_transcript *tb = store_snapshot_find(s1, "b.test")->transcript;
+    assert_ptr_equal(ta->part[ta->n - 1].session, t);
+    assert_ptr_equal(tb->part[tb->n - 1].session, t);
+    assert_transcript(ta, "# MX a.test: ok (1 records)\n"
+                          "== mx.example.test [192.0.2.1]:25 (preference 10)\n" SESSION_TEXT);
+    assert_int_equal(ta->len,
+                     strlen("# MX a.test: ok (1 records)\n"
+                            "== mx.example.test [192.0.2.1]:25 (preference 10)\n" SESSION_TEXT));
+
+    store_dest_touch(a); /* a's published view is copied before the write, not its transcript */
+    store_publish();
+    const struct snapshot *s2 = store_snapshot_acquire();
+    const struct dest_view *va2 = store_snapshot_find(s2, "a.test");
+    assert_ptr_not_equal(va2, store_snapshot_find(s1, "a.test"));
+    assert_ptr_equal(va2->transcript, ta);
+    assert_int_equal(transcript_refs(ta), 2); /* the old view and the new one */
+    assert_int_equal(text_refs(t), 3);
+    store_snapshot_release(s1);
+    assert_int_equal(transcript_refs(ta), 1);
+
+    store_dest_set_transcript(a, own_transcript("new"));
+    store_dest_set_transcript(b, own_transcript("new"));
+    store_publish();
+    assert_int_equal(text_refs(t), 3); /* s2 still holds both old transcripts */
+    store_snapshot_release(s2);
+    assert_int_equal(text_refs(t), 1);
+    store_text_unref(t);
+}
+
+/* The bound holds for the text as it did for a copy: a line goes in whole or not at all
+ * (and only below the bound), a session's transcript is cut at what is left, and nothing
+ * said is no transcript at all. */
+static void transcripts_keep_within_their_bound(void **state)
+{
+    (void)state;
+    const struct smtp_text *t = store_text_new("", "", SESSION_TEXT);
+    const char *lines = "# MX a.test: ok (1 records)\n"
+                        "== mx.example.test [192.0.2.1]:25 (preference 10)\n";
+    size_t nl = strlen(lines);
+    for (size_t max = 0; max < nl + strlen(SESSION_TEXT) + 8; max++) {
+        const struct store_transcript *tr = dest_transcript("a.test", t, max);
+        char want[512] = "";
+        size_t first = strlen("# MX a.test: ok (1 records)\n");
+        size_t head = max > first ? first : 0; /* the first line fits when it is below max */
+        if (max > nl)
+            head = nl;
+        memcpy(want, lines, head);
+        size_t cut = max > head ? max - head : 0;
+        if (cut > strlen(SESSION_TEXT))
+            cut = strlen(SESSION_TEXT);
+        memcpy(want + head, SESSION_TEXT, cut);
+        want[head + cut] = '\0';
+        assert_transcript(tr, want[0] ? want : NULL);
+        assert_true(!tr || tr->len <= max);
+        store_transcript_unref(tr);
+    }
+    assert_int_equal(text_refs(t), 1);
+    store_text_unref(t);
+}
+
+/* An MX host's name is held at its own length, cut below STORE_DOMAIN_MAX as the array it
+ * replaced cut it, and setting it again replaces it (ASan sees the old one freed). */
+static void host_names_are_kept_at_their_length(void **state)
+{
+    (void)state;
+    struct mx_host *h = one_host(OUT_OK, "");
+    assert_int_equal(malloc_usable_size(h->name) < 32, 1);
+    char big[STORE_DOMAIN_MAX + 40];
+    memset(big, 'm', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    store_host_set_name(h, big);
+    assert_int_equal(strlen(h->name), STORE_DOMAIN_MAX - 1);
+    store_hosts_free(h, 1);
 }
 
 /* The error table travels by reference: none is allocated for a destination without
@@ -489,6 +624,9 @@ int main(void)
         T(a_publish_copies_only_the_runs_that_changed),
         T(address_texts_are_shared_not_copied),
         T(address_texts_are_bounded),
+        T(session_transcripts_are_shared_not_copied),
+        T(transcripts_keep_within_their_bound),
+        T(host_names_are_kept_at_their_length),
         T(error_tables_are_shared_until_written),
         T(snapshots_are_sorted_and_find_uses_them),
         T(observer_sees_damped_status_changes),

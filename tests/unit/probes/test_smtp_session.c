@@ -196,7 +196,7 @@ struct run {
     char outcome[32];  /* from the step to done */
 };
 
-static void on_done(void *arg, const struct mx_addr_result *r, const char *transcript)
+static void on_done(void *arg, const struct mx_addr_result *r)
 {
     struct run *run = arg;
     run->calls++;
@@ -204,7 +204,7 @@ static void on_done(void *arg, const struct mx_addr_result *r, const char *trans
     run->r.text = NULL; /* the session drops its block after this call */
     snprintf(run->banner, sizeof run->banner, "%s", store_addr_banner(r));
     snprintf(run->ehlo, sizeof run->ehlo, "%s", store_addr_ehlo(r));
-    snprintf(run->transcript, sizeof run->transcript, "%s", transcript);
+    snprintf(run->transcript, sizeof run->transcript, "%s", store_addr_transcript(r));
     loop_stop(run->loop);
 }
 

@@ -36,7 +36,7 @@ static struct mx_addr_result addr(const char *ip, enum mx_outcome o)
     snprintf(a.addr_str, sizeof a.addr_str, "%s", ip);
     char banner[STORE_BANNER_MAX];
     snprintf(banner, sizeof banner, "220 %s ESMTP", ip);
-    a.text = store_text_new(banner, "");
+    a.text = store_text_new(banner, "", "");
     return a;
 }
 
@@ -46,7 +46,7 @@ static void set_hosts(const char *domain, size_t n, const char *const *names, co
 {
     struct mx_host *h = calloc(n, sizeof *h);
     for (size_t i = 0; i < n; i++) {
-        snprintf(h[i].name, sizeof h[i].name, "%s", names[i]);
+        store_host_set_name(&h[i], names[i]);
         h[i].preference = prefs[i];
         h[i].addrs = calloc(4, sizeof *h[i].addrs);
         for (size_t k = 0; k < 4 && addrs[i][k]; k++)

@@ -55,7 +55,8 @@ static void build(void)
     memset(h->addrs[0].tls_version, 'V', sizeof h->addrs[0].tls_version);
     enum dest_status o, n;
     store_dest_set_probe(d, h, 1, 0.002, 60, REASON_OK, OUT_OK, 1, &o, &n);
-    store_dest_set_transcript(d, strdup("S: 220 hi\r\nC: EHLO \"x\"\r\nS: \x07\xff\r\n"));
+    store_dest_set_transcript(d,
+                              snapfix_transcript("S: 220 hi\r\nC: EHLO \"x\"\r\nS: \x07\xff\r\n"));
     store_dest_add("never.test", ORIGIN_CONFIG);
     store_publish();
 }

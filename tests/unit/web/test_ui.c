@@ -203,9 +203,9 @@ static void test_pages_escape_strangers_text(void **state)
     struct dest *d = store_dest_add(HOSTILE_DOMAIN, ORIGIN_DISCOVERED);
     snapfix_probe(d, 1, 1, OUT_OK);
     struct mx_host *h = (struct mx_host *)store_dest_view(d)->hosts;
-    mxw_strlcpy(h[0].name, "<svg/onload=alert(3)>.mx", sizeof h[0].name);
+    store_host_set_name(&h[0], "<svg/onload=alert(3)>.mx");
     snapfix_text(&h[0].addrs[0], HOSTILE_BANNER, "250-<script>alert(4)</script>\n250 OK");
-    store_dest_set_transcript(d, strdup("S: " HOSTILE_BANNER "\nC: EHLO x\n"));
+    store_dest_set_transcript(d, snapfix_transcript("S: " HOSTILE_BANNER "\nC: EHLO x\n"));
     mxw_strlcpy(store_dest_mta(d)->last_failure, "<script>alert(5)</script>",
                 sizeof store_dest_mta(d)->last_failure);
     store_publish();
