@@ -80,18 +80,13 @@ int client_parse_auth(const char *text, struct client_auth *a, char *err, size_t
 
 static int read_auth_file(const char *path, struct client_auth *a, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "--auth.file %s: %s", path, strerror(errno));
-        return -1;
-    }
-    char text[CLIENT_AUTH_FILE_MAX + 2];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    char why[160];
-    int rc = n > CLIENT_AUTH_FILE_MAX ? (snprintf(why, sizeof why, "too long"), -1)
-                                      : client_parse_auth(text, a, why, sizeof why);
+    char text[CLIENT_AUTH_FILE_MAX + 1], why[160];
+    size_t n;
+    int rc = mxw_read_bounded(path, text, sizeof text, &n);
+    if (rc < 0)
+        snprintf(why, sizeof why, "%s", errno == EFBIG ? "too long" : strerror(errno));
+    else
+        rc = client_parse_auth(text, a, why, sizeof why);
     memset(text, 0, sizeof text);
     if (rc < 0)
         snprintf(err, errlen, "--auth.file %s: %s", path, why);

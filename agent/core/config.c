@@ -712,22 +712,15 @@ struct config *config_parse(const char *name, const char *text, size_t len, char
 
 struct config *config_load(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
     char *buf = xmalloc(CONFIG_FILE_MAX + 1);
-    size_t n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr || n > CONFIG_FILE_MAX) {
-        snprintf(err, errlen, "%s: %s", path,
-                 rerr ? "read error" : "larger than 4 MiB, refusing to parse");
-        free(buf);
-        return NULL;
-    }
-    struct config *cfg = config_parse(path, buf, n, err, errlen);
+    size_t n;
+    struct config *cfg = NULL;
+    if (mxw_read_bounded(path, buf, CONFIG_FILE_MAX + 1, &n) == 0)
+        cfg = config_parse(path, buf, n, err, errlen);
+    else if (errno == EFBIG)
+        snprintf(err, errlen, "%s: larger than 4 MiB, refusing to parse", path);
+    else
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     free(buf);
     return cfg;
 }

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -130,6 +131,28 @@ int mxw_valid_domain(const char *s)
             return -1;
         if (++label > 63)
             return -1;
+    }
+    return 0;
+}
+
+int mxw_read_bounded(const char *path, char *buf, size_t cap, size_t *len)
+{
+    *len = 0;
+    buf[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, cap - 1, f);
+    char extra;
+    int err = n == cap - 1 && fread(&extra, 1, 1, f) == 1 ? EFBIG : 0;
+    if (ferror(f))
+        err = EIO;
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    if (err) {
+        errno = err;
+        return -1;
     }
     return 0;
 }

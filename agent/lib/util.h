@@ -1,6 +1,6 @@
 /*
  * util.h - small helpers shared by every module: clocks, bounded string copies, duration
- * parsing and formatting. Pure functions, any thread.
+ * parsing and formatting, a bounded file read. Any thread.
  */
 #ifndef MXW_UTIL_H
 #define MXW_UTIL_H
@@ -42,5 +42,11 @@ char *mxw_lower(char *s);
 /* Checks that s is a plausible domain name (LDH labels of 1..63, total <= 253, at least
  * one character, no empty label; a trailing dot is allowed). Returns 0 or -1. */
 int mxw_valid_domain(const char *s);
+
+/* Reads the whole file at path into buf (cap > 0 bytes): at most cap - 1 bytes, then a NUL;
+ * *len gets their count. Returns 0, or -1 with errno set: the open's, EIO for a read error,
+ * EFBIG when the file holds more than cap - 1 bytes (buf then holds its start). The caller
+ * owns buf, so it can wipe a secret read through it. */
+int mxw_read_bounded(const char *path, char *buf, size_t cap, size_t *len);
 
 #endif

@@ -53,15 +53,13 @@ static void digest(const char *s, size_t n, unsigned char *out)
 /* Reads the token, the file's content without surrounding white space, into its digest. */
 static int read_token(const char *path, unsigned char *out, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    char buf[ADMIN_TOKEN_MAX + 3]; /* the token, a CR LF, the NUL */
+    size_t n;
+    if (mxw_read_bounded(path, buf, sizeof buf, &n) < 0 && errno != EFBIG) {
         snprintf(err, errlen, "web.delivernow.token_file %s: cannot open: %s", path,
                  strerror(errno));
         return -1;
     }
-    char buf[ADMIN_TOKEN_MAX + 1];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
     char *s = buf;
     while (n && isspace((unsigned char)s[n - 1]))
         n--;

@@ -82,21 +82,16 @@ __attribute__((format(printf, 3, 4))) static int fault(struct wctx *c, const yam
 
 static char *read_file(const char *path, size_t max, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
     char *buf = xmalloc(max + 1);
-    size_t n = fread(buf, 1, max + 1, f);
-    fclose(f);
-    if (n > max) {
+    size_t n;
+    if (mxw_read_bounded(path, buf, max + 1, &n) == 0)
+        return buf;
+    if (errno == EFBIG)
         snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
+    else
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    free(buf);
+    return NULL;
 }
 
 static const char *scalar_of(yaml_document_t *d, int id)
