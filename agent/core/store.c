@@ -41,11 +41,21 @@ static struct {
     size_t n, cap;
     struct strmap by_domain;
     unsigned next_index;
-    bool set_changed;            /* a destination came or went since the last publish */
-    size_t n_dirty;              /* destinations changed since the last publish */
-    struct store_chunk **chunks; /* the published runs of views (the store's references) */
+    bool set_changed;    /* a destination came or went since the last publish */
+    struct dest **dirty; /* destinations changed since the last publish */
+    size_t n_dirty, cap_dirty;
+    struct store_chunk **chunks; /* the published runs of views */
     bool *chunk_dirty;           /* a destination of the run changed since */
     size_t n_chunks;
+    /* Published snapshots not yet freed, oldest first (linked by ->newer), and the views and
+     * runs that left the published set, each with the generation of the last snapshot that
+     * may show it (oldest first, from retired_first): store_publish frees a snapshot once
+     * it is released and every older one is, and a retired thing once no snapshot that may
+     * show it is left. So readers never touch a count on a view or a run, and a publish
+     * costs what changed. */
+    struct snapshot *oldest, *newest;
+    struct retired *retired;
+    size_t retired_first, n_retired, cap_retired;
     struct agent_figures agent;
     struct gateway_view **gateways; /* the store's own references */
     size_t n_gateways;
@@ -55,6 +65,12 @@ static struct {
     uint64_t generation;
     uint64_t content_generation; /* generation of the last publish that changed content */
 } st;
+
+struct retired {
+    uint64_t generation;
+    void *p;
+    bool chunk; /* a struct store_chunk, else a struct dest_view */
+};
 
 static struct observer {
     store_status_fn *fn;
@@ -318,9 +334,9 @@ static void history_unref(const struct store_history *ch)
         free(h);
 }
 
-static void view_unref(struct dest_view *v)
+static void view_free(struct dest_view *v)
 {
-    if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
+    if (!v)
         return;
     hosts_unref(v);
     store_transcript_unref(v->transcript);
@@ -329,10 +345,31 @@ static void view_unref(struct dest_view *v)
     free(v);
 }
 
+/* Puts a published view or run aside until no snapshot that may show it is held. */
+static void retire(void *p, bool chunk)
+{
+    if (st.retired_first + st.n_retired == st.cap_retired) {
+        if (st.retired_first > st.cap_retired / 2) { /* slide the live part down */
+            memmove(st.retired, st.retired + st.retired_first, st.n_retired * sizeof *st.retired);
+            st.retired_first = 0;
+        } else {
+            st.cap_retired = st.cap_retired ? st.cap_retired * 2 : 256;
+            st.retired = xreallocarray(st.retired, st.cap_retired, sizeof *st.retired);
+        }
+    }
+    st.retired[st.retired_first + st.n_retired++] = (struct retired){st.generation, p, chunk};
+}
+
 /* Makes d->v private to the loop again before a write. */
 static struct dest_view *writable(struct dest *d)
 {
-    st.n_dirty += !d->dirty;
+    if (!d->dirty) {
+        if (st.n_dirty == st.cap_dirty) {
+            st.cap_dirty = st.cap_dirty ? st.cap_dirty * 2 : 64;
+            st.dirty = xreallocarray(st.dirty, st.cap_dirty, sizeof *st.dirty);
+        }
+        st.dirty[st.n_dirty++] = d;
+    }
     d->dirty = true;
     if (!st.set_changed && d->pos / STORE_CHUNK < st.n_chunks)
         st.chunk_dirty[d->pos / STORE_CHUNK] = true;
@@ -340,7 +377,6 @@ static struct dest_view *writable(struct dest *d)
         return d->v;
     struct dest_view *old = d->v, *v = xmalloc(view_size(old->domain));
     memcpy(v, old, view_size(old->domain));
-    atomic_init(&v->refs, 1);
     if (v->hosts_refs)
         atomic_fetch_add(&v->hosts_refs->n, 1); /* shared, not copied */
     store_transcript_ref(v->transcript);        /* shared, not copied */
@@ -348,7 +384,7 @@ static struct dest_view *writable(struct dest *d)
         atomic_fetch_add(&((struct store_history *)v->history)->refs, 1);
     if (v->mta.errors)
         atomic_fetch_add(&ERRORS_BLOCK(v->mta.errors)->refs, 1);
-    view_unref(old);
+    retire(old, false);
     d->v = v;
     d->frozen = false;
     return v;
@@ -387,7 +423,6 @@ struct dest *store_dest_add(const char *domain, enum dest_origin origin)
     d = xcalloc(1, sizeof *d + len + 1);
     memcpy(d->domain, domain, len);
     d->v = xcalloc(1, view_size(d->domain));
-    atomic_init(&d->v->refs, 1);
     memcpy(d->v->domain, d->domain, len + 1);
     d->v->origin = origin;
     d->v->index = ++st.next_index;
@@ -425,7 +460,10 @@ size_t store_sweep_unmarked(enum dest_origin origin)
         if (!d->mark && d->v->origin == origin) {
             tell_members(d->domain, false);
             strmap_del(&st.by_domain, d->domain);
-            view_unref(d->v);
+            if (d->frozen)
+                retire(d->v, false);
+            else
+                view_free(d->v); /* never published */
             free(d);
             removed++;
         } else {
@@ -795,68 +833,98 @@ const struct delivernow_job *store_snapshot_job(const struct snapshot *s, uint64
 
 /* ---- snapshots ---- */
 
-static void chunk_unref(struct store_chunk *c)
-{
-    if (!c || atomic_fetch_sub(&c->refs, 1) != 1)
-        return;
-    for (size_t i = 0; i < c->n; i++)
-        view_unref(c->v[i]);
-    free(c);
-}
-
 static void snapshot_free(struct snapshot *s)
 {
-    for (size_t i = 0; i < s->n_chunks; i++)
-        chunk_unref(s->chunks[i]);
     free(s->chunks);
     gateways_unref(s->gateways, s->n_gateways);
     jobs_unref(s->jobs);
     free(s);
 }
 
+/* Frees the snapshots released by every reader (in order: a newer one may be gone while an
+ * older one is read), then what only they could show. Loop thread. */
+static void reclaim(void)
+{
+    while (st.oldest && st.oldest != snap_current && atomic_load(&st.oldest->refs) == 0) {
+        struct snapshot *s = st.oldest;
+        st.oldest = s->newer;
+        if (!st.oldest)
+            st.newest = NULL;
+        snapshot_free(s);
+    }
+    uint64_t shown_from = st.oldest ? st.oldest->generation : UINT64_MAX;
+    while (st.n_retired && st.retired[st.retired_first].generation < shown_from) {
+        struct retired *r = &st.retired[st.retired_first];
+        if (r->chunk)
+            free(r->p);
+        else
+            view_free(r->p);
+        st.retired_first++;
+        st.n_retired--;
+    }
+    if (!st.n_retired)
+        st.retired_first = 0;
+}
+
 /* Run k anew from the working records: their views are frozen (shared from now on). */
 static void chunk_build(size_t k)
 {
     struct store_chunk *c = xmalloc(sizeof *c);
-    atomic_init(&c->refs, 1);
     size_t first = k * STORE_CHUNK;
     c->n = st.n - first < STORE_CHUNK ? st.n - first : STORE_CHUNK;
     for (size_t j = 0; j < c->n; j++) {
         struct dest *d = st.sorted[first + j];
-        atomic_fetch_add(&d->v->refs, 1);
         d->frozen = true;
         d->dirty = false;
         d->pos = first + j;
         c->v[j] = d->v;
     }
-    chunk_unref(st.chunks[k]);
+    if (st.chunks[k])
+        retire(st.chunks[k], true);
     st.chunks[k] = c;
     st.chunk_dirty[k] = false;
 }
 
-/* The runs as of now: all of them when destinations came or went, else the changed ones. */
+/* The runs as of now: all of them when destinations came or went; else a copy of each run
+ * with a changed destination, with only those views replaced. */
 static void chunks_update(void)
 {
     size_t n_chunks = (st.n + STORE_CHUNK - 1) / STORE_CHUNK;
     if (st.set_changed) {
         for (size_t k = n_chunks; k < st.n_chunks; k++)
-            chunk_unref(st.chunks[k]);
-        st.chunks = xrealloc(st.chunks, (n_chunks ? n_chunks : 1) * sizeof *st.chunks);
-        st.chunk_dirty = xrealloc(st.chunk_dirty, (n_chunks ? n_chunks : 1) * sizeof(bool));
+            retire(st.chunks[k], true);
+        st.chunks = xreallocarray(st.chunks, n_chunks ? n_chunks : 1, sizeof *st.chunks);
+        st.chunk_dirty = xreallocarray(st.chunk_dirty, n_chunks ? n_chunks : 1, sizeof(bool));
         for (size_t k = st.n_chunks; k < n_chunks; k++)
             st.chunks[k] = NULL;
         st.n_chunks = n_chunks;
         for (size_t k = 0; k < n_chunks; k++)
             chunk_build(k);
+        st.n_dirty = 0; /* every one is clean now; some of the list may be gone */
         return;
     }
-    for (size_t k = 0; k < st.n_chunks; k++)
-        if (st.chunk_dirty[k])
-            chunk_build(k);
+    for (size_t i = 0; i < st.n_dirty; i++) {
+        struct dest *d = st.dirty[i];
+        size_t k = d->pos / STORE_CHUNK;
+        if (st.chunk_dirty[k]) { /* the first change in this run: copy it */
+            struct store_chunk *c =
+                xmalloc(offsetof(struct store_chunk, v) + st.chunks[k]->n * sizeof c->v[0]);
+            c->n = st.chunks[k]->n;
+            memcpy(c->v, st.chunks[k]->v, c->n * sizeof c->v[0]);
+            retire(st.chunks[k], true);
+            st.chunks[k] = c;
+            st.chunk_dirty[k] = false;
+        }
+        st.chunks[k]->v[d->pos % STORE_CHUNK] = d->v;
+        d->frozen = true;
+        d->dirty = false;
+    }
+    st.n_dirty = 0;
 }
 
 int store_publish(void)
 {
+    reclaim();
     bool content = st.set_changed || st.gateways_dirty || st.jobs_dirty || st.n_dirty;
     /* The agent figures are compared, not flagged: writers fill them freely, and only a
      * change of value makes a new snapshot. Both copies come from zeroed memory by struct
@@ -864,6 +932,7 @@ int store_publish(void)
     /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c) */
     if (!content && snap_current && !memcmp(&st.agent, &snap_current->agent, sizeof st.agent))
         return 0;
+    chunks_update(); /* before the generation moves: what it retires, the current one shows */
     struct snapshot *s = xcalloc(1, sizeof *s);
     atomic_init(&s->refs, 1);
     s->generation = ++st.generation;
@@ -871,22 +940,22 @@ int store_publish(void)
         st.content_generation = s->generation;
     s->content_generation = st.content_generation;
     s->taken_at = mxw_wall_time();
-    chunks_update();
     s->n = st.n;
     s->n_chunks = st.n_chunks;
-    s->chunks = xmalloc((st.n_chunks ? st.n_chunks : 1) * sizeof *s->chunks);
-    for (size_t k = 0; k < st.n_chunks; k++) {
-        atomic_fetch_add(&st.chunks[k]->refs, 1);
-        s->chunks[k] = st.chunks[k];
-    }
+    s->chunks = st.n_chunks ? xmemdup(st.chunks, st.n_chunks * sizeof *s->chunks)
+                            : xcalloc(1, sizeof *s->chunks);
     memcpy(&s->agent, &st.agent, sizeof s->agent); /* padding too: compared above */
     s->gateways = gateways_ref(st.gateways, st.n_gateways);
     s->n_gateways = st.n_gateways;
     s->jobs = jobs_ref(st.jobs);
-    st.n_dirty = 0;
     st.gateways_dirty = false;
     st.jobs_dirty = false;
     st.set_changed = false;
+    if (st.newest)
+        st.newest->newer = s;
+    else
+        st.oldest = s;
+    st.newest = s;
 
     pthread_mutex_lock(&snap_lock);
     struct snapshot *old = snap_current;
@@ -909,8 +978,8 @@ const struct snapshot *store_snapshot_acquire(void)
 void store_snapshot_release(const struct snapshot *cs)
 {
     struct snapshot *s = (struct snapshot *)cs;
-    if (s && atomic_fetch_sub(&s->refs, 1) == 1)
-        snapshot_free(s);
+    if (s)
+        atomic_fetch_sub(&s->refs, 1); /* the loop frees it (reclaim) */
 }
 
 const struct dest_view *store_snapshot_find(const struct snapshot *s, const char *domain)
@@ -946,15 +1015,25 @@ void store_shutdown(void)
     snap_current = NULL;
     pthread_mutex_unlock(&snap_lock);
     store_snapshot_release(old);
+    /* The readers have stopped, so every snapshot is released. */
+    while (st.oldest) {
+        struct snapshot *s = st.oldest;
+        st.oldest = s->newer;
+        snapshot_free(s);
+    }
+    st.newest = NULL;
+    reclaim();
     for (size_t i = 0; i < st.n; i++) {
-        view_unref(st.sorted[i]->v);
+        view_free(st.sorted[i]->v);
         free(st.sorted[i]);
     }
     free(st.sorted);
     for (size_t k = 0; k < st.n_chunks; k++)
-        chunk_unref(st.chunks[k]);
+        free(st.chunks[k]);
     free(st.chunks);
     free(st.chunk_dirty);
+    free(st.dirty);
+    free(st.retired);
     gateways_unref(st.gateways, st.n_gateways);
     jobs_unref(st.jobs);
     strmap_free(&st.by_domain);

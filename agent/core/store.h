@@ -229,7 +229,6 @@ struct store_history {
 
 /* One destination, immutable once published. */
 struct dest_view {
-    atomic_int refs;
     enum dest_origin origin;
     unsigned index; /* stable small integer for the agent's lifetime (MTA-MIB) */
     enum dest_status status;
@@ -330,13 +329,13 @@ struct jobs_view {
  * O(destinations / STORE_CHUNK + changed x STORE_CHUNK), not O(destinations). */
 #define STORE_CHUNK 256
 struct store_chunk {
-    atomic_int refs;
     size_t n;
-    struct dest_view *v[STORE_CHUNK];
+    struct dest_view *v[STORE_CHUNK]; /* n of them: a run is allocated as long as it is */
 };
 
 struct snapshot {
     atomic_int refs;
+    struct snapshot *newer; /* the store's list of snapshots not yet freed (loop thread) */
     uint64_t generation;
     /* Equal in two snapshots when they hold the very same destination and gateway views
      * (only the agent figures differ), so per-snapshot indexes built on the views of one

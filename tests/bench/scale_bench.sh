@@ -14,6 +14,8 @@
 #
 #   tests/bench/scale_bench.sh [SIZES] [WINDOW]   (default "1000 10000 100000", 30)
 #   RATE=100 SHAPES="shared spread" tests/bench/scale_bench.sh "10000" 30
+# PROFILE=DIR also records the agent with perf over each window (DIR/perf-N-SHAPE.data) and
+# keeps its flat report (DIR/perf-N-SHAPE.txt): the profile behind a figure.
 # Figures only, never a verdict. Talks to 127.0.0.0/8 only; stops what it starts.
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/nsd.sh"
@@ -76,7 +78,15 @@ run() { # N SHAPE
     p0=$(probes) c0=$(cpu_ticks "$AGENT_PID") w0=$(date +%s%N)
     local s0
     s0=$(metric_value "$(scrape)" mxwatch_smtp_sessions_total)
-    sleep "$WINDOW"
+    if [ -n "${PROFILE:-}" ]; then
+        mkdir -p "$PROFILE"
+        perf record -q -F 999 -g -o "$PROFILE/perf-$n-$shape.data" -p "$AGENT_PID" \
+            -- sleep "$WINDOW" 2>/dev/null
+        perf report -q --stdio --no-children --percent-limit 0.5 -g none \
+            -i "$PROFILE/perf-$n-$shape.data" >"$PROFILE/perf-$n-$shape.txt" 2>/dev/null || true
+    else
+        sleep "$WINDOW"
+    fi
     p1=$(probes) c1=$(cpu_ticks "$AGENT_PID") w1=$(date +%s%N)
     local rss t_scrape size sessions notup
     rss=$(rss_kb "$AGENT_PID")
