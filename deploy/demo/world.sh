@@ -109,10 +109,15 @@ _world_start_mta() {
     WORLD_ADMIN_USER='admin'
     WORLD_ADMIN_PASSWORD=$(openssl rand -hex 8)
     WORLD_AUTH_FILE=$T/world-admin.auth
-    printf 'basic_auth_users:\n  %s: %s\n' "$WORLD_ADMIN_USER" \
-        "$(mkpasswd -m bcrypt -R 8 -s <<<"$WORLD_ADMIN_PASSWORD")" >"$T/world-web.yml"
-    (umask 077 && printf 'username: %s\npassword: %s\n' "$WORLD_ADMIN_USER" \
-        "$WORLD_ADMIN_PASSWORD" >"$WORLD_AUTH_FILE")
+    local hash
+    hash=$(mkpasswd -m bcrypt -R 8 -s <<<"$WORLD_ADMIN_PASSWORD") || fail "mkpasswd failed"
+    # Secrets readable by their owner only (the agent warns about others).
+    (
+        umask 077
+        printf 'basic_auth_users:\n  %s: %s\n' "$WORLD_ADMIN_USER" "$hash" >"$T/world-web.yml"
+        printf 'username: %s\npassword: %s\n' "$WORLD_ADMIN_USER" "$WORLD_ADMIN_PASSWORD" \
+            >"$WORLD_AUTH_FILE"
+    )
     _world_mail &
     WORLD_MAIL_PID=$!
     track $WORLD_MAIL_PID

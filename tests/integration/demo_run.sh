@@ -78,6 +78,7 @@ demo_stopped() {
     [ -z "$left" ] || fail "$1: Postfix processes left after the stop: $(ps -o pid,args -p "${left// /,}")"
     [ ! -e "$world" ] || fail "$1: $world left after the stop: $(ls -A "$world")"
     assert_contains "$(cat "$OUT")" 'subsys=snmp msg="SNMP subagent stopped"' "$1: the agent's log"
+    assert_not_contains "$(cat "$OUT")" "a file holding a secret is readable" "$1: the agent's log"
     if grep -E 'level=error|netsnmp_assert' "$OUT"; then
         fail "$1: the stop logged errors"
     fi
