@@ -7,7 +7,8 @@
 # Where the host can run the demo's private Postfix (deploy/demo/mta.sh), the banner says so
 # and prints the admin's login; in the first run, within a minute, the agent's /metrics show
 # recipients waiting for refused, silent and throttled.test, deliveries to the up ones,
-# DNS-class bounces for nullmx and nxdomain.test and a connection to the silent MX, and
+# DNS-class bounces for nullmx and nxdomain.test and a connection to the silent MX, the
+# admin sees refused.test's Retry button, and
 # `mxwatch delivernow refused.test` with the printed credentials reschedules its deferred
 # mail; after every stop no process of that instance is left and its directories are gone.
 # Elsewhere the banner must give the one-line reason instead.
@@ -130,6 +131,8 @@ if [ -z "$no_mta" ]; then
     wait_for 60 mta_figures || fail "the demo's MTA figures after a minute: $(curl -fsS "${AUTH[@]}" "$AGENT_URL/metrics" |
         grep -E '^mxwatch_(active_recipients|delivered_recipients_total|hard_bounced_recipients_total|outbound_connections)\{' |
         grep -v ' 0$')"
+    page=$(curl -fsS "${AUTH[@]}" "$AGENT_URL/destinations/refused.test")
+    assert_contains "$page" 'data-retry="refused.test"' "refused.test's page for the admin (its Retry button)"
     wait_for 30 delivernow_refused || fail "mxwatch delivernow refused.test: $DN_OUT"
     note "$DN_OUT"
     grep -q 'subsys=delivernow msg="requested" job=[0-9]* trigger=manual who=admin destination=refused.test' "$OUT" ||
