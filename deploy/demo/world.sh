@@ -13,8 +13,21 @@
 #   nullmx.test     null MX "0 ." (accepts no mail)                        -> down, null_mx
 #   nxdomain.test   does not exist                                         -> down, dns_nxdomain
 #
-# start_world writes the agent's configuration to $WORLD_CONFIG and exports WORLD_DNS_PORT.
+# With WORLD_MTA=true (make run, when deploy/demo/mta.sh allows it), a private Postfix
+# (deploy/demo/postfix.sh, in $T/postfix) sends mail into the world: every
+# WORLD_MAIL_INTERVAL seconds (default 5) one message from demo@mxwatch.demo.test to a new
+# recipient at each destination, skipped while WORLD_MAIL_MAX messages (default 300) wait in
+# its queue. Mail waits for refused, silent and throttled.test, is delivered to the up ones,
+# and bounces for nullmx.test and nxdomain.test; Postfix retries within seconds and expires
+# mail after 3 minutes, so a minute shows every figure. The agent then reads its queue, log
+# and connections, with basic auth (user admin, a random password) and delivernow on.
+#
+# start_world writes the agent's configuration to $WORLD_CONFIG and exports WORLD_DNS_PORT,
+# WORLD_SMTP_PORT, WORLD_CONFIG and, with the MTA, WORLD_ADMIN_USER, WORLD_ADMIN_PASSWORD,
+# WORLD_AUTH_FILE (an --auth.file for the CLI) and the PF_* of deploy/demo/postfix.sh.
 # WORLD_INTERVAL (default 10s) sets the probe interval.
+
+source "$(dirname "${BASH_SOURCE[0]}")/postfix.sh"
 
 WORLD_DOMAINS="alpha.test beta.test implicit.test refused.test silent.test throttled.test nullmx.test nxdomain.test"
 
@@ -27,6 +40,108 @@ world_expect() { # domain -> "status reason"
     nullmx.test) echo "down null_mx" ;;
     nxdomain.test) echo "down dns_nxdomain" ;;
     esac
+}
+
+# world_transports SMTP_PORT: the private Postfix's transport_maps items, one a line. Postfix
+# resolves through glibc, which asks port 53 of the servers in /etc/resolv.conf, and the
+# demo must not touch either; so the map routes each domain to the addresses the world's DNS
+# gives its MX hosts, in preference order (Postfix tries the next when one fails), on the
+# world's SMTP port. For the null MX and the nonexistent domain it names the error: transport
+# with the code and text Postfix's smtp client logs after such a lookup. The demo sender's
+# domain takes the bounce notices and discards them.
+world_transports() {
+    local p=$1
+    cat <<EOT
+alpha.test=smtp:[127.0.0.11]:$p, [127.0.0.12]:$p
+beta.test=smtp:[127.0.0.13]:$p
+implicit.test=smtp:[127.0.0.17]:$p
+refused.test=smtp:[127.0.0.14]:$p
+silent.test=smtp:[127.0.0.15]:$p
+throttled.test=smtp:[127.0.0.16]:$p
+nullmx.test=error:5.1.10 Domain nullmx.test does not accept mail (nullMX)
+nxdomain.test=error:5.4.4 Host or domain name not found. Name service error for name=nxdomain.test type=MX: Host not found
+mxwatch.demo.test=discard:bounce notices of the demo
+EOT
+}
+
+# The demo's Postfix timings: retries every 10 s to 1 min instead of 5 min to 70 min, mail
+# expires after 3 minutes instead of 5 days, and a silent server holds a session for 20 s.
+WORLD_MTA_SETTINGS="myhostname = mxwatch.demo.test
+queue_run_delay = 10s
+minimal_backoff_time = 10s
+maximal_backoff_time = 60s
+maximal_queue_lifetime = 3m
+bounce_queue_lifetime = 3m
+smtp_connect_timeout = 5s
+smtp_helo_timeout = 20s
+smtp_tls_security_level = may"
+
+# _world_mail: the trickle (a background subshell); SIGTERM ends it between two messages.
+_world_mail() {
+    local n=0 d sleeper=
+    trap 'kill $sleeper 2>/dev/null; exit 0' TERM
+    while :; do
+        if [ "$(_world_queued)" -lt "${WORLD_MAIL_MAX:-300}" ]; then
+            n=$((n + 1))
+            for d in $WORLD_DOMAINS; do
+                pf_send demo@mxwatch.demo.test "user$n@$d" 2>>"$T/world-mail.log" || true
+            done
+        fi
+        sleep "${WORLD_MAIL_INTERVAL:-5}" &
+        sleeper=$!
+        wait $sleeper
+    done
+}
+_world_queued() {
+    find "$PF_QUEUE"/{maildrop,incoming,active,deferred} -type f 2>/dev/null | wc -l
+}
+_world_mail_stop() {
+    [ -n "${WORLD_MAIL_PID:-}" ] || return 0
+    kill -TERM "$WORLD_MAIL_PID" 2>/dev/null || return 0
+    wait "$WORLD_MAIL_PID" 2>/dev/null || true
+}
+
+# _world_start_mta SMTP_PORT: the private Postfix, the admin's credentials and the trickle.
+_world_start_mta() {
+    # Cleanups run in order: the trickle stops before the instance it feeds.
+    on_exit _world_mail_stop
+    start_postfix "$T/postfix" "$(world_transports "$1")" "$WORLD_MTA_SETTINGS"
+    WORLD_ADMIN_USER='admin'
+    WORLD_ADMIN_PASSWORD=$(openssl rand -hex 8)
+    WORLD_AUTH_FILE=$T/world-admin.auth
+    local hash
+    hash=$(mkpasswd -m bcrypt -R 8 -s <<<"$WORLD_ADMIN_PASSWORD") || fail "mkpasswd failed"
+    # Secrets readable by their owner only (the agent warns about others).
+    (
+        umask 077
+        printf 'basic_auth_users:\n  %s: %s\n' "$WORLD_ADMIN_USER" "$hash" >"$T/world-web.yml"
+        printf 'username: %s\npassword: %s\n' "$WORLD_ADMIN_USER" "$WORLD_ADMIN_PASSWORD" \
+            >"$WORLD_AUTH_FILE"
+    )
+    _world_mail &
+    WORLD_MAIL_PID=$!
+    track $WORLD_MAIL_PID
+    export WORLD_ADMIN_USER WORLD_ADMIN_PASSWORD WORLD_AUTH_FILE
+}
+
+# _world_mta_config SMTP_PORT: the agent's sections for the MTA (appended to world.yml).
+_world_mta_config() {
+    cat <<EOC
+web:
+  config_file: $T/world-web.yml
+  delivernow:
+    enabled: true
+    admin_users: [$WORLD_ADMIN_USER]
+sources:
+  postfix:
+    enabled: true
+    config_directory: $PF_CONF
+    postqueue: $(command -v postqueue)
+    queue_interval: 5s
+    log_file: $PF_LOG
+    state_file: $T/world-postfix-log.state
+  connections: {enabled: true, ports: [$1], interval: 2s}
+EOC
 }
 
 # world_settled METRICS_TEXT: true when that /metrics text gives every destination the
@@ -74,6 +189,7 @@ EOZ
         --listen "127.0.0.17:$p=ok" --listen "127.0.0.15:$p=silent" \
         --listen "127.0.0.16:$p=421"
     wait_tcp 127.0.0.11 "$p"
+    [ "${WORLD_MTA:-false}" != true ] || _world_start_mta "$p"
 
     WORLD_CONFIG=$T/world.yml
     cat >"$WORLD_CONFIG" <<EOC
@@ -92,5 +208,6 @@ snmp:
   enabled: ${WORLD_SNMP:-false}
   agentx_socket: "${WORLD_AGENTX_SOCKET:-$T/agentx.sock}"
 EOC
+    [ "${WORLD_MTA:-false}" != true ] || _world_mta_config "$p" >>"$WORLD_CONFIG"
     export WORLD_DNS_PORT WORLD_SMTP_PORT WORLD_CONFIG
 }

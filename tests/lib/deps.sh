@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mxwatch needs, idempotently: a quick no-op when every
-# package is present. `deps.sh run` installs what `make run` needs (never an MTA: Postfix
-# would replace the host's own); `deps.sh all` adds what building and testing need.
+# package is present. `deps.sh run` installs what `make run` needs, Postfix (for the demo's
+# private instance) only when the host has no other MTA, which it would replace
+# (deploy/demo/mta.sh); `deps.sh all` adds what building and testing need.
 # `deps.sh fuzz` installs only the compiler `make fuzz` needs (clang with libFuzzer).
 # Called by `make deps` / `make deps-run` / `make fuzz`. Uses sudo when not root.
 set -euo pipefail
@@ -23,7 +24,19 @@ BENCH_PKGS=(prometheus-blackbox-exporter prometheus-postfix-exporter)
 
 FUZZ_PKGS=(clang libclang-rt-dev)
 
+# The demo world's private Postfix, and mkpasswd (package whois) for its admin's bcrypt
+# hash; installed with debconf's "No configuration" (below), so no system instance is
+# configured, started or listening.
+DEMO_MTA_PKGS=(postfix whois)
+
 want=("${RUN_PKGS[@]}")
+source "$(dirname "$0")/../../deploy/demo/mta.sh"
+other_mta=$(mta_other)
+if [ -z "$other_mta" ]; then
+    want+=("${DEMO_MTA_PKGS[@]}")
+elif [ "${1:-all}" = run ]; then
+    echo "deps: $other_mta is installed: no Postfix, make run's demo runs without an MTA"
+fi
 case ${1:-all} in
 all) want+=("${TEST_PKGS[@]}") ;;
 bench) want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
