@@ -42,7 +42,6 @@
 #define DNS_SOCKETS_MAX    32     /* sockets watched for drops; c-ares opens one per server */
 #define DNS_RCVBUF_MIN     262144 /* bytes */
 #define DNS_RCVBUF_PER_Q   1024   /* bytes of receive buffer per query the cap allows */
-#define DNS_SWEEP_MS       60000  /* expired cache entries are dropped this often */
 
 enum qtype { Q_MX, Q_A, Q_AAAA };
 
@@ -75,9 +74,8 @@ struct dns {
     unsigned next_first;
     struct loop_timer *kick; /* starts waiting queries on the next loop turn */
     struct list wait_first, wait_retry;
-    struct list ready;          /* answered from the cache, to be delivered on the next turn */
-    struct dns_cache *cache;    /* NULL: global.dns_cache off */
-    struct loop_timer *sweeper; /* drops expired cache entries */
+    struct list ready;       /* answered from the cache, to be delivered on the next turn */
+    struct dns_cache *cache; /* NULL: global.dns_cache off */
     unsigned in_flight, max_in_flight, retry_in_flight, max_retry_in_flight, tries;
     int64_t last_answer_us; /* when the resolver last answered anything */
     int socks[DNS_SOCKETS_MAX];
@@ -484,14 +482,6 @@ static int64_t on_kick(struct loop *l, void *arg)
     return MXW_HOUR_MS; /* idle until the next dns_query_* resets it */
 }
 
-static int64_t on_sweep(struct loop *l, void *arg)
-{
-    (void)l;
-    struct dns *d = arg;
-    dns_cache_sweep(d->cache, mxw_now_us());
-    return DNS_SWEEP_MS;
-}
-
 /* The cache's fresh answer for q, put on the ready list: true; else false (a miss). */
 static bool from_cache(struct dns *d, struct dns_query *q)
 {
@@ -650,8 +640,6 @@ void dns_free(struct dns *d)
         chan_free(d, &d->first[i]);
     chan_free(d, &d->retry);
     loop_timer_del(d->loop, d->kick);
-    if (d->sweeper)
-        loop_timer_del(d->loop, d->sweeper);
     dns_cache_free(d->cache);
     free(d);
 }
@@ -670,7 +658,6 @@ struct dns *dns_new(struct loop *l, const struct config *cfg, char *err, size_t 
     if (cfg->dns_cache == DNS_CACHE_TTL) {
         d->cache = dns_cache_new((unsigned)(cfg->dns_cache_min_ttl_ms / 1000),
                                  (unsigned)(cfg->dns_cache_max_ttl_ms / 1000));
-        d->sweeper = loop_timer_add(l, DNS_SWEEP_MS, on_sweep, d);
     }
     int64_t full = cfg->defaults.dns_timeout_ms;
     int64_t first = cfg->dns_first_timeout_ms && cfg->dns_first_timeout_ms < full

@@ -31,6 +31,7 @@ struct entry {
 struct dns_cache {
     struct strmap map;
     unsigned min_ttl_s, max_ttl_s;
+    size_t sweep_at; /* where the spread sweep goes on */
 };
 
 static void entry_free(void *val)
@@ -65,10 +66,26 @@ static void make_key(char *key, size_t cap, char kind, const char *name)
     mxw_lower(key);
 }
 
+static bool expired(void *val, void *arg)
+{
+    struct entry *e = val;
+    if (*(const int64_t *)arg < e->expires_us)
+        return false;
+    entry_free(e);
+    return true;
+}
+
+/* The spread sweep: a few more slots of the table at each lookup and store. */
+static void sweep_some(struct dns_cache *c, int64_t now_us)
+{
+    strmap_sweep_some(&c->map, &c->sweep_at, DNS_CACHE_SWEEP_SLOTS, expired, &now_us);
+}
+
 /* A new entry replacing any old one under key, or NULL when nothing is to be kept. */
 static struct entry *put(struct dns_cache *c, char kind, const char *name, enum dns_rcode rc,
                          unsigned ttl_s, int64_t now_us)
 {
+    sweep_some(c, now_us);
     if (rc != DNS_OK && rc != DNS_NODATA && rc != DNS_NXDOMAIN)
         return NULL;
     unsigned ttl = ttl_s < c->min_ttl_s   ? c->min_ttl_s
@@ -121,6 +138,7 @@ void dns_cache_put_addr(struct dns_cache *c, const char *name, int family,
 /* The fresh entry under kind:name, or NULL (an expired one is dropped on the way). */
 static struct entry *get(struct dns_cache *c, char kind, const char *name, int64_t now_us)
 {
+    sweep_some(c, now_us);
     char key[260];
     make_key(key, sizeof key, kind, name);
     struct entry *e = strmap_get(&c->map, key);
@@ -177,20 +195,6 @@ int dns_cache_get_addr(struct dns_cache *c, const char *name, int family, int64_
         out->addrs[i].ttl = aged(e->addrs[i].ttl, age);
     }
     return 1;
-}
-
-static bool expired(void *val, void *arg)
-{
-    struct entry *e = val;
-    if (*(const int64_t *)arg < e->expires_us)
-        return false;
-    entry_free(e);
-    return true;
-}
-
-void dns_cache_sweep(struct dns_cache *c, int64_t now_us)
-{
-    strmap_sweep(&c->map, expired, &now_us);
 }
 
 size_t dns_cache_count(const struct dns_cache *c)

@@ -6,7 +6,9 @@
  * marked as cached, with that age. Used by dns.c on the loop thread only; never logs.
  *
  * Memory: one entry per (type, name) asked, holding only the records (an MX answer of two
- * records is about 200 bytes); expired entries are dropped when met and by dns_cache_sweep.
+ * records is about 200 bytes). Expired entries are dropped when met, and every lookup and
+ * store also looks at the next DNS_CACHE_SWEEP_SLOTS slots of the table for expired ones: a
+ * sweep whose cost per probe does not grow with the number of destinations.
  */
 #ifndef MXW_DNS_CACHE_H
 #define MXW_DNS_CACHE_H
@@ -17,6 +19,8 @@
 #include <stdint.h>
 
 struct dns_cache;
+
+#define DNS_CACHE_SWEEP_SLOTS 4
 
 /* A cache clamping every TTL into [min_ttl_s, max_ttl_s]. */
 struct dns_cache *dns_cache_new(unsigned min_ttl_s, unsigned max_ttl_s);
@@ -36,7 +40,6 @@ int dns_cache_get_addr(struct dns_cache *c, const char *name, int family, int64_
                        struct dns_addr_answer *out);
 
 /* Drops every expired entry. O(entries). */
-void dns_cache_sweep(struct dns_cache *c, int64_t now_us);
 size_t dns_cache_count(const struct dns_cache *c);
 
 #endif

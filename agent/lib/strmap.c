@@ -102,6 +102,20 @@ void strmap_sweep(struct strmap *m, strmap_sweep_fn *fn, void *arg)
     }
 }
 
+void strmap_sweep_some(struct strmap *m, size_t *cursor, size_t slots, strmap_sweep_fn *fn,
+                       void *arg)
+{
+    if (!m->n)
+        return;
+    size_t mask = m->cap - 1;
+    for (size_t k = 0; k < slots; k++) {
+        size_t i = (*cursor + k) & mask;
+        while (m->slots[i].key && fn(m->slots[i].val, arg))
+            remove_at(m, i);
+    }
+    *cursor = (*cursor + slots) & mask;
+}
+
 void strmap_clear(struct strmap *m, void (*free_val)(void *val))
 {
     for (size_t i = 0; free_val && i < m->cap; i++)

@@ -39,4 +39,11 @@ void *strmap_next(const struct strmap *m, size_t *it);
 typedef bool strmap_sweep_fn(void *val, void *arg);
 void strmap_sweep(struct strmap *m, strmap_sweep_fn *fn, void *arg);
 
+/* strmap_sweep over the next `slots` slots from *cursor on (wrapping; the cursor moves on):
+ * O(slots), so a caller can spread a sweep over its own operations. A removal may move an
+ * entry behind the cursor, where this pass misses it and the next one finds it: for maps
+ * where a late removal does no harm (a cache's expired entries). */
+void strmap_sweep_some(struct strmap *m, size_t *cursor, size_t slots, strmap_sweep_fn *fn,
+                       void *arg);
+
 #endif

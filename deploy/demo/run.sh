@@ -2,8 +2,9 @@
 # `make run`: the agent on its embedded demo world (deploy/demo/world.sh), in the foreground;
 # Ctrl-C stops the agent and everything started for it. The world has a private Postfix
 # sending mail into it unless deploy/demo/mta.sh says this host cannot run one (another MTA
-# installed, not root, ...): then the demo runs without MTA figures, and the banner says why. With a CONFIG argument, the agent
-# runs on that configuration instead and no demo world is started.
+# installed, not root, ...): then the demo runs without MTA figures, and the banner says
+# why. With a CONFIG argument, the agent runs on that configuration instead and no demo
+# world is started.
 # Usage: deploy/demo/run.sh BUILD_DIR [CONFIG]
 set -uo pipefail
 BUILD=$1
