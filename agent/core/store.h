@@ -12,8 +12,9 @@
  *  - store_publish() (loop thread) turns the working records into a new snapshot, and only
  *    when something changed. Views of destinations that did not change are shared, not
  *    copied, and so are whole runs of STORE_CHUNK of them: a publish costs
- *    O(N / STORE_CHUNK) pointer copies plus O(changed x STORE_CHUNK), and O(N) only when
- *    destinations came or went.
+ *    O(N / STORE_CHUNK) pointer copies plus O(changed), and O(N) only when destinations
+ *    came or went. Readers count snapshots only: a view or run that leaves the published
+ *    set is freed by the loop at a later publish, once no snapshot that may show it is held.
  *  - The only lock is a mutex around the "current snapshot" pointer swap and ref-count
  *    increment; it is held for a few instructions, never across I/O.
  *  - Gateway views follow the same rule: the gateway source builds a new one per poll on the
@@ -378,6 +379,7 @@ size_t store_result_slots(void);
 struct dest; /* the working record, private to the store */
 
 void store_init(void);
+/* Frees everything, the snapshots too: call it once the readers have stopped. */
 void store_shutdown(void);
 
 /* Adds (or finds) a destination. A configured destination that already exists as
