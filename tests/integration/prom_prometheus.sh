@@ -2,12 +2,11 @@
 # prom_prometheus: a real Prometheus server on loopback scrapes the agent every second with
 # the deploy/prometheus alert rules loaded. Through Prometheus's HTTP API: the target is up,
 # the rules load healthy, and mxwatch_destination_up is 1 for a destination whose MX
-# answers SMTP (smtp-sink) and 0 for one whose MX refuses. Until the probe engine lands on
-# main both destinations are unprobed: then the test asserts the "unknown" state instead.
+# answers SMTP (mxw-smtpd) and 0 for one whose MX refuses.
 # timeout: 120
 source "$(dirname "$0")/../lib/common.sh"
 
-# DNS: up.test -> mx.up.test (127.0.0.31, smtp-sink), down.test -> mx.down.test
+# DNS: up.test -> mx.up.test (127.0.0.31, mxw-smtpd), down.test -> mx.down.test
 # (127.0.0.32, nothing listens: connection refused).
 dns_port=$(free_port)
 smtp_port=$(free_port)
@@ -18,9 +17,7 @@ mx-host=down.test,mx.down.test,10
 host-record=mx.down.test,127.0.0.32
 EOC
 start_dnsmasq "$dns_port" "$T/zone.conf"
-(cd "$T" && exec smtp-sink -u nobody "127.0.0.31:$smtp_port" 16) >>"$T/smtp-sink.log" 2>&1 &
-track $!
-wait_tcp 127.0.0.31 "$smtp_port"
+start_smtpd_ok mx.up.test "$smtp_port" 127.0.0.31
 
 cat >"$T/mxwatch.yml" <<'EOC'
 global:
