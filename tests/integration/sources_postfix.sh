@@ -10,10 +10,10 @@
 # shows, the agent's own probe sockets left out.
 #
 # Destinations (Postfix transport_maps to listeners on 127.0.0.x, one port P):
-#   up.test      smtp-sink, accepts                -> sent
-#   alias.test   same sink; the agent's transport_maps count it under up.test
+#   up.test      mxw-smtpd, accepts                -> sent
+#   alias.test   same server; the agent's transport_maps count it under up.test
 #   down.test    nothing listens (refused)         -> deferred, later removed / expired
-#   reject.test  smtp-sink, 550 5.1.1 to RCPT      -> bounced, class 5xx
+#   reject.test  mxw-smtpd, 550 5.1.1 to RCPT      -> bounced, class 5xx
 #   unknown.test no transport (harness default_transport error:5.1.2) -> bounced, class dns
 #   slow.test    mxw-smtpd "silent": never greets  -> stuck in delivery: unattempted, and
 #                an established connection while Postfix waits for the greeting
@@ -24,18 +24,9 @@ source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/postfix.sh"
 
 P=$(free_port)
-sink() { # ADDR FLAGS...
-    local addr=$1
-    shift
-    smtp-sink -u nobody "$@" "$addr:$P" 64 >>"$T/sink.log" 2>&1 &
-    track $!
-}
-sink 127.0.0.31
-sink 127.0.0.33 -f RCPT -B "550 5.1.1 Recipient address rejected: User unknown"
-start_smtpd --log "$T/smtpd-events.log" --listen "127.0.0.35:$P=silent,idle=600" \
+start_smtpd --log "$T/smtpd-events.log" --listen "127.0.0.31:$P=ok" \
+    --listen "127.0.0.33:$P=rcpt5xx" --listen "127.0.0.35:$P=silent,idle=600" \
     --listen "127.0.0.36:$P=backlog"
-wait_tcp 127.0.0.31 "$P"
-wait_tcp 127.0.0.33 "$P"
 wait_for 5 grep -q event=ready "$T/smtpd-events.log" || fail "mxw-smtpd did not start"
 
 DNS_PORT=$(free_port)
