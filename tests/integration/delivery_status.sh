@@ -5,10 +5,10 @@
 #    up; but it defers every RCPT with 451 4.7.1 (mxw-smtpd mode rcpt4xx). Once Postfix has
 #    tried a message, the destination is `down` (global.throttled_is_down defaults to true)
 #    with reason `throttled`, signal `delivery`, and the 451 as its latest reply in the JSON
-#    API, `hoststatus` and /metrics; later probes that greet do not undo it.
+#    API, `hoststatus`, the page and /metrics; later probes that greet do not undo it.
 #  - The server is restarted accepting (mode ok) and the queue flushed: the delivery
 #    succeeds and the destination is `up` with signal `delivery`; the change is logged with
-#    its signal.
+#    its signal. /metrics passes promtool with the two delivery families in it.
 # timeout: 90
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/postfix.sh"
@@ -98,6 +98,9 @@ out=$("$MXWATCH" hoststatus --url="$URL" throttle.test) || fail "hoststatus fail
 grep -qE '^Latest 4XX/5XX reply: +451 4.7.1 Throttled: too many messages, try again later \(RCPT, 127.0.0.61\[127.0.0.61\]' <<<"$out" ||
     fail "hoststatus has no latest 4XX/5XX reply: $out"
 grep -qE '^Host up/down: +down \(throttled\) by delivery' <<<"$out" || fail "hoststatus has no status with its signal: $out"
+page=$(curl -fsS "$URL/destinations/throttle.test")
+assert_contains "$page" "Latest 4XX/5XX reply</th><td><code class=\"wrap\">451 4.7.1 Throttled: too many messages" "the page's latest reply"
+assert_contains "$page" "last delivery attempt</td>" "the page names the signal"
 m=$(curl -fsS "$URL/metrics")
 assert_eq 0 "$(metric_value "$m" 'mxwatch_destination_last_delivery_success{destination="throttle.test"}')" \
     "mxwatch_destination_last_delivery_success while throttled"
@@ -105,6 +108,8 @@ ts=$(metric_value "$m" 'mxwatch_destination_last_delivery_timestamp_seconds{dest
 awk -v t="$ts" -v now="$(date +%s)" 'BEGIN { exit !(t > now - 60 && t <= now + 1) }' ||
     fail "mxwatch_destination_last_delivery_timestamp_seconds is not recent: $ts"
 assert_not_contains "$m" "Throttled: too many" "the reply text in /metrics"
+promtool check metrics <<<"$m" >"$T/promtool.log" 2>&1 ||
+    { cat "$T/promtool.log"; fail "promtool check metrics rejects /metrics with a delivery attempt"; }
 
 note "the MX accepts again; the queue is flushed and the delivery succeeds"
 kill "$SMTPD_PID"
