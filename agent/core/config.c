@@ -560,7 +560,7 @@ static void set_defaults(struct config *cfg)
     cfg->shard = SHARD_ALL;
     cfg->status_source = 2; /* both */
     cfg->throttled_is_down = true;
-    cfg->delivery_fresh_ms = 15 * 60 * 1000;
+    cfg->delivery_fresh_ms = (int64_t)15 * 60 * 1000;
     cfg->web_listen_address = xstrdup(":9725");
     cfg->web_max_connections = 64;
     cfg->web_max_connections_per_ip = 16;

@@ -211,17 +211,6 @@ void store_text_unref(const struct smtp_text *ct)
 
 /* ---- delivery attempts ---- */
 
-/* Copies n bytes of src with control and non-ASCII bytes replaced; returns past the NUL. */
-static char *copy_safe(char *dst, const char *src, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)src[i];
-        dst[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
-    }
-    dst[n] = '\0';
-    return dst + n + 1;
-}
-
 const struct delivery_attempt *store_delivery_new(const struct delivery_fields *f)
 {
     const char *host = f->host ? f->host : "", *text = f->text ? f->text : "";
@@ -233,12 +222,15 @@ const struct delivery_attempt *store_delivery_new(const struct delivery_fields *
     a->cmd = f->cmd;
     a->outcome = f->outcome;
     a->reply = f->reply;
-    copy_safe(a->enhanced, f->enhanced ? f->enhanced : "",
-              f->enhanced ? strnlen(f->enhanced, sizeof a->enhanced - 1) : 0);
-    copy_safe(a->addr, f->addr ? f->addr : "", f->addr ? strnlen(f->addr, sizeof a->addr - 1) : 0);
-    a->host = a->data;
-    a->text = copy_safe(a->data, host, nh);
-    copy_safe((char *)a->text, text, nt);
+    const char *enhanced = f->enhanced ? f->enhanced : "", *addr = f->addr ? f->addr : "";
+    mxw_strncpy_printable(a->enhanced, sizeof a->enhanced, enhanced,
+                          strnlen(enhanced, sizeof a->enhanced));
+    mxw_strncpy_printable(a->addr, sizeof a->addr, addr, strnlen(addr, sizeof a->addr));
+    char *p = a->data;
+    a->host = p;
+    mxw_strncpy_printable(p, nh + 1, host, nh);
+    a->text = p += nh + 1;
+    mxw_strncpy_printable(p, nt + 1, text, nt);
     return a;
 }
 

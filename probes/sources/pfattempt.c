@@ -17,6 +17,8 @@
  */
 #include "pfattempt.h"
 
+#include "util.h"
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -41,18 +43,6 @@ static const char *find(const char *p, const char *end, const char *lit, size_t 
     return NULL;
 }
 
-/* A bounded copy with every control or non-ASCII byte replaced: the text is outside data. */
-static void copy_safe(char *dst, size_t cap, const char *src, size_t n)
-{
-    if (n >= cap)
-        n = cap - 1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)src[i];
-        dst[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
-    }
-    dst[n] = '\0';
-}
-
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
@@ -65,8 +55,8 @@ static void host_addr(struct pfattempt *a, const char *p, const char *end)
     const char *rb = lb ? memchr(lb, ']', (size_t)(end - lb)) : NULL;
     if (!lb || !rb)
         return;
-    copy_safe(a->host, sizeof a->host, p, (size_t)(lb - p));
-    copy_safe(a->addr, sizeof a->addr, lb + 1, (size_t)(rb - lb - 1));
+    mxw_strncpy_printable(a->host, sizeof a->host, p, (size_t)(lb - p));
+    mxw_strncpy_printable(a->addr, sizeof a->addr, lb + 1, (size_t)(rb - lb - 1));
 }
 
 /* "451 4.7.1 rest" at p: the reply code and the enhanced code; 0 when p holds no code. */
@@ -82,7 +72,7 @@ static unsigned reply_codes(struct pfattempt *a, const char *p, const char *end)
     while (q < end && (is_digit(*q) || *q == '.') && q - e < 11)
         q++;
     if ((q == end || *q == ' ') && q - e >= 5 && e[1] == '.')
-        copy_safe(a->enhanced, sizeof a->enhanced, e, (size_t)(q - e));
+        mxw_strncpy_printable(a->enhanced, sizeof a->enhanced, e, (size_t)(q - e));
     return a->reply;
 }
 
@@ -138,7 +128,7 @@ static int connect_failure(struct pfattempt *a, const char *r, const char *end)
     a->outcome = find(sep, end, LIT("Connection refused"))     ? OUT_REFUSED
                  : find(sep, end, LIT("Connection timed out")) ? OUT_CONNECT_TIMEOUT
                                                                : OUT_UNREACHABLE;
-    copy_safe(a->text, sizeof a->text, r, (size_t)(end - r));
+    mxw_strncpy_printable(a->text, sizeof a->text, r, (size_t)(end - r));
     return 1;
 }
 
@@ -162,7 +152,7 @@ static int remote_reply(struct pfattempt *a, const char *r, const char *end)
         phrase = end;
     while (phrase > code && phrase[-1] == ' ')
         phrase--;
-    copy_safe(a->text, sizeof a->text, code, (size_t)(phrase - code));
+    mxw_strncpy_printable(a->text, sizeof a->text, code, (size_t)(phrase - code));
     if (a->cmd == DCMD_GREETING) {
         a->cls = DELIV_GREETING;
         a->outcome = a->reply >= 500 ? OUT_BANNER_5XX : OUT_BANNER_4XX;
@@ -188,7 +178,7 @@ static int lost(struct pfattempt *a, const char *r, const char *end, bool timed_
     a->outcome = a->cmd == DCMD_GREETING && timed_out ? OUT_BANNER_TIMEOUT
                  : a->cmd == DCMD_STARTTLS            ? OUT_TLS_FAILED
                                                       : OUT_PROTOCOL_ERROR;
-    copy_safe(a->text, sizeof a->text, r, (size_t)(end - r));
+    mxw_strncpy_printable(a->text, sizeof a->text, r, (size_t)(end - r));
     return 1;
 }
 
@@ -206,7 +196,7 @@ static int tls_failure(struct pfattempt *a, const char *r, const char *end)
     const char *code = find(r, end, LIT("TLS: "));
     if (code)
         reply_codes(a, code + sizeof "TLS: " - 1, end);
-    copy_safe(a->text, sizeof a->text, r, (size_t)(end - r));
+    mxw_strncpy_printable(a->text, sizeof a->text, r, (size_t)(end - r));
     return 1;
 }
 
@@ -216,7 +206,7 @@ static int sent(struct pfattempt *a, const char *r, const char *end)
     a->cmd = DCMD_END_OF_DATA;
     a->outcome = OUT_OK;
     reply_codes(a, r, end);
-    copy_safe(a->text, sizeof a->text, r, (size_t)(end - r));
+    mxw_strncpy_printable(a->text, sizeof a->text, r, (size_t)(end - r));
     return 1;
 }
 
@@ -231,8 +221,8 @@ int pfattempt_from_event(const struct pflog_event *ev, struct pfattempt *a)
     if (!remote_service(ev) || !ev->reason)
         return 0;
     const char *r = ev->reason, *end = r + ev->reason_len;
-    copy_safe(a->host, sizeof a->host, ev->relay_host, strlen(ev->relay_host));
-    copy_safe(a->addr, sizeof a->addr, ev->relay_addr, strlen(ev->relay_addr));
+    mxw_strncpy_printable(a->host, sizeof a->host, ev->relay_host, strlen(ev->relay_host));
+    mxw_strncpy_printable(a->addr, sizeof a->addr, ev->relay_addr, strlen(ev->relay_addr));
     if (strcmp(a->host, "none") == 0)
         a->host[0] = '\0';
     switch (ev->kind) {
