@@ -82,6 +82,11 @@ static void sync_destinations(const struct config *cfg)
         log_info("config", "shard owns destinations=%zu of=%zu shard=%u/%u", owned, cfg->n_dests,
                  cfg->shard.index, cfg->shard.count);
     store_agent()->shard = cfg->shard;
+    store_set_status_policy(&(struct store_status_policy){
+        .source = (enum status_source)cfg->status_source,
+        .throttled_is_down = cfg->throttled_is_down,
+        .delivery_fresh_s = (double)cfg->delivery_fresh_ms / 1000.0,
+    });
 }
 
 /* ---- reload: read and checked on a thread of its own, applied on the loop ----

@@ -81,8 +81,9 @@ static void on_status(struct dest *d, enum dest_status old_s, enum dest_status n
     (void)arg;
     const struct dest_view *v = store_dest_view(d);
     log_msg(new_s == DEST_DOWN ? LOG_LVL_WARN : LOG_LVL_INFO, "probe",
-            "destination status changed destination=%s from=%s to=%s reason=%s", v->domain,
-            store_status_name(old_s), store_status_name(new_s), store_dest_reason_text(v));
+            "destination status changed destination=%s from=%s to=%s reason=%s signal=%s",
+            v->domain, store_status_name(old_s), store_status_name(new_s),
+            store_dest_reason_text(v), store_signal_name(v->status_signal));
 }
 
 /* The first round ends when every target has been probed once: checked where that can

@@ -20,6 +20,7 @@
 #include "util.h"
 
 #include <json.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,6 +338,33 @@ static void addresses(struct json_object *d)
     }
 }
 
+/* The MTA's last delivery attempt: when, and for a failed one the reply (or the failure's
+ * text when the server said nothing), the command it answered and the MX. */
+static void last_delivery(struct json_object *d)
+{
+    struct json_object *a = jget(d, "last_delivery");
+    if (!a || json_object_is_type(a, json_type_null))
+        return;
+    char when[FMT_TIME_MAX], ago[FMT_DURATION_MAX];
+    double t = jnum(a, "time");
+    bool ok = json_object_get_boolean(jget(a, "success"));
+    printf("%-24s%s (%s), %s\n", "Last delivery attempt:", fmt_time(when, sizeof when, t),
+           fmt_duration(ago, sizeof ago, (double)time(NULL) - t), ok ? "sent" : "failed");
+    if (ok)
+        return;
+    const char *cmd = jstr(a, "command");
+    printf("%-24s", "Latest 4XX/5XX reply:");
+    cli_put_text(stdout, jstr(a, "reply") ? jstr(a, "reply") : "");
+    printf(" (");
+    for (const char *c = cmd ? cmd : ""; *c; c++)
+        putchar(*c == '_' ? ' ' : toupper((unsigned char)*c));
+    printf(", ");
+    cli_put_text(stdout, jstr(a, "mx_host") ? jstr(a, "mx_host") : "");
+    printf("[");
+    cli_put_text(stdout, jstr(a, "mx_address") ? jstr(a, "mx_address") : "");
+    printf("])\n");
+}
+
 static void hoststatus_text(struct json_object *d)
 {
     char since[FMT_TIME_MAX], ago[FMT_DURATION_MAX];
@@ -350,10 +378,16 @@ static void hoststatus_text(struct json_object *d)
     printf(" (");
     cli_put_text(stdout, jstr(d, "reason") ? jstr(d, "reason") : "?");
     printf(")");
+    const char *signal = jstr(d, "status_signal");
+    if (signal && strcmp(signal, "none")) {
+        printf(" by ");
+        cli_put_text(stdout, signal);
+    }
     if (changed > 0)
         printf(", since %s (%s)", fmt_time(since, sizeof since, changed),
                fmt_duration(ago, sizeof ago, (double)time(NULL) - changed));
     printf("\n");
+    last_delivery(d);
     struct json_object *m = jget(d, "mta");
     if (m && json_object_is_type(m, json_type_null))
         m = NULL;

@@ -63,6 +63,7 @@ struct ctx {
 static const char *const starttls_names[] = {"try", "never", "require", NULL};
 static const char *const mx_policy_names[] = {"all", "first", NULL};
 static const char *const dns_cache_names[] = {"ttl", "off", NULL};
+static const char *const status_source_names[] = {"probe", "delivery", "both", NULL};
 
 const char *config_starttls_name(enum starttls_mode m)
 {
@@ -337,6 +338,11 @@ static const struct field global_schema[] = {
     {"transcript_bytes", F_UINT, offsetof(struct config, transcript_bytes), 0, 256, 1u << 20, NULL,
      NULL, NULL, NULL},
     FLD("shard", F_SHARD, shard),
+    {"status_source", F_ENUM, offsetof(struct config, status_source), 0, 0, 0, status_source_names,
+     NULL, NULL, NULL},
+    FLD("throttled_is_down", F_BOOL, throttled_is_down),
+    {"delivery_fresh", F_DURATION, offsetof(struct config, delivery_fresh_ms), 0, 0, 7 * 86400,
+     NULL, NULL, NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -552,6 +558,9 @@ static void set_defaults(struct config *cfg)
     cfg->smtp_address_per_minute = 12;
     cfg->transcript_bytes = 8192;
     cfg->shard = SHARD_ALL;
+    cfg->status_source = 2; /* both */
+    cfg->throttled_is_down = true;
+    cfg->delivery_fresh_ms = (int64_t)15 * 60 * 1000;
     cfg->web_listen_address = xstrdup(":9725");
     cfg->web_max_connections = 64;
     cfg->web_max_connections_per_ip = 16;

@@ -65,10 +65,15 @@ struct config {
     unsigned dns_tries;
     int64_t dns_first_timeout_ms; /* the first attempt; retries take dns_timeout */
     enum dns_cache_mode { DNS_CACHE_TTL, DNS_CACHE_OFF } dns_cache; /* global.dns_cache */
-    int64_t dns_cache_min_ttl_ms, dns_cache_max_ttl_ms;             /* its TTL clamps */
-    unsigned max_mx_hosts;                                          /* per destination */
-    unsigned max_addresses;                                         /* per MX host and family */
-    unsigned max_dns_in_flight;                                     /* global caps */
+    /* global.status_source: the index of "probe", "delivery", "both" (the values of enum
+     * status_source in store.h); global.throttled_is_down; global.delivery_fresh */
+    int status_source;
+    bool throttled_is_down;
+    int64_t delivery_fresh_ms;
+    int64_t dns_cache_min_ttl_ms, dns_cache_max_ttl_ms; /* its TTL clamps */
+    unsigned max_mx_hosts;                              /* per destination */
+    unsigned max_addresses;                             /* per MX host and family */
+    unsigned max_dns_in_flight;                         /* global caps */
     unsigned max_smtp_in_flight;
     unsigned smtp_address_per_minute; /* politeness: sessions to one MX address per minute */
     size_t transcript_bytes;          /* bound of the kept SMTP conversation per destination */

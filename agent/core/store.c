@@ -120,8 +120,42 @@ const char *store_reason_name(enum dest_reason r)
     return (unsigned)r < REASON__COUNT ? reason_names[r] : "unknown";
 }
 
+static const char *const class_names[DELIV__COUNT] = {
+    "none", "sent", "connect", "greeting", "tls", "reply", "lost",
+};
+static const char *const cmd_names[DCMD__COUNT] = {
+    "none", "connect", "greeting", "ehlo",        "starttls",
+    "mail", "rcpt",    "data",     "end_of_data", "other",
+};
+static const char *const signal_names[] = {"none", "probe", "delivery"};
+static const char *const vote_names[] = {"none", "up", "down", "throttled"};
+
+const char *store_delivery_class_name(enum delivery_class c)
+{
+    return (unsigned)c < DELIV__COUNT ? class_names[c] : "unknown";
+}
+
+const char *store_delivery_cmd_name(enum delivery_cmd c)
+{
+    return (unsigned)c < DCMD__COUNT ? cmd_names[c] : "unknown";
+}
+
+const char *store_signal_name(enum dest_signal s)
+{
+    return (unsigned)s < 3 ? signal_names[s] : "unknown";
+}
+
+const char *store_vote_name(enum delivery_vote v)
+{
+    return (unsigned)v < 4 ? vote_names[v] : "unknown";
+}
+
 const char *store_dest_reason_text(const struct dest_view *d)
 {
+    if (d->status_signal == SIGNAL_DELIVERY)
+        return d->vote == VOTE_UP          ? reason_names[REASON_OK]
+               : d->vote == VOTE_THROTTLED ? "throttled"
+                                           : store_outcome_name(d->vote_outcome);
     if (d->reason == REASON_ALL_FAILED)
         return store_outcome_name(d->addr_outcome);
     return store_reason_name(d->reason);
@@ -173,6 +207,65 @@ void store_text_unref(const struct smtp_text *ct)
     struct smtp_text *t = (struct smtp_text *)ct;
     if (t && atomic_fetch_sub(&t->refs, 1) == 1)
         free(t);
+}
+
+/* ---- delivery attempts ---- */
+
+const struct delivery_attempt *store_delivery_new(const struct delivery_fields *f)
+{
+    const char *host = f->host ? f->host : "", *text = f->text ? f->text : "";
+    size_t nh = strnlen(host, STORE_DOMAIN_MAX - 1), nt = strnlen(text, STORE_REPLY_MAX - 1);
+    struct delivery_attempt *a = xcalloc(1, sizeof *a + nh + nt + 2);
+    atomic_init(&a->refs, 1);
+    a->at = f->at;
+    a->cls = f->cls;
+    a->cmd = f->cmd;
+    a->outcome = f->outcome;
+    a->reply = f->reply;
+    const char *enhanced = f->enhanced ? f->enhanced : "", *addr = f->addr ? f->addr : "";
+    mxw_strncpy_printable(a->enhanced, sizeof a->enhanced, enhanced,
+                          strnlen(enhanced, sizeof a->enhanced));
+    mxw_strncpy_printable(a->addr, sizeof a->addr, addr, strnlen(addr, sizeof a->addr));
+    char *p = a->data;
+    a->host = p;
+    mxw_strncpy_printable(p, nh + 1, host, nh);
+    a->text = p += nh + 1;
+    mxw_strncpy_printable(p, nt + 1, text, nt);
+    return a;
+}
+
+const struct delivery_attempt *store_delivery_ref(const struct delivery_attempt *a)
+{
+    if (a)
+        atomic_fetch_add(&((struct delivery_attempt *)a)->refs, 1);
+    return a;
+}
+
+void store_delivery_unref(const struct delivery_attempt *ca)
+{
+    struct delivery_attempt *a = (struct delivery_attempt *)ca;
+    if (a && atomic_fetch_sub(&a->refs, 1) == 1)
+        free(a);
+}
+
+enum delivery_vote store_delivery_vote(const struct delivery_attempt *a)
+{
+    switch (a->cls) {
+    case DELIV_SENT: return VOTE_UP;
+    case DELIV_CONNECT:
+    case DELIV_GREETING:
+    case DELIV_TLS: return VOTE_DOWN;
+    case DELIV_REPLY:
+        if (a->cmd == DCMD_EHLO || a->cmd == DCMD_STARTTLS)
+            return VOTE_DOWN;
+        if (a->reply >= 400 && a->reply < 500 &&
+            (a->cmd == DCMD_MAIL || a->cmd == DCMD_RCPT || a->cmd == DCMD_DATA ||
+             a->cmd == DCMD_END_OF_DATA))
+            return VOTE_THROTTLED;
+        return VOTE_NONE;
+    case DELIV_LOST: return a->cmd <= DCMD_STARTTLS ? VOTE_DOWN : VOTE_NONE;
+    default: return VOTE_NONE;
+    }
 }
 
 /* ---- transcripts ---- */
@@ -341,6 +434,7 @@ static void view_free(struct dest_view *v)
     hosts_unref(v);
     store_transcript_unref(v->transcript);
     history_unref(v->history);
+    store_delivery_unref(v->delivery);
     store_mta_clear(&v->mta);
     free(v);
 }
@@ -380,6 +474,7 @@ static struct dest_view *writable(struct dest *d)
     if (v->hosts_refs)
         atomic_fetch_add(&v->hosts_refs->n, 1); /* shared, not copied */
     store_transcript_ref(v->transcript);        /* shared, not copied */
+    store_delivery_ref(v->delivery);            /* shared, not copied */
     if (v->history)
         atomic_fetch_add(&((struct store_history *)v->history)->refs, 1);
     if (v->mta.errors)
@@ -555,7 +650,8 @@ static void history_add(struct dest_view *v, double now)
  * down_after consecutive failures (flap damping). A local failure (the agent's own trouble:
  * its resolver silent, no descriptor left, a deadline it missed) says nothing about the
  * destination: "unknown", the seed's "could not connect from here", and the damping count
- * is left as it was. */
+ * is left as it was. This is the probe's own status; status_pick combines it with the
+ * deliveries'. */
 static enum dest_status next_status(struct dest_view *v, enum dest_reason reason,
                                     unsigned down_after)
 {
@@ -568,7 +664,75 @@ static enum dest_status next_status(struct dest_view *v, enum dest_reason reason
     v->consecutive_failures++;
     if (v->consecutive_failures >= down_after)
         return DEST_DOWN;
-    return v->status;
+    return v->probe_status;
+}
+
+static struct store_status_policy policy = {STATUS_SOURCE_BOTH, true, 900};
+
+void store_set_status_policy(const struct store_status_policy *p)
+{
+    policy = *p;
+}
+
+struct status_pick {
+    enum dest_status status;
+    enum dest_signal signal;
+};
+
+static struct status_pick delivery_pick(const struct dest_view *v)
+{
+    if (v->vote == VOTE_UP)
+        return (struct status_pick){DEST_UP, SIGNAL_DELIVERY};
+    if (v->vote == VOTE_THROTTLED)
+        return (struct status_pick){policy.throttled_is_down ? DEST_DOWN : DEST_UP,
+                                    SIGNAL_DELIVERY};
+    return (struct status_pick){DEST_DOWN, SIGNAL_DELIVERY};
+}
+
+/* The status by the policy, at now. With both signals the fresher one wins, but:
+ *  - a delivery's vote counts only while fresh (policy.delivery_fresh_s); then the probe's;
+ *  - a fresh sent delivery is up whatever the probe says (real mail got through);
+ *  - a probe's up does not undo a fresh throttled vote: the probe stops after EHLO and can
+ *    never see a 4xx to MAIL, RCPT or DATA; its down (the host stopped answering) does;
+ *  - a probe result with reason local (unknown) never undoes a delivery's vote. */
+static struct status_pick status_pick(const struct dest_view *v, double now)
+{
+    struct status_pick probe = {v->probe_status, v->last_probe > 0 ? SIGNAL_PROBE : SIGNAL_NONE};
+    if (policy.source == STATUS_SOURCE_PROBE)
+        return probe;
+    if (policy.source == STATUS_SOURCE_DELIVERY)
+        return v->vote ? delivery_pick(v) : (struct status_pick){DEST_UNKNOWN, SIGNAL_NONE};
+    if (!v->vote || now - v->vote_at > policy.delivery_fresh_s)
+        return probe;
+    bool probe_newer = v->last_probe > v->vote_at && v->probe_status != DEST_UNKNOWN;
+    if (v->vote == VOTE_UP || !probe_newer)
+        return delivery_pick(v);
+    if (v->vote == VOTE_THROTTLED && v->probe_status == DEST_UP)
+        return delivery_pick(v);
+    return probe;
+}
+
+/* Applies the status the policy gives now, telling the observers of a change. */
+static void apply_status(struct dest *d, struct dest_view *v, double now,
+                         enum dest_status *old_status, enum dest_status *new_status)
+{
+    struct status_pick pick = status_pick(v, now);
+    enum dest_status old = v->status;
+    *old_status = old;
+    *new_status = pick.status;
+    if (pick.status != old) {
+        v->status = pick.status;
+        v->status_changed = now;
+        v->status_signal = pick.signal;
+    } else if (pick.signal != v->status_signal && pick.signal != SIGNAL_NONE) {
+        v->status_signal = pick.signal; /* the same status, now held by the other signal */
+    }
+    history_add(v, now);
+    if (pick.status != old)
+        for (size_t i = 0; i < n_observers; i++)
+            observers[i].fn(d, old, pick.status, observers[i].arg);
+    if (old != DEST_UNKNOWN)
+        v->last_definite = old;
 }
 
 void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts, double dns_s,
@@ -589,8 +753,7 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
     v->dns_s = dns_s;
     v->dns_ttl = dns_ttl;
     v->last_probe = now;
-    *old_status = v->status;
-    enum dest_status s = next_status(v, reason, down_after);
+    v->probe_status = next_status(v, reason, down_after);
     /* The reason shown is the latest probe's, even while damping holds the status. */
     v->reason = reason;
     v->addr_outcome = primary;
@@ -598,17 +761,22 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
                   : reason == REASON_OK       ? (size_t)OUT_OK
                                               : OUT__COUNT + (size_t)reason;
     v->probes[slot]++;
-    if (s != v->status) {
-        v->status = s;
-        v->status_changed = now;
-    }
-    *new_status = s;
-    history_add(v, now);
-    if (s != *old_status)
-        for (size_t i = 0; i < n_observers; i++)
-            observers[i].fn(d, *old_status, s, observers[i].arg);
-    if (*old_status != DEST_UNKNOWN)
-        v->last_definite = *old_status;
+    apply_status(d, v, now, old_status, new_status);
+}
+
+void store_dest_set_delivery(struct dest *d, const struct delivery_attempt *a)
+{
+    struct dest_view *v = writable(d);
+    store_delivery_unref(v->delivery);
+    v->delivery = a;
+    enum delivery_vote vote = store_delivery_vote(a);
+    if (vote == VOTE_NONE)
+        return;
+    v->vote = vote;
+    v->vote_outcome = a->outcome;
+    v->vote_at = a->at;
+    enum dest_status old_s, new_s;
+    apply_status(d, v, mxw_wall_time(), &old_s, &new_s);
 }
 
 bool store_back_from_down(const struct dest_view *v, enum dest_status old_status)
@@ -1040,4 +1208,5 @@ void store_shutdown(void)
     memset(&st, 0, sizeof st);
     n_observers = 0;
     n_member_observers = 0;
+    policy = (struct store_status_policy){STATUS_SOURCE_BOTH, true, 900};
 }

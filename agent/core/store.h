@@ -41,6 +41,7 @@
 #define STORE_TLSVER_MAX   32
 #define STORE_ADDR_STR_MAX 46
 #define STORE_HISTORY_MAX  240 /* recent changes kept per destination for charts */
+#define STORE_REPLY_MAX    256 /* reply text of the last delivery attempt, terminator included */
 
 enum dest_status { DEST_UNKNOWN = 0, DEST_UP = 1, DEST_DOWN = 2 };
 enum dest_origin { ORIGIN_CONFIG = 0, ORIGIN_DISCOVERED = 1 };
@@ -74,6 +75,92 @@ enum dest_reason {
     REASON_LOCAL,
     REASON__COUNT
 };
+
+/* The outcome of one delivery attempt of the MTA, from its log (issue 15 item 2). */
+enum delivery_class {
+    DELIV_NONE = 0,
+    DELIV_SENT,     /* status=sent */
+    DELIV_CONNECT,  /* connect to ...: refused, timed out, no route */
+    DELIV_GREETING, /* the greeting: "refused to talk to me: 4xx/5xx" */
+    DELIV_TLS,      /* TLS could not be started or was required and missing */
+    DELIV_REPLY,    /* a 4xx/5xx reply to a command after the greeting */
+    DELIV_LOST,     /* lost connection, or conversation timed out, while ... */
+    DELIV__COUNT
+};
+
+/* The SMTP command a reply answered (or the step a connection was lost in). */
+enum delivery_cmd {
+    DCMD_NONE = 0,
+    DCMD_CONNECT,
+    DCMD_GREETING,
+    DCMD_EHLO, /* EHLO, HELO or LHLO */
+    DCMD_STARTTLS,
+    DCMD_MAIL,
+    DCMD_RCPT,
+    DCMD_DATA,
+    DCMD_END_OF_DATA,
+    DCMD_OTHER,
+    DCMD__COUNT
+};
+
+/* Which signal set a destination's status: its probes or the MTA's deliveries. */
+enum dest_signal { SIGNAL_NONE = 0, SIGNAL_PROBE, SIGNAL_DELIVERY };
+
+/* What a delivery attempt says of the destination's status (store_delivery_vote). */
+enum delivery_vote { VOTE_NONE = 0, VOTE_UP, VOTE_DOWN, VOTE_THROTTLED };
+
+/* global.status_source */
+enum status_source { STATUS_SOURCE_PROBE = 0, STATUS_SOURCE_DELIVERY, STATUS_SOURCE_BOTH };
+
+/* The last delivery attempt of a destination: made once per attempt on the loop thread
+ * (store_delivery_new), immutable from then on, shared by reference between the log source
+ * and every view that shows it, freed with its last reference on any thread. */
+struct delivery_attempt {
+    atomic_int refs;
+    double at; /* wall time the agent read the log line (it follows the log near real time) */
+    enum delivery_class cls;
+    enum delivery_cmd cmd;
+    enum mx_outcome outcome; /* the class in the probe's terms: refused, banner_4xx, ... */
+    unsigned reply;          /* SMTP reply code, 0 when none */
+    char enhanced[12];       /* "4.7.1", "" when none */
+    char addr[STORE_ADDR_STR_MAX];
+    const char *host; /* into data; "" when unknown */
+    const char *text; /* into data: at most STORE_REPLY_MAX - 1 bytes, no control bytes */
+    char data[];
+};
+
+/* The fields of a new attempt; strings are copied (host cut below STORE_DOMAIN_MAX, text
+ * below STORE_REPLY_MAX, control and non-ASCII bytes of both replaced with '?'). */
+struct delivery_fields {
+    double at;
+    enum delivery_class cls;
+    enum delivery_cmd cmd;
+    enum mx_outcome outcome;
+    unsigned reply;
+    const char *enhanced, *host, *addr, *text;
+};
+const struct delivery_attempt *store_delivery_new(const struct delivery_fields *f);
+const struct delivery_attempt *store_delivery_ref(const struct delivery_attempt *a);
+void store_delivery_unref(const struct delivery_attempt *a);
+/* The status vote of an attempt (the rules of docs/CONFIGURATION.md, global.status_source):
+ * sent: up; failed at connect, greeting, EHLO or TLS: down; greeted with 220 but a 4xx to
+ * MAIL, RCPT or DATA: throttled; a 5xx after the greeting or a connection lost after EHLO:
+ * no vote (the trouble of one message, not of the host). Pure. */
+enum delivery_vote store_delivery_vote(const struct delivery_attempt *a);
+const char *store_delivery_class_name(enum delivery_class c);
+const char *store_delivery_cmd_name(enum delivery_cmd c);
+const char *store_signal_name(enum dest_signal s);
+const char *store_vote_name(enum delivery_vote v);
+
+/* How statuses are derived (global.status_source, global.throttled_is_down,
+ * global.delivery_fresh); set at start-up and reload, loop thread. Applies from the next
+ * probe result or delivery attempt of each destination. */
+struct store_status_policy {
+    enum status_source source;
+    bool throttled_is_down;
+    double delivery_fresh_s; /* how long a delivery's vote stands against the probe */
+};
+void store_set_status_policy(const struct store_status_policy *p);
 
 /* The texts of one SMTP session: the greeting and the EHLO reply lines it read ('\n'-separated)
  * and its transcript ("+0.001 S: 220 ..." lines), each "" when none. Made once per session
@@ -247,6 +334,16 @@ struct dest_view {
     /* The latest up or down status before the current one (unknown is not news): observers
      * see the one before the change they are told of. DEST_UNKNOWN = never up or down. */
     enum dest_status last_definite;
+    /* The signal that set the current status (observers read it from the view they are
+     * given), the status the probes alone give (with damping), and the last delivery vote
+     * that counted, with its time and class (what combines with the probe's). */
+    enum dest_signal status_signal;
+    enum dest_status probe_status;
+    enum delivery_vote vote;
+    enum mx_outcome vote_outcome;
+    double vote_at;
+    /* The MTA's last delivery attempt (any, voting or not); NULL before the first. */
+    const struct delivery_attempt *delivery;
     size_t n_hosts;
     struct mx_host *hosts; /* sorted by preference; shared by the views of one probe result */
     struct store_hosts_refs *hosts_refs; /* how many views share hosts; NULL when no hosts */
@@ -369,7 +466,8 @@ const struct delivernow_job *store_snapshot_job(const struct snapshot *s, uint64
 const char *store_status_name(enum dest_status s);
 const char *store_outcome_name(enum mx_outcome o);
 const char *store_reason_name(enum dest_reason r);
-/* The reason string users see: "refused" for REASON_ALL_FAILED with OUT_REFUSED. */
+/* The reason string users see: "refused" for REASON_ALL_FAILED with OUT_REFUSED; with a
+ * status set by a delivery: "ok", "throttled", or the attempt's class ("refused"...). */
 const char *store_dest_reason_text(const struct dest_view *d);
 /* probes[] slot names: outcome names, then reason names. */
 const char *store_result_name(size_t slot);
@@ -416,6 +514,10 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
                           unsigned dns_ttl, enum dest_reason reason, enum mx_outcome primary,
                           unsigned down_after, enum dest_status *old_status,
                           enum dest_status *new_status);
+/* A delivery attempt of the MTA for d (the caller's reference moves to the store): it
+ * becomes the latest attempt and, when it votes, the status is derived again by the policy.
+ * Status observers are told of a change as for a probe. */
+void store_dest_set_delivery(struct dest *d, const struct delivery_attempt *a);
 /* Replaces the transcript (the caller's reference moves to the store). */
 void store_dest_set_transcript(struct dest *d, const struct store_transcript *transcript);
 /* MTA figures, for writing fields in place (errors through store_mta_count_*). */

@@ -66,6 +66,19 @@ void mxw_strncpy0(char *dst, size_t cap, const char *src, size_t n)
     dst[n] = '\0';
 }
 
+void mxw_strncpy_printable(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (cap == 0)
+        return;
+    if (n > cap - 1)
+        n = cap - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)src[i];
+        dst[i] = (char)(c < 0x20 || c >= 0x7f ? '?' : c);
+    }
+    dst[n] = '\0';
+}
+
 int mxw_parse_duration_ms(const char *s, int64_t *out_ms)
 {
     if (!s || !isdigit((unsigned char)*s))

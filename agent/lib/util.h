@@ -27,6 +27,9 @@ double mxw_wall_time(void);
 size_t mxw_strlcpy(char *dst, const char *src, size_t cap);
 /* Copies n bytes of src (not necessarily terminated) into dst, truncating to cap-1. */
 void mxw_strncpy0(char *dst, size_t cap, const char *src, size_t n);
+/* The same, with every control byte (C0, DEL) and non-ASCII byte replaced with '?': for
+ * outside text that goes to logs, JSON, HTML and SNMP DisplayStrings as it is. */
+void mxw_strncpy_printable(char *dst, size_t cap, const char *src, size_t n);
 
 /* Parses "250ms", "30s", "5m", "2h", "1d" or a bare number of seconds into milliseconds.
  * Returns 0, or -1 on a malformed or out-of-range value (negative, overflow, no digits). */

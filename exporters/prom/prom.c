@@ -46,6 +46,8 @@ enum dest_col {
     DC_CACHED,
     DC_AGE,
     DC_LAST,
+    DC_DELIV_TS,
+    DC_DELIV_OK,
     DC_ACTIVE,
     DC_UNATT,
     DC_ATT,
@@ -168,6 +170,18 @@ static const struct dest_family dest_families[] = {
      "When the destination was last probed, seconds since 1970.",
      1,
      {{DC_LAST, ""}}},
+    {"mxwatch_destination_last_delivery_timestamp_seconds",
+     "gauge",
+     "When the agent read the MTA's last delivery attempt to the destination from the mail log, "
+     "seconds since 1970 (only for destinations with a recorded attempt).",
+     1,
+     {{DC_DELIV_TS, ""}}},
+    {"mxwatch_destination_last_delivery_success",
+     "gauge",
+     "Whether the MTA's last delivery attempt to the destination was sent (1) or failed (0); "
+     "its reply is in the JSON API and hoststatus, never in a label.",
+     1,
+     {{DC_DELIV_OK, ""}}},
 };
 
 /* The MTA families: present for every destination once a source is configured. */
@@ -589,6 +603,9 @@ static void fill_drow(struct rows *r, const struct dest_view *d, struct drow *ro
     put(h, v, DC_CACHED, probed, d->dns_cached);
     put(h, v, DC_AGE, probed, d->dns_age_s);
     put(h, v, DC_LAST, probed, d->last_probe);
+    const struct delivery_attempt *a = d->delivery;
+    put(h, v, DC_DELIV_TS, a != NULL, a ? a->at : 0);
+    put(h, v, DC_DELIV_OK, a != NULL, a && a->cls == DELIV_SENT);
     /* MTA figures appear for every destination once a source is configured (zero until it
      * reports), so alerts can compare them with the probe status from the start. */
     const struct mta_figures *m = &d->mta;

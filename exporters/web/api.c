@@ -224,6 +224,34 @@ static void history(struct buf *b, const struct dest_view *d)
     buf_append(b, ",", 1);
 }
 
+/* The MTA's last delivery attempt (null before the first); its text is outside input,
+ * kept free of control bytes by the store and escaped here like every string. */
+static void last_delivery(struct buf *b, const struct dest_view *d)
+{
+    const struct delivery_attempt *a = d->delivery;
+    key(b, "last_delivery");
+    if (!a) {
+        buf_append(b, "null,", 5);
+        return;
+    }
+    buf_append(b, "{", 1);
+    kv_num(b, "time", a->at);
+    kv_bool(b, "success", a->cls == DELIV_SENT);
+    kv_str(b, "class", store_delivery_class_name(a->cls), 16);
+    kv_str(b, "vote", store_vote_name(store_delivery_vote(a)), 16);
+    kv_str(b, "command", store_delivery_cmd_name(a->cmd), 16);
+    kv_str(b, "mx_host", a->host, STORE_DOMAIN_MAX);
+    kv_str(b, "mx_address", a->addr, STORE_ADDR_STR_MAX);
+    if (a->reply)
+        kv_u64(b, "reply_code", a->reply);
+    else
+        buf_puts(b, "\"reply_code\":null,");
+    kv_str(b, "enhanced_code", a->enhanced, sizeof a->enhanced);
+    kv_str(b, "reply", a->text, STORE_REPLY_MAX);
+    close_with(b, '}');
+    buf_append(b, ",", 1);
+}
+
 /* The fields both documents share. */
 static void dest_common(struct buf *b, const struct snapshot *s, const struct dest_view *d)
 {
@@ -232,6 +260,7 @@ static void dest_common(struct buf *b, const struct snapshot *s, const struct de
     kv_u64(b, "index", d->index);
     kv_str(b, "status", store_status_name(d->status), 16);
     kv_str(b, "reason", store_dest_reason_text(d), STORE_REASON_MAX);
+    kv_str(b, "status_signal", store_signal_name(d->status_signal), 16);
     kv_opt(b, "status_changed", d->status_changed, 1);
     kv_opt(b, "last_probe", d->last_probe, 1);
     kv_u64(b, "consecutive_failures", d->consecutive_failures);
@@ -247,6 +276,7 @@ void api_render_destination(const struct snapshot *s, const struct dest_view *d,
 {
     buf_append(out, "{", 1);
     dest_common(out, s, d);
+    last_delivery(out, d);
     history(out, d);
     key(out, "transcript");
     char *text = store_transcript_text(d->transcript);

@@ -108,7 +108,11 @@ static void host_status(struct buf *b, const struct dest_view *d, double now)
                status_meaning[(unsigned)d->status < 3 ? d->status : 0]);
     buf_puts(b, "<tr><th scope=\"row\">Reason</th><td><code>");
     html_text(b, store_dest_reason_text(d));
-    buf_puts(b, "</code></td></tr><tr><th scope=\"row\">Since</th><td>");
+    buf_puts(b, "</code></td></tr><tr><th scope=\"row\">Set by</th><td>");
+    buf_puts(b, d->status_signal == SIGNAL_DELIVERY ? "the MTA's last delivery attempt"
+                : d->status_signal == SIGNAL_PROBE  ? "the agent's SMTP probe"
+                                                    : "nothing yet");
+    buf_puts(b, "</td></tr><tr><th scope=\"row\">Since</th><td>");
     if (d->status_changed > 0)
         buf_printf(b, "%s (%s ago)", fmt_time(w, sizeof w, d->status_changed),
                    fmt_duration(t, sizeof t, now - d->status_changed));
@@ -278,6 +282,31 @@ static void failures(struct buf *b, const struct dest_view *d)
     buf_puts(b, "</section>\n");
 }
 
+/* The MTA's last delivery attempt: outside text, escaped like every other (html_textn). */
+static void last_delivery(struct buf *b, const struct dest_view *d, double now)
+{
+    const struct delivery_attempt *a = d->delivery;
+    if (!a)
+        return;
+    char t[FMT_DURATION_MAX], w[FMT_TIME_MAX];
+    buf_printf(b,
+               "<section><h2>Last delivery attempt</h2><table class=\"kv\">"
+               "<tr><th scope=\"row\">When</th><td>%s (%s ago)</td></tr>"
+               "<tr><th scope=\"row\">Outcome</th><td>%s</td></tr>",
+               fmt_time(w, sizeof w, a->at), fmt_duration(t, sizeof t, now - a->at),
+               a->cls == DELIV_SENT ? "sent" : store_delivery_class_name(a->cls));
+    buf_puts(b, "<tr><th scope=\"row\">MX</th><td><code>");
+    html_textn(b, a->host, STORE_DOMAIN_MAX);
+    buf_puts(b, " [");
+    html_textn(b, a->addr, sizeof a->addr);
+    buf_printf(b, "]</code></td></tr><tr><th scope=\"row\">In reply to</th><td>%s</td></tr>",
+               store_delivery_cmd_name(a->cmd));
+    buf_printf(b, "<tr><th scope=\"row\">%s</th><td><code class=\"wrap\">",
+               a->cls == DELIV_SENT ? "Reply" : "Latest 4XX/5XX reply");
+    html_textn(b, a->text, STORE_REPLY_MAX);
+    buf_puts(b, "</code></td></tr></table></section>\n");
+}
+
 static void title_block(struct buf *b, const struct dest_view *d, const struct ui_ctx *c)
 {
     buf_puts(b, "<p class=\"crumbs\"><a href=\"/\">\xe2\x86\x90 All destinations</a></p>\n"
@@ -327,6 +356,7 @@ void ui_render_destination(const struct snapshot *s, const struct dest_view *d,
     buf_puts(out, "</div>\n<section><h2>History</h2>");
     ui_render_chart(d, c->now, out);
     buf_puts(out, "</section>\n");
+    last_delivery(out, d, c->now);
     failures(out, d);
     mx_table(out, d);
     addresses(out, d, c->now);

@@ -17,11 +17,16 @@
  * message still has waiting. A failed connection (`connect to ...`) names no message: it is
  * held per smtp process id until that process logs its next status line, which is for the
  * delivery the connection was for.
+ *
+ * Each smtp/lmtp status line is also the outcome of a delivery attempt (pfattempt.h): the
+ * destination's last one goes to the store, which derives the status from it too
+ * (global.status_source).
  */
 #include "source.h"
 #include "xalloc.h"
 
 #include "logtail.h"
+#include "pfattempt.h"
 #include "pflog.h"
 #include "hash.h"
 #include "pfqids.h"
@@ -111,9 +116,31 @@ static void count_hard(struct mta_figures *m, enum pflog_hard_class cls)
     m->completed++;
 }
 
+/* The outcome of the attempt a status line reports, as the destination's last one. Its time
+ * is when the line was read: the log is followed near real time (every LOG_TICK_MS), and
+ * Postfix's syslog timestamps have no year or zone to trust. */
+static void note_attempt(const struct pflog_event *ev, const char *dest)
+{
+    struct pfattempt a;
+    if (!pfattempt_from_event(ev, &a))
+        return;
+    srcagg_delivery(dest, store_delivery_new(&(struct delivery_fields){
+                              .at = mxw_wall_time(),
+                              .cls = a.cls,
+                              .cmd = a.cmd,
+                              .outcome = a.outcome,
+                              .reply = a.reply,
+                              .enhanced = a.enhanced,
+                              .host = a.host,
+                              .addr = a.addr,
+                              .text = a.text,
+                          }));
+}
+
 static void recipient_event(const struct pflog_event *ev)
 {
     const char *dest = srcagg_destination(ev->rcpt_domain);
+    note_attempt(ev, dest);
     struct mta_figures *m = srcagg_figures(dest);
     uint64_t rcpt = hash_fnv1a(ev->rcpt, ev->rcpt_len);
     claim_connfail(ev->pid, m);

@@ -22,9 +22,11 @@
 struct entry {
     char *name; /* the map's key */
     struct mta_figures fig;
-    double last_queued;    /* wall time of the last scan that found recipients queued for it */
-    bool dirty;            /* changed since the last publish */
-    struct list_node node; /* most recently changed first */
+    double last_queued; /* wall time of the last scan that found recipients queued for it */
+    bool dirty;         /* changed since the last publish */
+    const struct delivery_attempt *attempt; /* the last one seen, NULL before */
+    bool attempt_new;                       /* not yet given to the store */
+    struct list_node node;                  /* most recently changed first */
 };
 
 static struct {
@@ -59,6 +61,7 @@ static void free_entry(struct entry *e)
     strmap_del(&ag.map, e->name);
     list_unlink(&e->node);
     store_mta_clear(&e->fig);
+    store_delivery_unref(e->attempt);
     free(e->name);
     free(e);
 }
@@ -135,6 +138,15 @@ struct mta_figures *srcagg_figures(const char *dest)
     return &e->fig;
 }
 
+void srcagg_delivery(const char *dest, const struct delivery_attempt *a)
+{
+    struct entry *e = get_entry(dest);
+    touch(e);
+    store_delivery_unref(e->attempt);
+    e->attempt = a;
+    e->attempt_new = true;
+}
+
 void srcagg_count_error(struct mta_figures *m, uint32_t code)
 {
     store_mta_count_code(m, code, 1); /* a code beyond the bound is not counted */
@@ -150,8 +162,12 @@ void srcagg_publish(void)
     for (struct entry *e = entry_of(ag.lru.head); e && e->dirty; e = entry_of(e->node.next)) {
         e->dirty = false;
         struct dest *d = store_dest_find(e->name);
-        if (d)
-            store_dest_set_mta(d, &e->fig); /* the error block is shared, not copied */
+        if (!d)
+            continue;
+        store_dest_set_mta(d, &e->fig); /* the error block is shared, not copied */
+        if (e->attempt_new)
+            store_dest_set_delivery(d, store_delivery_ref(e->attempt));
+        e->attempt_new = false;
     }
 }
 

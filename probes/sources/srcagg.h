@@ -35,6 +35,10 @@ struct mta_figures *srcagg_figures(const char *dest);
  * and bounded (STORE_ERROR_CODES_MAX codes; later codes are not counted). */
 void srcagg_count_error(struct mta_figures *m, uint32_t code);
 
+/* The last delivery attempt for dest (the caller's reference moves here): handed to the
+ * store at the next srcagg_publish, or once the store holds dest. */
+void srcagg_delivery(const char *dest, const struct delivery_attempt *a);
+
 /* A finished queue scan: sets the queue gauges of every known destination (zero when not
  * queued), then, with discovery on, adds the top destinations by queued recipients to the
  * store (ORIGIN_DISCOVERED, at most max_destinations, only those global.shard owns: with

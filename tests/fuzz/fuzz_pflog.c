@@ -4,10 +4,12 @@
  * the Postfix log source parses it. Besides the sanitizers' checks it holds the promises of
  * pflog.h: 1, 0 or -1, a reason on -1; on 1 a known kind, every string NUL-terminated within
  * its field, a queue id of letters and digits, a lower-case recipient domain, and the rcpt
- * and reason spans inside the line.
+ * and reason spans inside the line. Each event also goes through pfattempt (the outcome of a
+ * delivery attempt): a known class, terminated fields within their bounds, a safe text.
  * Built by `make fuzz`; its corpus replays in tests/unit/sources/test_fuzz_sources.c.
  */
 #include "fuzz.h"
+#include "pfattempt.h"
 #include "pflog.h"
 
 #include <ctype.h>
@@ -40,6 +42,21 @@ static void pflog_check_event(const struct pflog_event *ev, const char *line, si
     pflog_check_span(ev->reason, ev->reason_len, line, len);
 }
 
+static void pfattempt_check(const struct pflog_event *ev)
+{
+    struct pfattempt a;
+    if (pfattempt_from_event(ev, &a) != 1)
+        return;
+    FUZZ_CHECK(a.cls > DELIV_NONE && a.cls < DELIV__COUNT);
+    FUZZ_CHECK(a.cmd < DCMD__COUNT && a.outcome < OUT__COUNT && a.reply <= 599);
+    PFLOG_TERMINATED(a.enhanced);
+    PFLOG_TERMINATED(a.host);
+    PFLOG_TERMINATED(a.addr);
+    PFLOG_TERMINATED(a.text);
+    for (const char *t = a.text; *t; t++)
+        FUZZ_CHECK(*t >= 0x20 && *t < 0x7f);
+}
+
 FUZZ_ENTRY(pflog)
 {
     const char *p = (const char *)data, *end = p + size, *line;
@@ -52,8 +69,10 @@ FUZZ_ENTRY(pflog)
         FUZZ_CHECK(rc >= -1 && rc <= 1);
         if (rc < 0)
             FUZZ_CHECK(ev.why != NULL);
-        if (rc == 1)
+        if (rc == 1) {
             pflog_check_event(&ev, own, len);
+            pfattempt_check(&ev);
+        }
         free(own);
     }
     return 0;

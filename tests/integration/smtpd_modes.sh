@@ -54,7 +54,7 @@ A=127.0.0
     --listen $A.38:$P=huge --listen $A.39:$P=silent --listen $A.40:$P=noehlo \
     --listen $A.41:$P=reset --listen $A.42:$P=ok,idle=1,maxmsg=2000 \
     --listen $A.43:$P=slow --listen $A.44:$P=silent,idle=1 --listen $A.47:$P=noquit \
-    --listen $A.48:$P=badtls --listen $A.49:$P=backlog \
+    --listen $A.48:$P=badtls --listen $A.49:$P=backlog --listen $A.51:$P=rcpt4xx \
     --listen "$A.50:$P=ok,idle=5,banner=<script>alert(1)</script>, <b>hostile</b> ESMTP" \
     >>"$T/smtpd.log" 2>&1 &
 SMTPD_PID=$!
@@ -111,6 +111,13 @@ curl -sS --max-time 10 "smtp://$A.32:$P" --mail-from a@c.test --mail-rcpt b@mx.t
     -T "$T/msg.txt" 2>"$T/curl.err" || rc=$?
 [ $rc -ne 0 ] || fail "curl delivered to mode rcpt5xx"
 assert_contains "$(cat "$T/curl.err")" "550" "curl error for rcpt5xx"
+
+note "rcpt4xx: 220 greeting and EHLO, every RCPT deferred with 451 4.7.1"
+out=$($SMTPC chat $A.51 $P "EHLO c" "MAIL FROM:<a@b>" "RCPT TO:<c@d>" "DATA" "QUIT")
+assert_contains "$out" "220 " "rcpt4xx greeting"
+assert_contains "$out" "250 2.1.0" "rcpt4xx MAIL accepted"
+assert_contains "$out" "451 4.7.1 Throttled" "rcpt4xx RCPT"
+assert_contains "$out" "554 5.5.1 Error: no valid recipients" "rcpt4xx DATA"
 
 note "delay: banner after delay=1.5 s, then a normal server"
 out=$($SMTPC greet $A.33 $P)

@@ -191,12 +191,14 @@ assert_eq 1 "$(metric_value "$M" 'mxwatch_source_up{source="connections"}')" "co
 assert_eq 2 "$(dest_val mxwatch_active_recipients disc1.test)" "disc1.test discovered with its queue"
 assert_not_contains "$M" 'destination="disc2.test"' "metrics (disc2.test is over max_destinations)"
 # A discovered destination is probed like a configured one, as soon as it joins (its name
-# is not in the test's DNS: nxdomain), with no periodic walk of the store needed.
+# is not in the test's DNS: nxdomain), with no periodic walk of the store needed. Its status
+# reason may be the delivery's ("refused": Postfix's transport map routes it to a closed
+# port, global.status_source both), so the probe is seen in its own counter.
 disc_probed() {
     M=$(scrape)
-    [ "$(metric_value "$M" 'mxwatch_destination_status_reason_info{destination="disc1.test",reason="dns_nxdomain"}')" = 1 ]
+    [ "$(metric_value "$M" 'mxwatch_probes_total{destination="disc1.test",result="dns_nxdomain"}')" -ge 1 ] 2>/dev/null
 }
-wait_for 10 disc_probed || fail "discovered disc1.test was never probed: $(grep 'disc1.test' <<<"$M" | grep status)"
+wait_for 10 disc_probed || fail "discovered disc1.test was never probed: $(grep 'disc1.test' <<<"$M" | grep 'status\|probes_total')"
 
 # Connections: as the kernel sees them, minus the agent's own probe sockets.
 wait_for 20 conns_match || {

@@ -28,6 +28,8 @@ enum conf_mode {
     MODE_BADTLS,  /* offers STARTTLS even without a certificate, says 220 to it, then
                      answers the client's TLS ClientHello in plain text */
     MODE_BACKLOG, /* never accepts: the accept queue is kept full, so connects time out */
+    MODE_RCPT4XX, /* like ok, every RCPT deferred with 451 4.7.1 (a throttling MX: it greets
+                     with 220 but defers real mail) */
     MODE_COUNT
 };
 

@@ -38,6 +38,7 @@ static void usage(FILE *f)
           "  ok       ESMTP: EHLO (PIPELINING SIZE 8BITMIME ENHANCEDSTATUSCODES, STARTTLS with a\n"
           "           certificate), HELO, MAIL, RCPT, DATA (body discarded), RSET, NOOP, QUIT\n"
           "  rcpt5xx  like ok, every RCPT gets 550 5.1.1\n"
+          "  rcpt4xx  like ok, every RCPT gets 451 4.7.1 (a throttling MX)\n"
           "  delay    banner after delay=SECONDS (default 10), then like ok\n"
           "  slow     like ok, every byte sent interval=SECONDS apart (default 1)\n"
           "  421      421 greeting, then close\n"

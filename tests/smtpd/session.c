@@ -437,6 +437,7 @@ static void greet(struct session *s)
     switch (s->lc->mode) {
     case MODE_OK:
     case MODE_RCPT5XX:
+    case MODE_RCPT4XX:
     case MODE_NOQUIT:
     case MODE_BADTLS:
     case MODE_SLOW:

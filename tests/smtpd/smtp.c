@@ -93,6 +93,8 @@ static void do_rcpt(struct session *s, const struct cmd *c)
         sess_reply(s, 501, "5.5.4 Syntax: RCPT TO:<address>");
     else if (s->lc->mode == MODE_RCPT5XX)
         sess_reply(s, 550, "5.1.1 user unknown");
+    else if (s->lc->mode == MODE_RCPT4XX)
+        sess_reply(s, 451, "4.7.1 Throttled: too many messages, try again later");
     else if (s->rcpts >= SESS_MAX_RCPT)
         sess_reply(s, 452, "4.5.3 Error: too many recipients");
     else {

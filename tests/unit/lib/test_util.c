@@ -25,6 +25,21 @@ static void write_file(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
+/* Outside text: control and non-ASCII bytes (NUL included) become '?', the copy is cut at
+ * cap - 1 and always terminated. */
+static void test_strncpy_printable(void **state)
+{
+    (void)state;
+    char out[8];
+    mxw_strncpy_printable(out, sizeof out, "a\0b\x1b[\x7f\xc3\xa9zzz", 11);
+    assert_string_equal(out, "a?b?[??");
+    mxw_strncpy_printable(out, sizeof out, "ok", 2);
+    assert_string_equal(out, "ok");
+    out[0] = 'x';
+    mxw_strncpy_printable(out, 0, "ok", 2); /* no room: nothing written */
+    assert_int_equal(out[0], 'x');
+}
+
 static void test_read_bounded(void **state)
 {
     (void)state;
@@ -67,6 +82,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_bounded),
+        cmocka_unit_test(test_strncpy_printable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
