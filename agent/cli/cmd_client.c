@@ -338,31 +338,34 @@ static void addresses(struct json_object *d)
     }
 }
 
-/* The MTA's last delivery attempt: when, and for a failed one the reply (or the failure's
- * text when the server said nothing), the command it answered and the MX. */
+/* The MTA's last delivery attempt (when, and how it ended), then the latest 4xx/5xx reply a
+ * server gave, with the command it answered, the MX and how long ago: it stays after later
+ * deliveries succeed, as on the vendor's page. */
 static void last_delivery(struct json_object *d)
 {
-    struct json_object *a = jget(d, "last_delivery");
-    if (!a || json_object_is_type(a, json_type_null))
-        return;
+    struct json_object *a = jget(d, "last_delivery"), *e = jget(d, "latest_error_reply");
     char when[FMT_TIME_MAX], ago[FMT_DURATION_MAX];
-    double t = jnum(a, "time");
-    bool ok = json_object_get_boolean(jget(a, "success"));
-    printf("%-24s%s (%s), %s\n", "Last delivery attempt:", fmt_time(when, sizeof when, t),
-           fmt_duration(ago, sizeof ago, (double)time(NULL) - t), ok ? "sent" : "failed");
-    if (ok)
+    if (a && !json_object_is_type(a, json_type_null)) {
+        double t = jnum(a, "time");
+        bool ok = json_object_get_boolean(jget(a, "success"));
+        printf("%-24s%s (%s), ", "Last delivery attempt:", fmt_time(when, sizeof when, t),
+               fmt_duration(ago, sizeof ago, (double)time(NULL) - t));
+        cli_put_text(stdout, ok ? "sent" : jstr(a, "class") ? jstr(a, "class") : "failed");
+        putchar('\n');
+    }
+    if (!e || json_object_is_type(e, json_type_null))
         return;
-    const char *cmd = jstr(a, "command");
+    const char *cmd = jstr(e, "command");
     printf("%-24s", "Latest 4XX/5XX reply:");
-    cli_put_text(stdout, jstr(a, "reply") ? jstr(a, "reply") : "");
+    cli_put_text(stdout, jstr(e, "reply") ? jstr(e, "reply") : "");
     printf(" (");
     for (const char *c = cmd ? cmd : ""; *c; c++)
         putchar(*c == '_' ? ' ' : toupper((unsigned char)*c));
     printf(", ");
-    cli_put_text(stdout, jstr(a, "mx_host") ? jstr(a, "mx_host") : "");
+    cli_put_text(stdout, jstr(e, "mx_host") ? jstr(e, "mx_host") : "");
     printf("[");
-    cli_put_text(stdout, jstr(a, "mx_address") ? jstr(a, "mx_address") : "");
-    printf("])\n");
+    cli_put_text(stdout, jstr(e, "mx_address") ? jstr(e, "mx_address") : "");
+    printf("], %s ago)\n", fmt_duration(ago, sizeof ago, (double)time(NULL) - jnum(e, "time")));
 }
 
 static void hoststatus_text(struct json_object *d)

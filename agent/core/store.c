@@ -435,6 +435,7 @@ static void view_free(struct dest_view *v)
     store_transcript_unref(v->transcript);
     history_unref(v->history);
     store_delivery_unref(v->delivery);
+    store_delivery_unref(v->last_error);
     store_mta_clear(&v->mta);
     free(v);
 }
@@ -475,6 +476,7 @@ static struct dest_view *writable(struct dest *d)
         atomic_fetch_add(&v->hosts_refs->n, 1); /* shared, not copied */
     store_transcript_ref(v->transcript);        /* shared, not copied */
     store_delivery_ref(v->delivery);            /* shared, not copied */
+    store_delivery_ref(v->last_error);
     if (v->history)
         atomic_fetch_add(&((struct store_history *)v->history)->refs, 1);
     if (v->mta.errors)
@@ -769,6 +771,10 @@ void store_dest_set_delivery(struct dest *d, const struct delivery_attempt *a)
     struct dest_view *v = writable(d);
     store_delivery_unref(v->delivery);
     v->delivery = a;
+    if (a->reply >= 400) {
+        store_delivery_unref(v->last_error);
+        v->last_error = store_delivery_ref(a);
+    }
     enum delivery_vote vote = store_delivery_vote(a);
     if (vote == VOTE_NONE)
         return;

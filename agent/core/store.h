@@ -342,8 +342,11 @@ struct dest_view {
     enum delivery_vote vote;
     enum mx_outcome vote_outcome;
     double vote_at;
-    /* The MTA's last delivery attempt (any, voting or not); NULL before the first. */
+    /* The MTA's last delivery attempt (any, voting or not); NULL before the first. And the
+     * latest one a server answered with a 4xx or 5xx reply, kept after later successes as
+     * the vendor's "Latest 4XX/5XX reply" is; NULL before one. */
     const struct delivery_attempt *delivery;
+    const struct delivery_attempt *last_error;
     size_t n_hosts;
     struct mx_host *hosts; /* sorted by preference; shared by the views of one probe result */
     struct store_hosts_refs *hosts_refs; /* how many views share hosts; NULL when no hosts */

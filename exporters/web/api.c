@@ -224,12 +224,11 @@ static void history(struct buf *b, const struct dest_view *d)
     buf_append(b, ",", 1);
 }
 
-/* The MTA's last delivery attempt (null before the first); its text is outside input,
- * kept free of control bytes by the store and escaped here like every string. */
-static void last_delivery(struct buf *b, const struct dest_view *d)
+/* A delivery attempt of the MTA as "NAME":{...}, or null; its text is outside input, kept
+ * free of control bytes by the store and escaped here like every string. */
+static void attempt(struct buf *b, const char *name, const struct delivery_attempt *a)
 {
-    const struct delivery_attempt *a = d->delivery;
-    key(b, "last_delivery");
+    key(b, name);
     if (!a) {
         buf_append(b, "null,", 5);
         return;
@@ -276,7 +275,8 @@ void api_render_destination(const struct snapshot *s, const struct dest_view *d,
 {
     buf_append(out, "{", 1);
     dest_common(out, s, d);
-    last_delivery(out, d);
+    attempt(out, "last_delivery", d->delivery);
+    attempt(out, "latest_error_reply", d->last_error);
     history(out, d);
     key(out, "transcript");
     char *text = store_transcript_text(d->transcript);

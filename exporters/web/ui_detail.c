@@ -285,7 +285,7 @@ static void failures(struct buf *b, const struct dest_view *d)
 /* The MTA's last delivery attempt: outside text, escaped like every other (html_textn). */
 static void last_delivery(struct buf *b, const struct dest_view *d, double now)
 {
-    const struct delivery_attempt *a = d->delivery;
+    const struct delivery_attempt *a = d->delivery, *e = d->last_error;
     if (!a)
         return;
     char t[FMT_DURATION_MAX], w[FMT_TIME_MAX];
@@ -301,10 +301,16 @@ static void last_delivery(struct buf *b, const struct dest_view *d, double now)
     html_textn(b, a->addr, sizeof a->addr);
     buf_printf(b, "]</code></td></tr><tr><th scope=\"row\">In reply to</th><td>%s</td></tr>",
                store_delivery_cmd_name(a->cmd));
-    buf_printf(b, "<tr><th scope=\"row\">%s</th><td><code class=\"wrap\">",
-               a->cls == DELIV_SENT ? "Reply" : "Latest 4XX/5XX reply");
+    buf_puts(b, "<tr><th scope=\"row\">Reply</th><td><code class=\"wrap\">");
     html_textn(b, a->text, STORE_REPLY_MAX);
-    buf_puts(b, "</code></td></tr></table></section>\n");
+    buf_puts(b, "</code></td></tr>");
+    if (e) { /* kept after later successes */
+        buf_puts(b, "<tr><th scope=\"row\">Latest 4XX/5XX reply</th><td><code class=\"wrap\">");
+        html_textn(b, e->text, STORE_REPLY_MAX);
+        buf_printf(b, "</code> (%s, %s ago)</td></tr>", store_delivery_cmd_name(e->cmd),
+                   fmt_duration(t, sizeof t, now - e->at));
+    }
+    buf_puts(b, "</table></section>\n");
 }
 
 static void title_block(struct buf *b, const struct dest_view *d, const struct ui_ctx *c)

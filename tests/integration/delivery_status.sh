@@ -125,6 +125,13 @@ d=$(doc)
 assert_eq ok "$(field "$d" reason)" "reason after the delivery"
 assert_eq 250 "$(field "$d" reply_code)" "latest reply code after the delivery"
 assert_contains "$d" '"success":true' "latest attempt succeeded"
+# The latest 4XX/5XX reply stays after the success, as on the vendor's page.
+assert_contains "$d" '"latest_error_reply":{' "the latest 4XX/5XX reply after the delivery"
+assert_eq 451 "$(field "${d#*\"latest_error_reply\":}" reply_code)" "its code after the delivery"
+out=$("$MXWATCH" hoststatus --url="$URL" throttle.test) || fail "hoststatus failed: $out"
+grep -qE '^Latest 4XX/5XX reply: +451 4.7.1 Throttled: too many messages, try again later \(RCPT, 127.0.0.61\[127.0.0.61\], [0-9]+s ago\)' <<<"$out" ||
+    fail "hoststatus lost the latest 4XX/5XX reply after the delivery: $out"
+grep -qE '^Last delivery attempt: .*, sent$' <<<"$out" || fail "hoststatus has no sent attempt: $out"
 grep -q 'msg="destination status changed" destination=throttle.test from=down to=up reason=ok signal=delivery' \
     "$T/agent.log" || fail "the change to up is not logged with its signal"
 m=$(curl -fsS "$URL/metrics")
