@@ -258,6 +258,18 @@ static int dest_get(const struct ax_view *v, const struct ax_row *r, unsigned co
     case MXW_DEST_LAST_BANNER: return v_line(o, dest_last_banner(d));
     case MXW_DEST_TLS_CERT_EXPIRY: return v_scaled(o, ASN_UNSIGNED, dest_cert_expiry(d), 1);
     case MXW_DEST_ORIGIN: return v_num(o, ASN_INTEGER, d->origin == ORIGIN_CONFIG ? 1 : 2);
+    case MXW_DEST_STATUS_SIGNAL:
+        return v_num(o, ASN_INTEGER,
+                     d->status_signal == SIGNAL_PROBE      ? 1
+                     : d->status_signal == SIGNAL_DELIVERY ? 2
+                                                           : 3);
+    case MXW_DEST_LAST_DELIVERY_TIME:
+        return v_scaled(o, ASN_UNSIGNED, d->delivery ? d->delivery->at : 0, 1);
+    case MXW_DEST_LAST_DELIVERY_SUCCESS:
+        return v_num(o, ASN_INTEGER, !d->delivery ? 3 : d->delivery->cls == DELIV_SENT ? 1 : 2);
+    case MXW_DEST_LAST_ERROR_REPLY_CODE:
+        return v_u32(o, ASN_UNSIGNED, d->last_error ? d->last_error->reply : 0);
+    case MXW_DEST_LAST_ERROR_REPLY: return v_line(o, d->last_error ? d->last_error->text : "");
     default: return dest_get_mta(&d->mta, col, o);
     }
 }
@@ -560,9 +572,10 @@ static const unsigned char agent_cols[] = {
     MXW_AGENT_DESTINATIONS, MXW_AGENT_PROBES_IN_FLIGHT,   MXW_AGENT_LOOP_LAG,
     MXW_AGENT_SOURCES_UP,   MXW_AGENT_SOURCES_CONFIGURED, MXW_AGENT_VERSION,
 };
-/* MXW_DEST_STATUS (2) to MXW_DEST_ORIGIN (26): every column but the index. */
-static const unsigned char dest_cols[] = {2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
-                                          15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26};
+/* MXW_DEST_STATUS (2) to MXW_DEST_LAST_ERROR_REPLY (31): every column but the index. */
+static const unsigned char dest_cols[] = {2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                          12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                                          22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
 /* MXW_MX_HOST_NAME (4) to MXW_MX_BANNER (15). */
 static const unsigned char mx_cols[] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 /* MXW_GW_UP (2) to MXW_GW_LAST_SUCCESS (21). */

@@ -5,10 +5,12 @@
 #    up; but it defers every RCPT with 451 4.7.1 (mxw-smtpd mode rcpt4xx). Once Postfix has
 #    tried a message, the destination is `down` (global.throttled_is_down defaults to true)
 #    with reason `throttled`, signal `delivery`, and the 451 as its latest reply in the JSON
-#    API, `hoststatus`, the page and /metrics; later probes that greet do not undo it.
+#    API, `hoststatus`, the page, /metrics and SNMP (mxwDestinationTable's delivery columns,
+#    through a private snmpd); later probes that greet do not undo it.
 #  - The server is restarted accepting (mode ok) and the queue flushed: the delivery
 #    succeeds and the destination is `up` with signal `delivery`; the change is logged with
-#    its signal. /metrics passes promtool with the two delivery families in it.
+#    its signal; the latest 4XX/5XX reply stays. /metrics passes promtool with the two
+#    delivery families in it.
 # timeout: 90
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/postfix.sh"
@@ -27,6 +29,12 @@ start_postfix "$T/pf" "throttle.test=smtp:[$MX]:$P" \
 minimal_backoff_time = 1h
 maximal_backoff_time = 1h"
 
+source "$MXW_TOP/deploy/demo/snmpd.sh"
+start_snmpd
+MXW=.1.3.6.1.4.1.32473.725
+IDX=13.116.104.114.111.116.116.108.101.46.116.101.115.116 # "throttle.test", length-prefixed
+snmp_col() { snmpget -v2c -c public -t 2 -On -Oqv "127.0.0.1:$SNMPD_PORT" "$MXW.1.2.1.$1.$IDX"; }
+
 start_smtpd --hostname mx1.throttle.test --log "$T/smtpd-events.log" --listen "$MX:$P=rcpt4xx"
 SMTPD_PID=$!
 wait_tcp $MX "$P"
@@ -42,7 +50,7 @@ global:
   total_timeout: 4s
   starttls: never
 destinations: [throttle.test]
-snmp: {enabled: false}
+snmp: {enabled: true, agentx_socket: "$AGENTX_SOCKET"}
 sources:
   postfix:
     enabled: true
@@ -108,6 +116,15 @@ ts=$(metric_value "$m" 'mxwatch_destination_last_delivery_timestamp_seconds{dest
 awk -v t="$ts" -v now="$(date +%s)" 'BEGIN { exit !(t > now - 60 && t <= now + 1) }' ||
     fail "mxwatch_destination_last_delivery_timestamp_seconds is not recent: $ts"
 assert_not_contains "$m" "Throttled: too many" "the reply text in /metrics"
+# The same through SNMP (mxwDestinationTable's delivery columns), equal to /metrics.
+snmpd_wait_registered $MXW.1 10 || fail "the subagent did not register with snmpd"
+assert_eq 2 "$(snmp_col 2)" "mxwDestStatus (down)"
+assert_eq 2 "$(snmp_col 27)" "mxwDestStatusSignal (delivery)"
+t_metric=$(metric_value "$m" 'mxwatch_destination_last_delivery_timestamp_seconds{destination="throttle.test"}')
+assert_eq "$(awk -v t="$t_metric" 'BEGIN { printf "%d", t + 0.5 }')" "$(snmp_col 28)" "mxwDestLastDeliveryTime"
+assert_eq 2 "$(snmp_col 29)" "mxwDestLastDeliverySuccess (failed)"
+assert_eq 451 "$(snmp_col 30)" "mxwDestLastErrorReplyCode"
+assert_contains "$(snmp_col 31)" "451 4.7.1 Throttled: too many messages, try again later" "mxwDestLastErrorReply"
 promtool check metrics <<<"$m" >"$T/promtool.log" 2>&1 ||
     { cat "$T/promtool.log"; fail "promtool check metrics rejects /metrics with a delivery attempt"; }
 
@@ -132,6 +149,9 @@ out=$("$MXWATCH" hoststatus --url="$URL" throttle.test) || fail "hoststatus fail
 grep -qE '^Latest 4XX/5XX reply: +451 4.7.1 Throttled: too many messages, try again later \(RCPT, 127.0.0.61\[127.0.0.61\], [0-9]+s ago\)' <<<"$out" ||
     fail "hoststatus lost the latest 4XX/5XX reply after the delivery: $out"
 grep -qE '^Last delivery attempt: .*, sent$' <<<"$out" || fail "hoststatus has no sent attempt: $out"
+assert_eq 1 "$(snmp_col 2)" "mxwDestStatus (up)"
+assert_eq 1 "$(snmp_col 29)" "mxwDestLastDeliverySuccess (sent)"
+assert_eq 451 "$(snmp_col 30)" "mxwDestLastErrorReplyCode after the delivery"
 grep -q 'msg="destination status changed" destination=throttle.test from=down to=up reason=ok signal=delivery' \
     "$T/agent.log" || fail "the change to up is not logged with its signal"
 m=$(curl -fsS "$URL/metrics")

@@ -61,7 +61,8 @@ kids mxwDestinationEntry 1 mxwDestName mxwDestStatus mxwDestStatusReason \
     mxwDestFilterHardBounces mxwDestExpiredHardBounces mxwDestOtherHardBounces \
     mxwDestDeliveredRecipients mxwDestDeletedRecipients mxwDestDnsLookupTime \
     mxwDestBannerTime mxwDestLastBanner mxwDestTlsCertExpiry mxwDestOldestMessageAge \
-    mxwDestOrigin
+    mxwDestOrigin mxwDestStatusSignal mxwDestLastDeliveryTime mxwDestLastDeliverySuccess \
+    mxwDestLastErrorReplyCode mxwDestLastErrorReply
 kids mxwMxTable 1 mxwMxEntry
 kids mxwMxEntry 1 mxwMxPreference mxwMxAddressType mxwMxAddress mxwMxHostName \
     mxwMxStatus mxwMxOutcome mxwMxConnectTime mxwMxBannerTime mxwMxEhloTime mxwMxTlsTime \

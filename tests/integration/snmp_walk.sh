@@ -62,7 +62,7 @@ in_order "$T/walk.txt" || fail "the walk of the mxwatch subtree is out of order"
 n_dest=$(wc -w <<<"$WORLD_DOMAINS")
 assert_eq "$n_dest" "$(value $MXW.1.1.1.0)" "mxwAgentDestinations"
 assert_eq "$n_dest" "$(grep -c "^$DEST\.2\." "$T/walk.txt")" "rows of mxwDestStatus"
-assert_eq "$((n_dest * 25))" "$(grep -c "^$DEST\." "$T/walk.txt")" "cells of mxwDestinationTable"
+assert_eq "$((n_dest * 30))" "$(grep -c "^$DEST\." "$T/walk.txt")" "cells of mxwDestinationTable"
 
 m=$(scrape)
 for d in $WORLD_DOMAINS; do
@@ -77,6 +77,12 @@ for d in $WORLD_DOMAINS; do
     changed=$(metric_value "$m" "mxwatch_destination_status_change_timestamp_seconds{destination=\"$d\"}")
     assert_eq "$(printf '%.0f' "${changed:-0}")" "$(value "$DEST.4.$i")" "$d mxwDestStatusChanged"
     assert_eq 1 "$(value "$DEST.26.$i")" "$d mxwDestOrigin (config)"
+    # No MTA in this world: the status is the probe's, and no delivery was seen.
+    assert_eq 1 "$(value "$DEST.27.$i")" "$d mxwDestStatusSignal (probe)"
+    assert_eq 0 "$(value "$DEST.28.$i")" "$d mxwDestLastDeliveryTime"
+    assert_eq 3 "$(value "$DEST.29.$i")" "$d mxwDestLastDeliverySuccess (none)"
+    assert_eq 0 "$(value "$DEST.30.$i")" "$d mxwDestLastErrorReplyCode"
+    assert_eq "$DEST.31.$i = \"\"" "$(grep "^$DEST\.31\.$i " "$T/walk.txt")" "$d mxwDestLastErrorReply (empty)"
 done
 
 # mxwMxTable: alpha.test's two exchangers in preference order, each up, with TLS expiry.
