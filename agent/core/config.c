@@ -30,6 +30,7 @@ enum ftype {
     F_DURATION0, /* a duration that may be zero (a clamp whose default is none) */
     F_STRLIST,
     F_UINTLIST,
+    F_DURLIST,
     F_ENUM,
     F_SHARD,
     F_SECTION,
@@ -116,6 +117,21 @@ static int checked(struct ctx *c, const struct field *f, yaml_node_t *n, const c
     return 0;
 }
 
+/* A duration of field f ("500ms", "30s", "5m", "1h", "1d"), within f's bounds. */
+static int parse_duration(struct ctx *c, const struct field *f, yaml_node_t *n, const char *s,
+                          int64_t *out)
+{
+    int64_t ms;
+    if (mxw_parse_duration_ms(s, &ms) < 0)
+        return fault(c, n, "bad duration '%s' (use e.g. 500ms, 30s, 5m, 1h)", s);
+    if (ms < 0 || (ms == 0 && f->type != F_DURATION0))
+        return fault(c, n, "duration must be positive");
+    if (f->max && ms > (int64_t)f->max * 1000)
+        return fault(c, n, "duration '%s' is longer than %us", s, f->max);
+    *out = ms;
+    return 0;
+}
+
 static int set_scalar(struct ctx *c, const struct field *f, yaml_node_t *n, void *base)
 {
     const char *s = scalar(n);
@@ -147,17 +163,7 @@ static int set_scalar(struct ctx *c, const struct field *f, yaml_node_t *n, void
     }
     case F_UINT: return parse_uint(c, n, f->min, f->max, AT(base, f->off, unsigned));
     case F_DURATION:
-    case F_DURATION0: {
-        int64_t ms;
-        if (mxw_parse_duration_ms(s, &ms) < 0)
-            return fault(c, n, "bad duration '%s' (use e.g. 500ms, 30s, 5m, 1h)", s);
-        if (ms < 0 || (ms == 0 && f->type == F_DURATION))
-            return fault(c, n, "duration must be positive");
-        if (f->max && ms > (int64_t)f->max * 1000)
-            return fault(c, n, "duration '%s' is longer than %us", s, f->max);
-        *AT(base, f->off, int64_t) = ms;
-        return 0;
-    }
+    case F_DURATION0: return parse_duration(c, f, n, s, AT(base, f->off, int64_t));
     case F_ENUM:
         for (int i = 0; f->enum_names[i]; i++) {
             if (!strcmp(s, f->enum_names[i])) {
@@ -215,6 +221,15 @@ static int set_list(struct ctx *c, const struct field *f, yaml_node_t *n, void *
             *arr = xrealloc(*arr, (*cnt + 2) * sizeof **arr);
             (*arr)[(*cnt)++] = xstrdup(s);
             (*arr)[*cnt] = NULL;
+        } else if (f->type == F_DURLIST) {
+            const char *s = scalar(item);
+            int64_t ms, **arr = AT(base, f->off, int64_t *);
+            if (!s)
+                return fault(c, item, "expected a duration");
+            if (parse_duration(c, f, item, s, &ms) < 0)
+                return -1;
+            *arr = xreallocarray(*arr, *cnt + 1, sizeof **arr);
+            (*arr)[(*cnt)++] = ms;
         } else {
             unsigned v;
             if (parse_uint(c, item, f->min, f->max, &v) < 0)
@@ -236,6 +251,7 @@ static int set_field(struct ctx *c, const struct field *f, yaml_node_t *n, void 
     case F_SECTION: return walk_section(c, f->sub, n, base);
     case F_STRLIST:
     case F_UINTLIST:
+    case F_DURLIST:
     case F_LIST: return set_list(c, f, n, base);
     default: return set_scalar(c, f, n, base);
     }
@@ -399,6 +415,7 @@ static const struct field postfix_schema[] = {
     FLD("log_file", F_STR, postfix_log_file),
     FLD("state_file", F_STR, postfix_state_file),
     FLD_LIST("transport_maps", F_STRLIST, postfix_transport_maps, n_postfix_transport_maps),
+    FLD_LIST("delay_buckets", F_DURLIST, postfix_delay_buckets_ms, n_postfix_delay_buckets),
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -581,6 +598,11 @@ static void set_defaults(struct config *cfg)
     cfg->postfix_log_file = xstrdup("/var/log/mail.log");
     cfg->postfix_state_file = xstrdup("/var/lib/mxwatch/postfix-log.state");
     cfg->connections_interval_ms = 15000;
+    static const int64_t delay_buckets_s[] = {1, 5, 30, 60, 300, 900, 3600, 14400, 86400};
+    cfg->n_postfix_delay_buckets = MXW_ARRAY_LEN(delay_buckets_s);
+    cfg->postfix_delay_buckets_ms = xcalloc(cfg->n_postfix_delay_buckets, sizeof(int64_t));
+    for (size_t i = 0; i < cfg->n_postfix_delay_buckets; i++)
+        cfg->postfix_delay_buckets_ms[i] = delay_buckets_s[i] * 1000;
     cfg->connections_ports = xmalloc(sizeof *cfg->connections_ports);
     cfg->connections_ports[0] = 25;
     cfg->n_connections_ports = 1;
@@ -618,6 +640,14 @@ static int validate(struct ctx *c, yaml_node_t *root)
         return fault(c, section_node(c, root, global),
                      "dns_cache_min_ttl is longer than dns_cache_max_ttl");
     }
+    static const char *const postfix[] = {"sources", "postfix", NULL};
+    for (size_t i = 0; i < cfg->n_postfix_delay_buckets; i++)
+        if (i >= CONFIG_DELAY_BUCKETS_MAX ||
+            (i && cfg->postfix_delay_buckets_ms[i] <= cfg->postfix_delay_buckets_ms[i - 1])) {
+            mxw_strlcpy(c->path, "sources.postfix.delay_buckets", sizeof c->path);
+            return fault(c, section_node(c, root, postfix),
+                         "must be at most %d increasing durations", CONFIG_DELAY_BUCKETS_MAX);
+        }
     if (cfg->defaults.total_timeout_ms < cfg->defaults.connect_timeout_ms) {
         mxw_strlcpy(c->path, "global", sizeof c->path);
         return fault(c, section_node(c, root, global),
@@ -764,6 +794,7 @@ void config_free(struct config *cfg)
     free(cfg->postfix_state_file);
     free_strv(cfg->postfix_transport_maps, cfg->n_postfix_transport_maps);
     free(cfg->connections_ports);
+    free(cfg->postfix_delay_buckets_ms);
     for (size_t i = 0; i < cfg->n_gateways; i++) {
         struct gateway_config *g = &cfg->gateways[i];
         free(g->name);

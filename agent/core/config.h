@@ -53,6 +53,8 @@ struct gateway_config {
     int line;
 };
 
+#define CONFIG_DELAY_BUCKETS_MAX 16
+
 struct config {
     char *path; /* the file it came from, or NULL for built-in defaults */
 
@@ -119,6 +121,10 @@ struct config {
     char *postfix_state_file;
     char **postfix_transport_maps; /* "domain=nexthop" pairs mapping domains to destinations */
     size_t n_postfix_transport_maps;
+    /* mxwatch_delivery_delay_seconds's upper bounds, increasing, at most
+     * CONFIG_DELAY_BUCKETS_MAX */
+    int64_t *postfix_delay_buckets_ms;
+    size_t n_postfix_delay_buckets;
     bool connections_enabled;
     unsigned *connections_ports;
     size_t n_connections_ports;

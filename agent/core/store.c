@@ -440,6 +440,15 @@ static void view_free(struct dest_view *v)
     free(v);
 }
 
+/* One more reference to the blocks m shares (errors, delays): for a copy of m. */
+static void mta_ref_blocks(const struct mta_figures *m)
+{
+    if (m->errors)
+        atomic_fetch_add(&ERRORS_BLOCK(m->errors)->refs, 1);
+    if (m->delays)
+        atomic_fetch_add(&((struct mta_delays *)m->delays)->refs, 1);
+}
+
 /* Puts a published view or run aside until no snapshot that may show it is held. */
 static void retire(void *p, bool chunk)
 {
@@ -479,8 +488,7 @@ static struct dest_view *writable(struct dest *d)
     store_delivery_ref(v->last_error);
     if (v->history)
         atomic_fetch_add(&((struct store_history *)v->history)->refs, 1);
-    if (v->mta.errors)
-        atomic_fetch_add(&ERRORS_BLOCK(v->mta.errors)->refs, 1);
+    mta_ref_blocks(&v->mta);
     retire(old, false);
     d->v = v;
     d->frozen = false;
@@ -839,7 +847,7 @@ void store_dest_set_mta(struct dest *d, const struct mta_figures *m)
     store_mta_copy(&writable(d)->mta, m);
 }
 
-void store_mta_clear(struct mta_figures *m)
+static void errors_drop(struct mta_figures *m)
 {
     if (m->errors && atomic_fetch_sub(&ERRORS_BLOCK(m->errors)->refs, 1) == 1)
         free(ERRORS_BLOCK(m->errors));
@@ -847,10 +855,18 @@ void store_mta_clear(struct mta_figures *m)
     m->n_errors = 0;
 }
 
+void store_mta_clear(struct mta_figures *m)
+{
+    errors_drop(m);
+    struct mta_delays *d = (struct mta_delays *)m->delays;
+    if (d && atomic_fetch_sub(&d->refs, 1) == 1)
+        free(d);
+    m->delays = NULL;
+}
+
 void store_mta_copy(struct mta_figures *dst, const struct mta_figures *src)
 {
-    if (src->errors)
-        atomic_fetch_add(&ERRORS_BLOCK(src->errors)->refs, 1);
+    mta_ref_blocks(src);
     store_mta_clear(dst);
     memcpy(dst, src, sizeof *dst); /* padding too: store_dest_set_mta compares bytes */
 }
@@ -867,10 +883,41 @@ static struct mta_error_count *errors_own(struct mta_figures *m, size_t n)
     if (m->n_errors)
         memcpy(b->e, m->errors, m->n_errors * sizeof b->e[0]);
     size_t keep = m->n_errors;
-    store_mta_clear(m);
+    errors_drop(m);
     m->n_errors = keep;
     m->errors = b->e;
     return b->e;
+}
+
+void store_mta_observe_delay(struct mta_figures *m, const double *le, size_t n, double seconds)
+{
+    if (n > STORE_DELAY_BUCKETS_MAX || !(seconds >= 0))
+        return; /* NaN and negative delays are not delays */
+    struct mta_delays *d = (struct mta_delays *)m->delays;
+    bool same = d && d->n == n;
+    for (size_t i = 0; same && i < n; i++)
+        same = d->b[i].le == le[i];
+    if (!same || atomic_load(&d->refs) != 1) {
+        struct mta_delays *c = xcalloc(1, sizeof *c + n * sizeof c->b[0]);
+        atomic_init(&c->refs, 1);
+        c->n = n;
+        for (size_t i = 0; i < n; i++)
+            c->b[i].le = le[i];
+        if (same) { /* a shared block: go on from its counts */
+            c->count = d->count;
+            c->sum = d->sum;
+            for (size_t i = 0; i < n; i++)
+                c->b[i].count = d->b[i].count;
+        }
+        if (d && atomic_fetch_sub(&d->refs, 1) == 1)
+            free(d);
+        m->delays = d = c;
+    }
+    d->count++;
+    d->sum += seconds;
+    for (size_t i = 0; i < n; i++)
+        if (seconds <= d->b[i].le)
+            d->b[i].count++;
 }
 
 int store_mta_count_code(struct mta_figures *m, uint32_t code, uint64_t n)

@@ -286,6 +286,23 @@ struct mta_errors {
     struct mta_error_count e[];
 };
 
+/* Delivery delays (Postfix's delay= of final status lines: sent and bounced, never the
+ * retries), as a histogram: b[i].count delays were at most b[i].le seconds (cumulative, as
+ * Prometheus has it); count and sum over all of them. At most STORE_DELAY_BUCKETS_MAX
+ * bounds, carried in the block so a reload that changes them starts a new one. Shared and
+ * written like struct mta_errors: in place only while unshared. */
+#define STORE_DELAY_BUCKETS_MAX 16
+struct mta_delays {
+    atomic_int refs;
+    size_t n;
+    uint64_t count;
+    double sum;
+    struct {
+        double le;
+        uint64_t count;
+    } b[];
+};
+
 /* Figures from the MTA sources (queue, log, kernel sockets), per destination. */
 struct mta_figures {
     bool present; /* a source has reported this destination */
@@ -301,6 +318,7 @@ struct mta_figures {
      * holds a reference to: copy with store_mta_copy, drop with store_mta_clear. */
     size_t n_errors;
     const struct mta_error_count *errors;
+    const struct mta_delays *delays; /* NULL before the first final delivery */
 };
 
 struct history_sample {
@@ -535,9 +553,13 @@ int store_mta_count_error(struct mta_figures *m, unsigned cls, unsigned subject,
                           uint64_t n);
 /* The same with the code as a number (5.1.1 = 5001001), unchecked. O(codes). */
 int store_mta_count_code(struct mta_figures *m, uint32_t code, uint64_t n);
-/* dst = src, the error block shared: dst's old one is dropped, src's referenced. */
+/* One more delivery delay of seconds into m's histogram with these n upper bounds (sorted,
+ * n <= STORE_DELAY_BUCKETS_MAX); a histogram with other bounds starts again. O(n). */
+void store_mta_observe_delay(struct mta_figures *m, const double *le, size_t n, double seconds);
+/* dst = src, the error and delay blocks shared: dst's old ones are dropped, src's
+ * referenced. */
 void store_mta_copy(struct mta_figures *dst, const struct mta_figures *src);
-/* Drops m's error block (m then has no errors). Any thread. */
+/* Drops m's error and delay blocks (m then has none). Any thread. */
 void store_mta_clear(struct mta_figures *m);
 void store_dest_touch(struct dest *d); /* mark changed, e.g. after editing mta figures */
 const struct mx_host *store_dest_hosts(const struct dest *d, size_t *n);

@@ -70,8 +70,9 @@ struct drow {
     struct span labels; /* destination="..." */
     uint32_t has;       /* bit per dest_col: the sample exists */
     double v[DC__COUNT];
-    const char *reason;    /* a constant of the store */
-    size_t res_off, n_res; /* probe results in rows.res_slot / res_count */
+    const char *reason;              /* a constant of the store */
+    const struct mta_delays *delays; /* the view's histogram (the snapshot holds it), or NULL */
+    size_t res_off, n_res;           /* probe results in rows.res_slot / res_count */
 };
 
 enum addr_col { AC_UP, AC_CONN, AC_BANNER, AC_EHLO, AC_STLS, AC_TLS, AC_EXP, AC__COUNT };
@@ -262,6 +263,41 @@ static void render_dest_family(struct buf *b, const struct rows *r, const struct
             if (d->has & (1u << f->s[k].col))
                 promtext_sample(b, f->name, nlen, span_p(r, d->labels), d->labels.len,
                                 f->s[k].extra, elen[k], d->v[f->s[k].col]);
+    }
+}
+
+/* mxwatch_delivery_delay_seconds: one histogram per destination with final deliveries. */
+static void render_delays(struct buf *b, const struct rows *r)
+{
+    static const char name[] = "mxwatch_delivery_delay_seconds";
+    bool any = false;
+    for (size_t i = 0; i < r->n && !any; i++)
+        any = r->d[i].delays != NULL;
+    if (!any)
+        return;
+    promtext_family(b, name, "histogram",
+                    "Time from arrival to the final delivery attempt (sent or bounced) of "
+                    "recipients for the destination, from the MTA's log.");
+    char le[EXPFMT_DOUBLE_MAX + 8];
+    for (size_t i = 0; i < r->n; i++) {
+        const struct drow *d = &r->d[i];
+        const struct mta_delays *h = d->delays;
+        if (!h)
+            continue;
+        const char *labels = span_p(r, d->labels);
+        for (size_t k = 0; k <= h->n; k++) {
+            size_t n = 4;
+            memcpy(le, "le=\"", 4);
+            n += k < h->n ? expfmt_format_double(le + n, h->b[k].le)
+                          : (memcpy(le + n, "+Inf", 4), 4);
+            le[n++] = '"';
+            promtext_sample(b, "mxwatch_delivery_delay_seconds_bucket", sizeof name + 6, labels,
+                            d->labels.len, le, n, (double)(k < h->n ? h->b[k].count : h->count));
+        }
+        promtext_sample(b, "mxwatch_delivery_delay_seconds_sum", sizeof name + 3, labels,
+                        d->labels.len, "", 0, h->sum);
+        promtext_sample(b, "mxwatch_delivery_delay_seconds_count", sizeof name + 5, labels,
+                        d->labels.len, "", 0, (double)h->count);
     }
 }
 
@@ -610,6 +646,7 @@ static void fill_drow(struct rows *r, const struct dest_view *d, struct drow *ro
      * reports), so alerts can compare them with the probe status from the start. */
     const struct mta_figures *m = &d->mta;
     bool mta = r->mta_configured || m->present;
+    row->delays = m->delays;
     const double mv[] = {(double)m->active,       (double)m->unattempted,  (double)m->attempted,
                          (double)m->conn_current, (double)m->conn_pending, (double)m->delivered,
                          (double)m->completed,    (double)m->soft_bounce,  (double)m->hard_dns,
@@ -736,6 +773,7 @@ void prom_render(const struct snapshot *snap, struct buf *out)
     render_probes_total(out, &r);
     for (size_t i = 0; i < MXW_ARRAY_LEN(mta_families); i++)
         render_dest_family(out, &r, &mta_families[i]);
+    render_delays(out, &r);
     for (size_t i = 0; i < MXW_ARRAY_LEN(addr_families) && snap->agent.metrics_per_address; i++)
         render_addr_family(out, &r, &addr_families[i]);
     if (snap->agent.metrics_per_address)

@@ -126,6 +126,7 @@ static void start_event(struct pflog_event *ev, enum pflog_kind kind, const stru
     copy_cut(ev->queue_id, sizeof ev->queue_id, qid, qlen);
     ev->rcpt_domain[0] = ev->relay_host[0] = ev->relay_addr[0] = ev->dsn[0] = '\0';
     ev->relay_port = ev->dsn_code = ev->smtp_reply = 0;
+    ev->delay_s = -1;
     ev->hard_class = kind == PFLOG_EXPIRED ? PFLOG_HARD_EXPIRED : PFLOG_HARD_NONE;
     copy_cut(ev->service, sizeof ev->service, t->service, t->service_len);
     ev->pid = t->pid;
@@ -172,6 +173,29 @@ static int set_domain(struct pflog_event *ev, const char *d, const char *end)
         ev->rcpt_domain[i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
     }
     ev->rcpt_domain[n] = '\0';
+    return 0;
+}
+
+/* delay=SECONDS[.FRACTION] (Postfix logs at most two decimals, "0.12", "1234"): at most 9
+ * digits before the point (31 years) and 9 after. */
+static int parse_delay(struct pflog_event *ev, const char *v, const char *end)
+{
+    const char *p = v;
+    double s = 0, unit = 1;
+    while (p < end && is_digit(*p) && p - v < 9)
+        s = s * 10 + (*p++ - '0');
+    if (p == v)
+        return bad(ev, "delay= is not a number of seconds");
+    if (p < end && *p == '.') {
+        const char *frac = ++p;
+        while (p < end && is_digit(*p) && p - frac < 9)
+            s += (*p++ - '0') * (unit /= 10);
+        if (p == frac)
+            return bad(ev, "delay= is not a number of seconds");
+    }
+    if (p != end)
+        return bad(ev, "delay= is not a number of seconds");
+    ev->delay_s = s;
     return 0;
 }
 
@@ -349,6 +373,8 @@ static int parse_fields(struct pflog_event *ev, const char *p, const char *end)
         if (span_is(p, klen, LIT("relay")) && parse_relay(ev, v, ve) < 0)
             return -1;
         if (span_is(p, klen, LIT("dsn")) && parse_dsn(ev, v, ve) < 0)
+            return -1;
+        if (span_is(p, klen, LIT("delay")) && parse_delay(ev, v, ve) < 0)
             return -1;
         p = ve;
     }

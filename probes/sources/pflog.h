@@ -53,6 +53,7 @@ struct pflog_event {
     char dsn[12];          /* "5.1.1" as logged; empty when the line has no dsn= */
     unsigned dsn_code;     /* 5.1.1 -> 5001001, 0 when none */
     unsigned smtp_reply;   /* 550 from "said: 550" or "refused to talk to me: 550", else 0 */
+    double delay_s;        /* delay= (seconds from arrival to this attempt), -1 when absent */
     enum pflog_hard_class hard_class; /* set for BOUNCED and EXPIRED, NONE otherwise */
     char service[32];                 /* smtp, lmtp, error, local, cleanup, qmgr...; cut at 31 */
     unsigned pid;                     /* the [PID] of the program tag (cut at 9 digits) */

@@ -150,6 +150,8 @@ static void recipient_event(const struct pflog_event *ev)
     case PFLOG_SENT:
         m->delivered++;
         m->completed++;
+        if (ev->delay_s >= 0) /* final lines only: a retry's delay would count it twice */
+            srcagg_observe_delay(m, ev->delay_s);
         pfqids_done(lg.qids, ev->queue_id, rcpt);
         break;
     case PFLOG_DEFERRED:
@@ -158,6 +160,8 @@ static void recipient_event(const struct pflog_event *ev)
         break;
     case PFLOG_BOUNCED:
         count_hard(m, ev->hard_class);
+        if (ev->delay_s >= 0)
+            srcagg_observe_delay(m, ev->delay_s);
         pfqids_done(lg.qids, ev->queue_id, rcpt);
         break;
     default: break;

@@ -38,6 +38,8 @@ static struct {
     unsigned max_discovered;
     double idle_s;
     struct shard shard; /* discovery adds only the destinations this agent owns */
+    double delay_le[STORE_DELAY_BUCKETS_MAX]; /* sources.postfix.delay_buckets, seconds */
+    size_t n_delay_le;
 } ag;
 
 /* ---- the list and the map ---- */
@@ -113,6 +115,9 @@ int srcagg_configure(const struct config *cfg, char *err, size_t errlen)
     ag.idle_s = (double)cfg->discovery_idle_ms / 1000.0;
     ag.shard = cfg->shard;
     ag.cap = cfg->n_dests + cfg->discovery_max_destinations + SRCAGG_SPARE;
+    ag.n_delay_le = 0;
+    for (size_t i = 0; i < cfg->n_postfix_delay_buckets && i < STORE_DELAY_BUCKETS_MAX; i++)
+        ag.delay_le[ag.n_delay_le++] = (double)cfg->postfix_delay_buckets_ms[i] / 1000.0;
     return rc;
 }
 
@@ -145,6 +150,11 @@ void srcagg_delivery(const char *dest, const struct delivery_attempt *a)
     store_delivery_unref(e->attempt);
     e->attempt = a;
     e->attempt_new = true;
+}
+
+void srcagg_observe_delay(struct mta_figures *m, double seconds)
+{
+    store_mta_observe_delay(m, ag.delay_le, ag.n_delay_le, seconds);
 }
 
 void srcagg_count_error(struct mta_figures *m, uint32_t code)

@@ -34,6 +34,9 @@ struct mta_figures *srcagg_figures(const char *dest);
 /* One more error with this enhanced status code (5.1.1 = 5001001): errors[] stays sorted
  * and bounded (STORE_ERROR_CODES_MAX codes; later codes are not counted). */
 void srcagg_count_error(struct mta_figures *m, uint32_t code);
+/* One more final delivery (sent or bounced) that took seconds since the message arrived,
+ * into m's histogram with the configured bounds (sources.postfix.delay_buckets). */
+void srcagg_observe_delay(struct mta_figures *m, double seconds);
 
 /* The last delivery attempt for dest (the caller's reference moves here): handed to the
  * store at the next srcagg_publish, or once the store holds dest. */

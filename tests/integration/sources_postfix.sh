@@ -177,6 +177,24 @@ expect_queue_match "first mail"
 M=$(scrape)
 assert_eq 3 "$(dest_val mxwatch_delivered_recipients_total up.test)" "delivered to up.test (alias.test included)"
 assert_eq 2 "$(dest_val mxwatch_hard_bounced_recipients_total reject.test 'reason="5xx"')" "5xx bounces of reject.test"
+# mxwatch_delivery_delay_seconds against the log: the delay= of final lines (sent, bounced)
+# only, so down.test's deferrals make no histogram.
+delays() { # DOMAIN_REGEX: the delay= values of its final status lines
+    log_all | grep -E "postfix/[a-z]+\[[0-9]+\]: [0-9A-Z]+: to=<[^>]*@($1)>, .*status=(sent|bounced)" |
+        grep -oE ' delay=[0-9.]+' | cut -d= -f2
+}
+for pair in 'up.test up\.test|alias\.test' 'reject.test reject\.test'; do
+    dest=${pair%% *} re=${pair#* }
+    want_n=$(delays "$re" | grep -c .)
+    want_sum=$(delays "$re" | awk '{ s += $1 } END { printf "%.2f", s }')
+    want_1=$(delays "$re" | awk '$1 <= 1 { n++ } END { print n + 0 }')
+    assert_eq "$want_n" "$(dest_val mxwatch_delivery_delay_seconds_count "$dest")" "delay histogram count of $dest"
+    assert_eq "$want_sum" "$(printf '%.2f' "$(dest_val mxwatch_delivery_delay_seconds_sum "$dest")")" \
+        "delay histogram sum of $dest"
+    assert_eq "$want_1" "$(dest_val mxwatch_delivery_delay_seconds_bucket "$dest" 'le="1"')" "le=1 bucket of $dest"
+    assert_eq "$want_n" "$(dest_val mxwatch_delivery_delay_seconds_bucket "$dest" 'le="+Inf"')" "+Inf bucket of $dest"
+done
+assert_not_contains "$M" 'mxwatch_delivery_delay_seconds_count{destination="down.test"}' "a histogram of deferrals"
 assert_eq 3 "$(dest_val mxwatch_active_recipients down.test)" "active recipients of down.test"
 assert_eq 2 "$(dest_val mxwatch_unattempted_recipients slow.test)" "unattempted recipients of slow.test"
 oldest=$(pf_queue_json | jq -s '[.[] | select(.recipients[].address | endswith("@down.test")) | .arrival_time] | min')

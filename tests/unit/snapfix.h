@@ -112,6 +112,10 @@ static inline void snapfix_mta(struct dest *d, uint64_t seed)
     m->hard_expired = seed + 13;
     m->hard_other = seed + 14;
     m->oldest_age_s = (double)seed + 15.5;
+    static const double le[] = {1, 5, 60}; /* delays 0.5, 3 and 7000 s: 1, 2, 2, 3 */
+    store_mta_observe_delay(m, le, 3, 0.5);
+    store_mta_observe_delay(m, le, 3, 3);
+    store_mta_observe_delay(m, le, 3, 7000);
 }
 
 /* Registers a source status so the agent figures say an MTA source is configured. */

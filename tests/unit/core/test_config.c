@@ -150,6 +150,11 @@ static void cross_field_checks_point_at_their_section(void **state)
             "t.yml:2:3: global: total_timeout is shorter than connect_timeout");
     rejects("web:\n  delivernow:\n    enabled: true\n",
             "t.yml:3:5: web.delivernow: enabled, but names no admin_users and no token_file");
+    rejects("sources:\n  postfix:\n    delay_buckets: [1s, 1m, 30s]\n",
+            "t.yml:3:5: sources.postfix.delay_buckets: must be at most 16 increasing durations");
+    rejects("sources:\n  postfix:\n    delay_buckets: [1s, soon]\n",
+            "t.yml:3:25: sources.postfix.delay_buckets[1]: bad duration 'soon' (use e.g. 500ms, "
+            "30s, 5m, 1h)");
     rejects(
         "sources:\n  gateways:\n    - name: a\n      url: ftp://x\n",
         "t.yml:3:7: sources.gateways[0]: gateway url must be https://host[:port] (no user, path "
@@ -284,6 +289,14 @@ static void lists_and_strings_are_kept(void **state)
     assert_int_equal(cfg->max_smtp_in_flight, 2);
     assert_int_equal(cfg->n_connections_ports, 2);
     assert_int_equal(cfg->connections_ports[1], 587);
+    assert_int_equal(cfg->n_postfix_delay_buckets, 9); /* the default */
+    assert_int_equal(cfg->postfix_delay_buckets_ms[8], 86400000);
+    config_free(cfg);
+    cfg = parse("sources:\n  postfix:\n    delay_buckets: [500ms, 2s]\n", err);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->n_postfix_delay_buckets, 2);
+    assert_int_equal(cfg->postfix_delay_buckets_ms[0], 500);
+    assert_int_equal(cfg->postfix_delay_buckets_ms[1], 2000);
     config_free(cfg);
 }
 

@@ -594,6 +594,41 @@ static void host_names_are_kept_at_their_length(void **state)
  * errors, a view copied for a write shares the block, a count then changes a copy and never
  * the published block, an unshared block is counted in place, and figures set equal to
  * what the store holds copy no view. */
+/* The delay histogram: cumulative counts per bound, shared by copies until one is written
+ * (a copy then counts on its own block), and started again when the bounds change. */
+static void delay_histograms_are_shared_until_written(void **state)
+{
+    (void)state;
+    static const double le[] = {1, 10};
+    struct mta_figures a = {0}, b = {0};
+    store_mta_observe_delay(&a, le, 2, 0.2);
+    store_mta_observe_delay(&a, le, 2, 1); /* at the bound: counted in it */
+    store_mta_observe_delay(&a, le, 2, 11);
+    store_mta_observe_delay(&a, le, 2, -1); /* not a delay */
+    const struct mta_delays *h = a.delays;
+    assert_int_equal(h->count, 3);
+    assert_true(h->sum == 12.2);
+    assert_int_equal(h->b[0].count, 2);
+    assert_int_equal(h->b[1].count, 2);
+    store_mta_copy(&b, &a);
+    assert_ptr_equal(b.delays, h);
+    store_mta_observe_delay(&b, le, 2, 5); /* shared: b counts on a copy */
+    assert_ptr_not_equal(b.delays, h);
+    assert_int_equal(h->count, 3);
+    assert_int_equal(b.delays->count, 4);
+    assert_int_equal(b.delays->b[1].count, 3);
+    const struct mta_delays *own = b.delays;
+    store_mta_observe_delay(&b, le, 2, 5); /* unshared now: in place */
+    assert_ptr_equal(b.delays, own);
+    static const double other[] = {60};
+    store_mta_observe_delay(&b, other, 1, 5); /* new bounds: a new histogram */
+    assert_int_equal(b.delays->n, 1);
+    assert_int_equal(b.delays->count, 1);
+    store_mta_clear(&a);
+    store_mta_clear(&b);
+    assert_null(a.delays);
+}
+
 static void error_tables_are_shared_until_written(void **state)
 {
     (void)state;
@@ -645,6 +680,7 @@ int main(void)
         T(transcripts_keep_within_their_bound),
         T(host_names_are_kept_at_their_length),
         T(error_tables_are_shared_until_written),
+        T(delay_histograms_are_shared_until_written),
         T(snapshots_are_sorted_and_find_uses_them),
         T(observer_sees_damped_status_changes),
         T(local_failures_make_the_status_unknown_and_do_not_count),

@@ -104,6 +104,7 @@ static const char *const issue_families[] = {
     "mxwatch_hard_bounced_recipients_total",
     "mxwatch_deleted_recipients_total",
     "mxwatch_oldest_message_age_seconds",
+    "mxwatch_delivery_delay_seconds",
     "mxwatch_build_info",
     "mxwatch_shard_info",
     "mxwatch_destinations",
@@ -127,7 +128,7 @@ static const char *const issue_families[] = {
 static size_t check_structure(const char *text, char names[][96])
 {
     size_t n = 0;
-    char current[96] = "";
+    char current[96] = "", ctype[16] = "";
     const char *line = text;
     while (*line) {
         const char *end = strchr(line, '\n');
@@ -145,6 +146,7 @@ static size_t check_structure(const char *text, char names[][96])
             char tname[96], ttype[16];
             assert_int_equal(sscanf(type, "# TYPE %95s %15s", tname, ttype), 2);
             assert_string_equal(tname, name);
+            strcpy(ctype, ttype);
             line = strchr(type, '\n') + 1;
             continue;
         }
@@ -153,7 +155,11 @@ static size_t check_structure(const char *text, char names[][96])
         assert_true(len < sizeof name);
         memcpy(name, line, len);
         name[len] = '\0';
-        if (strcmp(name, current))
+        size_t clen = strlen(current);
+        bool histogram_part = !strcmp(ctype, "histogram") && !strncmp(name, current, clen) &&
+                              (!strcmp(name + clen, "_bucket") || !strcmp(name + clen, "_sum") ||
+                               !strcmp(name + clen, "_count"));
+        if (strcmp(name, current) && !histogram_part)
             fail_msg("sample of %s outside its family (current %s)", name, current);
         line = end + 1;
     }
@@ -271,6 +277,15 @@ static void test_mta_values_and_presence(void **state)
     assert_value(
         t, "mxwatch_hard_bounced_recipients_total{destination=\"up.test\",reason=\"other\"}", 114);
     assert_value(t, "mxwatch_oldest_message_age_seconds{destination=\"up.test\"}", 115.5);
+    /* The delay histogram: cumulative buckets, +Inf equal to the count. */
+    assert_value(t, "mxwatch_delivery_delay_seconds_bucket{destination=\"up.test\",le=\"1\"}", 1);
+    assert_value(t, "mxwatch_delivery_delay_seconds_bucket{destination=\"up.test\",le=\"5\"}", 2);
+    assert_value(t, "mxwatch_delivery_delay_seconds_bucket{destination=\"up.test\",le=\"60\"}", 2);
+    assert_value(t, "mxwatch_delivery_delay_seconds_bucket{destination=\"up.test\",le=\"+Inf\"}",
+                 3);
+    assert_value(t, "mxwatch_delivery_delay_seconds_sum{destination=\"up.test\"}", 7003.5);
+    assert_value(t, "mxwatch_delivery_delay_seconds_count{destination=\"up.test\"}", 3);
+    assert_non_null(strstr(t, "# TYPE mxwatch_delivery_delay_seconds histogram\n"));
     /* A source is configured: destinations it has not reported show zeros, not nothing. */
     assert_value(t, "mxwatch_active_recipients{destination=\"down.test\"}", 0);
     free(t);

@@ -55,6 +55,30 @@ static void assert_sent_fields(void)
     assert_int_equal(ev.smtp_reply, 0);
     assert_int_equal(ev.hard_class, PFLOG_HARD_NONE);
     assert_string_equal(ev.service, "smtp");
+    assert_true(ev.delay_s == 0.5);
+}
+
+static void expect_malformed(const char *line, const char *why);
+
+/* delay= is the time from arrival to this attempt: seconds with up to 9 decimals; absent
+ * is -1 (a line without it), a value that is no number makes the line malformed. */
+static void test_delay(void **state)
+{
+    (void)state;
+    assert_int_equal(parse(SYSLOG "ABC: to=<a@x.test>, relay=none, delay=1234, status=sent"), 1);
+    assert_true(ev.delay_s == 1234);
+    assert_int_equal(parse(SYSLOG "ABC: to=<a@x.test>, relay=none, delay=0.07, status=sent"), 1);
+    assert_true(ev.delay_s > 0.0699 && ev.delay_s < 0.0701);
+    assert_int_equal(parse(SYSLOG "ABC: to=<a@x.test>, relay=none, status=sent"), 1);
+    assert_true(ev.delay_s == -1);
+    static const char *const bad[] = {"delay=",    "delay=.5",    "delay=1.",        "delay=-1",
+                                      "delay=1e9", "delay=1.2.3", "delay=1234567890"};
+    char line[256];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(line, sizeof line, SYSLOG "ABC: to=<a@x.test>, relay=none, %s, status=sent",
+                 bad[i]);
+        expect_malformed(line, "delay= is not a number of seconds");
+    }
 }
 
 static void test_sent_in_every_timestamp_style(void **state)
@@ -656,6 +680,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sent_in_every_timestamp_style),
+        cmocka_unit_test(test_delay),
         cmocka_unit_test(test_multi_instance_and_service_names),
         cmocka_unit_test(test_deferred_with_remote_reply),
         cmocka_unit_test(test_bounce_classes_5xx_and_filter),
