@@ -37,6 +37,8 @@ enum ui_sort {
     UI_SORT_HARD,
     UI_SORT_MX,
     UI_SORT_CHANGED,
+    UI_SORT_LATENCY, /* mean time to the final delivery attempt (the delay histogram's) */
+    UI_SORT_OLDEST,  /* age of the oldest queued message */
     UI_SORT__COUNT
 };
 
@@ -63,7 +65,8 @@ typedef const char *ui_arg_fn(void *ctx, const char *name);
 /* Fills q from the arguments; unknown or bad values fall back to the defaults. */
 void ui_query_parse(struct ui_query *q, ui_arg_fn *arg, void *ctx);
 const char *ui_sort_name(enum ui_sort s);
-/* The column named s, or -1. */
+/* The column named s, or -1. The vendor CLI's names active_rcpts and deliv_rcpts name
+ * active and delivered. */
 int ui_sort_parse(const char *s);
 /* Whether the column sorts descending when first chosen (counts: largest first). */
 bool ui_sort_desc_default(enum ui_sort s);
@@ -93,5 +96,7 @@ const char *ui_asset_version(const struct ui_asset *a);
 
 /* The recipients hard-bounced for any reason. */
 uint64_t ui_hard_bounced(const struct mta_figures *m);
+/* The mean time from arrival to the final delivery attempt, seconds; 0 before one. */
+double ui_mean_delay(const struct mta_figures *m);
 
 #endif

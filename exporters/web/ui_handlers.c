@@ -50,6 +50,10 @@ static void tophosts_row(struct buf *b, const struct dest_view *d)
         expfmt_json_double(b, d->status_changed);
     else
         buf_puts(b, "null");
+    buf_puts(b, ",\"latency_seconds\":");
+    expfmt_json_double(b, ui_mean_delay(m));
+    buf_puts(b, ",\"oldest_message_age_seconds\":");
+    expfmt_json_double(b, m->oldest_age_s);
     buf_puts(b, "}");
 }
 

@@ -13,9 +13,15 @@
 #include <string.h>
 
 static const char *const sort_names[UI_SORT__COUNT] = {
-    "domain",       "status",       "active", "conn_out", "delivered",
-    "soft_bounced", "hard_bounced", "mx",     "changed",
+    "domain",       "status", "active",  "conn_out", "delivered", "soft_bounced",
+    "hard_bounced", "mx",     "changed", "latency",  "oldest",
 };
+
+/* The vendor CLI's names (hostmon's tophosts), beside ours. */
+static const struct {
+    const char *name;
+    enum ui_sort sort;
+} sort_aliases[] = {{"active_rcpts", UI_SORT_ACTIVE}, {"deliv_rcpts", UI_SORT_DELIVERED}};
 
 const char *ui_sort_name(enum ui_sort s)
 {
@@ -27,6 +33,9 @@ int ui_sort_parse(const char *s)
     for (int i = 0; s && i < UI_SORT__COUNT; i++)
         if (!strcmp(s, sort_names[i]))
             return i;
+    for (size_t i = 0; s && i < MXW_ARRAY_LEN(sort_aliases); i++)
+        if (!strcmp(s, sort_aliases[i].name))
+            return (int)sort_aliases[i].sort;
     return -1;
 }
 
@@ -92,6 +101,8 @@ static double sort_key(const struct dest_view *d, enum ui_sort s)
     case UI_SORT_HARD: return (double)ui_hard_bounced(m);
     case UI_SORT_MX: return (double)d->n_hosts;
     case UI_SORT_CHANGED: return d->status_changed;
+    case UI_SORT_LATENCY: return ui_mean_delay(m);
+    case UI_SORT_OLDEST: return m->oldest_age_s;
     default: return 0;
     }
 }
@@ -132,4 +143,9 @@ size_t ui_select(const struct snapshot *s, const struct ui_query *q, const struc
 uint64_t ui_hard_bounced(const struct mta_figures *m)
 {
     return m->hard_dns + m->hard_5xx + m->hard_filter + m->hard_expired + m->hard_other;
+}
+
+double ui_mean_delay(const struct mta_figures *m)
+{
+    return m->delays && m->delays->count ? m->delays->sum / (double)m->delays->count : 0;
 }

@@ -358,6 +358,39 @@ static void test_tophosts_json(void **state)
     store_snapshot_release(s);
 }
 
+/* The vendor CLI's sort keys: active_rcpts and deliv_rcpts are active and delivered;
+ * latency sorts by the mean delay of final deliveries, oldest by the oldest message. */
+static void test_tophosts_vendor_sort_keys(void **state)
+{
+    (void)state;
+    assert_int_equal(ui_sort_parse("active_rcpts"), UI_SORT_ACTIVE);
+    assert_int_equal(ui_sort_parse("deliv_rcpts"), UI_SORT_DELIVERED);
+    assert_int_equal(ui_sort_parse("latency"), UI_SORT_LATENCY);
+    assert_int_equal(ui_sort_parse("oldest"), UI_SORT_OLDEST);
+    assert_int_equal(ui_sort_parse("latency_rcpts"), -1);
+    static const double le[] = {60};
+    struct dest *slow = add("slow.test", 1, OUT_OK), *fast = add("fast.test", 9, OUT_OK);
+    store_mta_observe_delay(store_dest_mta(slow), le, 1, 300);
+    store_mta_observe_delay(store_dest_mta(slow), le, 1, 100);
+    store_mta_observe_delay(store_dest_mta(fast), le, 1, 2);
+    store_dest_mta(fast)->oldest_age_s = 7200;
+    store_publish();
+    const struct snapshot *s = store_snapshot_acquire();
+    struct ui_query q;
+    const char *by_latency[] = {"sort", "latency", NULL}, *by_oldest[] = {"sort", "oldest", NULL};
+    const struct dest_view **v = NULL;
+    ui_query_parse(&q, arg, &(struct args){by_latency});
+    assert_int_equal(ui_select(s, &q, &v), 2);
+    assert_string_equal(v[0]->domain, "slow.test"); /* 200 s mean, largest first */
+    assert_true(ui_mean_delay(&v[0]->mta) == 200);
+    free(v);
+    ui_query_parse(&q, arg, &(struct args){by_oldest});
+    assert_int_equal(ui_select(s, &q, &v), 2);
+    assert_string_equal(v[0]->domain, "fast.test");
+    free(v);
+    store_snapshot_release(s);
+}
+
 static void test_assets_are_compiled_in(void **state)
 {
     (void)state;
@@ -383,6 +416,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ten_thousand_destinations_are_paged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chart_is_bounded_svg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tophosts_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tophosts_vendor_sort_keys, setup, teardown),
         cmocka_unit_test(test_assets_are_compiled_in),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
