@@ -5,8 +5,10 @@
 #ifndef MXW_UTIL_H
 #define MXW_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #define MXW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -45,6 +47,17 @@ char *mxw_lower(char *s);
 /* Checks that s is a plausible domain name (LDH labels of 1..63, total <= 253, at least
  * one character, no empty label; a trailing dot is allowed). Returns 0 or -1. */
 int mxw_valid_domain(const char *s);
+
+/* Spans [p, end) of outside text, read within their bounds (the log parsers): whether it
+ * starts with the n bytes of lit, and where lit first occurs in it (NULL: nowhere). */
+static inline bool mxw_span_prefix(const char *p, const char *end, const char *lit, size_t n)
+{
+    return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
+}
+static inline const char *mxw_span_find(const char *p, const char *end, const char *lit, size_t n)
+{
+    return memmem(p, (size_t)(end - p), lit, n);
+}
 
 /* Reads the whole file at path into buf (cap > 0 bytes): at most cap - 1 bytes, then a NUL;
  * *len gets their count. Returns 0, or -1 with errno set: the open's, EIO for a read error,

@@ -24,25 +24,6 @@
 
 #define LIT(s) (s), (sizeof(s) - 1)
 
-static bool at_prefix(const char *p, const char *end, const char *lit, size_t n)
-{
-    return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
-}
-
-/* The first occurrence of lit (n >= 1) in [p, end), or NULL. */
-static const char *find(const char *p, const char *end, const char *lit, size_t n)
-{
-    while ((size_t)(end - p) >= n) {
-        const char *c = memchr(p, lit[0], (size_t)(end - p) - n + 1);
-        if (!c)
-            return NULL;
-        if (memcmp(c + 1, lit + 1, n - 1) == 0)
-            return c;
-        p = c + 1;
-    }
-    return NULL;
-}
-
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
@@ -105,13 +86,14 @@ static const struct {
  * " while STEP" after a lost connection; *p: where the phrase starts, NULL when none. */
 static enum delivery_cmd command_of(const char *r, const char *end, bool in_reply, const char **p)
 {
-    const char *q = in_reply ? find(r, end, LIT("(in reply to ")) : find(r, end, LIT(" while "));
+    const char *q = in_reply ? mxw_span_find(r, end, LIT("(in reply to "))
+                             : mxw_span_find(r, end, LIT(" while "));
     q = q && !in_reply ? q + 1 : q;
     *p = q;
     if (!q)
         return DCMD_NONE;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-        if (at_prefix(q, end, steps[i].text, steps[i].len))
+        if (mxw_span_prefix(q, end, steps[i].text, steps[i].len))
             return steps[i].cmd;
     return DCMD_OTHER;
 }
@@ -119,15 +101,15 @@ static enum delivery_cmd command_of(const char *r, const char *end, bool in_repl
 /* `connect to H[A]:P: WHY` */
 static int connect_failure(struct pfattempt *a, const char *r, const char *end)
 {
-    const char *t = r + sizeof "connect to " - 1, *sep = find(t, end, LIT(": "));
+    const char *t = r + sizeof "connect to " - 1, *sep = mxw_span_find(t, end, LIT(": "));
     if (!sep)
         return 0;
     host_addr(a, t, sep);
     a->cls = DELIV_CONNECT;
     a->cmd = DCMD_CONNECT;
-    a->outcome = find(sep, end, LIT("Connection refused"))     ? OUT_REFUSED
-                 : find(sep, end, LIT("Connection timed out")) ? OUT_CONNECT_TIMEOUT
-                                                               : OUT_UNREACHABLE;
+    a->outcome = mxw_span_find(sep, end, LIT("Connection refused"))     ? OUT_REFUSED
+                 : mxw_span_find(sep, end, LIT("Connection timed out")) ? OUT_CONNECT_TIMEOUT
+                                                                        : OUT_UNREACHABLE;
     mxw_strncpy_printable(a->text, sizeof a->text, r, (size_t)(end - r));
     return 1;
 }
@@ -135,8 +117,8 @@ static int connect_failure(struct pfattempt *a, const char *r, const char *end)
 /* `host H[A] said: CODE text (in reply to X command)` or `... refused to talk to me: ...` */
 static int remote_reply(struct pfattempt *a, const char *r, const char *end)
 {
-    const char *said = find(r, end, LIT("] said: ")), *code;
-    const char *refused = said ? NULL : find(r, end, LIT("] refused to talk to me: "));
+    const char *said = mxw_span_find(r, end, LIT("] said: ")), *code;
+    const char *refused = said ? NULL : mxw_span_find(r, end, LIT("] refused to talk to me: "));
     if (said)
         code = said + sizeof "] said: " - 1;
     else if (refused)
@@ -184,16 +166,17 @@ static int lost(struct pfattempt *a, const char *r, const char *end, bool timed_
 
 static int tls_failure(struct pfattempt *a, const char *r, const char *end)
 {
-    if (!at_prefix(r, end, LIT("Cannot start TLS")) && !at_prefix(r, end, LIT("TLS is required")) &&
-        !at_prefix(r, end, LIT("Server certificate not")))
+    if (!mxw_span_prefix(r, end, LIT("Cannot start TLS")) &&
+        !mxw_span_prefix(r, end, LIT("TLS is required")) &&
+        !mxw_span_prefix(r, end, LIT("Server certificate not")))
         return 0;
-    const char *h = find(r, end, LIT("host "));
+    const char *h = mxw_span_find(r, end, LIT("host "));
     if (h)
         host_addr(a, h + sizeof "host " - 1, end);
     a->cls = DELIV_TLS;
     a->cmd = DCMD_STARTTLS;
     a->outcome = OUT_TLS_FAILED;
-    const char *code = find(r, end, LIT("TLS: "));
+    const char *code = mxw_span_find(r, end, LIT("TLS: "));
     if (code)
         reply_codes(a, code + sizeof "TLS: " - 1, end);
     mxw_strncpy_printable(a->text, sizeof a->text, r, (size_t)(end - r));
@@ -231,13 +214,14 @@ int pfattempt_from_event(const struct pflog_event *ev, struct pfattempt *a)
     case PFLOG_BOUNCED: break;
     default: return 0;
     }
-    if (at_prefix(r, end, LIT("connect to ")))
+    if (mxw_span_prefix(r, end, LIT("connect to ")))
         return connect_failure(a, r, end);
-    if (at_prefix(r, end, LIT("host ")))
+    if (mxw_span_prefix(r, end, LIT("host ")))
         return remote_reply(a, r, end);
-    if (at_prefix(r, end, LIT("lost connection with ")))
+    if (mxw_span_prefix(r, end, LIT("lost connection with ")))
         return lost(a, r, end, false);
-    if (at_prefix(r, end, LIT("conversation with ")) && find(r, end, LIT(" timed out while ")))
+    if (mxw_span_prefix(r, end, LIT("conversation with ")) &&
+        mxw_span_find(r, end, LIT(" timed out while ")))
         return lost(a, r, end, true);
     return tls_failure(a, r, end);
 }

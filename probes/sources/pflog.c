@@ -24,6 +24,8 @@
  */
 #include "pflog.h"
 
+#include "util.h"
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -35,11 +37,6 @@ struct tag {
     unsigned pid;
     const char *msg; /* the text after "[PID]: " */
 };
-
-static bool has_prefix(const char *p, const char *end, const char *lit, size_t n)
-{
-    return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
-}
 
 static bool has_suffix(const char *p, const char *end, const char *lit, size_t n)
 {
@@ -60,20 +57,6 @@ static bool is_alnum(char c)
 {
     char l = (char)(c | 0x20);
     return is_digit(c) || (l >= 'a' && l <= 'z');
-}
-
-/* The first occurrence of lit (n >= 1) in [p, end): memchr for its first byte. */
-static const char *find(const char *p, const char *end, const char *lit, size_t n)
-{
-    while ((size_t)(end - p) >= n) {
-        const char *c = memchr(p, lit[0], (size_t)(end - p) - n + 1);
-        if (!c)
-            return NULL;
-        if (memcmp(c + 1, lit + 1, n - 1) == 0)
-            return c;
-        p = c + 1;
-    }
-    return NULL;
 }
 
 /* Bounded copy: a value longer than the buffer is cut at cap - 1 bytes, never overflowed. */
@@ -260,10 +243,10 @@ static int parse_relay(struct pflog_event *ev, const char *v, const char *end)
  * "host X[Y] refused to talk to me: 554 ..." (greeting). */
 static unsigned reply_code(const char *r, const char *end)
 {
-    const char *c = find(r, end, LIT("said: "));
+    const char *c = mxw_span_find(r, end, LIT("said: "));
     if (c)
         c += sizeof "said: " - 1;
-    else if ((c = find(r, end, LIT("refused to talk to me: "))))
+    else if ((c = mxw_span_find(r, end, LIT("refused to talk to me: "))))
         c += sizeof "refused to talk to me: " - 1;
     else
         return 0;
@@ -281,8 +264,9 @@ static bool is_dns_failure(unsigned dsn_code, const char *r, const char *end)
     unsigned sub = dsn_code / 1000 % 1000, detail = dsn_code % 1000;
     if ((sub == 1 && (detail == 2 || detail == 10)) || (sub == 4 && detail == 4))
         return true;
-    return find(r, end, LIT("Host or domain name not found")) ||
-           find(r, end, LIT("Name service error")) || find(r, end, LIT("Host not found"));
+    return mxw_span_find(r, end, LIT("Host or domain name not found")) ||
+           mxw_span_find(r, end, LIT("Name service error")) ||
+           mxw_span_find(r, end, LIT("Host not found"));
 }
 
 /* The hard-bounce class, first match wins:
@@ -298,7 +282,7 @@ static enum pflog_hard_class classify(const struct pflog_event *ev, const char *
 {
     unsigned sub = ev->dsn_code / 1000 % 1000, detail = ev->dsn_code % 1000;
     if (ev->kind == PFLOG_EXPIRED || (sub == 4 && detail == 7) ||
-        find(r, end, LIT("message too old")))
+        mxw_span_find(r, end, LIT("message too old")))
         return PFLOG_HARD_EXPIRED;
     if (ev->smtp_reply >= 500)
         return sub == 7 ? PFLOG_HARD_FILTER : PFLOG_HARD_5XX;
@@ -328,7 +312,7 @@ static int parse_status(struct pflog_event *ev, const char *v, const char *end)
         return 0;
     else
         return bad(ev, "status= is not sent, deferred, bounced or expired");
-    const char *r = has_prefix(w, end, LIT(" (")) ? w + 2 : end;
+    const char *r = mxw_span_prefix(w, end, LIT(" (")) ? w + 2 : end;
     ev->reason = r;
     ev->reason_len = (size_t)(end - r);
     if (ev->reason_len && end[-1] == ')')
@@ -353,7 +337,7 @@ static const char *value_end(const char *v, const char *end)
 static int parse_fields(struct pflog_event *ev, const char *p, const char *end)
 {
     for (;;) {
-        if (!has_prefix(p, end, LIT(", ")))
+        if (!mxw_span_prefix(p, end, LIT(", ")))
             return bad(ev, "line ends before status=");
         p += 2;
         const char *eq = memchr(p, '=', (size_t)(end - p));
@@ -412,7 +396,7 @@ static int message_event(struct pflog_event *ev, enum pflog_kind kind, const str
 static int connfail_event(struct pflog_event *ev, const struct tag *t, const char *msg,
                           const char *p, const char *end)
 {
-    const char *sep = find(p, end, LIT(": "));
+    const char *sep = mxw_span_find(p, end, LIT(": "));
     if (!sep || sep == p || sep + 2 == end)
         return 0;
     start_event(ev, PFLOG_CONNFAIL, t, "", 0);
@@ -432,17 +416,17 @@ int pflog_parse_line(const char *line, size_t len, struct pflog_event *ev)
     if (!find_tag(line, end, &t))
         return 0;
     const char *qid = t.msg, *p = t.msg;
-    if (has_prefix(p, end, LIT("connect to ")))
+    if (mxw_span_prefix(p, end, LIT("connect to ")))
         return connfail_event(ev, &t, p, p + sizeof "connect to " - 1, end);
     while (p < end && is_alnum(*p))
         p++;
     size_t qlen = (size_t)(p - qid);
-    if (qlen == 0 || !has_prefix(p, end, LIT(": ")))
+    if (qlen == 0 || !mxw_span_prefix(p, end, LIT(": ")))
         return 0;
     p += 2;
-    if (has_prefix(p, end, LIT("to=<")))
+    if (mxw_span_prefix(p, end, LIT("to=<")))
         return parse_status_line(ev, &t, qid, qlen, p + 4, end);
-    if (has_prefix(p, end, LIT("from=<")) &&
+    if (mxw_span_prefix(p, end, LIT("from=<")) &&
         has_suffix(p, end, LIT(", status=expired, returned to sender")))
         return message_event(ev, PFLOG_EXPIRED, &t, qid, qlen);
     if (span_is(t.service, t.service_len, LIT("postsuper")) &&
