@@ -8,7 +8,8 @@
 # and prints the admin's login; in the first run, within a minute, the agent's /metrics show
 # recipients waiting for refused, silent and throttled.test, deliveries to the up ones,
 # DNS-class bounces for nullmx and nxdomain.test and a connection to the silent MX, the
-# admin sees refused.test's Retry button, and
+# admin sees refused.test's Retry button, chromium shows the stuck destinations first on the
+# page sorted by active recipients (tests/browser/stuck.cjs, with screenshots), and
 # `mxwatch delivernow refused.test` with the printed credentials reschedules its deferred
 # mail; after every stop no process of that instance is left and its directories are gone.
 # Elsewhere the banner must give the one-line reason instead.
@@ -133,6 +134,17 @@ if [ -z "$no_mta" ]; then
         grep -v ' 0$')"
     page=$(curl -fsS "${AUTH[@]}" "$AGENT_URL/destinations/refused.test")
     assert_contains "$page" 'data-retry="refused.test"' "refused.test's page for the admin (its Retry button)"
+    # The page as the operator sees it, in chromium with the printed login (screenshots of
+    # the stuck destinations in $MXW_TEST_OUT/demo_run/).
+    shots=${MXW_TEST_OUT:-$T}/demo_run
+    mkdir -p "$shots"
+    NODE_PATH=$MXW_TOP/.cache/npm/node_modules node "$MXW_TOP/tests/browser/stuck.cjs" "$AGENT_URL" \
+        "$shots" admin "${AUTH[1]#admin:}" >"$T/stuck.log" 2>&1 || fail "the stuck destinations in the browser: $(cat "$T/stuck.log")"
+    note "$(grep -c '^ok' "$T/stuck.log") browser checks; screenshots $shots/stuck.png $shots/stuck-detail.png"
+    if [ "${MXW_UPDATE_SCREENSHOT:-}" = 1 ]; then # the README's picture of make run
+        cp "$shots/stuck.png" "$MXW_TOP/docs/img/make-run.png"
+        note "updated docs/img/make-run.png"
+    fi
     wait_for 30 delivernow_refused || fail "mxwatch delivernow refused.test: $DN_OUT"
     note "$DN_OUT"
     grep -q 'subsys=delivernow msg="requested" job=[0-9]* trigger=manual who=admin destination=refused.test' "$OUT" ||
