@@ -303,6 +303,17 @@ struct mta_delays {
     } b[];
 };
 
+/* Queued recipients by age: qshape's buckets, each exclusive and labelled by its upper
+ * bound (5m: younger than 5 min; 1h: 5 min to 1 h; ...; older: 1 d and more). Bounds in
+ * seconds, and the label of each bucket (the /metrics age label, the JSON keys), as lists
+ * for an initializer: {MTA_AGE_LABELS}. */
+enum mta_age { MTA_AGE_5M, MTA_AGE_1H, MTA_AGE_4H, MTA_AGE_1D, MTA_AGE_OLDER, MTA_AGE__COUNT };
+#define MTA_AGE_BOUNDS_S 300, 3600, 14400, 86400
+#define MTA_AGE_LABELS   "5m", "1h", "4h", "1d", "older"
+/* The Postfix queue a recipient waits in; maildrop (not yet picked up) counts as incoming. */
+enum mta_queue { MTA_Q_ACTIVE, MTA_Q_DEFERRED, MTA_Q_HOLD, MTA_Q_INCOMING, MTA_Q__COUNT };
+#define MTA_QUEUE_LABELS "active", "deferred", "hold", "incoming"
+
 /* Figures from the MTA sources (queue, log, kernel sockets), per destination. */
 struct mta_figures {
     bool present; /* a source has reported this destination */
@@ -311,6 +322,11 @@ struct mta_figures {
     uint64_t delivered, completed, soft_bounce, deleted;
     uint64_t hard_dns, hard_5xx, hard_filter, hard_expired, hard_other;
     double oldest_age_s;
+    /* The queue's shape, as of the latest scan: the newest message's age and the recipients
+     * by age (both hold excluded, like active), the recipients by queue (hold included). */
+    double newest_age_s;
+    uint32_t queued_age[MTA_AGE__COUNT];
+    uint32_t queued_in[MTA_Q__COUNT];
     uint64_t conn_failed; /* failed outbound associations (MTA-MIB) */
     char last_failure[STORE_REASON_MAX * 2];
     /* errors[0..n_errors), sorted by code, at most STORE_ERROR_CODES_MAX (codes beyond the

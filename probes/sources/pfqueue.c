@@ -63,28 +63,73 @@ int pfqueue_domain(const char *address, char *out, size_t cap)
     return 0;
 }
 
-static void tally_add(struct pfqueue_tally *t, const char *dest, bool attempted, int64_t arrival)
+/* dest's item, created when absent; NULL when PFQUEUE_TALLY_MAX destinations are tallied. */
+static struct pfqueue_item *tally_item(struct pfqueue_tally *t, const char *dest)
 {
     struct pfqueue_item *it = strmap_get(&t->map, dest);
-    if (!it) {
-        if (t->n >= PFQUEUE_TALLY_MAX) {
-            t->overflow_recipients++;
-            return;
-        }
-        if (t->n == t->cap) {
-            t->cap = t->cap ? t->cap * 2 : 64;
-            t->items = xrealloc(t->items, t->cap * sizeof *t->items);
-        }
-        it = xcalloc(1, sizeof *it);
-        it->dest = xstrdup(dest);
-        it->oldest_arrival = arrival;
-        t->items[t->n++] = it;
-        strmap_put(&t->map, it->dest, it);
+    if (it || t->n >= PFQUEUE_TALLY_MAX)
+        return it;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->items = xrealloc(t->items, t->cap * sizeof *t->items);
     }
+    it = xcalloc(1, sizeof *it);
+    it->dest = xstrdup(dest);
+    t->items[t->n++] = it;
+    strmap_put(&t->map, it->dest, it);
+    return it;
+}
+
+/* The age bucket (enum mta_age) of a message that arrived at arrival, seen at now. arrival
+ * is outside input: it is compared with now - bound, so that no value of it can overflow,
+ * and one in the future (a clock step, a forged queue file) counts as fresh. */
+static enum mta_age age_bucket(int64_t now, int64_t arrival)
+{
+    static const int64_t bounds[] = {MTA_AGE_BOUNDS_S};
+    _Static_assert(sizeof bounds / sizeof bounds[0] == MTA_AGE_OLDER, "one bound per bucket");
+    unsigned b = 0;
+    while (b < MTA_AGE_OLDER && arrival <= now - bounds[b])
+        b++;
+    return (enum mta_age)b;
+}
+
+/* One recipient for dest, in queue (enum mta_queue, or -1 for an unknown queue_name). */
+static void tally_add(struct pfqueue_tally *t, const char *dest, int queue, bool attempted,
+                      int64_t arrival)
+{
+    struct pfqueue_item *it = tally_item(t, dest);
+    if (!it) {
+        t->overflow_recipients++;
+        return;
+    }
+    if (queue >= 0)
+        it->by_queue[queue]++;
+    if (queue == MTA_Q_HOLD)
+        return;
+    if (!it->active || arrival < it->oldest_arrival)
+        it->oldest_arrival = arrival;
+    if (!it->active || arrival > it->newest_arrival)
+        it->newest_arrival = arrival;
     it->active++;
     it->attempted += attempted;
-    if (arrival < it->oldest_arrival)
-        it->oldest_arrival = arrival;
+    it->by_age[age_bucket(t->now, arrival)]++;
+}
+
+/* enum mta_queue of a queue_name, -1 when missing or unknown. */
+static int queue_of(const char *name)
+{
+    static const struct {
+        const char *name;
+        enum mta_queue q;
+    } queues[] = {{"active", MTA_Q_ACTIVE},
+                  {"deferred", MTA_Q_DEFERRED},
+                  {"hold", MTA_Q_HOLD},
+                  {"incoming", MTA_Q_INCOMING},
+                  {"maildrop", MTA_Q_INCOMING}};
+    for (size_t i = 0; name && i < sizeof queues / sizeof queues[0]; i++)
+        if (!strcmp(name, queues[i].name))
+            return (int)queues[i].q;
+    return -1;
 }
 
 static const char *str_field(json_object *o, const char *key)
@@ -95,7 +140,7 @@ static const char *str_field(json_object *o, const char *key)
     return json_object_get_string(v);
 }
 
-static void count_recipient(struct pfqueue_tally *t, json_object *r, int64_t arrival,
+static void count_recipient(struct pfqueue_tally *t, json_object *r, int queue, int64_t arrival,
                             pfqueue_dest_fn *dest_fn, void *arg)
 {
     char domain[PFQUEUE_DOMAIN_MAX];
@@ -105,8 +150,11 @@ static void count_recipient(struct pfqueue_tally *t, json_object *r, int64_t arr
         return;
     }
     const char *reason = str_field(r, "delay_reason");
-    t->recipients++;
-    tally_add(t, dest_fn(domain, arg), reason && reason[0], arrival);
+    if (queue == MTA_Q_HOLD)
+        t->held_recipients++;
+    else
+        t->recipients++;
+    tally_add(t, dest_fn(domain, arg), queue, reason && reason[0], arrival);
 }
 
 int pfqueue_record(struct pfqueue_tally *t, json_object *rec, pfqueue_dest_fn *dest_fn, void *arg)
@@ -120,16 +168,15 @@ int pfqueue_record(struct pfqueue_tally *t, json_object *rec, pfqueue_dest_fn *d
         t->skipped_records++;
         return -1;
     }
-    const char *queue = str_field(rec, "queue_name");
-    if (queue && !strcmp(queue, "hold")) {
+    int queue = queue_of(str_field(rec, "queue_name"));
+    if (queue == MTA_Q_HOLD)
         t->held++;
-        return 0;
-    }
-    t->messages++;
+    else
+        t->messages++;
     int64_t arrival = json_object_get_int64(arr);
     size_t n = json_object_array_length(rcpts);
     for (size_t i = 0; i < n; i++)
-        count_recipient(t, json_object_array_get_idx(rcpts, i), arrival, dest_fn, arg);
+        count_recipient(t, json_object_array_get_idx(rcpts, i), queue, arrival, dest_fn, arg);
     return 0;
 }
 

@@ -7,13 +7,17 @@
  * message (PFQUEUE_RECORD_MAX) plus the tally (PFQUEUE_TALLY_MAX destinations), whatever
  * the size of the queue.
  *
- * Per recipient: destination = dest_fn(recipient domain); active += 1; attempted += 1 when
- * it has a delay_reason (tried at least once); the oldest arrival_time is kept. Messages in
- * the hold queue are parked by an operator and are not counted (only in `held`).
+ * Per recipient: destination = dest_fn(recipient domain); by_queue[its queue] += 1. Unless
+ * its message is in the hold queue (parked by an operator, not delivered until released):
+ * active += 1; attempted += 1 when it has a delay_reason (tried at least once);
+ * by_age[bucket of the message's age at the tally's now] += 1; the oldest and newest
+ * arrival_time are kept. A message without a known queue_name counts in active and by_age
+ * but in no by_queue (Postfix always writes one of the five).
  */
 #ifndef MXW_PFQUEUE_H
 #define MXW_PFQUEUE_H
 
+#include "store.h"
 #include "strmap.h"
 
 #include <stdbool.h>
@@ -21,24 +25,28 @@
 #include <stdint.h>
 
 #define PFQUEUE_RECORD_MAX (4u << 20) /* bytes of one message's JSON; larger ones are skipped */
-#define PFQUEUE_TALLY_MAX  65536      /* destinations per scan; the rest go to overflow */
+#define PFQUEUE_TALLY_MAX  65536      /* destinations per scan (hold too); the rest overflow */
 
 struct json_object;
 
 struct pfqueue_item {
     char *dest;
     uint64_t active, attempted;
-    int64_t oldest_arrival; /* seconds since 1970 */
+    int64_t oldest_arrival, newest_arrival; /* seconds since 1970; meaningful when active */
+    uint64_t by_age[MTA_AGE__COUNT];        /* active recipients by age (store.h's buckets) */
+    uint64_t by_queue[MTA_Q__COUNT];        /* recipients by queue, hold included */
 };
 
 struct pfqueue_tally {
     struct strmap map; /* dest -> struct pfqueue_item */
     struct pfqueue_item **items;
     size_t n, cap;
-    uint64_t messages, recipients, held;
-    uint64_t skipped_records;     /* not JSON, not a queue record, or over PFQUEUE_RECORD_MAX */
-    uint64_t bad_recipients;      /* no address, no '@' or a domain that cannot be a key */
-    uint64_t overflow_recipients; /* of destinations beyond PFQUEUE_TALLY_MAX */
+    int64_t now; /* wall time (s) ages are bucketed at: set by the caller before feeding */
+    uint64_t messages, recipients;  /* not in the hold queue */
+    uint64_t held, held_recipients; /* in the hold queue */
+    uint64_t skipped_records;       /* not JSON, not a queue record, or over PFQUEUE_RECORD_MAX */
+    uint64_t bad_recipients;        /* no address, no '@' or a domain that cannot be a key */
+    uint64_t overflow_recipients;   /* of destinations beyond PFQUEUE_TALLY_MAX, hold too */
 };
 
 /* Maps a lower-case recipient domain to its destination (the transport map). */

@@ -2,7 +2,8 @@
  * src_postfix_queue.c - the postfix_queue source: every sources.postfix.queue_interval, runs
  * `POSTQUEUE -c CONFIG_DIRECTORY -j` (posix_spawn, fixed argv, no shell, a fixed minimal
  * environment) and streams its output through the pfqueue parser as it arrives, then sets
- * the per-destination queue gauges and runs discovery (srcagg_apply_queue).
+ * the per-destination queue gauges (with the queue's shape: recipients by age and by queue)
+ * and runs discovery (srcagg_apply_queue).
  *
  * Why postqueue -j and not the showq socket: showq's protocol is Postfix-internal (it changed
  * between 2.x and 3.x), while postqueue -j is the documented, stable interface that speaks
@@ -89,6 +90,7 @@ static int start_scan(char *err, size_t errlen)
 {
     char *argv[] = {pq.postqueue, "-c", pq.config_dir, "-j", NULL};
     pfqueue_tally_init(&pq.tally);
+    pq.tally.now = (int64_t)mxw_wall_time(); /* ages are bucketed as of the scan's start */
     pq.started_us = mxw_now_us();
     pq.child = child_spawn(pq.loop, argv, QUEUE_TIMEOUT_MS, on_output, on_done, NULL, err, errlen);
     if (!pq.child) {

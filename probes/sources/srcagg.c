@@ -272,22 +272,52 @@ static void ensure_entry(struct dest *d, void *arg)
     srcagg_figures(store_dest_domain(d));
 }
 
+/* Seconds since arrival at now; 0 for an arrival in the future. */
+static double age_at(double now, int64_t arrival)
+{
+    double age = now - (double)arrival;
+    return age > 0 ? age : 0;
+}
+
+static uint32_t sat32(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* The queue gauges of it (NULL: nothing queued) seen at now, into q's queue fields. */
+static void queue_fields(struct mta_figures *q, const struct pfqueue_item *it, double now)
+{
+    static const struct pfqueue_item none;
+    it = it ? it : &none;
+    q->active = it->active;
+    q->attempted = it->attempted;
+    q->unattempted = it->active - it->attempted;
+    q->oldest_age_s = it->active ? age_at(now, it->oldest_arrival) : 0;
+    q->newest_age_s = it->active ? age_at(now, it->newest_arrival) : 0;
+    for (size_t k = 0; k < MTA_AGE__COUNT; k++)
+        q->queued_age[k] = sat32(it->by_age[k]);
+    for (size_t k = 0; k < MTA_Q__COUNT; k++)
+        q->queued_in[k] = sat32(it->by_queue[k]);
+}
+
+static bool queue_equal(const struct mta_figures *a, const struct mta_figures *b)
+{
+    return a->active == b->active && a->attempted == b->attempted &&
+           a->oldest_age_s == b->oldest_age_s && a->newest_age_s == b->newest_age_s &&
+           !memcmp(a->queued_age, b->queued_age, sizeof a->queued_age) &&
+           !memcmp(a->queued_in, b->queued_in, sizeof a->queued_in);
+}
+
 static void set_queue(struct entry *e, const struct pfqueue_item *it, double now)
 {
-    struct mta_figures *m = &e->fig;
-    uint64_t active = it ? it->active : 0, attempted = it ? it->attempted : 0;
-    double age = it ? now - (double)it->oldest_arrival : 0;
-    if (age < 0)
-        age = 0;
-    if (active)
+    struct mta_figures *m = &e->fig, q = {0};
+    queue_fields(&q, it, now);
+    if (q.active)
         e->last_queued = now;
-    if (m->present && m->active == active && m->attempted == attempted && m->oldest_age_s == age)
+    if (m->present && queue_equal(m, &q))
         return;
     m->present = true;
-    m->active = active;
-    m->attempted = attempted;
-    m->unattempted = active - attempted;
-    m->oldest_age_s = age;
+    queue_fields(m, it, now);
     touch(e);
 }
 

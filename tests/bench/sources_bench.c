@@ -177,6 +177,7 @@ static int bench_queue(const char *path)
     struct pfqueue_parser *p = pfqueue_parser_new();
     struct pfqueue_tally t;
     pfqueue_tally_init(&t);
+    t.now = time(NULL);
     double t0 = cpu_seconds();
     ssize_t n;
     long long bytes = 0;

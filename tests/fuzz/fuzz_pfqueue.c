@@ -3,7 +3,8 @@
  * output of `postqueue -j`, fed in pieces as the pipe hands it over, then ended. Besides the
  * sanitizers' checks it holds the promises of pfqueue.h: every recipient counted lands in one
  * destination or in overflow, a destination appears once, at most PFQUEUE_TALLY_MAX of them,
- * attempted never above active, and a queue that stops inside a record says so.
+ * attempted never above active, the age buckets sum to active and the queues (hold aside)
+ * to at most active, and a queue that stops inside a record says so.
  * Built by `make fuzz`; its corpus replays in tests/unit/sources/test_fuzz_sources.c.
  */
 #include "fuzz.h"
@@ -17,15 +18,23 @@ static const char *pfqueue_same(const char *domain, void *arg)
 
 static void pfqueue_check_tally(const struct pfqueue_tally *t)
 {
-    uint64_t active = 0;
+    uint64_t active = 0, held = 0;
     FUZZ_CHECK(t->n <= PFQUEUE_TALLY_MAX && t->n == t->map.n);
     for (size_t i = 0; i < t->n; i++) {
         const struct pfqueue_item *it = t->items[i];
-        FUZZ_CHECK(it->active > 0 && it->attempted <= it->active);
+        uint64_t aged = 0, queued = 0;
+        for (size_t k = 0; k < MTA_AGE__COUNT; k++)
+            aged += it->by_age[k];
+        for (size_t k = 0; k < MTA_Q__COUNT; k++)
+            queued += k == MTA_Q_HOLD ? 0 : it->by_queue[k];
+        FUZZ_CHECK(it->active + it->by_queue[MTA_Q_HOLD] > 0 && it->attempted <= it->active);
+        FUZZ_CHECK(aged == it->active && queued <= it->active);
+        FUZZ_CHECK(!it->active || it->oldest_arrival <= it->newest_arrival);
         FUZZ_CHECK(strmap_get((struct strmap *)&t->map, it->dest) == it);
         active += it->active;
+        held += it->by_queue[MTA_Q_HOLD];
     }
-    FUZZ_CHECK(active + t->overflow_recipients == t->recipients);
+    FUZZ_CHECK(active + held + t->overflow_recipients == t->recipients + t->held_recipients);
 }
 
 FUZZ_ENTRY(pfqueue)

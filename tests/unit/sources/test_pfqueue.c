@@ -1,7 +1,8 @@
 /* Unit tests of the `postqueue -j` parser and tally (probes/sources/pfqueue.c): one record to the
  * tally (active, attempted, oldest, hold, bad recipients), records split at every byte
  * across chunks, garbage and oversized records skipped to the next line, output cut inside
- * a record, and the PFQUEUE_TALLY_MAX bound. */
+ * a record, the PFQUEUE_TALLY_MAX bound, and the queue's shape: age buckets at their exact
+ * bounds, hold and deferred apart, hostile arrival times. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 
 #include "pfqueue.h"
+
+#define NOW 1800000000LL
 
 /* Real shapes from a private Postfix 3.7 (tests/lib/postfix.sh). */
 #define REC_DEFERRED                                                                               \
@@ -101,7 +104,12 @@ static void test_hold_and_bad_records(void **state)
     assert_int_equal(t.skipped_records, 4);
     assert_int_equal(t.bad_recipients, 6);
     assert_int_equal(t.recipients, 1);
-    assert_null(strmap_get(&t.map, "down.test"));
+    assert_int_equal(t.held_recipients, 1);
+    /* The held recipient counts in its queue only: not active, no age, no arrival. */
+    const struct pfqueue_item *held = item(&t, "down.test");
+    assert_int_equal(held->by_queue[MTA_Q_HOLD], 1);
+    assert_int_equal(held->active, 0);
+    assert_int_equal(held->by_age[MTA_AGE_OLDER], 0);
     /* An empty delay_reason is not an attempt. */
     assert_int_equal(item(&t, "ok.test")->attempted, 0);
     pfqueue_tally_free(&t);
@@ -239,6 +247,131 @@ static void test_tally_bound(void **state)
     pfqueue_parser_free(p);
 }
 
+/* One message of queue q for address, arrived at arrival (a JSON number as text). */
+static void feed_msg(struct pfqueue_parser *p, struct pfqueue_tally *t, const char *q,
+                     const char *arrival, const char *address)
+{
+    char rec[512];
+    snprintf(rec, sizeof rec,
+             "{\"queue_name\": \"%s\", \"queue_id\": \"Q\", \"arrival_time\": %s, "
+             "\"recipients\": [{\"address\": \"%s\", \"delay_reason\": \"4.4.1 later\"}]}\n",
+             q, arrival, address);
+    feed_str(p, t, rec);
+}
+
+static void feed_age(struct pfqueue_parser *p, struct pfqueue_tally *t, long long age)
+{
+    char arrival[32];
+    snprintf(arrival, sizeof arrival, "%lld", NOW - age);
+    feed_msg(p, t, "deferred", arrival, "u@age.test");
+}
+
+/* Each bucket is exclusive and labelled by its upper bound: a message exactly 5 minutes old
+ * is in "1h", one a second younger in "5m"; one from the future is fresh. */
+static void test_age_buckets_at_their_bounds(void **state)
+{
+    (void)state;
+    struct pfqueue_parser *p = pfqueue_parser_new();
+    struct pfqueue_tally t;
+    pfqueue_tally_init(&t);
+    t.now = NOW;
+    const long long ages[] = {0,     299,       -100, /* 5m */
+                              300,   3599,            /* 1h */
+                              3600,  14399,           /* 4h */
+                              14400, 86399,           /* 1d */
+                              86400, 1000000000};     /* older */
+    for (size_t i = 0; i < sizeof ages / sizeof ages[0]; i++)
+        feed_age(p, &t, ages[i]);
+    assert_int_equal(pfqueue_end(p, &t), 0);
+    const struct pfqueue_item *it = item(&t, "age.test");
+    const uint64_t want[MTA_AGE__COUNT] = {3, 2, 2, 2, 2};
+    for (size_t k = 0; k < MTA_AGE__COUNT; k++)
+        assert_int_equal(it->by_age[k], want[k]);
+    assert_int_equal(it->active, 11);
+    assert_int_equal(it->by_queue[MTA_Q_DEFERRED], 11);
+    assert_int_equal(it->oldest_arrival, NOW - 1000000000);
+    assert_int_equal(it->newest_arrival, NOW + 100);
+    pfqueue_tally_free(&t);
+    pfqueue_parser_free(p);
+}
+
+/* Hold and deferred apart: held mail counts in its queue only, never in the ages or the
+ * oldest and newest arrival; maildrop counts as incoming; a record without a queue_name
+ * counts as waiting, in no queue. */
+static void test_hold_and_deferred_apart(void **state)
+{
+    (void)state;
+    struct pfqueue_parser *p = pfqueue_parser_new();
+    struct pfqueue_tally t;
+    pfqueue_tally_init(&t);
+    t.now = 1795971600;
+    feed_str(p, &t, REC_DEFERRED REC_ACTIVE REC_HOLD); /* REC_HOLD arrived at 1 */
+    feed_msg(p, &t, "hold", "1795971599", "h2@down.test");
+    feed_msg(p, &t, "incoming", "1795971590", "i@down.test");
+    feed_msg(p, &t, "maildrop", "1795971595", "m@down.test");
+    feed_str(p, &t,
+             "{\"arrival_time\": 1795971000, \"recipients\": [{\"address\": \"n@down.test\"}]}\n");
+    assert_int_equal(pfqueue_end(p, &t), 0);
+    const struct pfqueue_item *it = item(&t, "down.test");
+    assert_int_equal(it->by_queue[MTA_Q_DEFERRED], 2);
+    assert_int_equal(it->by_queue[MTA_Q_ACTIVE], 2); /* r@alias.test counts under down.test */
+    assert_int_equal(it->by_queue[MTA_Q_HOLD], 2);
+    assert_int_equal(it->by_queue[MTA_Q_INCOMING], 2);
+    assert_int_equal(it->active, 7);
+    assert_int_equal(it->attempted, 4); /* the deferred two and the two feed_msg gave a reason */
+    assert_int_equal(it->by_age[MTA_AGE_5M], 6);
+    assert_int_equal(it->by_age[MTA_AGE_1H], 1); /* the one without a queue_name: 600 s */
+    assert_int_equal(it->oldest_arrival, 1795971000);
+    assert_int_equal(it->newest_arrival, 1795971595); /* not the held 1795971599 */
+    assert_int_equal(t.held, 2);
+    assert_int_equal(t.held_recipients, 2);
+    assert_int_equal(t.messages, 5);
+    assert_int_equal(t.recipients, 7);
+    pfqueue_tally_free(&t);
+    pfqueue_parser_free(p);
+}
+
+/* arrival_time is outside input: missing or not an integer drops the record (counted);
+ * any integer, the extremes included, lands in a bucket without overflow (the sanitizers
+ * of `make check` would see one). */
+static void test_hostile_arrival_time(void **state)
+{
+    (void)state;
+    struct pfqueue_parser *p = pfqueue_parser_new();
+    struct pfqueue_tally t;
+    pfqueue_tally_init(&t);
+    t.now = NOW;
+    feed_str(p, &t,
+             "{\"queue_name\": \"deferred\", \"recipients\": [{\"address\": \"u@h.test\"}]}\n");
+    feed_msg(p, &t, "deferred", "\"1800000000\"", "u@h.test");
+    feed_msg(p, &t, "deferred", "1.8e9", "u@h.test");
+    feed_msg(p, &t, "deferred", "null", "u@h.test");
+    assert_int_equal(t.skipped_records, 4);
+    assert_null(strmap_get(&t.map, "h.test"));
+    feed_msg(p, &t, "deferred", "-9223372036854775808", "u@h.test"); /* older */
+    feed_msg(p, &t, "deferred", "-1", "u@h.test");                   /* older */
+    feed_msg(p, &t, "deferred", "9223372036854775807", "u@h.test");  /* future: 5m */
+    feed_msg(p, &t, "deferred", "0", "u@h.test");                    /* older */
+    assert_int_equal(pfqueue_end(p, &t), 0);
+    const struct pfqueue_item *it = item(&t, "h.test");
+    assert_int_equal(it->active, 4);
+    assert_int_equal(it->by_age[MTA_AGE_OLDER], 3);
+    assert_int_equal(it->by_age[MTA_AGE_5M], 1);
+    assert_int_equal(it->oldest_arrival, INT64_MIN);
+    assert_int_equal(it->newest_arrival, INT64_MAX);
+    /* A number beyond 64 bits: json-c saturates or rejects it; either way no crash, and
+     * whatever counted has a bucket. */
+    feed_msg(p, &t, "deferred", "99999999999999999999999", "v@h.test");
+    assert_int_equal(pfqueue_end(p, &t), 0);
+    const struct pfqueue_item *v = strmap_get(&t.map, "h.test");
+    uint64_t aged = 0;
+    for (size_t k = 0; k < MTA_AGE__COUNT; k++)
+        aged += v->by_age[k];
+    assert_int_equal(aged, v->active);
+    pfqueue_tally_free(&t);
+    pfqueue_parser_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +383,9 @@ int main(void)
         cmocka_unit_test(test_output_cut_inside_a_record),
         cmocka_unit_test(test_record_bound),
         cmocka_unit_test(test_tally_bound),
+        cmocka_unit_test(test_age_buckets_at_their_bounds),
+        cmocka_unit_test(test_hold_and_deferred_apart),
+        cmocka_unit_test(test_hostile_arrival_time),
     };
     return cmocka_run_group_tests_name("pfqueue", tests, NULL, NULL);
 }

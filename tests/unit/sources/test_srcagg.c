@@ -1,8 +1,9 @@
 /* Unit tests of the sources' aggregation (probes/sources/srcagg.c) against the real state store:
  * queue gauges for configured destinations, discovery of the busiest queued destinations
  * within max_destinations, leaving when pushed out or idle, transport maps with a bad
- * entry, error codes kept sorted and bounded, and the bound on destinations seen only in
- * the log (the store's are never forgotten). */
+ * entry, the queue's shape (ages, queues, hold) into the store, error codes kept sorted and
+ * bounded, and the bound on destinations seen only in the log (the store's are never
+ * forgotten). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -182,6 +183,50 @@ static void test_discovery_keeps_to_its_shard(void **state)
     assert_int_equal(store_count(), 1);
 }
 
+/* The queue's shape reaches the store: ages and queues as tallied (saturated at 32 bits),
+ * the newest age; a change of the shape alone is published; a destination with only held
+ * mail has its hold figure and no ages, and is not discovered for it. */
+static void test_queue_shape(void **state)
+{
+    (void)state;
+    struct pfqueue_tally t;
+    tally_of(&t, (const char *const[]){"conf.test=3/1/900", "held.test=0/0/1", NULL});
+    struct pfqueue_item *c = strmap_get(&t.map, "conf.test"), *h = strmap_get(&t.map, "held.test");
+    c->newest_arrival = 990;
+    c->by_age[MTA_AGE_5M] = 1;
+    c->by_age[MTA_AGE_1H] = 2;
+    c->by_queue[MTA_Q_ACTIVE] = 2;
+    c->by_queue[MTA_Q_DEFERRED] = 1;
+    c->by_queue[MTA_Q_HOLD] = 5000000000ULL;
+    h->by_queue[MTA_Q_HOLD] = 2;
+    srcagg_apply_queue(&t, 1000);
+    srcagg_publish();
+    const struct mta_figures *m = fig("conf.test");
+    assert_true(m->oldest_age_s == 100.0 && m->newest_age_s == 10.0);
+    const uint32_t ages[MTA_AGE__COUNT] = {1, 2, 0, 0, 0};
+    const uint32_t queues[MTA_Q__COUNT] = {2, 1, UINT32_MAX, 0};
+    assert_memory_equal(m->queued_age, ages, sizeof ages);
+    assert_memory_equal(m->queued_in, queues, sizeof queues);
+    assert_null(store_dest_find("held.test"));
+    c->by_age[MTA_AGE_5M] = 0;
+    c->by_age[MTA_AGE_1H] = 3;
+    srcagg_apply_queue(&t, 1000);
+    srcagg_publish();
+    assert_int_equal(fig("conf.test")->queued_age[MTA_AGE_1H], 3);
+    pfqueue_tally_free(&t);
+
+    tally_of(&t, (const char *const[]){"conf.test=0/0/500", NULL});
+    ((struct pfqueue_item *)strmap_get(&t.map, "conf.test"))->by_queue[MTA_Q_HOLD] = 2;
+    srcagg_apply_queue(&t, 1000);
+    srcagg_publish();
+    m = fig("conf.test");
+    assert_int_equal(m->active, 0);
+    assert_true(m->oldest_age_s == 0 && m->newest_age_s == 0);
+    assert_int_equal(m->queued_in[MTA_Q_HOLD], 2);
+    assert_int_equal(m->queued_age[MTA_AGE_1H], 0);
+    pfqueue_tally_free(&t);
+}
+
 static void test_error_codes(void **state)
 {
     (void)state;
@@ -231,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_gauges_and_discovery),
         cmocka_unit_test(test_discovery_off_removes_discovered),
         cmocka_unit_test(test_discovery_keeps_to_its_shard),
+        cmocka_unit_test(test_queue_shape),
         cmocka_unit_test(test_error_codes),
         cmocka_unit_test(test_log_only_destinations_are_bounded),
     };
