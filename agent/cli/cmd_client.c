@@ -268,6 +268,31 @@ static void gauges(struct json_object *d, struct json_object *m)
                "and log)\n");
 }
 
+/* The queue's shape (docs/METRICS.md): recipients by age, hold excluded, and by queue. */
+static void queue_shape(struct json_object *m)
+{
+    static const char *const ages[] = {MTA_AGE_LABELS}, *const queues[] = {MTA_QUEUE_LABELS};
+    static const char *const age_text[] = {"Younger Than 5m", "5m To 1h", "1h To 4h", "4h To 1d",
+                                           "1d Or Older"};
+    static const char *const queue_text[] = {"Active Queue", "Deferred Queue", "Hold Queue",
+                                             "Incoming Queue"};
+    char t[FMT_DURATION_MAX];
+    printf("\nQueue Shape:\n  Recipients By Age (hold excluded)\n");
+    _Static_assert(MXW_ARRAY_LEN(age_text) == MTA_AGE__COUNT, "a line per age bucket");
+    _Static_assert(MXW_ARRAY_LEN(queue_text) == MTA_Q__COUNT, "a line per queue");
+    for (size_t i = 0; i < MXW_ARRAY_LEN(ages); i++)
+        line_count(4, age_text[i], m, ages[i], "queued_by_age");
+    printf("  Recipients By Queue\n");
+    for (size_t i = 0; i < MXW_ARRAY_LEN(queues); i++)
+        line_count(4, queue_text[i], m, queues[i], "queued_by_queue");
+    const char *newest = !m ? "-"
+                         : ju64(m, "active") == 0
+                             ? "No Messages"
+                             : fmt_duration(t, sizeof t, jnum(m, "newest_message_age_seconds"));
+    static const char label[] = "  Newest Message";
+    printf("%s%*s\n", label, VALUE_COL - (int)(sizeof label - 1), newest);
+}
+
 static void mx_records(struct json_object *d)
 {
     struct json_object *mx = jget(d, "mx");
@@ -398,6 +423,7 @@ static void hoststatus_text(struct json_object *d)
         m = NULL;
     counters(m);
     gauges(d, m);
+    queue_shape(m);
     mx_records(d);
     addresses(d);
     const char *failure = m ? jstr(m, "last_failure") : NULL;

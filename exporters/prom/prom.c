@@ -373,6 +373,80 @@ static void render_probes_total(struct buf *b, const struct rows *r)
     }
 }
 
+/* ---- the queue's shape per destination: by age, by queue, the newest message ---- */
+
+/* A destination's queue shape, copied out of its view in one pass, as fill_drow does for
+ * the other figures, so that each family below is a linear scan of a compact array. */
+#define QCOLS (MTA_AGE__COUNT + MTA_Q__COUNT)
+struct qrow {
+    bool mta; /* the MTA families exist for it (a source is configured, or it reported) */
+    double newest;
+    uint32_t v[QCOLS]; /* the age buckets, then the queues */
+};
+
+/* The extra label of each column of qrow.v: age="5m", ..., queue="active", ... */
+struct qlabels {
+    char s[QCOLS][32];
+    size_t len[QCOLS];
+};
+
+/* One family of the columns [first, first + n) of qrow.v, a sample per column and
+ * destination. */
+static void render_qcounts(struct buf *b, const struct rows *r, const struct qrow *q,
+                           const struct qlabels *l, const char *name, const char *help,
+                           size_t first, size_t n)
+{
+    size_t nlen = strlen(name);
+    promtext_family(b, name, "gauge", help);
+    for (size_t i = 0; i < r->n; i++)
+        for (size_t k = first; k < first + n && q[i].mta; k++)
+            promtext_sample(b, name, nlen, span_p(r, r->d[i].labels), r->d[i].labels.len, l->s[k],
+                            l->len[k], (double)q[i].v[k]);
+}
+
+/* One more pass over the views (rows and snapshot are in the same order), for three
+ * families; nothing when no destination has MTA figures. */
+static void render_queue_shape(struct buf *b, const struct rows *r, const struct snapshot *s)
+{
+    static const char *const names[] = {MTA_AGE_LABELS, MTA_QUEUE_LABELS};
+    _Static_assert(MXW_ARRAY_LEN(names) == QCOLS, "a label per age bucket and per queue");
+    struct qlabels l;
+    for (size_t k = 0; k < QCOLS; k++) {
+        int len = snprintf(l.s[k], sizeof l.s[k], "%s=\"%s\"", k < MTA_AGE__COUNT ? "age" : "queue",
+                           names[k]);
+        l.len[k] = len > 0 ? (size_t)len : 0;
+    }
+    struct qrow *q = xmalloc((r->n ? r->n : 1) * sizeof *q);
+    bool any = false;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct mta_figures *m = &store_snapshot_dest(s, i)->mta;
+        q[i].mta = r->mta_configured || m->present;
+        q[i].newest = m->newest_age_s;
+        memcpy(q[i].v, m->queued_age, sizeof m->queued_age);
+        memcpy(q[i].v + MTA_AGE__COUNT, m->queued_in, sizeof m->queued_in);
+        any |= q[i].mta;
+    }
+    if (any) {
+        static const char newest[] = "mxwatch_newest_message_age_seconds";
+        promtext_family(b, newest, "gauge",
+                        "Age of the newest queued message for the destination (hold excluded).");
+        for (size_t i = 0; i < r->n; i++)
+            if (q[i].mta)
+                promtext_sample(b, newest, sizeof newest - 1, span_p(r, r->d[i].labels),
+                                r->d[i].labels.len, "", 0, q[i].newest);
+        render_qcounts(b, r, q, &l, "mxwatch_queued_recipients",
+                       "Recipients queued for the destination by age, hold excluded: age is the "
+                       "bucket's upper bound (5m: younger than 5 minutes, 1h: 5 minutes to 1 "
+                       "hour, ..., older: 1 day or more).",
+                       0, MTA_AGE__COUNT);
+        render_qcounts(b, r, q, &l, "mxwatch_queued_recipients_by_queue",
+                       "Recipients queued for the destination by Postfix queue (maildrop counts "
+                       "as incoming; hold is what an operator parked).",
+                       MTA_AGE__COUNT, MTA_Q__COUNT);
+    }
+    free(q);
+}
+
 /* ---- per-address families (only addresses that were probed) ---- */
 
 struct addr_family {
@@ -774,6 +848,7 @@ void prom_render(const struct snapshot *snap, struct buf *out)
     for (size_t i = 0; i < MXW_ARRAY_LEN(mta_families); i++)
         render_dest_family(out, &r, &mta_families[i]);
     render_delays(out, &r);
+    render_queue_shape(out, &r, snap);
     for (size_t i = 0; i < MXW_ARRAY_LEN(addr_families) && snap->agent.metrics_per_address; i++)
         render_addr_family(out, &r, &addr_families[i]);
     if (snap->agent.metrics_per_address)

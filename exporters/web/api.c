@@ -155,6 +155,18 @@ static void mx_hosts(struct buf *b, const struct dest_view *d)
     buf_append(b, ",", 1);
 }
 
+/* "k":{"label":count,...}, for the queue's shape (labels as on /metrics). */
+static void kv_counts(struct buf *b, const char *k, const char *const *labels, const uint32_t *v,
+                      size_t n)
+{
+    key(b, k);
+    buf_append(b, "{", 1);
+    for (size_t i = 0; i < n; i++)
+        kv_u64(b, labels[i], v[i]);
+    close_with(b, '}');
+    buf_append(b, ",", 1);
+}
+
 static void mta(struct buf *b, const struct mta_figures *m, bool configured)
 {
     key(b, "mta");
@@ -179,6 +191,10 @@ static void mta(struct buf *b, const struct mta_figures *m, bool configured)
                (unsigned long long)m->hard_other);
     kv_u64(b, "deleted", m->deleted);
     kv_num(b, "oldest_message_age_seconds", m->oldest_age_s);
+    static const char *const ages[] = {MTA_AGE_LABELS}, *const queues[] = {MTA_QUEUE_LABELS};
+    kv_num(b, "newest_message_age_seconds", m->newest_age_s);
+    kv_counts(b, "queued_by_age", ages, m->queued_age, MTA_AGE__COUNT);
+    kv_counts(b, "queued_by_queue", queues, m->queued_in, MTA_Q__COUNT);
     kv_u64(b, "failed_connections", m->conn_failed);
     kv_str(b, "last_failure", m->last_failure, sizeof m->last_failure);
     /* Enhanced status codes are stored as class*1000000 + subject*1000 + detail. */

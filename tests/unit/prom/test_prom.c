@@ -105,6 +105,9 @@ static const char *const issue_families[] = {
     "mxwatch_deleted_recipients_total",
     "mxwatch_oldest_message_age_seconds",
     "mxwatch_delivery_delay_seconds",
+    "mxwatch_newest_message_age_seconds",
+    "mxwatch_queued_recipients",
+    "mxwatch_queued_recipients_by_queue",
     "mxwatch_build_info",
     "mxwatch_shard_info",
     "mxwatch_destinations",
@@ -291,12 +294,45 @@ static void test_mta_values_and_presence(void **state)
     free(t);
 }
 
+/* The queue's shape: one sample per age bucket and per queue, labels as documented in
+ * docs/METRICS.md; zeros for a destination the source has not reported. */
+static void test_queue_shape_families(void **state)
+{
+    (void)state;
+    build_world();
+    struct mta_figures *m = store_dest_mta(store_dest_find("up.test"));
+    const uint32_t ages[MTA_AGE__COUNT] = {1, 2, 3, 4, 5}, queues[MTA_Q__COUNT] = {6, 7, 8, 9};
+    memcpy(m->queued_age, ages, sizeof ages);
+    memcpy(m->queued_in, queues, sizeof queues);
+    m->newest_age_s = 12.5;
+    char *t = render();
+    assert_value(t, "mxwatch_newest_message_age_seconds{destination=\"up.test\"}", 12.5);
+    assert_value(t, "mxwatch_queued_recipients{destination=\"up.test\",age=\"5m\"}", 1);
+    assert_value(t, "mxwatch_queued_recipients{destination=\"up.test\",age=\"1h\"}", 2);
+    assert_value(t, "mxwatch_queued_recipients{destination=\"up.test\",age=\"4h\"}", 3);
+    assert_value(t, "mxwatch_queued_recipients{destination=\"up.test\",age=\"1d\"}", 4);
+    assert_value(t, "mxwatch_queued_recipients{destination=\"up.test\",age=\"older\"}", 5);
+    assert_value(t, "mxwatch_queued_recipients_by_queue{destination=\"up.test\",queue=\"active\"}",
+                 6);
+    assert_value(
+        t, "mxwatch_queued_recipients_by_queue{destination=\"up.test\",queue=\"deferred\"}", 7);
+    assert_value(t, "mxwatch_queued_recipients_by_queue{destination=\"up.test\",queue=\"hold\"}",
+                 8);
+    assert_value(
+        t, "mxwatch_queued_recipients_by_queue{destination=\"up.test\",queue=\"incoming\"}", 9);
+    assert_value(t, "mxwatch_queued_recipients{destination=\"down.test\",age=\"5m\"}", 0);
+    assert_value(t, "mxwatch_queued_recipients_by_queue{destination=\"down.test\",queue=\"hold\"}",
+                 0);
+    free(t);
+}
+
 static void test_mta_families_absent_without_a_source(void **state)
 {
     (void)state;
     store_dest_add("plain.test", ORIGIN_CONFIG);
     char *t = render();
     assert_null(strstr(t, "mxwatch_active_recipients"));
+    assert_null(strstr(t, "mxwatch_queued_recipients"));
     assert_null(strstr(t, "mxwatch_source_up"));
     assert_value(t, "mxwatch_destination_up{destination=\"plain.test\"}", 0);
     free(t);
@@ -473,6 +509,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_values_per_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_per_address_families_switched_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mta_values_and_presence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_shape_families, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mta_families_absent_without_a_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mta_families_absent_with_only_the_gateway_source,
                                         setup, teardown),
