@@ -157,15 +157,18 @@ conns_match() {
 }
 
 # ---- 1. first mail: every kind of outcome ----
-pf_send s1@origin.test u1@up.test u2@up.test a1@alias.test
-pf_send s2@origin.test x1@down.test x2@down.test
-pf_send s3@origin.test y1@down.test
-pf_send s4@origin.test r1@reject.test r2@reject.test
-pf_send s5@origin.test n1@unknown.test
-pf_send s6@origin.test w1@slow.test
-pf_send s7@origin.test w2@slow.test
-pf_send s8@origin.test d1@disc1.test d2@disc1.test
-pf_send s9@origin.test e1@disc2.test
+# Every message has the null sender, so no bounce goes back to a sender's domain: a bounce
+# sitting in the queue for a moment would be a destination too, and with discovery's cap of 1
+# it could push disc1.test out between two scans.
+pf_send '' u1@up.test u2@up.test a1@alias.test
+pf_send '' x1@down.test x2@down.test
+pf_send '' y1@down.test
+pf_send '' r1@reject.test r2@reject.test
+pf_send '' n1@unknown.test
+pf_send '' w1@slow.test
+pf_send '' w2@slow.test
+pf_send '' d1@disc1.test d2@disc1.test
+pf_send '' e1@disc2.test
 first_round() {
     [ "$(lcount sent 'up\.test|alias\.test')" -ge 3 ] && [ "$(lcount deferred 'down\.test')" -ge 3 ] &&
         [ "$(lcount bounced 'reject\.test')" -ge 2 ] && [ "$(lcount bounced 'unknown\.test')" -ge 1 ] &&
@@ -227,10 +230,10 @@ wait_for 20 conns_match || {
 note "connections match: $(conn_pairs | awk '{ printf "%s=%s ", $1, $2 }')"
 
 # ---- 2. rename rotation in the middle of a flow of mail ----
-pf_send s10@origin.test u3@up.test u4@up.test
+pf_send '' u3@up.test u4@up.test
 postfix -c "$PF_CONF" logrotate >"$T/logrotate.out" 2>&1 || fail "postfix logrotate: $(cat "$T/logrotate.out")"
-pf_send s11@origin.test u5@up.test
-pf_send s12@origin.test r3@reject.test
+pf_send '' u5@up.test
+pf_send '' r3@reject.test
 wait_for 20 bash -c "ls '$PF_LOG'.*.gz" || fail "postfix logrotate left no compressed log"
 wait_for 20 test -s "$PF_LOG" || fail "no new log after rotation"
 expect_log_match "after a rename rotation"
@@ -239,8 +242,8 @@ assert_eq 6 "$(dest_val mxwatch_delivered_recipients_total up.test)" "delivered 
 # ---- 3. copytruncate, then more mail ----
 cp "$PF_LOG" "$PF_LOG.copytruncate"
 : >"$PF_LOG"
-pf_send s13@origin.test u6@up.test
-pf_send s14@origin.test r4@reject.test
+pf_send '' u6@up.test
+pf_send '' r4@reject.test
 logged() { # RCPT...: each has a status line in the current log file
     local r
     for r in "$@"; do grep -q "to=<$r>, .*status=" "$PF_LOG" || return 1; done
@@ -256,8 +259,8 @@ while read -r k agent _; do BASE[$k]=$agent; done < <(log_pairs)
 kill -TERM "$AGENT_PID"
 wait_for 5 bash -c "! kill -0 $AGENT_PID" || fail "agent did not stop"
 [ -s "$T/postfix-log.state" ] || fail "no state file after stop"
-pf_send s15@origin.test u7@up.test u8@up.test
-pf_send s16@origin.test r5@reject.test
+pf_send '' u7@up.test u8@up.test
+pf_send '' r5@reject.test
 wait_for 20 logged u7@up.test u8@up.test r5@reject.test || fail "no mail logged while the agent was down"
 start_agent "$T/agent.yml"
 expect_log_match "after a restart"
@@ -292,7 +295,8 @@ qid=$(pf_queue_json | jq -r 'select(.recipients[].address == "e1@disc2.test") | 
 postsuper -c "$PF_CONF" -d "$qid" >/dev/null 2>&1 || fail "postsuper -d $qid failed"
 pf_set 'maximal_queue_lifetime = 1s' 'bounce_queue_lifetime = 1s'
 pf_flush
-expired_ok() {
+expired_ok() { # flushed again each time: the first flush may come before the reload took
+    pf_flush
     M=$(scrape)
     [ "$(dest_val mxwatch_hard_bounced_recipients_total down.test 'reason="expired"')" = 2 ] &&
         [ "$(dest_val mxwatch_hard_bounced_recipients_total disc1.test 'reason="expired"')" = 2 ]
