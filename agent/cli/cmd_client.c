@@ -310,6 +310,26 @@ static void mx_records(struct json_object *d)
         printf("  (none)\n");
 }
 
+/* The MTA's routes that concern the destination (the agent's transport_maps): which
+ * domains go through it, or where its own mail goes; its MX records when none. */
+static void smtp_routes(struct json_object *d)
+{
+    struct json_object *routes = jget(d, "smtp_routes");
+    size_t n = routes ? json_object_array_length(routes) : 0;
+    printf("\nSMTP Routes:\n");
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *r = json_object_array_get_idx(routes, i);
+        const char *via = jstr(r, "via");
+        printf("  ");
+        cli_put_text(stdout, jstr(r, "domains") ? jstr(r, "domains") : "");
+        printf(" -> ");
+        cli_put_text(stdout, via && *via ? via : "its own MX records");
+        printf("\n");
+    }
+    if (!n)
+        printf("  (none: its own MX records)\n");
+}
+
 /* s made safe, padded to w columns (a longer s pushes the rest right). */
 static void put_col(const char *s, int w)
 {
@@ -424,6 +444,7 @@ static void hoststatus_text(struct json_object *d)
     counters(m);
     gauges(d, m);
     queue_shape(m);
+    smtp_routes(d);
     mx_records(d);
     addresses(d);
     const char *failure = m ? jstr(m, "last_failure") : NULL;

@@ -62,6 +62,8 @@ static struct {
     bool gateways_dirty;
     struct jobs_view *jobs; /* the store's own reference */
     bool jobs_dirty;
+    struct routes_view *routes; /* the store's own reference */
+    bool routes_dirty;
     uint64_t generation;
     uint64_t content_generation; /* generation of the last publish that changed content */
 } st;
@@ -1036,6 +1038,45 @@ void store_set_jobs(const struct delivernow_job *jobs, size_t n)
     st.jobs_dirty = true;
 }
 
+/* ---- routes ---- */
+
+static void routes_unref(const struct routes_view *cv)
+{
+    struct routes_view *v = (struct routes_view *)cv;
+    if (v && atomic_fetch_sub(&v->refs, 1) == 1)
+        free(v);
+}
+
+static int route_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct store_route *)a)->key, ((const struct store_route *)b)->key);
+}
+
+void store_set_routes(const char *const *keys, const char *const *dests, size_t n)
+{
+    struct routes_view *v = NULL;
+    if (n) {
+        size_t bytes = sizeof *v + n * sizeof v->r[0];
+        for (size_t i = 0; i < n; i++)
+            bytes += strlen(keys[i]) + 1 + (dests[i] ? strlen(dests[i]) : 0) + 1;
+        v = xmalloc(bytes);
+        atomic_init(&v->refs, 1);
+        v->n = n;
+        char *p = (char *)&v->r[n];
+        for (size_t i = 0; i < n; i++) {
+            const char *d = dests[i] ? dests[i] : "";
+            v->r[i].key = p;
+            p = stpcpy(p, keys[i]) + 1;
+            v->r[i].dest = p;
+            p = stpcpy(p, d) + 1;
+        }
+        qsort(v->r, n, sizeof v->r[0], route_cmp);
+    }
+    routes_unref(st.routes);
+    st.routes = v;
+    st.routes_dirty = true;
+}
+
 const struct delivernow_job *store_snapshot_job(const struct snapshot *s, uint64_t id)
 {
     const struct jobs_view *v = s->jobs;
@@ -1059,6 +1100,7 @@ static void snapshot_free(struct snapshot *s)
     free(s->chunks);
     gateways_unref(s->gateways, s->n_gateways);
     jobs_unref(s->jobs);
+    routes_unref(s->routes);
     free(s);
 }
 
@@ -1146,7 +1188,8 @@ static void chunks_update(void)
 int store_publish(void)
 {
     reclaim();
-    bool content = st.set_changed || st.gateways_dirty || st.jobs_dirty || st.n_dirty;
+    bool content =
+        st.set_changed || st.gateways_dirty || st.jobs_dirty || st.routes_dirty || st.n_dirty;
     /* The agent figures are compared, not flagged: writers fill them freely, and only a
      * change of value makes a new snapshot. Both copies come from zeroed memory by struct
      * assignment, so their padding compares equal too. */
@@ -1171,6 +1214,10 @@ int store_publish(void)
     s->jobs = jobs_ref(st.jobs);
     st.gateways_dirty = false;
     st.jobs_dirty = false;
+    if (st.routes)
+        atomic_fetch_add(&st.routes->refs, 1);
+    s->routes = st.routes;
+    st.routes_dirty = false;
     st.set_changed = false;
     if (st.newest)
         st.newest->newer = s;
@@ -1256,6 +1303,7 @@ void store_shutdown(void)
     free(st.dirty);
     free(st.retired);
     gateways_unref(st.gateways, st.n_gateways);
+    routes_unref(st.routes);
     jobs_unref(st.jobs);
     strmap_free(&st.by_domain);
     memset(&st, 0, sizeof st);

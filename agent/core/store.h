@@ -459,6 +459,19 @@ struct jobs_view {
     struct delivernow_job jobs[];
 };
 
+/* The routes the agent knows the MTA takes (sources.postfix.transport_maps), sorted by key:
+ * the domains of key ("example.com", ".example.com" for its subdomains, "*" for all) go
+ * through dest ("" for their own MX records). Immutable once given to the store; shared by
+ * the snapshots that hold it. */
+struct store_route {
+    const char *key, *dest;
+};
+struct routes_view {
+    atomic_int refs;
+    size_t n;
+    struct store_route r[]; /* then the strings */
+};
+
 /* The destinations of a snapshot, in runs of STORE_CHUNK views sorted by domain. A chunk
  * whose destinations did not change is shared by consecutive snapshots, so a publish costs
  * O(destinations / STORE_CHUNK + changed x STORE_CHUNK), not O(destinations). */
@@ -482,8 +495,9 @@ struct snapshot {
     struct store_chunk **chunks; /* destination i: store_snapshot_dest(s, i) */
     struct agent_figures agent;
     size_t n_gateways;
-    struct gateway_view **gateways; /* in configuration order */
-    const struct jobs_view *jobs;   /* NULL before the first job */
+    struct gateway_view **gateways;   /* in configuration order */
+    const struct jobs_view *jobs;     /* NULL before the first job */
+    const struct routes_view *routes; /* NULL when no route is configured */
 };
 
 /* ---- readers: any thread ---- */
@@ -600,6 +614,10 @@ void store_set_gateways(struct gateway_view *const *views, size_t n);
 /* The admin jobs of the next snapshot: a copy of jobs[0..n), which must be sorted by id and
  * at most JOBS_PUBLISHED. O(n). */
 void store_set_jobs(const struct delivernow_job *jobs, size_t n);
+
+/* The routes of the next snapshot: copies of keys[i] -> dests[i] (NULL: own MX records),
+ * sorted by key; n = 0 clears them. O(n log n). */
+void store_set_routes(const char *const *keys, const char *const *dests, size_t n);
 
 /* Observers of status changes (SNMP traps, retry on recovery, logs). Called on the loop
  * thread from store_dest_set_probe after the change is applied; they must not block. At

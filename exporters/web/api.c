@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -267,6 +268,27 @@ static void attempt(struct buf *b, const char *name, const struct delivery_attem
     buf_append(b, ",", 1);
 }
 
+/* The MTA's routes that concern d (sources.postfix.transport_maps): those whose domains go
+ * through d, and the one keyed by d itself, as [{"domains":KEY,"via":DEST}] ("" for the
+ * domains' own MX records). */
+static void smtp_routes(struct buf *b, const struct snapshot *s, const struct dest_view *d)
+{
+    key(b, "smtp_routes");
+    buf_append(b, "[", 1);
+    for (size_t i = 0; s->routes && i < s->routes->n; i++) {
+        const struct store_route *r = &s->routes->r[i];
+        if (strcasecmp(r->dest, d->domain) && strcasecmp(r->key, d->domain))
+            continue;
+        buf_append(b, "{", 1);
+        kv_str(b, "domains", r->key, STORE_DOMAIN_MAX);
+        kv_str(b, "via", r->dest, STORE_DOMAIN_MAX);
+        close_with(b, '}');
+        buf_append(b, ",", 1);
+    }
+    close_with(b, ']');
+    buf_append(b, ",", 1);
+}
+
 /* The fields both documents share. */
 static void dest_common(struct buf *b, const struct snapshot *s, const struct dest_view *d)
 {
@@ -293,6 +315,7 @@ void api_render_destination(const struct snapshot *s, const struct dest_view *d,
     dest_common(out, s, d);
     attempt(out, "last_delivery", d->delivery);
     attempt(out, "latest_error_reply", d->last_error);
+    smtp_routes(out, s, d);
     history(out, d);
     key(out, "transcript");
     char *text = store_transcript_text(d->transcript);

@@ -98,6 +98,29 @@ static struct entry *get_entry(const char *dest)
 
 /* ---- configuration ---- */
 
+struct route_list {
+    const char **keys, **dests;
+    size_t n;
+};
+
+static void add_route(const char *key, const char *nexthop, void *arg)
+{
+    struct route_list *l = arg;
+    l->keys[l->n] = key;
+    l->dests[l->n++] = nexthop;
+}
+
+/* The transport map's entries, for hoststatus and the API (store_set_routes). */
+static void publish_routes(void)
+{
+    size_t n = transport_count(ag.tm);
+    struct route_list l = {xcalloc(n + 1, sizeof *l.keys), xcalloc(n + 1, sizeof *l.dests), 0};
+    transport_each(ag.tm, add_route, &l);
+    store_set_routes(l.keys, l.dests, l.n);
+    free(l.keys);
+    free(l.dests);
+}
+
 int srcagg_configure(const struct config *cfg, char *err, size_t errlen)
 {
     transport_free(ag.tm);
@@ -115,6 +138,7 @@ int srcagg_configure(const struct config *cfg, char *err, size_t errlen)
     ag.idle_s = (double)cfg->discovery_idle_ms / 1000.0;
     ag.shard = cfg->shard;
     ag.cap = cfg->n_dests + cfg->discovery_max_destinations + SRCAGG_SPARE;
+    publish_routes();
     ag.n_delay_le = 0;
     for (size_t i = 0; i < cfg->n_postfix_delay_buckets && i < STORE_DELAY_BUCKETS_MAX; i++)
         ag.delay_le[ag.n_delay_le++] = (double)cfg->postfix_delay_buckets_ms[i] / 1000.0;

@@ -155,3 +155,10 @@ const char *transport_lookup(const struct transport_map *m, const char *domain)
     r = strmap_get(&m->routes, "*");
     return r ? hop_of(r, domain) : domain;
 }
+
+void transport_each(const struct transport_map *m, transport_each_fn *fn, void *arg)
+{
+    const struct route *r;
+    for (size_t it = 0; m && (r = strmap_next(&m->routes, &it));)
+        fn(r->key, r->nexthop, arg);
+}

@@ -28,5 +28,9 @@ size_t transport_count(const struct transport_map *m);
 /* The destination for a lower-case recipient domain: a next hop the map owns, or domain
  * itself. O(number of labels) hash lookups. */
 const char *transport_lookup(const struct transport_map *m, const char *domain);
+/* Calls fn for each entry: its key ("example.com", ".example.com" or "*") and the
+ * destination its mail counts under (NULL: the recipient's own domain). In no order. */
+typedef void transport_each_fn(const char *key, const char *nexthop, void *arg);
+void transport_each(const struct transport_map *m, transport_each_fn *fn, void *arg);
 
 #endif

@@ -179,6 +179,13 @@ expect_log_match "first mail"
 expect_queue_match "first mail"
 M=$(scrape)
 assert_eq 3 "$(dest_val mxwatch_delivered_recipients_total up.test)" "delivered to up.test (alias.test included)"
+# The SMTP route behind that count, in the API and in hoststatus; down.test has none.
+assert_contains "$(curl -fsS "$AGENT_URL/api/v1/destinations/up.test")" \
+    '"smtp_routes":[{"domains":"alias.test","via":"up.test"}]' "up.test's SMTP routes in the API"
+assert_contains "$(curl -fsS "$AGENT_URL/api/v1/destinations/down.test")" '"smtp_routes":[]' \
+    "down.test's SMTP routes in the API"
+out=$("$MXWATCH" hoststatus --url="$AGENT_URL" up.test) || fail "hoststatus up.test: $out"
+grep -A1 '^SMTP Routes:' <<<"$out" | grep -qx '  alias.test -> up.test' || fail "hoststatus's SMTP routes: $out"
 assert_eq 2 "$(dest_val mxwatch_hard_bounced_recipients_total reject.test 'reason="5xx"')" "5xx bounces of reject.test"
 # mxwatch_delivery_delay_seconds against the log: the delay= of final lines (sent, bounced)
 # only, so down.test's deferrals make no histogram.

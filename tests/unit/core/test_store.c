@@ -629,6 +629,28 @@ static void delay_histograms_are_shared_until_written(void **state)
     assert_null(a.delays);
 }
 
+/* The MTA's routes travel with the snapshots, sorted by key, copied from the caller. */
+static void routes_are_published_sorted(void **state)
+{
+    (void)state;
+    const char *keys[] = {"b.test", "*", "a.test"}, *dests[] = {"relay.test", NULL, "relay.test"};
+    store_set_routes(keys, dests, 3);
+    assert_int_equal(store_publish(), 1);
+    const struct snapshot *s = store_snapshot_acquire();
+    assert_int_equal(s->routes->n, 3);
+    assert_string_equal(s->routes->r[0].key, "*");
+    assert_string_equal(s->routes->r[0].dest, ""); /* its own MX records */
+    assert_string_equal(s->routes->r[1].key, "a.test");
+    assert_string_equal(s->routes->r[2].dest, "relay.test");
+    store_set_routes(NULL, NULL, 0);
+    store_publish();
+    assert_string_equal(s->routes->r[1].key, "a.test"); /* the old snapshot keeps its own */
+    store_snapshot_release(s);
+    s = store_snapshot_acquire();
+    assert_null(s->routes);
+    store_snapshot_release(s);
+}
+
 static void error_tables_are_shared_until_written(void **state)
 {
     (void)state;
@@ -680,6 +702,7 @@ int main(void)
         T(transcripts_keep_within_their_bound),
         T(host_names_are_kept_at_their_length),
         T(error_tables_are_shared_until_written),
+        T(routes_are_published_sorted),
         T(delay_histograms_are_shared_until_written),
         T(snapshots_are_sorted_and_find_uses_them),
         T(observer_sees_damped_status_changes),
