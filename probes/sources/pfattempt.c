@@ -47,9 +47,9 @@ static unsigned reply_codes(struct pfattempt *a, const char *p, const char *end)
         (end - p > 3 && p[3] != ' ' && p[3] != '-'))
         return 0;
     a->reply = (unsigned)((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
-    const char *e = p + 4, *q = e;
-    if (e >= end || *e != p[0])
+    if (end - p < 5 || p[4] != p[0]) /* no "C." of an enhanced code of the same class */
         return a->reply;
+    const char *e = p + 4, *q = e;
     while (q < end && (is_digit(*q) || *q == '.') && q - e < 11)
         q++;
     if ((q == end || *q == ' ') && q - e >= 5 && e[1] == '.')
