@@ -181,11 +181,23 @@ const char *store_result_name(size_t slot)
 
 const struct smtp_text *store_text_new(const char *banner, const char *ehlo, const char *transcript)
 {
+    return store_text_new_tls(banner, ehlo, transcript, NULL);
+}
+
+const struct smtp_text *store_text_new_tls(const char *banner, const char *ehlo,
+                                           const char *transcript,
+                                           const struct store_tls_chain *chain)
+{
     size_t nb = strnlen(banner, STORE_BANNER_MAX - 1), ne = strnlen(ehlo, STORE_EHLO_MAX - 1);
-    size_t nt = strlen(transcript);
-    struct smtp_text *t = xmalloc(sizeof *t + nb + ne + nt + 3);
+    size_t nt = strlen(transcript), nc = chain ? sizeof *chain : 0;
+    struct smtp_text *t = xmalloc(sizeof *t + nc + nb + ne + nt + 3);
     atomic_init(&t->refs, 1);
     char *p = t->data;
+    t->chain = NULL;
+    if (chain) { /* bytes only: any address is aligned for it */
+        t->chain = memcpy(p, chain, nc);
+        p += nc;
+    }
     t->banner = p;
     memcpy(p, banner, nb);
     p[nb] = '\0';

@@ -168,8 +168,21 @@ void store_set_status_policy(const struct store_status_policy *p);
  * which may be dropped on any thread: every destination the session's result fans out to,
  * every view of theirs in any snapshot and every transcript that shows the session hold the
  * same block, so a view costs a pointer, not a copy of the text. */
+#define STORE_CHAIN_MAX 4 /* certificates of a presented chain kept for DANE, leaf first */
+struct store_tls_chain {
+    uint8_t n;     /* certificates kept */
+    uint8_t ta_ok; /* bit i: the leaf chains up to certificate i, valid for the MX name */
+    struct {
+        uint8_t cert256[32], cert512[64]; /* SHA-256 and SHA-512 of the DER certificate */
+        uint8_t spki256[32], spki512[64]; /* and of its DER SubjectPublicKeyInfo */
+    } c[STORE_CHAIN_MAX];
+};
+
 struct smtp_text {
     atomic_int refs;
+    /* Digests of the chain the address presented over TLS (dane.c), NULL without TLS; into
+     * data. Shared like the texts: a session's, not a view's. */
+    const struct store_tls_chain *chain;
     const char *banner;     /* at most STORE_BANNER_MAX - 1 bytes; into data */
     const char *ehlo;       /* at most STORE_EHLO_MAX - 1 bytes; into data */
     const char *transcript; /* as bounded by the session (transcript_max); into data */
@@ -196,6 +209,10 @@ struct mx_addr_result {
  * one reference: the caller's. O(length). */
 const struct smtp_text *store_text_new(const char *banner, const char *ehlo,
                                        const char *transcript);
+/* The same with a copy of the TLS chain's digests (NULL: none). */
+const struct smtp_text *store_text_new_tls(const char *banner, const char *ehlo,
+                                           const char *transcript,
+                                           const struct store_tls_chain *chain);
 /* Another reference to t (NULL is fine); returns t. Any thread. */
 const struct smtp_text *store_text_ref(const struct smtp_text *t);
 /* Drops a reference (NULL is fine); the last one frees the block. Any thread. */
