@@ -15,13 +15,6 @@
 #include <openssl/x509v3.h>
 #include <string.h>
 
-const char *dane_state_name(enum dane_state s)
-{
-    static const char *const names[DANE__COUNT] = {"none", "match", "mismatch", "no_tls",
-                                                   "unusable"};
-    return (unsigned)s < DANE__COUNT ? names[s] : "none";
-}
-
 /* SHA-256 and SHA-512 of what i2d wrote for one object. */
 static void digests(unsigned char *der, int len, uint8_t d256[32], uint8_t d512[64])
 {

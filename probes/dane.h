@@ -30,16 +30,6 @@ struct dane_tlsa {
     uint8_t data[DANE_DATA_MAX];
 };
 
-/* The verdict for one MX address (stored per address: keep the values). */
-enum dane_state {
-    DANE_NONE = 0, /* no TLSA records, or not looked at */
-    DANE_MATCH,    /* a usable record matched the presented chain */
-    DANE_MISMATCH, /* usable records, none matched: a DANE client refuses the address */
-    DANE_NO_TLS,   /* usable records, but the session had no TLS: refused too */
-    DANE_UNUSABLE, /* records, none usable: TLS is still mandatory, unauthenticated */
-    DANE__COUNT
-};
-
 /* Fills out with the digests of the peer's chain (leaf first, at most STORE_CHAIN_MAX) and,
  * for each certificate above the leaf, whether the leaf chains up to it and is valid for
  * name (the MX host name, the TLSA base domain of RFC 7672 3.2.2). */
@@ -55,7 +45,5 @@ enum dane_state dane_match(const struct store_tls_chain *chain, const struct dan
 /* Whether a record can be used for SMTP at all (usage 2 or 3, known selector and matching
  * type, data of the digest's length, whole). */
 bool dane_usable(const struct dane_tlsa *t);
-
-const char *dane_state_name(enum dane_state s);
 
 #endif

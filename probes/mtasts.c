@@ -13,27 +13,6 @@
 
 #define LINE_MAX_BYTES 1024 /* one policy line; longer is a fault, not a cut */
 
-const char *sts_mode_name(enum sts_mode m)
-{
-    switch (m) {
-    case STS_MODE_ENFORCE: return "enforce";
-    case STS_MODE_TESTING: return "testing";
-    case STS_MODE_NONE: break;
-    }
-    return "none";
-}
-
-const char *txt_policy_name(enum txt_policy t)
-{
-    switch (t) {
-    case TXT_POLICY_OK: return "ok";
-    case TXT_POLICY_MALFORMED: return "malformed";
-    case TXT_POLICY_MULTIPLE: return "multiple";
-    case TXT_POLICY_ABSENT: break;
-    }
-    return "absent";
-}
-
 static bool is_wsp(char c)
 {
     return c == ' ' || c == '\t';

@@ -8,6 +8,8 @@
 #ifndef MXW_MTASTS_H
 #define MXW_MTASTS_H
 
+#include "store.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,8 +21,6 @@
 #define TLSRPT_RUA_MAX  256      /* where reports go, as published; cut beyond */
 #define STS_ERR_MAX     160
 
-enum sts_mode { STS_MODE_NONE, STS_MODE_TESTING, STS_MODE_ENFORCE };
-
 struct sts_policy {
     enum sts_mode mode;
     unsigned max_age; /* seconds */
@@ -28,14 +28,8 @@ struct sts_policy {
     char mx[STS_MX_MAX][STS_PATTERN_MAX]; /* lower case, no trailing dot */
 };
 
-/* What a TXT record set says: the outcome of sts_parse_txt and tlsrpt_parse_txt. */
-enum txt_policy {
-    TXT_POLICY_ABSENT,    /* no record of this kind: the domain publishes none */
-    TXT_POLICY_OK,        /* exactly one well-formed record */
-    TXT_POLICY_MALFORMED, /* one record of this kind, not well formed; err says where */
-    TXT_POLICY_MULTIPLE,  /* more than one: RFC 8461 3.1 and RFC 8460 3 say use none */
-};
-
+/* The outcomes of sts_parse_txt and tlsrpt_parse_txt are enum txt_policy (store.h): never
+ * TXT_POLICY_FAILED, which is the lookup's. */
 /* From the TXT strings of _mta-sts.DOMAIN (n records, each its strings joined), the policy
  * id. Records that do not start with "v=STSv1" are not MTA-STS records and are skipped. */
 enum txt_policy sts_parse_txt(const char *const *txt, size_t n, char id[STS_ID_MAX], char *err,
@@ -55,8 +49,5 @@ bool sts_mx_matches(const struct sts_policy *p, const char *mx_host);
  * commas, each mailto: or https:), cut at TLSRPT_RUA_MAX - 1 bytes. */
 enum txt_policy tlsrpt_parse_txt(const char *const *txt, size_t n, char rua[TLSRPT_RUA_MAX],
                                  char *err, size_t errlen);
-
-const char *sts_mode_name(enum sts_mode m);
-const char *txt_policy_name(enum txt_policy t);
 
 #endif

@@ -103,8 +103,8 @@ static const char *const outcome_names[OUT__COUNT] = {
     "banner_4xx", "banner_5xx", "ehlo_rejected", "tls_failed",  "protocol_error",  "local_error",
 };
 static const char *const reason_names[REASON__COUNT] = {
-    "not_probed", "ok",         "dns_nxdomain", "dns_temporary",
-    "null_mx",    "no_address", "all_failed",   "local",
+    "not_probed", "ok",         "dns_nxdomain", "dns_temporary", "null_mx",
+    "no_address", "all_failed", "local",        "mta_sts",       "dane",
 };
 
 const char *store_status_name(enum dest_status s)
@@ -150,6 +150,59 @@ const char *store_signal_name(enum dest_signal s)
 const char *store_vote_name(enum delivery_vote v)
 {
     return (unsigned)v < 4 ? vote_names[v] : "unknown";
+}
+
+const char *store_sts_mode_name(enum sts_mode m)
+{
+    static const char *const names[] = {"none", "testing", "enforce"};
+    return (unsigned)m < 3 ? names[m] : "none";
+}
+
+const char *store_txt_policy_name(enum txt_policy t)
+{
+    static const char *const names[] = {"absent", "ok", "malformed", "multiple", "failed"};
+    return (unsigned)t < 5 ? names[t] : "failed";
+}
+
+const char *store_dane_name(enum dane_state s)
+{
+    static const char *const names[DANE__COUNT] = {"none", "match", "mismatch", "no_tls",
+                                                   "unusable"};
+    return (unsigned)s < DANE__COUNT ? names[s] : "none";
+}
+
+const char *store_tlsa_name(enum tlsa_lookup t)
+{
+    static const char *const names[] = {"none", "records", "failed"};
+    return (unsigned)t < 3 ? names[t] : "failed";
+}
+
+const char *store_sts_host_name(enum sts_host s)
+{
+    static const char *const names[STS_HOST__COUNT] = {"none", "ok", "not_listed", "bad_cert"};
+    return (unsigned)s < STS_HOST__COUNT ? names[s] : "none";
+}
+
+const struct store_tls_policy *store_tls_policy_new(const struct store_tls_policy *p)
+{
+    struct store_tls_policy *b = xmalloc(sizeof *b);
+    memcpy(b, p, sizeof *b);
+    atomic_init(&b->refs, 1);
+    return b;
+}
+
+const struct store_tls_policy *store_tls_policy_ref(const struct store_tls_policy *p)
+{
+    if (p)
+        atomic_fetch_add(&((struct store_tls_policy *)p)->refs, 1);
+    return p;
+}
+
+void store_tls_policy_unref(const struct store_tls_policy *cp)
+{
+    struct store_tls_policy *p = (struct store_tls_policy *)cp;
+    if (p && atomic_fetch_sub(&p->refs, 1) == 1)
+        free(p);
 }
 
 const char *store_dest_reason_text(const struct dest_view *d)
@@ -450,6 +503,7 @@ static void view_free(struct dest_view *v)
     history_unref(v->history);
     store_delivery_unref(v->delivery);
     store_delivery_unref(v->last_error);
+    store_tls_policy_unref(v->tls_policy);
     store_mta_clear(&v->mta);
     free(v);
 }
@@ -500,6 +554,7 @@ static struct dest_view *writable(struct dest *d)
     store_transcript_ref(v->transcript);        /* shared, not copied */
     store_delivery_ref(v->delivery);            /* shared, not copied */
     store_delivery_ref(v->last_error);
+    store_tls_policy_ref(v->tls_policy);
     if (v->history)
         atomic_fetch_add(&((struct store_history *)v->history)->refs, 1);
     mta_ref_blocks(&v->mta);
@@ -834,6 +889,13 @@ void store_dest_set_transcript(struct dest *d, const struct store_transcript *tr
     struct dest_view *v = writable(d);
     store_transcript_unref(v->transcript);
     v->transcript = transcript;
+}
+
+void store_dest_set_tls_policy(struct dest *d, const struct store_tls_policy *p)
+{
+    struct dest_view *v = writable(d);
+    store_tls_policy_unref(v->tls_policy);
+    v->tls_policy = p;
 }
 
 void store_dest_set_dns_answer(struct dest *d, bool cached, double age_s)

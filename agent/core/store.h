@@ -73,6 +73,10 @@ enum dest_reason {
     REASON_NO_ADDRESS,
     REASON_ALL_FAILED, /* every address failed; the class of the primary is in addr_outcome */
     REASON_LOCAL,
+    /* Answering addresses, none the MTA may use: an enforced MTA-STS policy no MX passes, or
+     * authenticated TLSA records no address matches (docs/TLS.md). */
+    REASON_MTA_STS,
+    REASON_DANE,
     REASON__COUNT
 };
 
@@ -201,6 +205,7 @@ struct mx_addr_result {
     bool starttls_offered, tls_negotiated, tls_verified;
     char tls_version[STORE_TLSVER_MAX];
     double tls_cert_expiry;       /* seconds since 1970, 0 = unknown */
+    uint8_t dane;                 /* enum dane_state: the host's TLSA records against the chain */
     const struct smtp_text *text; /* banner, EHLO reply, transcript; NULL: none */
     double probed_at;             /* wall time */
 };
@@ -277,12 +282,77 @@ char *store_transcript_text(const struct store_transcript *t);
 
 enum mx_host_dns { MXH_OK = 0, MXH_NXDOMAIN, MXH_NODATA, MXH_TEMPORARY };
 
+/* ---- TLS policy (RFC 8461 MTA-STS, RFC 7672 DANE, RFC 8460 TLS-RPT): docs/TLS.md ---- */
+
+/* An MTA-STS policy's mode. */
+enum sts_mode { STS_MODE_NONE = 0, STS_MODE_TESTING, STS_MODE_ENFORCE };
+/* What a TXT record set says (the _mta-sts and _smtp._tls records). */
+enum txt_policy {
+    TXT_POLICY_ABSENT = 0, /* no record of this kind */
+    TXT_POLICY_OK,         /* exactly one well-formed record */
+    TXT_POLICY_MALFORMED,  /* one, not well formed */
+    TXT_POLICY_MULTIPLE,   /* more than one: both RFCs say use none */
+    TXT_POLICY_FAILED,     /* the lookup failed (temporary, or the agent's own trouble) */
+};
+/* An MX address's TLSA verdict (dane.c). */
+enum dane_state {
+    DANE_NONE = 0, /* the host has no TLSA records, or the address did not answer */
+    DANE_MATCH,    /* a usable record matched the presented chain */
+    DANE_MISMATCH, /* usable records, none matched: a DANE client refuses the address */
+    DANE_NO_TLS,   /* usable records, but the session had no TLS: refused too */
+    DANE_UNUSABLE, /* records, none usable: TLS still mandatory, unauthenticated */
+    DANE__COUNT
+};
+/* How an MX host's TLSA lookup (_25._tcp.HOST) ended. */
+enum tlsa_lookup { TLSA_NONE = 0, TLSA_RECORDS, TLSA_FAILED };
+/* An MX host against the destination's MTA-STS policy in force. */
+enum sts_host {
+    STS_HOST_NA = 0,     /* no policy in force, or mode none */
+    STS_HOST_OK,         /* listed, and every address that answered showed a valid certificate */
+    STS_HOST_NOT_LISTED, /* no mx: pattern matches the host */
+    STS_HOST_BAD_CERT,   /* listed, but an address had no TLS or a certificate not valid for it */
+    STS_HOST__COUNT
+};
+const char *store_sts_mode_name(enum sts_mode m);
+const char *store_txt_policy_name(enum txt_policy t);
+const char *store_dane_name(enum dane_state s);
+const char *store_tlsa_name(enum tlsa_lookup t);
+const char *store_sts_host_name(enum sts_host s);
+
+/* A destination's published policies as the policy checker (tlspolicy.c) last read them:
+ * made once per check, immutable, shared by the views, freed with its last reference on any
+ * thread. */
+#define STORE_STS_ID_MAX  33
+#define STORE_POLICY_TEXT 256
+struct store_tls_policy {
+    atomic_int refs;
+    double checked_at;       /* wall time of the check */
+    enum txt_policy sts_txt; /* the _mta-sts record */
+    char sts_id[STORE_STS_ID_MAX];
+    bool sts_in_force;                 /* a policy applies: fetched, or cached and not expired */
+    enum sts_mode sts_mode;            /* with sts_in_force */
+    unsigned sts_max_age;              /* seconds */
+    double sts_fetched_at;             /* wall time the policy in force was fetched */
+    char sts_mx[STORE_POLICY_TEXT];    /* its mx: patterns, space-separated, cut */
+    char sts_error[STORE_POLICY_TEXT]; /* the latest fault (record, fetch, policy); "" none */
+    enum txt_policy rpt_txt;           /* the _smtp._tls record */
+    char rpt_rua[STORE_POLICY_TEXT];   /* where reports go, as published */
+};
+/* A block of one reference holding a copy of *p (refs ignored). */
+const struct store_tls_policy *store_tls_policy_new(const struct store_tls_policy *p);
+const struct store_tls_policy *store_tls_policy_ref(const struct store_tls_policy *p);
+void store_tls_policy_unref(const struct store_tls_policy *p);
+
 struct mx_host {
     char *name; /* as long as it is (less than STORE_DOMAIN_MAX); set by store_host_set_name */
     unsigned preference;
-    unsigned ttl;         /* of the MX record (the domain's own A TTL for implicit MX) */
-    enum mx_host_dns dns; /* outcome of the address lookups for this host */
-    bool implicit;        /* RFC 5321 5.1 implicit MX: the domain itself */
+    unsigned ttl;            /* of the MX record (the domain's own A TTL for implicit MX) */
+    enum mx_host_dns dns;    /* outcome of the address lookups for this host */
+    bool implicit;           /* RFC 5321 5.1 implicit MX: the domain itself */
+    uint8_t tlsa;            /* enum tlsa_lookup */
+    bool tlsa_authenticated; /* the TLSA answer carried the resolver's AD bit */
+    uint8_t n_tlsa, n_tlsa_usable;
+    uint8_t sts; /* enum sts_host */
     size_t n_addrs;
     struct mx_addr_result *addrs;
 };
@@ -407,6 +477,7 @@ struct dest_view {
      * oldest first; NULL before the first probe. Immutable and shared by the views of the
      * destination until the next change, so a view costs a pointer, not 240 samples. */
     const struct store_history *history;
+    const struct store_tls_policy *tls_policy; /* NULL before the first policy check */
     char domain[]; /* as long as it is (less than STORE_DOMAIN_MAX): allocated with the view */
 };
 
@@ -588,6 +659,8 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
 void store_dest_set_delivery(struct dest *d, const struct delivery_attempt *a);
 /* Replaces the transcript (the caller's reference moves to the store). */
 void store_dest_set_transcript(struct dest *d, const struct store_transcript *transcript);
+/* Takes the caller's reference to p (the latest policy check). */
+void store_dest_set_tls_policy(struct dest *d, const struct store_tls_policy *p);
 /* MTA figures, for writing fields in place (errors through store_mta_count_*). */
 struct mta_figures *store_dest_mta(struct dest *d);
 /* Makes the figures of d a copy of m (sharing its error block); changes nothing, and copies
