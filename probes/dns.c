@@ -43,7 +43,7 @@
 #define DNS_RCVBUF_MIN     262144 /* bytes */
 #define DNS_RCVBUF_PER_Q   1024   /* bytes of receive buffer per query the cap allows */
 
-enum qtype { Q_MX, Q_A, Q_AAAA };
+enum qtype { Q_MX, Q_A, Q_AAAA, Q_REC };
 
 struct chan {
     struct dns *d;
@@ -58,14 +58,16 @@ struct dns_query {
     union {
         dns_mx_fn *mx;
         dns_addr_fn *addr;
+        dns_records_fn *rec;
     } fn;
+    unsigned rtype; /* Q_REC: the record type */
     void *arg;
     struct chan *chan;     /* started on this channel; NULL while waiting */
     struct list_node node; /* in the FIFO it waits in */
     bool cancelled;        /* started, then cancelled: c-ares will still call back; drop it there */
     unsigned attempt;
     int64_t born_us;
-    void *answer; /* on the ready list: its dns_mx_answer or dns_addr_answer, from the cache */
+    void *answer; /* on the ready list: its dns_*_answer, from the cache (or a refusal) */
 };
 
 struct dns {
@@ -306,6 +308,106 @@ int dns_negative_ttl(const unsigned char *abuf, int alen, unsigned *ttl)
     return -1;
 }
 
+/* TXT: the character-strings joined, NUL bytes dropped, cut to the buffer. */
+static int parse_txt(const struct rr *r, struct dns_record *rec)
+{
+    const unsigned char *p = r->rdata, *end = r->rdata + r->rdlen;
+    size_t n = 0;
+    while (p < end) {
+        size_t len = *p++;
+        if ((size_t)(end - p) < len)
+            return -1;
+        for (size_t i = 0; i < len; i++) {
+            if (p[i] == '\0')
+                continue;
+            if (n + 1 < sizeof rec->text)
+                rec->text[n++] = (char)p[i];
+            else
+                rec->truncated = true;
+        }
+        p += len;
+    }
+    rec->text[n] = '\0';
+    return 0;
+}
+
+/* PTR: one name, which must lie within the record's data. */
+static int parse_ptr(const struct rr *r, const unsigned char *abuf, int alen,
+                     struct dns_record *rec)
+{
+    char *s = NULL;
+    long enclen;
+    if (ares_expand_name(r->rdata, abuf, alen, &s, &enclen) != ARES_SUCCESS)
+        return -1;
+    if (enclen != (long)r->rdlen) {
+        ares_free_string(s);
+        return -1;
+    }
+    rec->truncated = strlen(s) >= sizeof rec->text;
+    lower_host(rec->text, sizeof rec->text, s);
+    ares_free_string(s);
+    return 0;
+}
+
+/* TLSA: usage, selector, matching type, then the data; longer data is cut and flagged. */
+static int parse_tlsa(const struct rr *r, struct dns_record *rec)
+{
+    if (r->rdlen < 3)
+        return -1;
+    rec->usage = r->rdata[0];
+    rec->selector = r->rdata[1];
+    rec->mtype = r->rdata[2];
+    size_t len = r->rdlen - 3u;
+    rec->truncated = len > sizeof rec->data;
+    rec->data_len = rec->truncated ? sizeof rec->data : len;
+    memcpy(rec->data, r->rdata + 3, rec->data_len);
+    return 0;
+}
+
+/* One record of the asked type into *rec, which starts zeroed. */
+static int parse_record(const struct rr *r, unsigned type, const unsigned char *abuf, int alen,
+                        struct dns_record *rec)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->ttl = r->ttl;
+    if (type == DNS_T_TXT)
+        return parse_txt(r, rec);
+    if (type == DNS_T_PTR)
+        return parse_ptr(r, abuf, alen, rec);
+    return parse_tlsa(r, rec);
+}
+
+int dns_parse_records(const unsigned char *abuf, int alen, unsigned type,
+                      struct dns_records_answer *out)
+{
+    struct rr_walk w;
+    struct rr r;
+    int rc;
+    out->n = 0;
+    out->type = type;
+    out->authenticated = false;
+    if (type != DNS_T_TXT && type != DNS_T_PTR && type != DNS_T_TLSA)
+        return -1;
+    if (rr_begin(&w, abuf, alen) < 0)
+        return -1;
+    out->authenticated = (abuf[3] & 0x20) != 0;
+    w.left[1] = w.left[2] = 0; /* the answer section only */
+    while ((rc = rr_next(&w, &r)) == 1) {
+        if (r.type != type || r.cls != 1)
+            continue;
+        if (out->n < DNS_RECORDS_MAX) {
+            if (parse_record(&r, type, abuf, alen, &out->rec[out->n]) < 0)
+                return -1;
+            out->n++;
+            continue;
+        }
+        struct dns_record beyond; /* still checked: a malformed message is malformed */
+        if (parse_record(&r, type, abuf, alen, &beyond) < 0)
+            return -1;
+    }
+    return rc;
+}
+
 static void parse_addrs(const unsigned char *abuf, int alen, int family,
                         struct dns_addr_answer *out)
 {
@@ -367,6 +469,31 @@ static bool cache_ttl(enum dns_rcode rc, unsigned min_ttl, const unsigned char *
            dns_negative_ttl(abuf, alen, ttl) == 0;
 }
 
+static void deliver_records(struct dns_query *q, enum dns_rcode rc, const char *detail,
+                            const unsigned char *abuf, int alen)
+{
+    struct dns_records_answer *a = xcalloc(1, sizeof *a);
+    a->rcode = rc;
+    a->detail = detail;
+    a->type = q->rtype;
+    if (abuf && dns_parse_records(abuf, alen, q->rtype, a) < 0) {
+        a->n = 0;
+        if (a->rcode == DNS_OK) {
+            a->rcode = DNS_TEMPORARY;
+            a->detail = "malformed answer";
+        }
+    } else if (a->rcode == DNS_OK && a->n == 0) {
+        a->rcode = DNS_NODATA; /* e.g. only a CNAME chain */
+    }
+    unsigned ttl = UINT32_MAX;
+    for (size_t i = 0; i < a->n; i++)
+        ttl = a->rec[i].ttl < ttl ? a->rec[i].ttl : ttl;
+    if (q->d->cache && cache_ttl(a->rcode, ttl, abuf, alen, &ttl))
+        dns_cache_put_records(q->d->cache, q->name, a, ttl, mxw_now_us());
+    q->fn.rec(q->arg, a);
+    free(a);
+}
+
 static void deliver(struct dns_query *q, int status, unsigned char *abuf, int alen)
 {
     const char *detail;
@@ -377,7 +504,9 @@ static void deliver(struct dns_query *q, int status, unsigned char *abuf, int al
         detail = "the resolver answered no query meanwhile";
         q->d->fig.resolver_silent++;
     }
-    if (q->type == Q_MX) {
+    if (q->type == Q_REC) {
+        deliver_records(q, rc, detail, abuf, alen);
+    } else if (q->type == Q_MX) {
         struct dns_mx_answer *a = xcalloc(1, sizeof *a);
         a->rcode = rc;
         a->detail = detail;
@@ -411,11 +540,29 @@ static void deliver(struct dns_query *q, int status, unsigned char *abuf, int al
     }
 }
 
+/* What ares_query would have said of a whole answer that ares_send hands over as is. */
+static int send_status(const unsigned char *abuf, int alen)
+{
+    if (!abuf || alen < 12)
+        return ARES_EBADRESP;
+    switch (abuf[3] & 0x0f) {
+    case 0: return (abuf[6] << 8 | abuf[7]) > 0 ? ARES_SUCCESS : ARES_ENODATA;
+    case 1: return ARES_EFORMERR;
+    case 2: return ARES_ESERVFAIL;
+    case 3: return ARES_ENOTFOUND;
+    case 4: return ARES_ENOTIMP;
+    case 5: return ARES_EREFUSED;
+    default: return ARES_EBADRESP;
+    }
+}
+
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
     (void)timeouts;
     struct dns_query *q = arg;
     struct dns *d = q->d;
+    if (q->type == Q_REC && status == ARES_SUCCESS)
+        status = send_status(abuf, alen);
     release_slot(q);
     if (q->cancelled || status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
         free(q);
@@ -436,13 +583,33 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
     free(q);
 }
 
+/* A record query goes out through ares_send so that its header can carry the AD bit
+ * (RFC 6840 5.7): ares_query offers no way to set it. ares_send copies the message and gives
+ * it an id of its own; on_answer reads the rcode that ares_query would have read. */
+static void send_records(struct chan *c, struct dns_query *q)
+{
+    unsigned char *qbuf = NULL;
+    int qlen = 0;
+    int rc = ares_create_query(q->name, ns_c_in, (int)q->rtype, 0, 1, &qbuf, &qlen, 0);
+    if (rc != ARES_SUCCESS) {
+        on_answer(q, rc, 0, NULL, 0);
+        return;
+    }
+    qbuf[3] |= 0x20; /* AD */
+    ares_send(c->ch, qbuf, qlen, on_answer, q);
+    ares_free_string(qbuf);
+}
+
 static void start_on(struct dns *d, struct dns_query *q, struct chan *c)
 {
     static const int types[] = {[Q_MX] = ns_t_mx, [Q_A] = ns_t_a, [Q_AAAA] = ns_t_aaaa};
     list_unlink(&q->node);
     q->chan = c;
     q->attempt++;
-    ares_query(c->ch, q->name, ns_c_in, types[q->type], on_answer, q);
+    if (q->type == Q_REC)
+        send_records(c, q);
+    else
+        ares_query(c->ch, q->name, ns_c_in, types[q->type], on_answer, q);
     loop_timer_reset(d->loop, c->timer, timeout_ms(c));
 }
 
@@ -465,7 +632,9 @@ static void deliver_ready(struct dns *d)
 {
     for (struct list_node *n; (n = list_pop_front(&d->ready));) {
         struct dns_query *q = LIST_ENTRY(n, struct dns_query, node);
-        if (q->type == Q_MX)
+        if (q->type == Q_REC)
+            q->fn.rec(q->arg, q->answer);
+        else if (q->type == Q_MX)
             q->fn.mx(q->arg, q->answer);
         else
             q->fn.addr(q->arg, q->answer);
@@ -487,7 +656,11 @@ static bool from_cache(struct dns *d, struct dns_query *q)
 {
     int64_t now = mxw_now_us();
     int hit;
-    if (q->type == Q_MX) {
+    if (q->type == Q_REC) {
+        struct dns_records_answer *a = xcalloc(1, sizeof *a);
+        hit = dns_cache_get_records(d->cache, q->name, q->rtype, now, a);
+        q->answer = a;
+    } else if (q->type == Q_MX) {
         struct dns_mx_answer *a = xcalloc(1, sizeof *a);
         hit = dns_cache_get_mx(d->cache, q->name, now, a);
         q->answer = a;
@@ -507,11 +680,13 @@ static bool from_cache(struct dns *d, struct dns_query *q)
     return true;
 }
 
-static struct dns_query *enqueue(struct dns *d, enum qtype type, const char *name, void *arg)
+static struct dns_query *enqueue(struct dns *d, enum qtype type, unsigned rtype, const char *name,
+                                 void *arg)
 {
     struct dns_query *q = xcalloc(1, sizeof *q);
     q->d = d;
     q->type = type;
+    q->rtype = rtype;
     q->arg = arg;
     q->born_us = mxw_now_us();
     mxw_strlcpy(q->name, name, sizeof q->name);
@@ -523,7 +698,7 @@ static struct dns_query *enqueue(struct dns *d, enum qtype type, const char *nam
 
 struct dns_query *dns_query_mx(struct dns *d, const char *domain, dns_mx_fn *fn, void *arg)
 {
-    struct dns_query *q = enqueue(d, Q_MX, domain, arg);
+    struct dns_query *q = enqueue(d, Q_MX, 0, domain, arg);
     q->fn.mx = fn;
     return q;
 }
@@ -531,8 +706,33 @@ struct dns_query *dns_query_mx(struct dns *d, const char *domain, dns_mx_fn *fn,
 struct dns_query *dns_query_addr(struct dns *d, const char *host, int family, dns_addr_fn *fn,
                                  void *arg)
 {
-    struct dns_query *q = enqueue(d, family == AF_INET6 ? Q_AAAA : Q_A, host, arg);
+    struct dns_query *q = enqueue(d, family == AF_INET6 ? Q_AAAA : Q_A, 0, host, arg);
     q->fn.addr = fn;
+    return q;
+}
+
+/* A type we do not parse is refused on the ready list, so the callback still runs later. */
+static struct dns_query *refuse_type(struct dns *d, unsigned type, dns_records_fn *fn, void *arg)
+{
+    struct dns_query *q = xcalloc(1, sizeof *q);
+    struct dns_records_answer *a = xcalloc(1, sizeof *a);
+    *q = (struct dns_query){.d = d, .type = Q_REC, .rtype = type, .arg = arg, .answer = a};
+    q->fn.rec = fn;
+    a->rcode = DNS_LOCAL;
+    a->detail = "record type not supported";
+    a->type = type;
+    list_push_back(&d->ready, &q->node);
+    loop_timer_reset(d->loop, d->kick, 0);
+    return q;
+}
+
+struct dns_query *dns_query_records(struct dns *d, const char *name, unsigned type,
+                                    dns_records_fn *fn, void *arg)
+{
+    if (type != DNS_T_TXT && type != DNS_T_PTR && type != DNS_T_TLSA)
+        return refuse_type(d, type, fn, arg);
+    struct dns_query *q = enqueue(d, Q_REC, type, name, arg);
+    q->fn.rec = fn;
     return q;
 }
 

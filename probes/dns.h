@@ -1,5 +1,6 @@
 /*
- * dns.h - asynchronous DNS for the probe engine: MX and address lookups on c-ares, driven by
+ * dns.h - asynchronous DNS for the probe engine: MX, address and generic record (TXT, PTR,
+ * TLSA) lookups on c-ares, driven by
  * the probe loop through c-ares's socket-state callback (never fd_set calls: there may be
  * thousands of sockets). Answers keep their TTLs. A short first try, then retries with their
  * own cap, so lost answers never stall everyone; a cap bounds first tries in flight and
@@ -17,9 +18,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define DNS_T_PTR  12
+#define DNS_T_TXT  16
+#define DNS_T_TLSA 52
+
 struct dns;
 typedef void dns_mx_fn(void *arg, const struct dns_mx_answer *a);
 typedef void dns_addr_fn(void *arg, const struct dns_addr_answer *a);
+typedef void dns_records_fn(void *arg, const struct dns_records_answer *a);
 
 /* A resolver on the loop with the config's servers ("ip", "ip:port", "[v6]:port"; none =
  * the system's resolv.conf), timeout, tries and answer cache (global.dns_cache: a cached
@@ -34,6 +40,12 @@ void dns_free(struct dns *d);
 struct dns_query *dns_query_mx(struct dns *d, const char *domain, dns_mx_fn *fn, void *arg);
 struct dns_query *dns_query_addr(struct dns *d, const char *host, int family, dns_addr_fn *fn,
                                  void *arg);
+/* The records of one type (DNS_T_TXT, DNS_T_PTR or DNS_T_TLSA) under name, through the same
+ * FIFOs, caps, retries and cache as the others. The query asks for the AD bit (RFC 6840 5.7),
+ * so a validating resolver says in a->authenticated whether it vouches for the answer. Any
+ * other type is answered DNS_LOCAL ("record type not supported"), on the loop, later. */
+struct dns_query *dns_query_records(struct dns *d, const char *name, unsigned type,
+                                    dns_records_fn *fn, void *arg);
 /* The callback of a pending query will not be called. */
 void dns_cancel(struct dns *d, struct dns_query *q);
 
@@ -59,6 +71,15 @@ int dns_parse_mx(const unsigned char *abuf, int alen, struct dns_mx_answer *out)
  * TTL and its MINIMUM field, from the authority section): 0 with *ttl set, or -1 when there
  * is no SOA (then the answer is not to be cached) or the message is malformed. */
 int dns_negative_ttl(const unsigned char *abuf, int alen, unsigned *ttl);
+
+/* Parses the records of one type (TXT, PTR or TLSA) out of the answer section of a raw DNS
+ * answer (pure, for the unit tests and the fuzz target). Fills out->type, out->n, out->rec
+ * and out->authenticated (the header's AD bit); leaves rcode, detail, cached and age_s alone.
+ * Returns 0, or -1 when the message or a record of that type is malformed (or the type is
+ * not one of the three). Bounded: at most DNS_RECORDS_MAX records, text and data cut to
+ * their buffers with the record's truncated flag set. */
+int dns_parse_records(const unsigned char *abuf, int alen, unsigned type,
+                      struct dns_records_answer *out);
 
 const char *dns_rcode_name(enum dns_rcode r);
 

@@ -1,7 +1,8 @@
 /*
  * dns_cache.c - cached DNS answers (dns_cache.h), in a strmap keyed by "m:name" (MX),
- * "4:name" (A) and "6:name" (AAAA). An entry holds only its records: MX hosts as strings of
- * their own length, addresses as they are. Loop thread only.
+ * "4:name" (A), "6:name" (AAAA), "x:name" (TXT), "p:name" (PTR) and "t:name" (TLSA). An entry
+ * holds only its records: MX hosts, TXT and PTR text as strings of their own length, addresses
+ * and TLSA data as they are. Loop thread only.
  */
 #include "dns_cache.h"
 
@@ -19,12 +20,23 @@ struct cmx {
     char *host;
 };
 
+struct crec {
+    unsigned ttl;
+    bool truncated;
+    unsigned char usage, selector, mtype;
+    size_t data_len;
+    unsigned char data[DNS_TLSA_DATA_MAX];
+    char *text;
+};
+
 struct entry {
     enum dns_rcode rcode;
+    bool authenticated; /* generic records: the answer's AD bit */
     int64_t stored_us, expires_us;
     size_t n;
     struct cmx *mx;         /* MX entries */
     struct dns_addr *addrs; /* A / AAAA entries */
+    struct crec *recs;      /* TXT, PTR and TLSA entries */
     char key[];             /* as long as it is: a cache of 100,000 names stays small */
 };
 
@@ -40,6 +52,9 @@ static void entry_free(void *val)
     for (size_t i = 0; e->mx && i < e->n; i++)
         free(e->mx[i].host);
     free(e->mx);
+    for (size_t i = 0; e->recs && i < e->n; i++)
+        free(e->recs[i].text);
+    free(e->recs);
     free(e->addrs);
     free(e);
 }
@@ -200,4 +215,68 @@ int dns_cache_get_addr(struct dns_cache *c, const char *name, int family, int64_
 size_t dns_cache_count(const struct dns_cache *c)
 {
     return c ? c->map.n : 0;
+}
+
+static char record_kind(unsigned type)
+{
+    if (type == 16)
+        return 'x';
+    if (type == 12)
+        return 'p';
+    return 't';
+}
+
+void dns_cache_put_records(struct dns_cache *c, const char *name,
+                           const struct dns_records_answer *a, unsigned ttl_s, int64_t now_us)
+{
+    struct entry *e = put(c, record_kind(a->type), name, a->rcode, ttl_s, now_us);
+    if (!e)
+        return;
+    e->authenticated = a->authenticated;
+    if (!a->n)
+        return;
+    e->recs = xcalloc(a->n, sizeof *e->recs);
+    for (size_t i = 0; i < a->n; i++) {
+        const struct dns_record *r = &a->rec[i];
+        struct crec *cr = &e->recs[i];
+        *cr = (struct crec){.ttl = r->ttl,
+                            .truncated = r->truncated,
+                            .usage = r->usage,
+                            .selector = r->selector,
+                            .mtype = r->mtype,
+                            .text = xstrdup(r->text)};
+        cr->data_len = r->data_len < sizeof cr->data ? r->data_len : sizeof cr->data;
+        memcpy(cr->data, r->data, cr->data_len);
+    }
+    e->n = a->n;
+}
+
+int dns_cache_get_records(struct dns_cache *c, const char *name, unsigned type, int64_t now_us,
+                          struct dns_records_answer *out)
+{
+    struct entry *e = get(c, record_kind(type), name, now_us);
+    if (!e)
+        return 0;
+    int64_t age = now_us - e->stored_us;
+    out->rcode = e->rcode;
+    out->detail = e->rcode == DNS_NXDOMAIN ? "domain name not found (cached)" : NULL;
+    out->cached = true;
+    out->age_s = (double)age / 1e6;
+    out->authenticated = e->authenticated;
+    out->type = type;
+    out->n = 0;
+    for (size_t i = 0; i < e->n && out->n < DNS_RECORDS_MAX; i++) {
+        const struct crec *cr = &e->recs[i];
+        struct dns_record *r = &out->rec[out->n++];
+        memset(r, 0, sizeof *r);
+        r->ttl = aged(cr->ttl, age);
+        r->truncated = cr->truncated;
+        r->usage = cr->usage;
+        r->selector = cr->selector;
+        r->mtype = cr->mtype;
+        r->data_len = cr->data_len;
+        memcpy(r->data, cr->data, cr->data_len);
+        mxw_strlcpy(r->text, cr->text, sizeof r->text);
+    }
+    return 1;
 }

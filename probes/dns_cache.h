@@ -38,6 +38,11 @@ int dns_cache_get_mx(struct dns_cache *c, const char *name, int64_t now_us,
                      struct dns_mx_answer *out);
 int dns_cache_get_addr(struct dns_cache *c, const char *name, int family, int64_t now_us,
                        struct dns_addr_answer *out);
+/* Generic records (TXT, PTR, TLSA), keyed by their type as well; the AD bit is kept. */
+void dns_cache_put_records(struct dns_cache *c, const char *name,
+                           const struct dns_records_answer *a, unsigned ttl_s, int64_t now_us);
+int dns_cache_get_records(struct dns_cache *c, const char *name, unsigned type, int64_t now_us,
+                          struct dns_records_answer *out);
 
 /* Drops every expired entry. O(entries). */
 size_t dns_cache_count(const struct dns_cache *c);
