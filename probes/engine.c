@@ -24,6 +24,7 @@
 #include "probe.h"
 #include "smtp.h"
 #include "strmap.h"
+#include "tlspolicy.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -50,6 +51,7 @@ static struct {
     struct dns *dns;
     struct curlm *curlm;
     struct smtp *smtp;
+    struct tlspolicy *tlspolicy; /* NULL with global.tls_policy off */
     struct strmap targets;
     size_t n_targets, n_probed_once;
     bool first_round_done;
@@ -112,6 +114,8 @@ static void on_probe_done(void *arg, struct probe_result *res)
         return;
     }
     enum dest_status old_s, new_s;
+    if (eng.tlspolicy)
+        tlspolicy_judge(eng.tlspolicy, t->domain, res->hosts, res->n_hosts, &res->reason);
     store_dest_set_probe(d, res->hosts, res->n_hosts, res->dns_s, res->dns_ttl, res->reason,
                          res->primary, t->params.down_after, &old_s, &new_s);
     if (res->transcript)
@@ -152,7 +156,10 @@ static int64_t on_target_timer(struct loop *l, void *arg)
         .max_mx_hosts = eng.cfg->max_mx_hosts,
         .max_addresses = eng.cfg->max_addresses,
         .transcript_max = eng.cfg->transcript_bytes,
+        .tls_policy = eng.tlspolicy != NULL,
     };
+    if (eng.tlspolicy)
+        tlspolicy_due(eng.tlspolicy, t->domain);
     t->running = probe_start(eng.dns, eng.smtp, &rq, on_probe_done, t);
     return next_slot(t);
 }
@@ -201,6 +208,8 @@ static void target_release(void *val)
     if (d && store_dest_handle(d) == t)
         store_dest_set_handle(d, NULL);
     probe_cancel(t->running);
+    if (eng.tlspolicy)
+        tlspolicy_forget(eng.tlspolicy, t->domain);
     loop_timer_del(eng.loop, t->timer);
     if (t->probed_once)
         eng.n_probed_once--;
@@ -287,6 +296,8 @@ int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, cha
     eng.curlm = cm;
     eng.smtp = smtp_new(l, eng.curlm, cfg);
     smtp_set_trace(eng.smtp, engine_log_smtp_step, NULL);
+    if (cfg->tls_policy)
+        eng.tlspolicy = tlspolicy_new(eng.dns, eng.curlm, cfg);
     store_subscribe_status(on_status, NULL);
     sync_targets();
     store_subscribe_members(on_member, NULL);
@@ -325,10 +336,19 @@ int engine_reload(const struct config *cfg, char *err, size_t errlen)
             struct dns_figures total;
             dns_totals(&total);
             eng.dns_base = total;
+            if (eng.tlspolicy) /* its checks hold the old resolver too */
+                tlspolicy_configure(eng.tlspolicy, fresh, cfg);
             dns_free(eng.dns);
             eng.dns = fresh;
         }
     }
+    if (cfg->tls_policy && !eng.tlspolicy)
+        eng.tlspolicy = tlspolicy_new(eng.dns, eng.curlm, cfg);
+    else if (!cfg->tls_policy && eng.tlspolicy) {
+        tlspolicy_free(eng.tlspolicy);
+        eng.tlspolicy = NULL;
+    } else if (eng.tlspolicy)
+        tlspolicy_configure(eng.tlspolicy, eng.dns, cfg);
     sync_targets();
     return rc;
 }
@@ -338,6 +358,7 @@ void engine_stop(void)
     if (!eng.loop)
         return;
     strmap_clear(&eng.targets, target_release);
+    tlspolicy_free(eng.tlspolicy);
     smtp_free(eng.smtp);
     dns_free(eng.dns);
     memset(&eng, 0, sizeof eng);

@@ -6,7 +6,9 @@
  *                  temporary. NODATA: the implicit MX (the domain itself, preference 0,
  *                  RFC 5321 5.1). A single "0 ." record: null MX, the domain accepts no mail
  *                  (RFC 7505).
- *   RESOLVE_ADDRS  A and AAAA of every MX host (capped), all in parallel.
+ *   RESOLVE_ADDRS  A and AAAA of every MX host (capped), all in parallel, and with
+ *                  rq->tls_policy its TLSA records (_25._tcp.HOST, RFC 7672), which the
+ *                  sessions' chains are matched against as each ends (dane.c).
  *   SESSIONS       banner checks of the addresses in preference order: all of them in
  *                  parallel (mx_policy all), or one after another until one answers
  *                  (mx_policy first).
@@ -18,6 +20,7 @@
  */
 #include "probe.h"
 
+#include "dane.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -38,6 +41,15 @@ struct addr_query {
     enum dns_rcode rcode;
     size_t n;
     struct dns_addr addrs[DNS_ADDRS_MAX];
+};
+
+/* One MX host's TLSA lookup and the records it gave, for the matcher. */
+struct tlsa_query {
+    struct probe *p;
+    size_t host;
+    struct dns_query *q;
+    size_t n;
+    struct dane_tlsa rec[DNS_RECORDS_MAX];
 };
 
 struct addr_check {
@@ -69,6 +81,8 @@ struct probe {
     struct mx_host *hosts;
     size_t n_hosts;
     struct addr_query *aq; /* two per host: A, AAAA */
+    bool tls_policy;       /* look up TLSA records and judge the chains */
+    struct tlsa_query *tq; /* one per host with tls_policy */
     size_t dns_pending;
     unsigned ttl;
     double dns_s;
@@ -113,6 +127,10 @@ static void free_work(struct probe *p)
     for (size_t i = 0; p->aq && i < 2 * p->n_hosts; i++)
         if (p->aq[i].q)
             dns_cancel(p->dns, p->aq[i].q);
+    for (size_t i = 0; p->tq && i < p->n_hosts; i++)
+        if (p->tq[i].q)
+            dns_cancel(p->dns, p->tq[i].q);
+    free(p->tq);
     for (size_t i = 0; i < p->n_checks; i++)
         if (p->checks[i].started && !p->checks[i].done)
             smtp_cancel(p->smtp, p->checks[i].ss);
@@ -161,6 +179,11 @@ static void on_smtp_done(void *arg, const struct mx_addr_result *r)
     c->done = true;
     h->addrs[c->addr] = *r;
     store_text_ref(r->text); /* shared with every destination behind the address */
+    if (p->tq && r->outcome == OUT_OK) {
+        const struct tlsa_query *t = &p->tq[c->host];
+        h->addrs[c->addr].dane =
+            (uint8_t)dane_match(r->text ? r->text->chain : NULL, t->rec, t->n, NULL);
+    }
     char head[400];
     snprintf(head, sizeof head, "== %s [%s]:%u (preference %u)", h->name, r->addr_str,
              p->params.smtp_port, h->preference);
@@ -298,6 +321,38 @@ static void addresses_done(struct probe *p)
     enter_sessions(p);
 }
 
+static void on_tlsa(void *arg, const struct dns_records_answer *a)
+{
+    struct tlsa_query *t = arg;
+    struct probe *p = t->p;
+    struct mx_host *h = &p->hosts[t->host];
+    t->q = NULL;
+    h->tlsa = a->rcode == DNS_OK                                   ? TLSA_RECORDS
+              : a->rcode == DNS_NXDOMAIN || a->rcode == DNS_NODATA ? TLSA_NONE
+                                                                   : TLSA_FAILED;
+    h->tlsa_authenticated = a->rcode == DNS_OK && a->authenticated;
+    for (size_t i = 0; i < a->n && t->n < DNS_RECORDS_MAX; i++) {
+        const struct dns_record *r = &a->rec[i];
+        struct dane_tlsa *d = &t->rec[t->n++];
+        *d = (struct dane_tlsa){.usage = r->usage,
+                                .selector = r->selector,
+                                .mtype = r->mtype,
+                                .truncated = r->truncated,
+                                .len = r->data_len};
+        memcpy(d->data, r->data, r->data_len < DANE_DATA_MAX ? r->data_len : DANE_DATA_MAX);
+        h->n_tlsa_usable += dane_usable(d);
+    }
+    h->n_tlsa = (uint8_t)t->n;
+    if (h->tlsa == TLSA_RECORDS) {
+        char line[360];
+        snprintf(line, sizeof line, "# TLSA _25._tcp.%s: %zu records, %u usable, %s", h->name, t->n,
+                 h->n_tlsa_usable, a->authenticated ? "authenticated (AD)" : "not authenticated");
+        note(p, line);
+    }
+    p->dns_pending--;
+    step(p);
+}
+
 static void on_addr(void *arg, const struct dns_addr_answer *a)
 {
     struct addr_query *q = arg;
@@ -322,6 +377,16 @@ static void enter_addresses(struct probe *p)
             *q = (struct addr_query){.p = p, .host = h, .family = k ? AF_INET6 : AF_INET};
             q->q = dns_query_addr(p->dns, p->hosts[h].name, q->family, on_addr, q);
         }
+    if (!p->tls_policy)
+        return;
+    p->tq = xcalloc(p->n_hosts, sizeof *p->tq);
+    p->dns_pending += p->n_hosts;
+    for (size_t h = 0; h < p->n_hosts; h++) {
+        char name[STORE_DOMAIN_MAX + 16];
+        snprintf(name, sizeof name, "_25._tcp.%s", p->hosts[h].name);
+        p->tq[h] = (struct tlsa_query){.p = p, .host = h};
+        p->tq[h].q = dns_query_records(p->dns, name, DNS_T_TLSA, on_tlsa, &p->tq[h]);
+    }
 }
 
 /* ---- MX ---- */
@@ -444,6 +509,7 @@ struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe
     p->max_mx = rq->max_mx_hosts ? rq->max_mx_hosts : 10;
     p->max_addrs = rq->max_addresses ? rq->max_addresses : 4;
     p->transcript.max = rq->transcript_max;
+    p->tls_policy = rq->tls_policy;
     p->fn = fn;
     p->arg = arg;
     p->state = P_RESOLVE_MX;

@@ -23,6 +23,9 @@ struct probe_request {
     /* SMTP results of sessions started at or after this monotonic time (mxw_now_us) are
      * good enough, however many destinations share the address; 0: only a new session. */
     int64_t fresh_after_us;
+    /* Look up each MX host's TLSA records and match every answering address's chain against
+     * them (RFC 7672): mx_host.tlsa, mx_addr_result.dane. */
+    bool tls_policy;
 };
 
 struct probe_result {

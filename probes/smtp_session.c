@@ -48,6 +48,7 @@
 
 #include "buf.h"
 #include "curlm.h"
+#include "dane.h"
 #include "smtp_reply.h"
 #include "util.h"
 #include "xalloc.h"
@@ -119,6 +120,7 @@ struct smtp_conn {
     struct loop_timer *quit_timer;
     int64_t start_us, greeting_us, tls_start_us;
     struct smtp_seen seen;
+    struct store_tls_chain chain;  /* the presented chain's digests, with TLS (dane.c) */
     struct mx_addr_result r;       /* its text is made at the end from the two below */
     char banner[STORE_BANNER_MAX]; /* the greeting's lines */
     char ehlo[STORE_EHLO_MAX];     /* the EHLO reply kept: over TLS when there was TLS */
@@ -275,7 +277,8 @@ static void finish(struct smtp_conn *c, enum mx_outcome outcome, const char *why
     c->state = SS_DONE;
     /* One block for every destination the result reaches: the callee keeps a reference. */
     const struct smtp_text *t =
-        store_text_new(c->banner, c->ehlo, c->transcript.p ? c->transcript.p : "");
+        store_text_new_tls(c->banner, c->ehlo, c->transcript.p ? c->transcript.p : "",
+                           c->r.tls_negotiated ? &c->chain : NULL);
     c->r.text = t;
     c->fn(c->arg, &c->r);
     store_text_unref(t);
@@ -515,6 +518,9 @@ static void read_tls_facts(struct smtp_conn *c)
     c->r.tls_negotiated = true;
     mxw_strlcpy(c->r.tls_version, SSL_get_version(ssl), sizeof c->r.tls_version);
     c->r.tls_verified = SSL_get_verify_result(ssl) == X509_V_OK;
+    char name[256];
+    tls_sni(c, name, sizeof name);
+    dane_chain_read(ssl, name, &c->chain);
     X509 *cert = SSL_get1_peer_certificate(ssl);
     if (cert) {
         struct tm tm;

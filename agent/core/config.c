@@ -359,6 +359,11 @@ static const struct field global_schema[] = {
     FLD("throttled_is_down", F_BOOL, throttled_is_down),
     {"delivery_fresh", F_DURATION, offsetof(struct config, delivery_fresh_ms), 0, 0, 7 * 86400,
      NULL, NULL, NULL, NULL},
+    FLD("tls_policy", F_BOOL, tls_policy),
+    {"tls_policy_interval", F_DURATION, offsetof(struct config, tls_policy_interval_ms), 0, 60,
+     7 * 86400, NULL, NULL, NULL, NULL},
+    FLD("tls_ca_file", F_STR, tls_ca_file),
+    FLD_UINT("mta_sts_port", mta_sts_port, 1, 65535),
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -578,6 +583,9 @@ static void set_defaults(struct config *cfg)
     cfg->status_source = 2; /* both */
     cfg->throttled_is_down = true;
     cfg->delivery_fresh_ms = (int64_t)15 * 60 * 1000;
+    cfg->tls_policy = true;
+    cfg->tls_policy_interval_ms = (int64_t)3600 * 1000;
+    cfg->mta_sts_port = 443;
     cfg->web_listen_address = xstrdup(":9725");
     cfg->web_max_connections = 64;
     cfg->web_max_connections_per_ip = 16;
@@ -778,6 +786,7 @@ void config_free(struct config *cfg)
     free(cfg->path);
     free(cfg->ehlo_name);
     free(cfg->source_address);
+    free(cfg->tls_ca_file);
     free_strv(cfg->dns_servers, cfg->n_dns_servers);
     for (size_t i = 0; i < cfg->n_dests; i++)
         free(cfg->dests[i].domain);

@@ -72,6 +72,14 @@ struct config {
     int status_source;
     bool throttled_is_down;
     int64_t delivery_fresh_ms;
+    /* global.tls_policy: TLSA lookups and DANE matching in the probes, MTA-STS and TLS-RPT
+     * checks (tlspolicy.c) every tls_policy_interval; tls_ca_file: the CA bundle for the
+     * policy hosts and the MX certificates (NULL: the system's); mta_sts_port: the policy
+     * host's HTTPS port (443; another only for tests) */
+    bool tls_policy;
+    int64_t tls_policy_interval_ms;
+    char *tls_ca_file;
+    unsigned mta_sts_port;
     int64_t dns_cache_min_ttl_ms, dns_cache_max_ttl_ms; /* its TTL clamps */
     unsigned max_mx_hosts;                              /* per destination */
     unsigned max_addresses;                             /* per MX host and family */
