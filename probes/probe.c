@@ -118,6 +118,29 @@ enum dest_reason probe_verdict(const struct mx_host *hosts, size_t n_hosts,
     return REASON_LOCAL;
 }
 
+/* An answering address a DANE client would use: its host has no authenticated TLSA records
+ * it can use (RFC 7672 2.2: then DANE does not apply), or one matched the chain. */
+static bool dane_allows(const struct mx_host *h, const struct mx_addr_result *a)
+{
+    if (h->tlsa != TLSA_RECORDS || !h->tlsa_authenticated || a->dane == DANE_UNUSABLE)
+        return true;
+    return a->dane == DANE_MATCH;
+}
+
+enum dest_reason probe_dane_verdict(const struct mx_host *hosts, size_t n_hosts)
+{
+    bool answered = false;
+    for (size_t h = 0; h < n_hosts; h++)
+        for (size_t a = 0; a < hosts[h].n_addrs; a++) {
+            if (hosts[h].addrs[a].outcome != OUT_OK)
+                continue;
+            if (dane_allows(&hosts[h], &hosts[h].addrs[a]))
+                return REASON_OK;
+            answered = true;
+        }
+    return answered ? REASON_DANE : REASON_OK;
+}
+
 /* ---- the one exit ---- */
 
 static void free_work(struct probe *p)
@@ -246,6 +269,10 @@ static void sessions_done(struct probe *p)
     }
     p->state = P_VERDICT;
     p->reason = probe_verdict(p->hosts, p->n_hosts, &p->primary);
+    if (p->reason == REASON_OK && p->tls_policy)
+        p->reason = probe_dane_verdict(p->hosts, p->n_hosts);
+    if (p->reason == REASON_DANE)
+        p->detail = "every answering address failed its authenticated TLSA records";
     if (p->reason == REASON_LOCAL)
         p->detail = "no SMTP session could run from here (see the transcript)";
 }

@@ -58,5 +58,9 @@ void probe_cancel(struct probe *p);
  * preference order, the destination reason and the primary outcome. */
 enum dest_reason probe_verdict(const struct mx_host *hosts, size_t n_hosts,
                                enum mx_outcome *primary);
+/* The DANE rule, pure (exposed for unit tests): REASON_DANE when addresses answered but
+ * none is one a DANE client would use (authenticated, usable TLSA records and no match, or
+ * no TLS), else REASON_OK. */
+enum dest_reason probe_dane_verdict(const struct mx_host *hosts, size_t n_hosts);
 
 #endif

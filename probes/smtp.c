@@ -361,6 +361,7 @@ struct smtp *smtp_new(struct loop *l, struct curlm *curlm, const struct config *
     s->loop = l;
     s->curlm = curlm;
     smtp_conn_env_init(&s->env, l, curlm, &s->fig);
+    smtp_conn_env_trust(&s->env, cfg->tls_ca_file);
     s->max_in_flight = cfg->max_smtp_in_flight;
     s->per_minute = cfg->smtp_address_per_minute < 1               ? 1
                     : cfg->smtp_address_per_minute > SMTP_RATE_MAX ? SMTP_RATE_MAX

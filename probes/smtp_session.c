@@ -490,6 +490,12 @@ void smtp_conn_env_init(struct smtp_conn_env *e, struct loop *l, struct curlm *c
     SSL_CTX_set_default_verify_paths(e->tls);
 }
 
+void smtp_conn_env_trust(struct smtp_conn_env *e, const char *ca_file)
+{
+    if (e->tls && ca_file && *ca_file)
+        SSL_CTX_load_verify_locations(e->tls, ca_file, NULL);
+}
+
 void smtp_conn_env_free(struct smtp_conn_env *e)
 {
     SSL_CTX_free(e->tls);

@@ -33,6 +33,8 @@ struct smtp_conn_env {
 /* Fills e; the TLS context is made here, once for all sessions. */
 void smtp_conn_env_init(struct smtp_conn_env *e, struct loop *l, struct curlm *cm,
                         struct smtp_figures *fig);
+/* Adds the certificates of ca_file (global.tls_ca_file) to those tls_verified trusts. */
+void smtp_conn_env_trust(struct smtp_conn_env *e, const char *ca_file);
 void smtp_conn_env_free(struct smtp_conn_env *e);
 
 /* Starts a session on the environment's multi handle; NULL when it cannot even start (no

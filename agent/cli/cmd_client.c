@@ -415,6 +415,75 @@ static void last_delivery(struct json_object *d)
     printf("], %s ago)\n", fmt_duration(ago, sizeof ago, (double)time(NULL) - jnum(e, "time")));
 }
 
+/* Each MX host against the MTA-STS policy and its TLSA records, each address's DANE verdict. */
+static void tls_hosts(struct json_object *d)
+{
+    struct json_object *mx = jget(d, "mx");
+    for (size_t i = 0; mx && i < json_object_array_length(mx); i++) {
+        struct json_object *h = json_object_array_get_idx(mx, i), *as = jget(h, "addresses");
+        printf("  ");
+        put_col(jstr(h, "name"), 25);
+        printf("MTA-STS ");
+        put_col(jstr(h, "mta_sts") ? jstr(h, "mta_sts") : "?", 11);
+        const char *tlsa = jstr(h, "tlsa");
+        printf("TLSA %s", tlsa ? tlsa : "?");
+        if (tlsa && !strcmp(tlsa, "records"))
+            printf(" (%lld, %lld usable, %s)",
+                   (long long)json_object_get_int64(jget(h, "tlsa_records")),
+                   (long long)json_object_get_int64(jget(h, "tlsa_usable")),
+                   json_object_get_boolean(jget(h, "tlsa_authenticated")) ? "authenticated"
+                                                                          : "not authenticated");
+        printf("\n");
+        for (size_t k = 0;
+             tlsa && !strcmp(tlsa, "records") && as && k < json_object_array_length(as); k++) {
+            struct json_object *a = json_object_array_get_idx(as, k);
+            printf("    ");
+            put_col(jstr(a, "address"), 17);
+            printf("DANE ");
+            cli_put_text(stdout, jstr(a, "dane") ? jstr(a, "dane") : "?");
+            printf("\n");
+        }
+    }
+}
+
+/* The latest MTA-STS and TLS-RPT check, then the hosts against them. */
+static void tls_policy(struct json_object *d)
+{
+    struct json_object *p = jget(d, "tls_policy");
+    if (!p || json_object_is_type(p, json_type_null))
+        return;
+    struct json_object *sts = jget(p, "mta_sts"), *rpt = jget(p, "tls_rpt");
+    char ago[FMT_DURATION_MAX], when[FMT_TIME_MAX];
+    printf("\nTLS policy:\n  %-10s", "MTA-STS:");
+    if (sts && json_object_get_boolean(jget(sts, "in_force"))) {
+        cli_put_text(stdout, jstr(sts, "mode"));
+        printf(" (id ");
+        cli_put_text(stdout, jstr(sts, "id"));
+        printf(", fetched %s ago, expires %s; mx: ",
+               fmt_duration(ago, sizeof ago, (double)time(NULL) - jnum(sts, "fetched_at")),
+               fmt_time(when, sizeof when, jnum(sts, "expires_at")));
+        cli_put_text(stdout, jstr(sts, "mx"));
+        printf(")\n");
+    } else {
+        printf("no policy in force (record ");
+        cli_put_text(stdout, sts && jstr(sts, "record") ? jstr(sts, "record") : "?");
+        printf(")\n");
+    }
+    const char *err = sts ? jstr(sts, "error") : NULL;
+    if (err && *err) {
+        printf("  %-10s", "fault:");
+        cli_put_text(stdout, err);
+        printf("\n");
+    }
+    printf("  %-10s", "TLS-RPT:");
+    const char *rua = rpt ? jstr(rpt, "rua") : NULL;
+    cli_put_text(stdout, rua && *rua                  ? rua
+                         : rpt && jstr(rpt, "record") ? jstr(rpt, "record")
+                                                      : "?");
+    printf("\n");
+    tls_hosts(d);
+}
+
 static void hoststatus_text(struct json_object *d)
 {
     char since[FMT_TIME_MAX], ago[FMT_DURATION_MAX];
@@ -447,6 +516,7 @@ static void hoststatus_text(struct json_object *d)
     smtp_routes(d);
     mx_records(d);
     addresses(d);
+    tls_policy(d);
     const char *failure = m ? jstr(m, "last_failure") : NULL;
     if (failure && *failure) {
         printf("\nLatest failure:\n  ");

@@ -63,13 +63,25 @@ enum dest_col {
     DC_HARD_OTHER,
     DC_DEL,
     DC_OLDEST,
+    DC_STS_NONE,
+    DC_STS_TESTING,
+    DC_STS_ENFORCE,
+    DC_STS_AGE,
+    DC_STS_EXPIRY,
+    DC_STS_FAILING,
+    DC_STS_ERROR,
+    DC_RPT,
+    DC_DANE_AUTH,
+    DC_DANE_MATCH,
+    DC_DANE_FAIL,
     DC__COUNT
 };
 
 struct drow {
     struct span labels; /* destination="..." */
-    uint32_t has;       /* bit per dest_col: the sample exists */
+    uint64_t has;       /* bit per dest_col: the sample exists */
     double v[DC__COUNT];
+    _Static_assert(DC__COUNT <= 64, "has holds a bit per column");
     const char *reason;              /* a constant of the store */
     const struct mta_delays *delays; /* the view's histogram (the snapshot holds it), or NULL */
     size_t res_off, n_res;           /* probe results in rows.res_slot / res_count */
@@ -80,7 +92,7 @@ enum addr_col { AC_UP, AC_CONN, AC_BANNER, AC_EHLO, AC_STLS, AC_TLS, AC_EXP, AC_
 struct arow {
     struct span labels; /* destination,mx,address,preference */
     struct span tls;    /* version="..." (empty when no TLS was negotiated) */
-    uint32_t has;
+    uint64_t has;
     double v[AC__COUNT];
 };
 
@@ -183,6 +195,59 @@ static const struct dest_family dest_families[] = {
      "its reply is in the JSON API and hoststatus, never in a label.",
      1,
      {{DC_DELIV_OK, ""}}},
+    {"mxwatch_mta_sts_mode",
+     "gauge",
+     "Mode of the destination's MTA-STS policy in force (RFC 8461) as a state set; absent when "
+     "no policy is in force.",
+     3,
+     {{DC_STS_NONE, "mode=\"none\""},
+      {DC_STS_TESTING, "mode=\"testing\""},
+      {DC_STS_ENFORCE, "mode=\"enforce\""}}},
+    {"mxwatch_mta_sts_policy_age_seconds",
+     "gauge",
+     "Age of the MTA-STS policy in force: time since it was fetched.",
+     1,
+     {{DC_STS_AGE, ""}}},
+    {"mxwatch_mta_sts_policy_expiry_timestamp_seconds",
+     "gauge",
+     "When the MTA-STS policy in force expires (its fetch plus max_age), seconds since 1970.",
+     1,
+     {{DC_STS_EXPIRY, ""}}},
+    {"mxwatch_mta_sts_mx_failing",
+     "gauge",
+     "MX hosts failing the MTA-STS policy in force (not listed in its mx patterns, or an "
+     "answering address without TLS or with a certificate not valid for the host); in enforce "
+     "mode the MTA will not use them.",
+     1,
+     {{DC_STS_FAILING, ""}}},
+    {"mxwatch_mta_sts_check_error",
+     "gauge",
+     "Whether the latest MTA-STS check found a fault (record, policy host, fetch or policy "
+     "text; the words are in the JSON API and hoststatus).",
+     1,
+     {{DC_STS_ERROR, ""}}},
+    {"mxwatch_tls_rpt_published",
+     "gauge",
+     "Whether the destination publishes one well-formed SMTP TLS reporting record (RFC 8460).",
+     1,
+     {{DC_RPT, ""}}},
+    {"mxwatch_dane_authenticated",
+     "gauge",
+     "Whether every TLSA answer of the destination's MX hosts carried the resolver's AD bit "
+     "(DNSSEC-validated by the resolver; mxwatch does not validate); only with TLSA records.",
+     1,
+     {{DC_DANE_AUTH, ""}}},
+    {"mxwatch_dane_match_addresses",
+     "gauge",
+     "Answering MX addresses whose TLS chain matched a usable TLSA record.",
+     1,
+     {{DC_DANE_MATCH, ""}}},
+    {"mxwatch_dane_failing_addresses",
+     "gauge",
+     "Answering MX addresses with usable TLSA records that no record matched, or without TLS: "
+     "a DANE client does not deliver to them.",
+     1,
+     {{DC_DANE_FAIL, ""}}},
 };
 
 /* The MTA families: present for every destination once a source is configured. */
@@ -245,9 +310,9 @@ static const struct dest_family mta_families[] = {
 
 static void render_dest_family(struct buf *b, const struct rows *r, const struct dest_family *f)
 {
-    uint32_t mask = 0;
+    uint64_t mask = 0;
     for (size_t k = 0; k < f->n; k++)
-        mask |= 1u << f->s[k].col;
+        mask |= 1ull << f->s[k].col;
     size_t i = 0;
     while (i < r->n && !(r->d[i].has & mask))
         i++;
@@ -260,7 +325,7 @@ static void render_dest_family(struct buf *b, const struct rows *r, const struct
     for (; i < r->n; i++) {
         const struct drow *d = &r->d[i];
         for (size_t k = 0; k < f->n; k++)
-            if (d->has & (1u << f->s[k].col))
+            if (d->has & (1ull << f->s[k].col))
                 promtext_sample(b, f->name, nlen, span_p(r, d->labels), d->labels.len,
                                 f->s[k].extra, elen[k], d->v[f->s[k].col]);
     }
@@ -471,7 +536,7 @@ static const struct addr_family addr_families[] = {
 
 static void render_addr_family(struct buf *b, const struct rows *r, const struct addr_family *f)
 {
-    uint32_t bit = 1u << f->col;
+    uint64_t bit = 1ull << f->col;
     size_t i = 0;
     while (i < r->n_addr && !(r->a[i].has & bit))
         i++;
@@ -689,17 +754,51 @@ static void render_agent(struct buf *b, const struct snapshot *s)
 
 /* ---- rows: label sets and figures, gathered once per render ---- */
 
-static void put(uint32_t *has, double *v, unsigned col, bool present, double value)
+static void put(uint64_t *has, double *v, unsigned col, bool present, double value)
 {
     if (present) {
-        *has |= 1u << col;
+        *has |= 1ull << col;
         v[col] = value;
     }
 }
 
+/* The TLS policy columns: MTA-STS from the latest check, DANE from the probe's hosts. */
+static void fill_tls_policy(struct drow *row, const struct dest_view *d)
+{
+    uint64_t *h = &row->has;
+    double *v = row->v;
+    const struct store_tls_policy *p = d->tls_policy;
+    bool sts = p && p->sts_in_force;
+    put(h, v, DC_STS_NONE, sts, sts && p->sts_mode == STS_MODE_NONE);
+    put(h, v, DC_STS_TESTING, sts, sts && p->sts_mode == STS_MODE_TESTING);
+    put(h, v, DC_STS_ENFORCE, sts, sts && p->sts_mode == STS_MODE_ENFORCE);
+    put(h, v, DC_STS_AGE, sts, sts ? p->checked_at - p->sts_fetched_at : 0);
+    put(h, v, DC_STS_EXPIRY, sts, sts ? p->sts_fetched_at + p->sts_max_age : 0);
+    put(h, v, DC_STS_ERROR, p != NULL, p && p->sts_error[0]);
+    put(h, v, DC_RPT, p != NULL, p && p->rpt_txt == TXT_POLICY_OK);
+    unsigned failing = 0, match = 0, dane_fail = 0;
+    bool tlsa = false, auth = true;
+    for (size_t i = 0; i < d->n_hosts; i++) {
+        const struct mx_host *mh = &d->hosts[i];
+        failing += mh->sts == STS_HOST_NOT_LISTED || mh->sts == STS_HOST_BAD_CERT;
+        if (mh->tlsa != TLSA_RECORDS)
+            continue;
+        tlsa = true;
+        auth &= mh->tlsa_authenticated;
+        for (size_t k = 0; k < mh->n_addrs; k++) {
+            match += mh->addrs[k].dane == DANE_MATCH;
+            dane_fail += mh->addrs[k].dane == DANE_MISMATCH || mh->addrs[k].dane == DANE_NO_TLS;
+        }
+    }
+    put(h, v, DC_STS_FAILING, sts && p->sts_mode != STS_MODE_NONE, failing);
+    put(h, v, DC_DANE_AUTH, tlsa, auth);
+    put(h, v, DC_DANE_MATCH, tlsa, match);
+    put(h, v, DC_DANE_FAIL, tlsa, dane_fail);
+}
+
 static void fill_drow(struct rows *r, const struct dest_view *d, struct drow *row)
 {
-    uint32_t *h = &row->has;
+    uint64_t *h = &row->has;
     double *v = row->v;
     put(h, v, DC_UP, true, d->status == DEST_UP);
     put(h, v, DC_S_UP, true, d->status == DEST_UP);
@@ -729,12 +828,13 @@ static void fill_drow(struct rows *r, const struct dest_view *d, struct drow *ro
     _Static_assert(MXW_ARRAY_LEN(mv) == DC_OLDEST - DC_ACTIVE + 1, "mv follows enum dest_col");
     for (unsigned k = 0; k < MXW_ARRAY_LEN(mv); k++)
         put(h, v, DC_ACTIVE + k, mta, mv[k]);
+    fill_tls_policy(row, d);
     row->reason = store_dest_reason_text(d);
 }
 
 static void fill_arow(struct arow *row, const struct mx_addr_result *a)
 {
-    uint32_t *h = &row->has;
+    uint64_t *h = &row->has;
     double *v = row->v;
     put(h, v, AC_UP, true, a->outcome == OUT_OK);
     put(h, v, AC_CONN, a->connect_s >= 0, a->connect_s);

@@ -118,6 +118,7 @@ static void address(struct buf *b, const struct mx_addr_result *a)
         buf_append(b, "null", 4);
     buf_append(b, ",", 1);
     kv_opt(b, "tls_cert_expiry", a->tls_cert_expiry, 1);
+    kv_str(b, "dane", store_dane_name((enum dane_state)a->dane), 16);
     kv_str(b, "banner", store_addr_banner(a), STORE_BANNER_MAX);
     key(b, "ehlo");
     ehlo_lines(b, store_addr_ehlo(a), STORE_EHLO_MAX);
@@ -137,6 +138,11 @@ void api_render_mx(struct buf *b, const struct mx_host *hosts, size_t n)
         kv_u64(b, "ttl", mh->ttl);
         kv_str(b, "dns", (unsigned)mh->dns < 4 ? host_dns_names[mh->dns] : "unknown", 16);
         kv_bool(b, "implicit", mh->implicit);
+        kv_str(b, "tlsa", store_tlsa_name((enum tlsa_lookup)mh->tlsa), 16);
+        kv_bool(b, "tlsa_authenticated", mh->tlsa_authenticated);
+        kv_u64(b, "tlsa_records", mh->n_tlsa);
+        kv_u64(b, "tlsa_usable", mh->n_tlsa_usable);
+        kv_str(b, "mta_sts", store_sts_host_name((enum sts_host)mh->sts), 16);
         key(b, "addresses");
         buf_append(b, "[", 1);
         for (size_t k = 0; k < mh->n_addrs; k++) {
@@ -147,6 +153,41 @@ void api_render_mx(struct buf *b, const struct mx_host *hosts, size_t n)
         buf_append(b, "},", 2);
     }
     close_with(b, ']');
+}
+
+/* "tls_policy": the latest MTA-STS and TLS-RPT check, null before the first. */
+static void tls_policy(struct buf *b, const struct store_tls_policy *p)
+{
+    key(b, "tls_policy");
+    if (!p) {
+        buf_append(b, "null,", 5);
+        return;
+    }
+    buf_append(b, "{", 1);
+    kv_num(b, "checked_at", p->checked_at);
+    key(b, "mta_sts");
+    buf_append(b, "{", 1);
+    kv_str(b, "record", store_txt_policy_name(p->sts_txt), 16);
+    kv_bool(b, "in_force", p->sts_in_force);
+    if (p->sts_in_force) {
+        kv_str(b, "id", p->sts_id, sizeof p->sts_id);
+        kv_str(b, "mode", store_sts_mode_name(p->sts_mode), 16);
+        kv_u64(b, "max_age", p->sts_max_age);
+        kv_num(b, "fetched_at", p->sts_fetched_at);
+        kv_num(b, "expires_at", p->sts_fetched_at + p->sts_max_age);
+        kv_str(b, "mx", p->sts_mx, sizeof p->sts_mx);
+    }
+    kv_str(b, "error", p->sts_error, sizeof p->sts_error);
+    close_with(b, '}');
+    buf_append(b, ",", 1);
+    key(b, "tls_rpt");
+    buf_append(b, "{", 1);
+    kv_str(b, "record", store_txt_policy_name(p->rpt_txt), 16);
+    kv_str(b, "rua", p->rpt_rua, sizeof p->rpt_rua);
+    close_with(b, '}');
+    buf_append(b, ",", 1);
+    close_with(b, '}');
+    buf_append(b, ",", 1);
 }
 
 static void mx_hosts(struct buf *b, const struct dest_view *d)
@@ -306,6 +347,7 @@ static void dest_common(struct buf *b, const struct snapshot *s, const struct de
     kv_opt(b, "dns_ttl_seconds", probed ? (double)d->dns_ttl : -1.0, 0);
     probes(b, d);
     mx_hosts(b, d);
+    tls_policy(b, d->tls_policy);
     mta(b, &d->mta, s->agent.n_sources > 0);
 }
 
