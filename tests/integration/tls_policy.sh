@@ -12,6 +12,7 @@
 # JSON API and hoststatus; with global.tls_policy off no TXT or TLSA query is made.
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/nsd.sh"
+source "$MXW_TOP/tests/lib/dnssec.sh"
 
 SMTP_PORT=$(free_port)
 HTTPS_PORT=$(free_port)
@@ -72,7 +73,10 @@ note "the zone: MX, A, TXT and TLSA records"
     printf '_25._tcp.mx1.dane-bad IN TLSA 3 1 1 %s\n' "$(printf '%064d' 0)"
     printf '_25._tcp.mx1.dane-unusable IN TLSA 1 1 1 %s\n' "$LEAF_SPKI"
 } >"$T/test.zone"
-start_nsd "$DNS_PORT" "$T/test.zone"
+dnssec_sign "$T/test.zone"
+start_nsd "$DNS_PORT" "$T/test.zone.signed"
+VALIDATOR_PORT=$(free_port)
+start_validator "$VALIDATOR_PORT" "$DNS_PORT"
 
 note "the policy files"
 mkdir -p "$T/sts"
@@ -100,13 +104,13 @@ start_smtpd --tls-cert "$T/bad.pem" --tls-key "$T/bad.key" --hostname mx.bad.tes
 wait_tcp "$GOOD" "$SMTP_PORT"
 wait_tcp "$BAD" "$SMTP_PORT"
 
-config() { # config TLS_POLICY
+config() { # config TLS_POLICY [DNS_PORT]
     cat <<EOF
 global:
   probe_interval: 3s
   down_after: 1
   smtp_port: $SMTP_PORT
-  dns_servers: ["127.0.0.1:$DNS_PORT"]
+  dns_servers: ["127.0.0.1:${2:-$DNS_PORT}"]
   tls_policy: $1
   tls_ca_file: $T/ca.pem
   mta_sts_port: $HTTPS_PORT
@@ -199,9 +203,29 @@ assert_contains "$OUT" "DANE mismatch" "hoststatus DANE"
 note "promtool accepts /metrics"
 promtool check metrics <<<"$M" >"$T/promtool.out" 2>&1 || fail "promtool: $(head -5 "$T/promtool.out")"
 
+stop_agent() { kill "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null || true; }
+
+note "through a validating resolver: authenticated TLSA, a mismatch takes the destination down"
+stop_agent
+config true "$VALIDATOR_PORT" >"$T/validated.yml"
+start_agent "$T/validated.yml"
+dane_state() { api "$1" | jq -r '"\(.mx[0].tlsa_authenticated) \(.mx[0].addresses[0].dane) \(.status) \(.reason)"'; }
+wait_for 30 bash -c "[ \"\$(curl -fsS '$AGENT_URL/api/v1/destinations/dane-bad.test' | jq -r .status)\" = down ]" ||
+    fail "dane-bad.test not down through the validator: $(dane_state dane-bad.test)"
+for d in dane-ok dane-ta dane-unusable; do
+    wait_for 20 bash -c "curl -fsS '$AGENT_URL/api/v1/destinations/$d.test' | jq -e '.mx[0].tlsa_authenticated' >/dev/null" ||
+        fail "$d.test: no authenticated TLSA answer: $(dane_state $d.test)"
+done
+assert_eq "true mismatch down dane" "$(dane_state dane-bad.test)" "dane-bad authenticated"
+assert_eq "true match up ok" "$(dane_state dane-ok.test)" "dane-ok authenticated"
+assert_eq "true match up ok" "$(dane_state dane-ta.test)" "dane-ta authenticated"
+assert_eq "true unusable up ok" "$(dane_state dane-unusable.test)" "unusable records: TLS, no DANE"
+M=$(scrape)
+assert_eq 1 "$(metric_value "$M" 'mxwatch_dane_authenticated{destination="dane-ok.test"}')" "authenticated metric"
+grep -q "validation result is SECURE" "$T/validator.log" || fail "the validator validated nothing"
+
 note "global.tls_policy off: no TXT or TLSA query"
-stop_pid() { kill "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null || true; }
-stop_pid
+stop_agent
 config false >"$T/off.yml"
 : >"$T/agent.log"
 start_agent "$T/off.yml"
