@@ -2,8 +2,8 @@
  * tlspolicy.c - MTA-STS and TLS-RPT checks per destination (tlspolicy.h). One check is a
  * small state machine over its outstanding lookups (pending counts them):
  *   TXT _mta-sts.D and TXT _smtp._tls.D, at once;
- *   when the STS record names an id other than the cached policy's, or the cached policy has
- *   expired: A of mta-sts.D through our own resolver (glibc would ask port 53 only), then
+ *   when the STS record names an id other than the cached policy's, or the cached policy is
+ *   past half its max_age: A of mta-sts.D through our own resolver (glibc would ask port 53 only), then
  *   GET https://mta-sts.D/.well-known/mta-sts.txt pinned to that address (CURLOPT_CONNECT_TO,
  *   so the URL, the Host header, SNI and the certificate's name stay mta-sts.D): no
  *   redirects, certificate and name verified, at most STS_BODY_MAX bytes, text/plain;
@@ -277,7 +277,11 @@ static void on_sts_txt(void *arg, const struct dns_records_answer *a)
         snprintf(STS_ERR(e), "_mta-sts.%s: %s", e->domain, dns_rcode_name(a->rcode));
     else if (e->out.sts_txt == TXT_POLICY_MULTIPLE)
         snprintf(STS_ERR(e), "_mta-sts.%s: more than one STSv1 record", e->domain);
-    bool fresh = in_force(e, wall_now()) && strcmp(e->policy_id, e->txt_id) == 0;
+    /* Refreshed at half its max_age (RFC 8461 5.1 asks for refreshing before expiry), so a
+     * fetch that fails has the other half to succeed in. */
+    double now = wall_now();
+    bool fresh = in_force(e, now) && strcmp(e->policy_id, e->txt_id) == 0 &&
+                 now - e->fetched_at < e->policy->max_age / 2.0;
     if (e->out.sts_txt == TXT_POLICY_OK && !fresh) {
         char host[STORE_DOMAIN_MAX + 16];
         snprintf(host, sizeof host, "mta-sts.%s", e->domain);
