@@ -2,9 +2,9 @@
  * ui_detail.c - one destination in detail (/destinations/{domain}): the hoststatus view in
  * the gateway's sections and words (host up/down, counters, gauges), the history chart,
  * the MX records with preference and TTL, every address with its outcome, timings,
- * banner, STARTTLS and certificate facts, the latest failure and the last SMTP
- * conversation. Every string here except our own labels came from DNS, an SMTP server or
- * the MTA and goes through html.h. Pure; any thread.
+ * banner, STARTTLS and certificate facts, the TLS policy (ui_tls.c), the latest failure
+ * and the last SMTP conversation. Every string here except our own labels came from DNS, an SMTP
+ * server or the MTA and goes through html.h. Pure; any thread.
  */
 #include "fmt.h"
 #include "html.h"
@@ -366,6 +366,7 @@ void ui_render_destination(const struct snapshot *s, const struct dest_view *d,
     failures(out, d);
     mx_table(out, d);
     addresses(out, d, c->now);
+    ui_render_tls_policy(d, c->now, out);
     transcript(out, d);
     buf_puts(out, "</div>\n");
     ui_page_foot(out, s);

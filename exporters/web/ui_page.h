@@ -21,5 +21,7 @@ void ui_count(struct buf *b, uint64_t v);
 bool ui_mta_known(const struct snapshot *s, const struct dest_view *d);
 /* The link to d's detail page, percent-encoded. */
 void ui_dest_href(struct buf *b, const char *domain);
+/* A destination's "TLS policy" section (ui_tls.c); nothing when there is nothing to show. */
+void ui_render_tls_policy(const struct dest_view *d, double now, struct buf *b);
 
 #endif

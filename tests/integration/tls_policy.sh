@@ -200,6 +200,16 @@ OUT=$("$MXWATCH" hoststatus --url "$AGENT_URL" dane-bad.test)
 assert_contains "$OUT" "TLSA records (1, 1 usable, not authenticated)" "hoststatus TLSA"
 assert_contains "$OUT" "DANE mismatch" "hoststatus DANE"
 
+note "the destination's page shows the policy, the host verdicts and DANE"
+PAGE=$(curl -fsS --max-time 5 "$AGENT_URL/destinations/sts-part.test")
+assert_contains "$PAGE" "<h2>TLS policy</h2>" "page section"
+assert_contains "$PAGE" "<span class=\"\">enforce</span> (id <code>p1</code>" "page policy"
+assert_contains "$PAGE" "<span class=\"bad\">bad_cert</span>" "page host verdict"
+PAGE=$(curl -fsS --max-time 5 "$AGENT_URL/destinations/sts-badpolicy.test")
+assert_contains "$PAGE" "line 2: mode is not enforce, testing or none" "page policy fault"
+PAGE=$(curl -fsS --max-time 5 "$AGENT_URL/destinations/dane-bad.test")
+assert_contains "$PAGE" "<span class=\"bad\">mismatch</span>" "page DANE verdict"
+
 note "promtool accepts /metrics"
 promtool check metrics <<<"$M" >"$T/promtool.out" 2>&1 || fail "promtool: $(head -5 "$T/promtool.out")"
 
