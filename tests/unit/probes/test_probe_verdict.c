@@ -110,6 +110,38 @@ static void reason_text_shows_the_class_for_all_failed(void **state)
     assert_string_equal(store_dest_reason_text(&v), "ok");
 }
 
+/* DANE (RFC 7672): only authenticated, usable records that no answering address matches
+ * make the destination unusable; one address a DANE client may use is enough. */
+static void dane_only_authenticated_mismatches_count(void **state)
+{
+    (void)state;
+    struct world w;
+    const enum mx_outcome spec[3][MAXA] = {{OUT_OK, OUT_OK, END}, {OUT_OK, END}};
+    build(&w, spec, 2);
+    w.hosts[0].tlsa = w.hosts[1].tlsa = TLSA_RECORDS;
+    w.hosts[0].tlsa_authenticated = w.hosts[1].tlsa_authenticated = true;
+    w.addrs[0][0].dane = DANE_MISMATCH;
+    w.addrs[0][1].dane = DANE_NO_TLS;
+    w.addrs[1][0].dane = DANE_MISMATCH;
+    assert_int_equal(probe_dane_verdict(w.hosts, 2), REASON_DANE);
+    w.addrs[1][0].dane = DANE_MATCH;
+    assert_int_equal(probe_dane_verdict(w.hosts, 2), REASON_OK);
+    w.addrs[1][0].dane = DANE_UNUSABLE; /* no usable record: TLS without DANE */
+    assert_int_equal(probe_dane_verdict(w.hosts, 2), REASON_OK);
+    w.addrs[1][0].dane = DANE_MISMATCH;
+    w.hosts[1].tlsa_authenticated = false; /* a DANE client ignores insecure records */
+    assert_int_equal(probe_dane_verdict(w.hosts, 2), REASON_OK);
+    w.hosts[1].tlsa = TLSA_NONE;
+    w.hosts[1].tlsa_authenticated = true;
+    assert_int_equal(probe_dane_verdict(w.hosts, 2), REASON_OK);
+    /* mismatching addresses that did not answer say nothing */
+    w.hosts[1].tlsa = TLSA_RECORDS;
+    w.addrs[1][0].outcome = OUT_REFUSED;
+    assert_int_equal(probe_dane_verdict(w.hosts, 2), REASON_DANE);
+    w.addrs[0][0].outcome = w.addrs[0][1].outcome = OUT_REFUSED;
+    assert_int_equal(probe_dane_verdict(w.hosts, 2), REASON_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +152,7 @@ int main(void)
         cmocka_unit_test(local_errors_say_nothing_about_the_destination),
         cmocka_unit_test(no_hosts_is_a_local_error),
         cmocka_unit_test(reason_text_shows_the_class_for_all_failed),
+        cmocka_unit_test(dane_only_authenticated_mismatches_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
