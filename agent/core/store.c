@@ -183,6 +183,25 @@ const char *store_sts_host_name(enum sts_host s)
     return (unsigned)s < STS_HOST__COUNT ? names[s] : "none";
 }
 
+void store_tls_summary(const struct dest_view *d, struct store_tls_summary *out)
+{
+    *out = (struct store_tls_summary){.tlsa_authenticated = true};
+    for (size_t i = 0; i < d->n_hosts; i++) {
+        const struct mx_host *mh = &d->hosts[i];
+        out->sts_failing += mh->sts == STS_HOST_NOT_LISTED || mh->sts == STS_HOST_BAD_CERT;
+        if (mh->tlsa != TLSA_RECORDS)
+            continue;
+        out->tlsa = true;
+        out->tlsa_authenticated &= mh->tlsa_authenticated;
+        for (size_t k = 0; k < mh->n_addrs; k++) {
+            out->dane_match += mh->addrs[k].dane == DANE_MATCH;
+            out->dane_failing +=
+                mh->addrs[k].dane == DANE_MISMATCH || mh->addrs[k].dane == DANE_NO_TLS;
+        }
+    }
+    out->tlsa_authenticated &= out->tlsa;
+}
+
 const struct store_tls_policy *store_tls_policy_new(const struct store_tls_policy *p)
 {
     struct store_tls_policy *b = xmalloc(sizeof *b);

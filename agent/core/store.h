@@ -338,6 +338,17 @@ struct store_tls_policy {
     enum txt_policy rpt_txt;           /* the _smtp._tls record */
     char rpt_rua[STORE_POLICY_TEXT];   /* where reports go, as published */
 };
+/* A destination's TLS findings counted over its MX hosts (for /metrics and SNMP). Pure. */
+struct store_tls_summary {
+    unsigned sts_failing;    /* hosts STS_HOST_NOT_LISTED or STS_HOST_BAD_CERT */
+    bool tlsa;               /* a host has TLSA records */
+    bool tlsa_authenticated; /* and every such answer carried the AD bit */
+    unsigned dane_match;     /* answering addresses DANE_MATCH */
+    unsigned dane_failing;   /* answering addresses DANE_MISMATCH or DANE_NO_TLS */
+};
+struct dest_view;
+void store_tls_summary(const struct dest_view *d, struct store_tls_summary *out);
+
 /* A block of one reference holding a copy of *p (refs ignored). */
 const struct store_tls_policy *store_tls_policy_new(const struct store_tls_policy *p);
 const struct store_tls_policy *store_tls_policy_ref(const struct store_tls_policy *p);

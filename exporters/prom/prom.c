@@ -776,24 +776,12 @@ static void fill_tls_policy(struct drow *row, const struct dest_view *d)
     put(h, v, DC_STS_EXPIRY, sts, sts ? p->sts_fetched_at + p->sts_max_age : 0);
     put(h, v, DC_STS_ERROR, p != NULL, p && p->sts_error[0]);
     put(h, v, DC_RPT, p != NULL, p && p->rpt_txt == TXT_POLICY_OK);
-    unsigned failing = 0, match = 0, dane_fail = 0;
-    bool tlsa = false, auth = true;
-    for (size_t i = 0; i < d->n_hosts; i++) {
-        const struct mx_host *mh = &d->hosts[i];
-        failing += mh->sts == STS_HOST_NOT_LISTED || mh->sts == STS_HOST_BAD_CERT;
-        if (mh->tlsa != TLSA_RECORDS)
-            continue;
-        tlsa = true;
-        auth &= mh->tlsa_authenticated;
-        for (size_t k = 0; k < mh->n_addrs; k++) {
-            match += mh->addrs[k].dane == DANE_MATCH;
-            dane_fail += mh->addrs[k].dane == DANE_MISMATCH || mh->addrs[k].dane == DANE_NO_TLS;
-        }
-    }
-    put(h, v, DC_STS_FAILING, sts && p->sts_mode != STS_MODE_NONE, failing);
-    put(h, v, DC_DANE_AUTH, tlsa, auth);
-    put(h, v, DC_DANE_MATCH, tlsa, match);
-    put(h, v, DC_DANE_FAIL, tlsa, dane_fail);
+    struct store_tls_summary t;
+    store_tls_summary(d, &t);
+    put(h, v, DC_STS_FAILING, sts && p->sts_mode != STS_MODE_NONE, t.sts_failing);
+    put(h, v, DC_DANE_AUTH, t.tlsa, t.tlsa_authenticated);
+    put(h, v, DC_DANE_MATCH, t.tlsa, t.dane_match);
+    put(h, v, DC_DANE_FAIL, t.tlsa, t.dane_failing);
 }
 
 static void fill_drow(struct rows *r, const struct dest_view *d, struct drow *row)

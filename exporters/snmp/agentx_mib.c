@@ -243,6 +243,29 @@ static int dest_get_mta(const struct mta_figures *m, unsigned col, struct ax_val
     }
 }
 
+/* The TLS policy columns: MTA-STS from the latest check, DANE from the probe's hosts. */
+static int dest_get_tls(const struct dest_view *d, unsigned col, struct ax_value *o)
+{
+    const struct store_tls_policy *p = d->tls_policy;
+    bool sts = p && p->sts_in_force;
+    struct store_tls_summary t;
+    store_tls_summary(d, &t);
+    switch (col) {
+    case MXW_DEST_MTA_STS_MODE: /* noPolicy(1), none(2), testing(3), enforce(4) */
+        return v_num(o, ASN_INTEGER, sts ? 2 + (int)p->sts_mode : 1);
+    case MXW_DEST_MTA_STS_POLICY_EXPIRY:
+        return v_scaled(o, ASN_UNSIGNED, sts ? p->sts_fetched_at + p->sts_max_age : 0, 1);
+    case MXW_DEST_MTA_STS_FAILING_MX: return v_u32(o, ASN_GAUGE, sts ? t.sts_failing : 0);
+    case MXW_DEST_MTA_STS_FAULT: return v_line(o, p ? p->sts_error : "");
+    case MXW_DEST_TLS_RPT_RUA: return v_line(o, p ? p->rpt_rua : "");
+    case MXW_DEST_DANE_AUTHENTICATED: /* noRecords(1), authenticated(2), notAuthenticated(3) */
+        return v_num(o, ASN_INTEGER, !t.tlsa ? 1 : t.tlsa_authenticated ? 2 : 3);
+    case MXW_DEST_DANE_MATCHING_ADDRS: return v_u32(o, ASN_GAUGE, t.dane_match);
+    case MXW_DEST_DANE_FAILING_ADDRS: return v_u32(o, ASN_GAUGE, t.dane_failing);
+    default: return -1;
+    }
+}
+
 static int dest_get(const struct ax_view *v, const struct ax_row *r, unsigned col,
                     struct ax_value *o)
 {
@@ -270,7 +293,9 @@ static int dest_get(const struct ax_view *v, const struct ax_row *r, unsigned co
     case MXW_DEST_LAST_ERROR_REPLY_CODE:
         return v_u32(o, ASN_UNSIGNED, d->last_error ? d->last_error->reply : 0);
     case MXW_DEST_LAST_ERROR_REPLY: return v_line(o, d->last_error ? d->last_error->text : "");
-    default: return dest_get_mta(&d->mta, col, o);
+    default:
+        return col >= MXW_DEST_MTA_STS_MODE ? dest_get_tls(d, col, o)
+                                            : dest_get_mta(&d->mta, col, o);
     }
 }
 
@@ -572,10 +597,10 @@ static const unsigned char agent_cols[] = {
     MXW_AGENT_DESTINATIONS, MXW_AGENT_PROBES_IN_FLIGHT,   MXW_AGENT_LOOP_LAG,
     MXW_AGENT_SOURCES_UP,   MXW_AGENT_SOURCES_CONFIGURED, MXW_AGENT_VERSION,
 };
-/* MXW_DEST_STATUS (2) to MXW_DEST_LAST_ERROR_REPLY (31): every column but the index. */
-static const unsigned char dest_cols[] = {2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
-                                          12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
-                                          22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+/* MXW_DEST_STATUS (2) to MXW_DEST_DANE_FAILING_ADDRS (39): every column but the index. */
+static const unsigned char dest_cols[] = {2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
+                                          15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                                          28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39};
 /* MXW_MX_HOST_NAME (4) to MXW_MX_BANNER (15). */
 static const unsigned char mx_cols[] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 /* MXW_GW_UP (2) to MXW_GW_LAST_SUCCESS (21). */

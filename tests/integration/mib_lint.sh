@@ -62,7 +62,9 @@ kids mxwDestinationEntry 1 mxwDestName mxwDestStatus mxwDestStatusReason \
     mxwDestDeliveredRecipients mxwDestDeletedRecipients mxwDestDnsLookupTime \
     mxwDestBannerTime mxwDestLastBanner mxwDestTlsCertExpiry mxwDestOldestMessageAge \
     mxwDestOrigin mxwDestStatusSignal mxwDestLastDeliveryTime mxwDestLastDeliverySuccess \
-    mxwDestLastErrorReplyCode mxwDestLastErrorReply
+    mxwDestLastErrorReplyCode mxwDestLastErrorReply mxwDestMtaStsMode \
+    mxwDestMtaStsPolicyExpiry mxwDestMtaStsFailingMx mxwDestMtaStsFault mxwDestTlsRptRua \
+    mxwDestDaneAuthenticated mxwDestDaneMatchingAddrs mxwDestDaneFailingAddrs
 kids mxwMxTable 1 mxwMxEntry
 kids mxwMxEntry 1 mxwMxPreference mxwMxAddressType mxwMxAddress mxwMxHostName \
     mxwMxStatus mxwMxOutcome mxwMxConnectTime mxwMxBannerTime mxwMxEhloTime mxwMxTlsTime \

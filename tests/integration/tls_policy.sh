@@ -13,6 +13,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/nsd.sh"
 source "$MXW_TOP/tests/lib/dnssec.sh"
+source "$MXW_TOP/deploy/demo/snmpd.sh"
 
 SMTP_PORT=$(free_port)
 HTTPS_PORT=$(free_port)
@@ -114,9 +115,17 @@ global:
   tls_policy: $1
   tls_ca_file: $T/ca.pem
   mta_sts_port: $HTTPS_PORT
+snmp: {enabled: true, agentx_socket: "$AGENTX_SOCKET"}
 destinations:
 EOF
     for d in $DOMS; do echo "  - domain: $d.test"; done
+}
+start_snmpd
+MXW=.1.3.6.1.4.1.32473.725
+snmp_col() { # snmp_col COLUMN DOMAIN: one mxwDestinationTable cell
+    local idx
+    idx=$(printf '%s' "$2" | od -An -tu1 | tr -s ' \n' '.' | sed 's/^\.//; s/\.$//')
+    snmpget -v2c -c public -t 2 -On -Oqv "127.0.0.1:$SNMPD_PORT" "$MXW.1.2.1.$1.${#2}.$idx"
 }
 config true >"$T/mxwatch.yml"
 start_agent "$T/mxwatch.yml"
@@ -209,6 +218,21 @@ PAGE=$(curl -fsS --max-time 5 "$AGENT_URL/destinations/sts-badpolicy.test")
 assert_contains "$PAGE" "line 2: mode is not enforce, testing or none" "page policy fault"
 PAGE=$(curl -fsS --max-time 5 "$AGENT_URL/destinations/dane-bad.test")
 assert_contains "$PAGE" "<span class=\"bad\">mismatch</span>" "page DANE verdict"
+
+note "SNMP: the TLS columns of mxwDestinationTable agree"
+snmpd_wait_registered $MXW.1 10 || fail "the subagent did not register with snmpd"
+assert_eq 4 "$(snmp_col 32 sts-ok.test)" "mxwDestMtaStsMode sts-ok (enforce)"
+assert_eq 3 "$(snmp_col 32 sts-testing.test)" "mxwDestMtaStsMode sts-testing (testing)"
+assert_eq 1 "$(snmp_col 32 sts-badpolicy.test)" "mxwDestMtaStsMode sts-badpolicy (noPolicy)"
+assert_eq "$(printf '%.0f' "$exp")" "$(snmp_col 33 sts-ok.test)" "mxwDestMtaStsPolicyExpiry = /metrics"
+assert_eq 1 "$(snmp_col 34 sts-part.test)" "mxwDestMtaStsFailingMx sts-part"
+assert_contains "$(snmp_col 35 sts-badpolicy.test)" "line 2: mode is not enforce" "mxwDestMtaStsFault"
+assert_contains "$(snmp_col 36 sts-ok.test)" "mailto:tls-reports@sts-ok.test" "mxwDestTlsRptRua"
+assert_eq 3 "$(snmp_col 37 dane-bad.test)" "mxwDestDaneAuthenticated (not authenticated)"
+assert_eq 1 "$(snmp_col 37 sts-ok.test)" "mxwDestDaneAuthenticated (no records)"
+assert_eq 1 "$(snmp_col 38 dane-ok.test)" "mxwDestDaneMatchingAddrs"
+assert_eq 1 "$(snmp_col 39 dane-bad.test)" "mxwDestDaneFailingAddrs"
+assert_eq '"mta_sts"' "$(snmp_col 3 sts-down.test)" "mxwDestStatusReason sts-down"
 
 note "promtool accepts /metrics"
 promtool check metrics <<<"$M" >"$T/promtool.out" 2>&1 || fail "promtool: $(head -5 "$T/promtool.out")"
