@@ -1,6 +1,7 @@
 /*
  * ui_page.h - what the status page's files (ui_handlers.c, ui_list.c, ui_detail.c) share
- * and nobody else uses: the page frame, status badges, counts (ui_page.c). Pure functions, any
+ * and nobody else uses: the page frame, status badges, counts (ui_page.c), the sending
+ * addresses' section (ui_sender.c). Pure functions, any
  * thread.
  */
 #ifndef MXW_UI_PAGE_H
@@ -21,5 +22,7 @@ void ui_count(struct buf *b, uint64_t v);
 bool ui_mta_known(const struct snapshot *s, const struct dest_view *d);
 /* The link to d's detail page, percent-encoded. */
 void ui_dest_href(struct buf *b, const char *domain);
+/* The "Sending addresses" section (ui_sender.c): nothing when no address is checked. */
+void ui_render_sender(struct buf *b, const struct snapshot *s);
 
 #endif
