@@ -380,7 +380,7 @@ static void sender(struct buf *b, const struct snapshot *s)
 {
     const struct sender_view *v = s->sender;
     key(b, "sender");
-    buf_append(b, "{\"addresses\":[", 15);
+    buf_puts(b, "{\"addresses\":[");
     for (size_t i = 0; v && i < v->n; i++) {
         const struct sender_address *a = &v->a[i];
         buf_append(b, "{", 1);
