@@ -12,7 +12,8 @@
  * goes (discovery), so no timer walks every destination.
  *
  * Results go into the store (store_dest_set_probe), which notifies status observers.
- * Loop thread only. Owns the c-ares channel (dns.c); the daemon owns the loop's libcurl
+ * Loop thread only. Owns the c-ares channel (dns.c) and the sender reputation checks that
+ * share it (reputation.c); the daemon owns the loop's libcurl
  * multi handle (curlm.c) and lends it to the engine and the gateway source alike.
  */
 #include "engine.h"
@@ -22,6 +23,7 @@
 #include "hash.h"
 #include "log.h"
 #include "probe.h"
+#include "reputation.h"
 #include "smtp.h"
 #include "strmap.h"
 #include "tlspolicy.h"
@@ -52,6 +54,7 @@ static struct {
     struct curlm *curlm;
     struct smtp *smtp;
     struct tlspolicy *tlspolicy; /* NULL with global.tls_policy off */
+    struct reputation *rep;      /* NULL: no sending address to check */
     struct strmap targets;
     size_t n_targets, n_probed_once;
     bool first_round_done;
@@ -273,6 +276,25 @@ static void on_member(const char *domain, bool added, void *arg)
     note_first_round();
 }
 
+/* The sender reputation checks on the current resolver, anew (at start and each reload:
+ * their answers are cached, so a new round costs the resolver little). */
+static void reputation_restart(const struct config *cfg)
+{
+    rep_free(eng.rep);
+    eng.rep = rep_new(eng.loop, eng.dns, cfg);
+    if (!eng.rep) {
+        store_set_sender(NULL);
+        log_info("reputation", "no sending address checked: neither global.sending_addresses "
+                               "nor an IP address in global.source_address is set");
+        return;
+    }
+    const char *addrs[STORE_SENDERS_MAX];
+    log_info("reputation",
+             "checking sending addresses addresses=%zu dnsbl_zones=%zu interval_s=%lld",
+             rep_addresses(cfg, addrs, STORE_SENDERS_MAX), cfg->n_dnsbl_zones,
+             (long long)(cfg->reputation_interval_ms / 1000));
+}
+
 void engine_log_smtp_step(void *arg, const struct smtp_step *st)
 {
     (void)arg;
@@ -301,6 +323,7 @@ int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, cha
     store_subscribe_status(on_status, NULL);
     sync_targets();
     store_subscribe_members(on_member, NULL);
+    reputation_restart(cfg);
     log_info("probe", "engine started destinations=%zu", eng.n_targets);
     return 0;
 }
@@ -338,6 +361,8 @@ int engine_reload(const struct config *cfg, char *err, size_t errlen)
             eng.dns_base = total;
             if (eng.tlspolicy) /* its checks hold the old resolver too */
                 tlspolicy_configure(eng.tlspolicy, fresh, cfg);
+            rep_free(eng.rep); /* it holds the old resolver */
+            eng.rep = NULL;
             dns_free(eng.dns);
             eng.dns = fresh;
         }
@@ -350,6 +375,7 @@ int engine_reload(const struct config *cfg, char *err, size_t errlen)
     } else if (eng.tlspolicy)
         tlspolicy_configure(eng.tlspolicy, eng.dns, cfg);
     sync_targets();
+    reputation_restart(cfg);
     return rc;
 }
 
@@ -359,6 +385,7 @@ void engine_stop(void)
         return;
     strmap_clear(&eng.targets, target_release);
     tlspolicy_free(eng.tlspolicy);
+    rep_free(eng.rep);
     smtp_free(eng.smtp);
     dns_free(eng.dns);
     memset(&eng, 0, sizeof eng);

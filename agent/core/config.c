@@ -11,11 +11,13 @@
 #include "util.h"
 #include "xalloc.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <yaml.h>
 
 #define CONFIG_FILE_MAX (4u << 20) /* a config larger than 4 MiB is a mistake */
@@ -364,6 +366,12 @@ static const struct field global_schema[] = {
      7 * 86400, NULL, NULL, NULL, NULL},
     FLD("tls_ca_file", F_STR, tls_ca_file),
     FLD_UINT("mta_sts_port", mta_sts_port, 1, 65535),
+    {"sending_addresses", F_STRLIST, offsetof(struct config, sending_addresses),
+     offsetof(struct config, n_sending_addresses), 0, 0, NULL, NULL, NULL, config_check_ip_address},
+    {"dnsbl_zones", F_STRLIST, offsetof(struct config, dnsbl_zones),
+     offsetof(struct config, n_dnsbl_zones), 0, 0, NULL, NULL, NULL, config_check_dnsbl_zone},
+    {"reputation_interval", F_DURATION, offsetof(struct config, reputation_interval_ms), 0, 0,
+     7 * 86400, NULL, NULL, NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -586,6 +594,7 @@ static void set_defaults(struct config *cfg)
     cfg->tls_policy = true;
     cfg->tls_policy_interval_ms = (int64_t)3600 * 1000;
     cfg->mta_sts_port = 443;
+    cfg->reputation_interval_ms = (int64_t)15 * 60 * 1000;
     cfg->web_listen_address = xstrdup(":9725");
     cfg->web_max_connections = 64;
     cfg->web_max_connections_per_ip = 16;
@@ -656,6 +665,26 @@ static int validate(struct ctx *c, yaml_node_t *root)
             return fault(c, section_node(c, root, postfix),
                          "must be at most %d increasing durations", CONFIG_DELAY_BUCKETS_MAX);
         }
+    static const char *const senders[] = {"global", "sending_addresses", NULL};
+    static const char *const zones[] = {"global", "dnsbl_zones", NULL};
+    static const char *const rep_iv[] = {"global", "reputation_interval", NULL};
+    if (cfg->n_sending_addresses > CONFIG_SENDERS_MAX) {
+        mxw_strlcpy(c->path, "global.sending_addresses", sizeof c->path);
+        return fault(c, section_node(c, root, senders), "lists more than %d addresses",
+                     CONFIG_SENDERS_MAX);
+    }
+    if (cfg->n_dnsbl_zones > CONFIG_DNSBL_ZONES_MAX) {
+        mxw_strlcpy(c->path, "global.dnsbl_zones", sizeof c->path);
+        return fault(c, section_node(c, root, zones), "lists more than %d zones",
+                     CONFIG_DNSBL_ZONES_MAX);
+    }
+    if (cfg->reputation_interval_ms < CONFIG_REPUTATION_INTERVAL_MIN_MS) {
+        mxw_strlcpy(c->path, "global.reputation_interval", sizeof c->path);
+        return fault(c, section_node(c, root, rep_iv),
+                     "is shorter than %ds (DNSBLs ask to be "
+                     "queried gently)",
+                     CONFIG_REPUTATION_INTERVAL_MIN_MS / 1000);
+    }
     if (cfg->defaults.total_timeout_ms < cfg->defaults.connect_timeout_ms) {
         mxw_strlcpy(c->path, "global", sizeof c->path);
         return fault(c, section_node(c, root, global),
@@ -692,6 +721,38 @@ int config_check_allowed_host(const char *s, char *why, size_t cap)
         strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                   "0123456789.-_:[]") != n) {
         snprintf(why, cap, "is not a host name or address (with an optional :port), or *");
+        return -1;
+    }
+    return 0;
+}
+
+int config_check_ip_address(const char *s, char *why, size_t cap)
+{
+    unsigned char a[16];
+    if (inet_pton(AF_INET, s, a) != 1 && inet_pton(AF_INET6, s, a) != 1) {
+        snprintf(why, cap, "is not an IPv4 or IPv6 address");
+        return -1;
+    }
+    return 0;
+}
+
+/* A DNSBL zone: a host name of letters, digits, '-', '_' and dots, no empty label, short
+ * enough that the longest query name (an IPv6 address's 32 nibbles) fits in front of it. */
+int config_check_dnsbl_zone(const char *s, char *why, size_t cap)
+{
+    size_t n = strlen(s);
+    bool ok = n > 0 && n <= CONFIG_DNSBL_ZONE_MAX && s[0] != '.' && !strstr(s, "..") &&
+              strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == n;
+    for (const char *p = s; ok && *p;) {
+        size_t label = strcspn(p, ".");
+        ok = label <= 63;
+        p += label + (p[label] == '.');
+    }
+    if (!ok) {
+        snprintf(why, cap,
+                 "is not a DNS zone name (letters, digits, '-', labels of at most 63, "
+                 "at most %d characters)",
+                 CONFIG_DNSBL_ZONE_MAX);
         return -1;
     }
     return 0;
@@ -788,6 +849,8 @@ void config_free(struct config *cfg)
     free(cfg->source_address);
     free(cfg->tls_ca_file);
     free_strv(cfg->dns_servers, cfg->n_dns_servers);
+    free_strv(cfg->sending_addresses, cfg->n_sending_addresses);
+    free_strv(cfg->dnsbl_zones, cfg->n_dnsbl_zones);
     for (size_t i = 0; i < cfg->n_dests; i++)
         free(cfg->dests[i].domain);
     free(cfg->dests);

@@ -88,6 +88,14 @@ struct config {
     unsigned smtp_address_per_minute; /* politeness: sessions to one MX address per minute */
     size_t transcript_bytes;          /* bound of the kept SMTP conversation per destination */
     struct shard shard;               /* the share of the destinations this agent owns (shard.h) */
+    /* Sender reputation: the addresses mail leaves from (none given: source_address, if
+     * set), the DNSBL zones each is looked up in, and how often (at least
+     * CONFIG_REPUTATION_INTERVAL_MIN_MS). */
+    char **sending_addresses;
+    size_t n_sending_addresses;
+    char **dnsbl_zones;
+    size_t n_dnsbl_zones;
+    int64_t reputation_interval_ms;
 
     struct dest_config *dests;
     size_t n_dests;
@@ -162,10 +170,16 @@ bool config_metrics_per_address(const struct config *cfg, size_t n_destinations)
 /* The checks of single values that the file parser runs at each key's place and the
  * command line runs on its overrides, so that `run`, `check-config` and a reload refuse the
  * same things: 0, or -1 with why filled (a phrase that follows the quoted value). */
-#define CONFIG_AGENTX_SOCKET_MAX 255
+#define CONFIG_AGENTX_SOCKET_MAX          255
+#define CONFIG_SENDERS_MAX                16 /* global.sending_addresses */
+#define CONFIG_DNSBL_ZONES_MAX            16 /* global.dnsbl_zones */
+#define CONFIG_DNSBL_ZONE_MAX             180 /* a zone's length: an IPv6 query name (72) fits before it */
+#define CONFIG_REPUTATION_INTERVAL_MIN_MS 60000
 int config_check_listen_address(const char *s, char *why, size_t cap);
 int config_check_dns_server(const char *s, char *why, size_t cap);
 int config_check_agentx_socket(const char *s, char *why, size_t cap);
 int config_check_allowed_host(const char *s, char *why, size_t cap);
+int config_check_ip_address(const char *s, char *why, size_t cap);
+int config_check_dnsbl_zone(const char *s, char *why, size_t cap);
 
 #endif

@@ -64,6 +64,8 @@ static struct {
     bool jobs_dirty;
     struct routes_view *routes; /* the store's own reference */
     bool routes_dirty;
+    struct sender_view *sender; /* the store's own reference */
+    bool sender_dirty;
     uint64_t generation;
     uint64_t content_generation; /* generation of the last publish that changed content */
 } st;
@@ -1170,6 +1172,31 @@ void store_set_routes(const char *const *keys, const char *const *dests, size_t 
     st.routes_dirty = true;
 }
 
+/* ---- sender reputation ---- */
+
+struct sender_view *store_sender_view_new(size_t n)
+{
+    n = n < STORE_SENDERS_MAX ? n : STORE_SENDERS_MAX;
+    struct sender_view *v = xcalloc(1, sizeof *v + n * sizeof v->a[0]);
+    atomic_init(&v->refs, 1);
+    v->n = n;
+    return v;
+}
+
+void store_sender_view_unref(const struct sender_view *cv)
+{
+    struct sender_view *v = (struct sender_view *)cv;
+    if (v && atomic_fetch_sub(&v->refs, 1) == 1)
+        free(v);
+}
+
+void store_set_sender(struct sender_view *v)
+{
+    store_sender_view_unref(st.sender);
+    st.sender = v;
+    st.sender_dirty = true;
+}
+
 const struct delivernow_job *store_snapshot_job(const struct snapshot *s, uint64_t id)
 {
     const struct jobs_view *v = s->jobs;
@@ -1194,6 +1221,7 @@ static void snapshot_free(struct snapshot *s)
     gateways_unref(s->gateways, s->n_gateways);
     jobs_unref(s->jobs);
     routes_unref(s->routes);
+    store_sender_view_unref(s->sender);
     free(s);
 }
 
@@ -1281,8 +1309,8 @@ static void chunks_update(void)
 int store_publish(void)
 {
     reclaim();
-    bool content =
-        st.set_changed || st.gateways_dirty || st.jobs_dirty || st.routes_dirty || st.n_dirty;
+    bool content = st.set_changed || st.gateways_dirty || st.jobs_dirty || st.routes_dirty ||
+                   st.sender_dirty || st.n_dirty;
     /* The agent figures are compared, not flagged: writers fill them freely, and only a
      * change of value makes a new snapshot. Both copies come from zeroed memory by struct
      * assignment, so their padding compares equal too. */
@@ -1311,6 +1339,10 @@ int store_publish(void)
         atomic_fetch_add(&st.routes->refs, 1);
     s->routes = st.routes;
     st.routes_dirty = false;
+    if (st.sender)
+        atomic_fetch_add(&st.sender->refs, 1);
+    s->sender = st.sender;
+    st.sender_dirty = false;
     st.set_changed = false;
     if (st.newest)
         st.newest->newer = s;
@@ -1397,6 +1429,7 @@ void store_shutdown(void)
     free(st.retired);
     gateways_unref(st.gateways, st.n_gateways);
     routes_unref(st.routes);
+    store_sender_view_unref(st.sender);
     jobs_unref(st.jobs);
     strmap_free(&st.by_domain);
     memset(&st, 0, sizeof st);

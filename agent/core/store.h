@@ -571,6 +571,42 @@ struct routes_view {
     struct store_route r[]; /* then the strings */
 };
 
+/* The sending addresses' reputation (global.sending_addresses, probes/reputation.c): per
+ * address its PTR and forward-confirmed reverse DNS, and its listing on each DNSBL zone.
+ * The agent's own DNS trouble leaves a state unknown, never failed or listed. Built by the
+ * reputation check on the loop thread after each round, immutable once given to the store;
+ * shared by the snapshots that hold it. */
+#define STORE_SENDERS_MAX     16  /* addresses checked (config.h: CONFIG_SENDERS_MAX) */
+#define STORE_ZONES_MAX       16  /* DNSBL zones (config.h: CONFIG_DNSBL_ZONES_MAX) */
+#define STORE_SENDER_TEXT_MAX 256 /* a listing's TXT reason or an error, cut */
+enum fcrdns_state { FCRDNS_UNKNOWN = 0, FCRDNS_OK, FCRDNS_FAIL };
+enum dnsbl_state { DNSBL_UNKNOWN = 0, DNSBL_CLEAN, DNSBL_LISTED, DNSBL_ERROR };
+struct sender_zone {
+    char zone[STORE_DOMAIN_MAX];
+    enum dnsbl_state state;
+    double checked_at;                /* wall time of the last definite answer, 0 = none */
+    char code[STORE_ADDR_STR_MAX];    /* listed or error: the A answer, "127.0.0.2" */
+    char text[STORE_SENDER_TEXT_MAX]; /* listed: the TXT reason; error/unknown: why */
+};
+struct sender_address {
+    char addr[STORE_ADDR_STR_MAX];
+    enum fcrdns_state fcrdns;
+    char ptr[STORE_DOMAIN_MAX];         /* the PTR name ("" none or not known) */
+    char detail[STORE_SENDER_TEXT_MAX]; /* the FCrDNS verdict in words */
+    double checked_at;                  /* wall time the last round ended for it, 0 = never */
+    size_t n_zones;
+    struct sender_zone zones[STORE_ZONES_MAX];
+};
+struct sender_view {
+    atomic_int refs;
+    size_t n;
+    struct sender_address a[]; /* n of them, in configuration order */
+};
+/* A zeroed view for n addresses (at most STORE_SENDERS_MAX) with one reference, the
+ * caller's; unref on any thread. */
+struct sender_view *store_sender_view_new(size_t n);
+void store_sender_view_unref(const struct sender_view *v);
+
 /* The destinations of a snapshot, in runs of STORE_CHUNK views sorted by domain. A chunk
  * whose destinations did not change is shared by consecutive snapshots, so a publish costs
  * O(destinations / STORE_CHUNK + changed x STORE_CHUNK), not O(destinations). */
@@ -597,6 +633,7 @@ struct snapshot {
     struct gateway_view **gateways;   /* in configuration order */
     const struct jobs_view *jobs;     /* NULL before the first job */
     const struct routes_view *routes; /* NULL when no route is configured */
+    const struct sender_view *sender; /* NULL when no sending address is checked */
 };
 
 /* ---- readers: any thread ---- */
@@ -719,6 +756,10 @@ void store_set_jobs(const struct delivernow_job *jobs, size_t n);
 /* The routes of the next snapshot: copies of keys[i] -> dests[i] (NULL: own MX records),
  * sorted by key; n = 0 clears them. O(n log n). */
 void store_set_routes(const char *const *keys, const char *const *dests, size_t n);
+
+/* The sender reputation of the next snapshot (NULL: none checked); the caller's reference
+ * moves to the store. */
+void store_set_sender(struct sender_view *v);
 
 /* Observers of status changes (SNMP traps, retry on recovery, logs). Called on the loop
  * thread from store_dest_set_probe after the change is applied; they must not block. At

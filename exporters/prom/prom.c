@@ -13,6 +13,7 @@
 
 #include "expfmt.h"
 #include "prom_gateway.h"
+#include "prom_sender.h"
 #include "promtext.h"
 #include "util.h"
 #include "xalloc.h"
@@ -942,6 +943,7 @@ void prom_render(const struct snapshot *snap, struct buf *out)
     if (snap->agent.metrics_per_address)
         render_tls_version(out, &r);
     prom_gateway_render(snap, out);
+    prom_sender_render(snap, out);
     render_agent(out, snap);
     render_process(out, snap);
     free_rows(&r);

@@ -398,6 +398,50 @@ static void agent(struct buf *b, const struct snapshot *s)
     buf_append(b, "},", 2);
 }
 
+/* ---- the sender's reputation ---- */
+
+static const char *const fcrdns_names[] = {"unknown", "ok", "fail"};
+static const char *const dnsbl_names[] = {"unknown", "clean", "listed", "error"};
+
+static void sender_zone(struct buf *b, const struct sender_zone *z)
+{
+    buf_append(b, "{", 1);
+    kv_str(b, "zone", z->zone, sizeof z->zone);
+    kv_str(b, "state", dnsbl_names[(unsigned)z->state < 4 ? z->state : 0], 16);
+    kv_bool(b, "listed", z->state == DNSBL_LISTED);
+    kv_str(b, "code", z->code, sizeof z->code);
+    kv_str(b, "text", z->text, sizeof z->text);
+    kv_opt(b, "checked_at", z->checked_at, 1);
+    close_with(b, '}');
+    buf_append(b, ",", 1);
+}
+
+/* "sender": the sending addresses' PTR, FCrDNS and DNSBL listings; addresses [] when none
+ * is checked (global.sending_addresses). */
+static void sender(struct buf *b, const struct snapshot *s)
+{
+    const struct sender_view *v = s->sender;
+    key(b, "sender");
+    buf_puts(b, "{\"addresses\":[");
+    for (size_t i = 0; v && i < v->n; i++) {
+        const struct sender_address *a = &v->a[i];
+        buf_append(b, "{", 1);
+        kv_str(b, "address", a->addr, sizeof a->addr);
+        kv_str(b, "ptr", a->ptr, sizeof a->ptr);
+        kv_str(b, "fcrdns", fcrdns_names[(unsigned)a->fcrdns < 3 ? a->fcrdns : 0], 16);
+        kv_str(b, "fcrdns_detail", a->detail, sizeof a->detail);
+        kv_opt(b, "checked_at", a->checked_at, 1);
+        key(b, "dnsbl");
+        buf_append(b, "[", 1);
+        for (size_t k = 0; k < a->n_zones && k < STORE_ZONES_MAX; k++)
+            sender_zone(b, &a->zones[k]);
+        close_with(b, ']');
+        buf_append(b, "},", 2);
+    }
+    close_with(b, ']');
+    buf_append(b, "},", 2);
+}
+
 void api_render_list(const struct snapshot *s, struct buf *out)
 {
     buf_reserve(out, 4096 + s->n * 2600);
@@ -405,6 +449,7 @@ void api_render_list(const struct snapshot *s, struct buf *out)
     kv_u64(out, "generation", s->generation);
     kv_num(out, "taken_at", s->taken_at);
     agent(out, s);
+    sender(out, s);
     key(out, "destinations");
     buf_append(out, "[", 1);
     for (size_t i = 0; i < s->n; i++) {

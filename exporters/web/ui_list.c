@@ -233,6 +233,7 @@ void ui_render_list(const struct snapshot *s, const struct ui_query *q, const st
         buf_puts(out, "<tr class=\"empty\"><td colspan=\"9\">No destination matches.</td></tr>\n");
     buf_puts(out, "</tbody></table></div>\n");
     pager(out, q, n);
+    ui_render_sender(out, s);
     buf_puts(out, "</div>\n");
     ui_page_foot(out, s);
     free(v);

@@ -1,6 +1,7 @@
 /*
  * ui_page.h - what the status page's files (ui_handlers.c, ui_list.c, ui_detail.c) share
- * and nobody else uses: the page frame, status badges, counts (ui_page.c). Pure functions, any
+ * and nobody else uses: the page frame, status badges, counts (ui_page.c), the sending
+ * addresses' section (ui_sender.c). Pure functions, any
  * thread.
  */
 #ifndef MXW_UI_PAGE_H
@@ -23,5 +24,7 @@ bool ui_mta_known(const struct snapshot *s, const struct dest_view *d);
 void ui_dest_href(struct buf *b, const char *domain);
 /* A destination's "TLS policy" section (ui_tls.c); nothing when there is nothing to show. */
 void ui_render_tls_policy(const struct dest_view *d, double now, struct buf *b);
+/* The "Sending addresses" section (ui_sender.c): nothing when no address is checked. */
+void ui_render_sender(struct buf *b, const struct snapshot *s);
 
 #endif

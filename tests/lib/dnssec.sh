@@ -4,7 +4,7 @@
 #
 #   dnssec_sign ZONEFILE     signs the "test" zone (ldns-signzone, a fresh ECDSA P-256 key)
 #                            into ZONEFILE.signed, and makes a signed root zone delegating
-#                            "test" with its DS ($T/root.zone.signed, set as NSD_ROOT_ZONE);
+#                            "test" with its DS ($T/root.zone.signed, added to NSD_ZONES);
 #                            sets DNSSEC_ANCHOR, the root key's DS as dnsmasq takes it.
 #   start_validator PORT NSD_PORT
 #                            dnsmasq on 127.0.0.1:PORT validating (--dnssec) everything it
@@ -27,7 +27,7 @@ dnssec_sign() {
         ldns-key2ds -n -2 "$k_root.key" >"$T/root.ds") || fail "could not sign the root zone"
     read -r _ _ _ _ tag alg dtype digest <"$T/root.ds"
     DNSSEC_ANCHOR=".,$tag,$alg,$dtype,$digest"
-    NSD_ROOT_ZONE=$T/root.zone.signed
+    NSD_ZONES="${NSD_ZONES:+$NSD_ZONES }.=$T/root.zone.signed"
 }
 
 start_validator() {

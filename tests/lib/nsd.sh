@@ -7,9 +7,9 @@
 #                                mx1.dK.test and MX 20 mx2.dK.test, whose A records take the
 #                                given addresses in turn: N destinations behind few addresses,
 #                                as the internet's large providers are.
-#   start_nsd PORT ZONEFILE [RRL]  nsd on 127.0.0.1:PORT serving the zone "test" (and the
-#                                root zone NSD_ROOT_ZONE when set); response rate limiting
-#                                off unless RRL is "rrl"; sets NSD_PID.
+#   start_nsd PORT ZONEFILE [RRL]  nsd on 127.0.0.1:PORT serving the zone "test"; response
+#                                rate limiting off unless RRL is "rrl"; sets NSD_PID. More
+#                                zones from NSD_ZONES ("name=file ...", e.g. "arpa=$T/arpa").
 #   stop_nsd / cont_nsd          SIGSTOP / SIGCONT: a resolver that answers nobody, then again.
 
 nsd_zone_shared() {
@@ -50,9 +50,10 @@ zone:
     name: "test"
     zonefile: "$zone"
 EOC
-    if [ -n "${NSD_ROOT_ZONE:-}" ]; then
-        printf 'zone:\n    name: "."\n    zonefile: "%s"\n' "$NSD_ROOT_ZONE" >>"$T/nsd.conf"
-    fi
+    local z
+    for z in ${NSD_ZONES:-}; do
+        printf 'zone:\n    name: "%s"\n    zonefile: "%s"\n' "${z%%=*}" "${z#*=}" >>"$T/nsd.conf"
+    done
     rm -f "$T/nsd.pid"
     nsd -c "$T/nsd.conf" >>"$T/nsd.log" 2>&1 || fail "nsd did not start: $(tail -3 "$T/nsd.log")"
     wait_for 10 test -s "$T/nsd.pid" || fail "nsd wrote no pid file"

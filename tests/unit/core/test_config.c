@@ -140,6 +140,30 @@ static void domain_names_lose_one_trailing_dot_only(void **state)
     config_free(cfg);
 }
 
+static void sender_reputation_keys_are_checked(void **state)
+{
+    (void)state;
+    rejects("global:\n  sending_addresses: [192.0.2.1, mail.example]\n",
+            "t.yml:2:34: global.sending_addresses[1]: 'mail.example' is not an IPv4 or IPv6 "
+            "address");
+    rejects("global:\n  dnsbl_zones: [\"bad..zone\"]\n",
+            "t.yml:2:17: global.dnsbl_zones[0]: 'bad..zone' is not a DNS zone name (letters, "
+            "digits, '-', labels of at most 63, at most 180 characters)");
+    rejects("global:\n  reputation_interval: 10s\n",
+            "t.yml:2:24: global.reputation_interval: is shorter than 60s (DNSBLs ask to be "
+            "queried gently)");
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg = parse("global:\n  sending_addresses: [192.0.2.1, \"2001:db8::1\"]\n"
+                               "  dnsbl_zones: [zen.example]\n  reputation_interval: 5m\n",
+                               err);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->n_sending_addresses, 2);
+    assert_string_equal(cfg->sending_addresses[1], "2001:db8::1");
+    assert_string_equal(cfg->dnsbl_zones[0], "zen.example");
+    assert_int_equal(cfg->reputation_interval_ms, 300000);
+    config_free(cfg);
+}
+
 static void cross_field_checks_point_at_their_section(void **state)
 {
     (void)state;
@@ -411,6 +435,7 @@ int main(void)
         cmocka_unit_test(destination_items_name_their_index),
         cmocka_unit_test(domain_names_lose_one_trailing_dot_only),
         cmocka_unit_test(cross_field_checks_point_at_their_section),
+        cmocka_unit_test(sender_reputation_keys_are_checked),
         cmocka_unit_test(duplicates_are_rejected),
         cmocka_unit_test(yaml_syntax_errors_have_a_position),
         cmocka_unit_test(durations_in_every_unit),
