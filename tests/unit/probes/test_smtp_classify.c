@@ -132,8 +132,8 @@ static void outcome_and_reason_names_are_stable(void **state)
         "protocol_error", "local_error",
     };
     static const char *const reasons[REASON__COUNT] = {
-        "not_probed", "ok",         "dns_nxdomain", "dns_temporary",
-        "null_mx",    "no_address", "all_failed",   "local",
+        "not_probed", "ok",         "dns_nxdomain", "dns_temporary", "null_mx",
+        "no_address", "all_failed", "local",        "mta_sts",       "dane",
     };
     for (int i = 0; i < OUT__COUNT; i++)
         assert_string_equal(store_outcome_name((enum mx_outcome)i), outcomes[i]);
