@@ -22,6 +22,7 @@
 #include "dns.h"
 #include "hash.h"
 #include "log.h"
+#include "mxptr.h"
 #include "probe.h"
 #include "reputation.h"
 #include "smtp.h"
@@ -54,6 +55,7 @@ static struct {
     struct curlm *curlm;
     struct smtp *smtp;
     struct tlspolicy *tlspolicy; /* NULL with global.tls_policy off */
+    struct mxptr *mxptr;         /* PTR names of the MX addresses */
     struct reputation *rep;      /* NULL: no sending address to check */
     struct strmap targets;
     size_t n_targets, n_probed_once;
@@ -160,6 +162,7 @@ static int64_t on_target_timer(struct loop *l, void *arg)
         .max_addresses = eng.cfg->max_addresses,
         .transcript_max = eng.cfg->transcript_bytes,
         .tls_policy = eng.tlspolicy != NULL,
+        .mxptr = eng.mxptr,
     };
     if (eng.tlspolicy)
         tlspolicy_due(eng.tlspolicy, t->domain);
@@ -318,6 +321,7 @@ int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, cha
     eng.curlm = cm;
     eng.smtp = smtp_new(l, eng.curlm, cfg);
     smtp_set_trace(eng.smtp, engine_log_smtp_step, NULL);
+    eng.mxptr = mxptr_new(eng.dns);
     if (cfg->tls_policy)
         eng.tlspolicy = tlspolicy_new(eng.dns, eng.curlm, cfg);
     store_subscribe_status(on_status, NULL);
@@ -361,6 +365,7 @@ int engine_reload(const struct config *cfg, char *err, size_t errlen)
             eng.dns_base = total;
             if (eng.tlspolicy) /* its checks hold the old resolver too */
                 tlspolicy_configure(eng.tlspolicy, fresh, cfg);
+            mxptr_set_dns(eng.mxptr, fresh);
             rep_free(eng.rep); /* it holds the old resolver */
             eng.rep = NULL;
             dns_free(eng.dns);
@@ -385,6 +390,7 @@ void engine_stop(void)
         return;
     strmap_clear(&eng.targets, target_release);
     tlspolicy_free(eng.tlspolicy);
+    mxptr_free(eng.mxptr);
     rep_free(eng.rep);
     smtp_free(eng.smtp);
     dns_free(eng.dns);

@@ -12,6 +12,9 @@
  *   SESSIONS       banner checks of the addresses in preference order: all of them in
  *                  parallel (mx_policy all), or one after another until one answers
  *                  (mx_policy first).
+ *   PTR            with rq->wait_ptr (mxwatch probe), the PTR name of every address, all
+ *                  in parallel; the agent instead takes names from its cache (mxptr.c)
+ *                  as the addresses are known, and never waits for one.
  *   VERDICT        the reason and the primary outcome are known; finish() hands them to
  *                  the caller, the one exit.
  * A phase that cannot go on (no MX, no address, a silent resolver) goes straight to
@@ -21,6 +24,8 @@
 #include "probe.h"
 
 #include "dane.h"
+#include "mxptr.h"
+#include "reputation.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -31,7 +36,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-enum probe_state { P_RESOLVE_MX, P_RESOLVE_ADDRS, P_SESSIONS, P_VERDICT };
+enum probe_state { P_RESOLVE_MX, P_RESOLVE_ADDRS, P_SESSIONS, P_PTR, P_VERDICT };
 
 struct addr_query {
     struct probe *p;
@@ -50,6 +55,13 @@ struct tlsa_query {
     struct dns_query *q;
     size_t n;
     struct dane_tlsa rec[DNS_RECORDS_MAX];
+};
+
+/* One address's PTR lookup (P_PTR). */
+struct ptr_query {
+    struct probe *p;
+    struct mx_addr_result *a;
+    struct dns_query *q;
 };
 
 struct addr_check {
@@ -83,6 +95,10 @@ struct probe {
     struct addr_query *aq; /* two per host: A, AAAA */
     bool tls_policy;       /* look up TLSA records and judge the chains */
     struct tlsa_query *tq; /* one per host with tls_policy */
+    struct mxptr *mxptr;   /* the agent's PTR names, or NULL */
+    bool wait_ptr;         /* look each address's PTR up before the verdict */
+    struct ptr_query *pq;  /* P_PTR: one per address */
+    size_t n_pq, ptr_pending;
     size_t dns_pending;
     unsigned ttl;
     double dns_s;
@@ -154,6 +170,10 @@ static void free_work(struct probe *p)
         if (p->tq[i].q)
             dns_cancel(p->dns, p->tq[i].q);
     free(p->tq);
+    for (size_t i = 0; i < p->n_pq; i++)
+        if (p->pq[i].q)
+            dns_cancel(p->dns, p->pq[i].q);
+    free(p->pq);
     for (size_t i = 0; i < p->n_checks; i++)
         if (p->checks[i].started && !p->checks[i].done)
             smtp_cancel(p->smtp, p->checks[i].ss);
@@ -200,7 +220,9 @@ static void on_smtp_done(void *arg, const struct mx_addr_result *r)
     struct probe *p = c->p;
     struct mx_host *h = &p->hosts[c->host];
     c->done = true;
+    const struct store_name *ptr = h->addrs[c->addr].ptr; /* the probe's, not the session's */
     h->addrs[c->addr] = *r;
+    h->addrs[c->addr].ptr = ptr;
     store_text_ref(r->text); /* shared with every destination behind the address */
     if (p->tq && r->outcome == OUT_OK) {
         const struct tlsa_query *t = &p->tq[c->host];
@@ -257,6 +279,40 @@ static void enter_sessions(struct probe *p)
         start_check(&p->checks[p->next_check++]);
 }
 
+/* ---- PTR names (mxwatch probe) ---- */
+
+static void on_ptr(void *arg, const struct dns_records_answer *a)
+{
+    struct ptr_query *q = arg;
+    q->q = NULL;
+    if (a->rcode == DNS_OK || a->rcode == DNS_NXDOMAIN || a->rcode == DNS_NODATA) {
+        const char *name = a->rcode == DNS_OK && a->n ? a->rec[0].text : "";
+        q->a->ptr = store_name_new(name, strlen(name));
+    }
+    q->p->ptr_pending--;
+    step(q->p);
+}
+
+/* Enters PTR: every address's reverse name at once. */
+static void enter_ptr(struct probe *p)
+{
+    size_t n = 0;
+    for (size_t h = 0; h < p->n_hosts; h++)
+        n += p->hosts[h].n_addrs;
+    p->pq = xcalloc(n ? n : 1, sizeof *p->pq);
+    for (size_t h = 0; h < p->n_hosts; h++)
+        for (size_t k = 0; k < p->hosts[h].n_addrs; k++) {
+            struct mx_addr_result *a = &p->hosts[h].addrs[k];
+            char qname[80];
+            if (a->ptr || rep_query_name(a->addr_str, NULL, qname, sizeof qname) < 0)
+                continue;
+            struct ptr_query *q = &p->pq[p->n_pq++];
+            *q = (struct ptr_query){.p = p, .a = a};
+            p->ptr_pending++;
+            q->q = dns_query_records(p->dns, qname, DNS_T_PTR, on_ptr, q);
+        }
+}
+
 /* SESSIONS with no check running: with mx_policy first and no answer yet, the next
  * address; otherwise the verdict. */
 static void sessions_done(struct probe *p)
@@ -267,8 +323,10 @@ static void sessions_done(struct probe *p)
         start_check(&p->checks[p->next_check++]);
         return;
     }
-    p->state = P_VERDICT;
+    p->state = p->wait_ptr ? P_PTR : P_VERDICT;
     p->reason = probe_verdict(p->hosts, p->n_hosts, &p->primary);
+    if (p->wait_ptr)
+        enter_ptr(p);
     if (p->reason == REASON_OK && p->tls_policy)
         p->reason = probe_dane_verdict(p->hosts, p->n_hosts);
     if (p->reason == REASON_DANE)
@@ -294,6 +352,7 @@ static void collect_host(struct probe *p, size_t h)
         memcpy(r->addr, da->addr, sizeof r->addr);
         inet_ntop(da->family, da->addr, r->addr_str, sizeof r->addr_str);
         r->connect_s = r->banner_s = r->ehlo_s = r->tls_s = -1;
+        r->ptr = p->mxptr ? mxptr_get(p->mxptr, r->addr_str) : NULL;
         if (mh->implicit && (p->ttl == 0 || da->ttl < p->ttl))
             p->ttl = da->ttl;
     }
@@ -518,6 +577,11 @@ static void step(struct probe *p)
                 return;
             sessions_done(p); /* mx_policy first may start the next address */
             break;
+        case P_PTR:
+            if (p->ptr_pending)
+                return;
+            p->state = P_VERDICT;
+            break;
         case P_VERDICT: finish(p); return;
         }
     }
@@ -537,6 +601,8 @@ struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe
     p->max_addrs = rq->max_addresses ? rq->max_addresses : 4;
     p->transcript.max = rq->transcript_max;
     p->tls_policy = rq->tls_policy;
+    p->mxptr = rq->mxptr;
+    p->wait_ptr = rq->wait_ptr;
     p->fn = fn;
     p->arg = arg;
     p->state = P_RESOLVE_MX;

@@ -12,6 +12,8 @@
 #include "smtp.h"
 #include "store.h"
 
+struct mxptr;
+
 struct probe_request {
     const char *domain;
     const struct probe_params *params;
@@ -26,6 +28,10 @@ struct probe_request {
     /* Look up each MX host's TLSA records and match every answering address's chain against
      * them (RFC 7672): mx_host.tlsa, mx_addr_result.dane. */
     bool tls_policy;
+    /* PTR names of the MX addresses (mx_addr_result.ptr): from the agent's cache, never
+     * waited for (mxptr), or looked up and waited for before the verdict (wait_ptr). */
+    struct mxptr *mxptr;
+    bool wait_ptr;
 };
 
 struct probe_result {

@@ -364,6 +364,12 @@ static void address(struct json_object *h, struct json_object *a)
     printf("  ");
     cli_put_text(stdout, tls ? tls : offered ? "offered" : "-");
     printf("%s\n", tls && json_object_get_boolean(jget(a, "tls_verified")) ? " verified" : "");
+    const char *ptr = jstr(a, "ptr");
+    if (ptr && *ptr) {
+        printf("      PTR: ");
+        cli_put_text(stdout, ptr);
+        printf("\n");
+    }
     const char *banner = jstr(a, "banner");
     if (banner && *banner) {
         printf("      banner: ");

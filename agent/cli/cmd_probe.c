@@ -58,7 +58,13 @@ static void print_addr(const struct mx_host *h, const struct mx_addr_result *a, 
 {
     printf("  ");
     cli_put_text(stdout, h->name);
-    printf(" [%s]:%u  %s\n", a->addr_str, port, store_outcome_name(a->outcome));
+    printf(" [%s]:%u  %s", a->addr_str, port, store_outcome_name(a->outcome));
+    if (a->ptr && a->ptr->name[0]) { /* as telnet says "Connected to NAME" */
+        printf("  (PTR ");
+        cli_put_text(stdout, a->ptr->name);
+        printf(")");
+    }
+    printf("\n");
     if (a->outcome == OUT_NOT_PROBED)
         return;
     bool first = true;
@@ -216,6 +222,8 @@ static int probe_all(struct config *cfg, struct one *all, size_t n, char *err, s
             .max_mx_hosts = cfg->max_mx_hosts,
             .max_addresses = cfg->max_addresses,
             .transcript_max = cfg->transcript_bytes,
+            .tls_policy = cfg->tls_policy,
+            .wait_ptr = true,
         };
         probe_start(dns, smtp, &rq, on_done, &all[i]);
     }

@@ -283,6 +283,29 @@ const struct smtp_text *store_text_new_tls(const char *banner, const char *ehlo,
     return t;
 }
 
+const struct store_name *store_name_new(const char *name, size_t len)
+{
+    struct store_name *n = xmalloc(sizeof *n + len + 1);
+    atomic_init(&n->refs, 1);
+    memcpy(n->name, name, len);
+    n->name[len] = '\0';
+    return n;
+}
+
+const struct store_name *store_name_ref(const struct store_name *n)
+{
+    if (n)
+        atomic_fetch_add(&((struct store_name *)n)->refs, 1);
+    return n;
+}
+
+void store_name_unref(const struct store_name *cn)
+{
+    struct store_name *n = (struct store_name *)cn;
+    if (n && atomic_fetch_sub(&n->refs, 1) == 1)
+        free(n);
+}
+
 const struct smtp_text *store_text_ref(const struct smtp_text *ct)
 {
     if (ct)
@@ -487,8 +510,10 @@ void store_hosts_free(struct mx_host *hosts, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(hosts[i].name);
-        for (size_t j = 0; j < hosts[i].n_addrs; j++)
+        for (size_t j = 0; j < hosts[i].n_addrs; j++) {
             store_text_unref(hosts[i].addrs[j].text);
+            store_name_unref(hosts[i].addrs[j].ptr);
+        }
         free(hosts[i].addrs);
     }
     free(hosts);

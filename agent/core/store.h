@@ -193,6 +193,16 @@ struct smtp_text {
     char data[];
 };
 
+/* A name shared by reference, immutable, freed with its last reference on any thread: an
+ * MX address's PTR name (mxptr.c), held once however many views show it. */
+struct store_name {
+    atomic_int refs;
+    char name[];
+};
+const struct store_name *store_name_new(const char *name, size_t len);
+const struct store_name *store_name_ref(const struct store_name *n);
+void store_name_unref(const struct store_name *n);
+
 /* Result of one address probe. Copies of it share its text: whoever keeps a copy takes a
  * reference (store_text_ref) and drops it with the copy (store_hosts_free does for hosts). */
 struct mx_addr_result {
@@ -206,6 +216,7 @@ struct mx_addr_result {
     char tls_version[STORE_TLSVER_MAX];
     double tls_cert_expiry;       /* seconds since 1970, 0 = unknown */
     uint8_t dane;                 /* enum dane_state: the host's TLSA records against the chain */
+    const struct store_name *ptr; /* the address's PTR name ("": none), NULL: not known yet */
     const struct smtp_text *text; /* banner, EHLO reply, transcript; NULL: none */
     double probed_at;             /* wall time */
 };

@@ -101,6 +101,12 @@ static void address(struct buf *b, const struct mx_addr_result *a)
     buf_append(b, "{", 1);
     kv_str(b, "address", a->addr_str, sizeof a->addr_str);
     kv_str(b, "family", a->family == AF_INET6 ? "ipv6" : "ipv4", 5);
+    key(b, "ptr"); /* null: not known yet; "": the address has no PTR record */
+    if (a->ptr)
+        expfmt_json_stringn(b, a->ptr->name, STORE_DOMAIN_MAX);
+    else
+        buf_append(b, "null", 4);
+    buf_append(b, ",", 1);
     kv_str(b, "outcome", store_outcome_name(a->outcome), STORE_REASON_MAX);
     kv_bool(b, "up", a->outcome == OUT_OK);
     kv_opt(b, "smtp_code", a->smtp_code, 1);

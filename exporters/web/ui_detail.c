@@ -208,7 +208,13 @@ static void address_row(struct buf *b, const struct mx_host *mh, const struct mx
     html_textn(b, mh->name, STORE_DOMAIN_MAX);
     buf_puts(b, "</code></td><td data-label=\"Address\"><code>");
     html_textn(b, a->addr_str, sizeof a->addr_str);
-    buf_puts(b, "</code></td><td data-label=\"Outcome\">");
+    buf_puts(b, "</code>");
+    if (a->ptr && a->ptr->name[0]) { /* the name telnet would say it connected to */
+        buf_puts(b, "<br><span class=\"sub\">");
+        html_textn(b, a->ptr->name, STORE_DOMAIN_MAX);
+        buf_puts(b, "</span>");
+    }
+    buf_puts(b, "</td><td data-label=\"Outcome\">");
     outcome(b, a->outcome);
     buf_puts(b, "</td><td class=\"num\" data-label=\"Code\">");
     if (a->smtp_code)

@@ -9,7 +9,8 @@
 # malformed TXT record, a policy host that redirects, a TLS-RPT record and a malformed one;
 # DANE-EE and DANE-TA records that match, one that does not (reported, not authenticated
 # so the status stays up), unusable records; the findings in /metrics (promtool-valid), the
-# JSON API and hoststatus; with global.tls_policy off no TXT or TLSA query is made.
+# JSON API, hoststatus, the page and SNMP; the PTR name of an MX address; with
+# global.tls_policy off no TXT or TLSA query is made.
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/nsd.sh"
 source "$MXW_TOP/tests/lib/dnssec.sh"
@@ -74,6 +75,9 @@ note "the zone: MX, A, TXT and TLSA records"
     printf '_25._tcp.mx1.dane-bad IN TLSA 3 1 1 %s\n' "$(printf '%064d' 0)"
     printf '_25._tcp.mx1.dane-unusable IN TLSA 1 1 1 %s\n' "$LEAF_SPKI"
 } >"$T/test.zone"
+# the PTR of the good MX address, as telnet would show it
+printf '$ORIGIN in-addr.arpa.\n$TTL 60\n@ IN SOA ns.test. admin.test. 1 3600 600 86400 60\n@ IN NS ns.test.\n21.0.0.127 IN PTR mx-good.ptr.test.\n' >"$T/arpa.zone"
+NSD_ZONES="in-addr.arpa=$T/arpa.zone"
 dnssec_sign "$T/test.zone"
 start_nsd "$DNS_PORT" "$T/test.zone.signed"
 VALIDATOR_PORT=$(free_port)
@@ -233,6 +237,18 @@ assert_eq 1 "$(snmp_col 37 sts-ok.test)" "mxwDestDaneAuthenticated (no records)"
 assert_eq 1 "$(snmp_col 38 dane-ok.test)" "mxwDestDaneMatchingAddrs"
 assert_eq 1 "$(snmp_col 39 dane-bad.test)" "mxwDestDaneFailingAddrs"
 assert_eq '"mta_sts"' "$(snmp_col 3 sts-down.test)" "mxwDestStatusReason sts-down"
+
+note "the PTR name of an MX address: API, hoststatus, page and mxwatch probe"
+ptr_of() { api sts-ok.test | jq -r '.mx[0].addresses[0].ptr'; }
+wait_for 10 bash -c "[ \"\$(curl -fsS '$AGENT_URL/api/v1/destinations/sts-ok.test' | jq -r '.mx[0].addresses[0].ptr')\" = mx-good.ptr.test ]" ||
+    fail "no PTR name for $GOOD in the API: $(ptr_of)"
+assert_eq mx-good.ptr.test "$(api sts-down.test | jq -r '.mx[0].addresses[0].ptr')" "another destination behind the address"
+assert_eq "" "$(api sts-part.test | jq -r '.mx[1].addresses[0].ptr')" "an address without a PTR record"
+assert_contains "$("$MXWATCH" hoststatus --url "$AGENT_URL" sts-ok.test)" "PTR: mx-good.ptr.test" "hoststatus PTR"
+assert_contains "$(curl -fsS "$AGENT_URL/destinations/sts-ok.test")" "<span class=\"sub\">mx-good.ptr.test</span>" "page PTR"
+OUT=$("$MXWATCH" probe --config.file="$T/mxwatch.yml" sts-ok.test dane-bad.test 2>&1) || true
+assert_contains "$OUT" "mx1.sts-ok.test [$GOOD]:$SMTP_PORT  ok  (PTR mx-good.ptr.test)" "mxwatch probe PTR"
+assert_not_contains "$OUT" "[$BAD]:$SMTP_PORT  ok  (PTR" "no PTR line for an address without one"
 
 note "promtool accepts /metrics"
 promtool check metrics <<<"$M" >"$T/promtool.out" 2>&1 || fail "promtool: $(head -5 "$T/promtool.out")"
