@@ -3,14 +3,13 @@
  * small state machine over its outstanding lookups (pending counts them):
  *   TXT _mta-sts.D and TXT _smtp._tls.D, at once;
  *   when the STS record names an id other than the cached policy's, or the cached policy is
- *   past half its max_age: A of mta-sts.D through our own resolver (glibc would ask port 53 only), then
- *   GET https://mta-sts.D/.well-known/mta-sts.txt pinned to that address (CURLOPT_CONNECT_TO,
- *   so the URL, the Host header, SNI and the certificate's name stay mta-sts.D): no
- *   redirects, certificate and name verified, at most STS_BODY_MAX bytes, text/plain;
- *   when nothing is pending: the block is published into the destination's view.
- * A policy that was fetched stays in force until max_age after the fetch, also when a
- * later TXT lookup or fetch fails (RFC 8461 5.1); faults are shown, never a crash. Loop
- * thread only; never logs.
+ *   past half its max_age: A of mta-sts.D through our own resolver (glibc would ask port 53 only),
+ * then GET https://mta-sts.D/.well-known/mta-sts.txt pinned to that address (CURLOPT_CONNECT_TO, so
+ * the URL, the Host header, SNI and the certificate's name stay mta-sts.D): no redirects,
+ * certificate and name verified, at most STS_BODY_MAX bytes, text/plain; when nothing is pending:
+ * the block is published into the destination's view. A policy that was fetched stays in force
+ * until max_age after the fetch, also when a later TXT lookup or fetch fails (RFC 8461 5.1); faults
+ * are shown, never a crash. Loop thread only; never logs.
  */
 #include "tlspolicy.h"
 
@@ -30,12 +29,10 @@
 #include <time.h>
 
 #define FETCH_TIMEOUT_MS 15000
-#define STS_ERR(e)       (e)->out.sts_error, sizeof(e)->out.sts_error
+#define STS_ERR(e)       (e)->run->sts_error, sizeof(e)->run->sts_error
 
-struct entry {
-    struct tlspolicy *tp;
-    bool running;
-    int64_t checked_us; /* monotonic start of the latest check, 0 = never */
+/* A check while it runs (freed at its end, so a destination at rest costs only its entry). */
+struct run {
     size_t pending;
     struct dns_query *q_sts, *q_rpt, *q_addr;
     CURL *h;
@@ -44,10 +41,17 @@ struct entry {
     bool body_over;
     char curl_err[CURL_ERROR_SIZE];
     char txt_id[STS_ID_MAX];     /* the id the TXT record names in this check */
-    struct store_tls_policy out; /* being built */
-    struct sts_policy *policy;   /* the policy in force, or NULL */
-    char policy_id[STS_ID_MAX];  /* its id */
-    double fetched_at;           /* its fetch, wall time */
+    struct store_tls_policy out; /* its scalars, being found */
+    char sts_error[STORE_POLICY_TEXT], rpt_rua[STORE_POLICY_TEXT];
+};
+
+struct entry {
+    struct tlspolicy *tp;
+    struct run *run;            /* the check in flight, or NULL */
+    int64_t checked_us;         /* monotonic start of the latest check, 0 = never */
+    struct sts_policy *policy;  /* the policy in force, or NULL */
+    char policy_id[STS_ID_MAX]; /* its id */
+    double fetched_at;          /* its fetch, wall time */
     char domain[];
 };
 
@@ -74,26 +78,27 @@ static bool in_force(const struct entry *e, double now)
 
 /* ---- the end of a check ---- */
 
+/* Ends the check in flight, if any, without publishing. */
 static void stop_work(struct entry *e)
 {
+    struct run *r = e->run;
+    if (!r)
+        return;
     struct dns *dns = e->tp->dns;
-    if (e->q_sts)
-        dns_cancel(dns, e->q_sts);
-    if (e->q_rpt)
-        dns_cancel(dns, e->q_rpt);
-    if (e->q_addr)
-        dns_cancel(dns, e->q_addr);
-    e->q_sts = e->q_rpt = e->q_addr = NULL;
-    if (e->h) {
-        curlm_remove(e->tp->curlm, e->h);
-        curl_easy_cleanup(e->h);
-        e->h = NULL;
+    if (r->q_sts)
+        dns_cancel(dns, r->q_sts);
+    if (r->q_rpt)
+        dns_cancel(dns, r->q_rpt);
+    if (r->q_addr)
+        dns_cancel(dns, r->q_addr);
+    if (r->h) {
+        curlm_remove(e->tp->curlm, r->h);
+        curl_easy_cleanup(r->h);
     }
-    curl_slist_free_all(e->connect_to);
-    e->connect_to = NULL;
-    buf_free(&e->body);
-    e->running = false;
-    e->pending = 0;
+    curl_slist_free_all(r->connect_to);
+    buf_free(&r->body);
+    free(r);
+    e->run = NULL;
 }
 
 /* The mx: patterns of p, space-separated, cut to fit. */
@@ -107,25 +112,28 @@ static void patterns_text(const struct sts_policy *p, char *out, size_t cap)
 
 static void publish(struct entry *e)
 {
+    struct store_tls_policy *out = &e->run->out;
+    char mx[STORE_POLICY_TEXT] = "";
     double now = wall_now();
-    e->out.checked_at = now;
-    e->out.sts_in_force = in_force(e, now);
-    if (e->out.sts_in_force) {
-        e->out.sts_mode = e->policy->mode;
-        e->out.sts_max_age = e->policy->max_age;
-        e->out.sts_fetched_at = e->fetched_at;
-        mxw_strlcpy(e->out.sts_id, e->policy_id, sizeof e->out.sts_id);
-        patterns_text(e->policy, e->out.sts_mx, sizeof e->out.sts_mx);
+    out->checked_at = now;
+    out->sts_in_force = in_force(e, now);
+    if (out->sts_in_force) {
+        out->sts_mode = e->policy->mode;
+        out->sts_max_age = e->policy->max_age;
+        out->sts_fetched_at = e->fetched_at;
+        mxw_strlcpy(out->sts_id, e->policy_id, sizeof out->sts_id);
+        patterns_text(e->policy, mx, sizeof mx);
     }
-    stop_work(e);
     struct dest *d = store_dest_find(e->domain);
     if (d)
-        store_dest_set_tls_policy(d, store_tls_policy_new(&e->out));
+        store_dest_set_tls_policy(
+            d, store_tls_policy_new(out, mx, e->run->sts_error, e->run->rpt_rua));
+    stop_work(e);
 }
 
 static void settle(struct entry *e)
 {
-    if (--e->pending == 0)
+    if (--e->run->pending == 0)
         publish(e);
 }
 
@@ -135,11 +143,11 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
     struct entry *e = arg;
     size_t len = size * n;
-    if (e->body.len + len > STS_BODY_MAX) {
-        e->body_over = true;
+    if (e->run->body.len + len > STS_BODY_MAX) {
+        e->run->body_over = true;
         return 0; /* libcurl ends the transfer with CURLE_WRITE_ERROR */
     }
-    buf_append(&e->body, p, len);
+    buf_append(&e->run->body, p, len);
     return len;
 }
 
@@ -159,7 +167,8 @@ static void take_policy(struct entry *e)
 {
     struct sts_policy *p = xmalloc(sizeof *p);
     char err[STS_ERR_MAX];
-    if (sts_parse_policy(e->body.p ? e->body.p : "", e->body.len, p, err, sizeof err) < 0) {
+    if (sts_parse_policy(e->run->body.p ? e->run->body.p : "", e->run->body.len, p, err,
+                         sizeof err) < 0) {
         snprintf(STS_ERR(e), "policy of mta-sts.%s: %s", e->domain, err);
         free(p);
         return;
@@ -167,7 +176,7 @@ static void take_policy(struct entry *e)
     free(e->policy);
     e->policy = p;
     e->fetched_at = wall_now();
-    mxw_strlcpy(e->policy_id, e->txt_id, sizeof e->policy_id);
+    mxw_strlcpy(e->policy_id, e->run->txt_id, sizeof e->policy_id);
 }
 
 static void on_fetched(void *arg, CURL *h, CURLcode rc)
@@ -177,11 +186,11 @@ static void on_fetched(void *arg, CURL *h, CURLcode rc)
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     char where[STORE_POLICY_TEXT];
     snprintf(where, sizeof where, "https://mta-sts.%s/.well-known/mta-sts.txt", e->domain);
-    if (e->body_over)
+    if (e->run->body_over)
         snprintf(STS_ERR(e), "%.160s: over %d bytes", where, STS_BODY_MAX);
     else if (rc != CURLE_OK)
         snprintf(STS_ERR(e), "%.160s: %.90s", where,
-                 e->curl_err[0] ? e->curl_err : curl_easy_strerror(rc));
+                 e->run->curl_err[0] ? e->run->curl_err : curl_easy_strerror(rc));
     else if (code != 200)
         snprintf(STS_ERR(e), "%.160s: HTTP status %ld%s", where, code,
                  code >= 300 && code < 400 ? " (redirects are not followed)" : "");
@@ -189,9 +198,9 @@ static void on_fetched(void *arg, CURL *h, CURLcode rc)
         snprintf(STS_ERR(e), "%.160s: media type is not text/plain", where);
     else
         take_policy(e);
-    curlm_remove(e->tp->curlm, e->h);
-    curl_easy_cleanup(e->h);
-    e->h = NULL;
+    curlm_remove(e->tp->curlm, e->run->h);
+    curl_easy_cleanup(e->run->h);
+    e->run->h = NULL;
     settle(e);
 }
 
@@ -202,15 +211,15 @@ static void start_fetch(struct entry *e, const struct dns_addr *a)
     snprintf(url, sizeof url, "https://mta-sts.%s/.well-known/mta-sts.txt", e->domain);
     snprintf(pin, sizeof pin, "mta-sts.%s:443:%s%s%s:%u", e->domain,
              a->family == AF_INET6 ? "[" : "", ip, a->family == AF_INET6 ? "]" : "", e->tp->port);
-    e->h = curl_easy_init();
-    e->connect_to = curl_slist_append(NULL, pin);
-    if (!e->h || !e->connect_to) {
+    e->run->h = curl_easy_init();
+    e->run->connect_to = curl_slist_append(NULL, pin);
+    if (!e->run->h || !e->run->connect_to) {
         snprintf(STS_ERR(e), "policy fetch: out of memory on this side");
         return;
     }
-    CURL *h = e->h;
+    CURL *h = e->run->h;
     curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CONNECT_TO, e->connect_to);
+    curl_easy_setopt(h, CURLOPT_CONNECT_TO, e->run->connect_to);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -219,26 +228,26 @@ static void start_fetch(struct entry *e, const struct dns_addr *a)
     curl_easy_setopt(h, CURLOPT_USERAGENT, "mxwatch/" MXW_VERSION);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, e);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, e->curl_err);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, e->run->curl_err);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (e->tp->ca_file)
         curl_easy_setopt(h, CURLOPT_CAINFO, e->tp->ca_file);
-    e->curl_err[0] = '\0';
-    e->body_over = false;
+    e->run->curl_err[0] = '\0';
+    e->run->body_over = false;
     if (curlm_add(e->tp->curlm, h, on_fetched, e) < 0) {
         snprintf(STS_ERR(e), "policy fetch: libcurl refused the transfer on this side");
         curl_easy_cleanup(h);
-        e->h = NULL;
+        e->run->h = NULL;
         return;
     }
-    e->pending++;
+    e->run->pending++;
 }
 
 static void on_policy_host(void *arg, const struct dns_addr_answer *a)
 {
     struct entry *e = arg;
-    e->q_addr = NULL;
+    e->run->q_addr = NULL;
     if (a->rcode == DNS_OK && a->n)
         start_fetch(e, &a->addrs[0]);
     else
@@ -267,26 +276,26 @@ static void on_sts_txt(void *arg, const struct dns_records_answer *a)
     const char *txt[DNS_RECORDS_MAX];
     size_t n;
     char err[STS_ERR_MAX] = "";
-    e->q_sts = NULL;
-    e->out.sts_txt = txt_texts(a, txt, &n);
-    if (e->out.sts_txt == TXT_POLICY_OK)
-        e->out.sts_txt = sts_parse_txt(txt, n, e->txt_id, err, sizeof err);
-    if (e->out.sts_txt == TXT_POLICY_MALFORMED)
+    e->run->q_sts = NULL;
+    e->run->out.sts_txt = txt_texts(a, txt, &n);
+    if (e->run->out.sts_txt == TXT_POLICY_OK)
+        e->run->out.sts_txt = sts_parse_txt(txt, n, e->run->txt_id, err, sizeof err);
+    if (e->run->out.sts_txt == TXT_POLICY_MALFORMED)
         snprintf(STS_ERR(e), "_mta-sts.%s: %s", e->domain, err);
-    else if (e->out.sts_txt == TXT_POLICY_FAILED)
+    else if (e->run->out.sts_txt == TXT_POLICY_FAILED)
         snprintf(STS_ERR(e), "_mta-sts.%s: %s", e->domain, dns_rcode_name(a->rcode));
-    else if (e->out.sts_txt == TXT_POLICY_MULTIPLE)
+    else if (e->run->out.sts_txt == TXT_POLICY_MULTIPLE)
         snprintf(STS_ERR(e), "_mta-sts.%s: more than one STSv1 record", e->domain);
     /* Refreshed at half its max_age (RFC 8461 5.1 asks for refreshing before expiry), so a
      * fetch that fails has the other half to succeed in. */
     double now = wall_now();
-    bool fresh = in_force(e, now) && strcmp(e->policy_id, e->txt_id) == 0 &&
+    bool fresh = in_force(e, now) && strcmp(e->policy_id, e->run->txt_id) == 0 &&
                  now - e->fetched_at < e->policy->max_age / 2.0;
-    if (e->out.sts_txt == TXT_POLICY_OK && !fresh) {
+    if (e->run->out.sts_txt == TXT_POLICY_OK && !fresh) {
         char host[STORE_DOMAIN_MAX + 16];
         snprintf(host, sizeof host, "mta-sts.%s", e->domain);
-        e->pending++;
-        e->q_addr = dns_query_addr(e->tp->dns, host, AF_INET, on_policy_host, e);
+        e->run->pending++;
+        e->run->q_addr = dns_query_addr(e->tp->dns, host, AF_INET, on_policy_host, e);
     }
     settle(e);
 }
@@ -297,12 +306,12 @@ static void on_rpt_txt(void *arg, const struct dns_records_answer *a)
     const char *txt[DNS_RECORDS_MAX];
     size_t n;
     char err[STS_ERR_MAX] = "";
-    e->q_rpt = NULL;
-    e->out.rpt_txt = txt_texts(a, txt, &n);
-    if (e->out.rpt_txt == TXT_POLICY_OK)
-        e->out.rpt_txt = tlsrpt_parse_txt(txt, n, e->out.rpt_rua, err, sizeof err);
-    if (e->out.rpt_txt == TXT_POLICY_MALFORMED)
-        snprintf(e->out.rpt_rua, sizeof e->out.rpt_rua, "malformed: %s", err);
+    e->run->q_rpt = NULL;
+    e->run->out.rpt_txt = txt_texts(a, txt, &n);
+    if (e->run->out.rpt_txt == TXT_POLICY_OK)
+        e->run->out.rpt_txt = tlsrpt_parse_txt(txt, n, e->run->rpt_rua, err, sizeof err);
+    if (e->run->out.rpt_txt == TXT_POLICY_MALFORMED)
+        snprintf(e->run->rpt_rua, sizeof e->run->rpt_rua, "malformed: %s", err);
     settle(e);
 }
 
@@ -311,15 +320,13 @@ static void on_rpt_txt(void *arg, const struct dns_records_answer *a)
 static void start_check(struct entry *e)
 {
     char name[STORE_DOMAIN_MAX + 16];
-    memset(&e->out, 0, sizeof e->out);
-    e->txt_id[0] = '\0';
-    e->running = true;
+    e->run = xcalloc(1, sizeof *e->run);
     e->checked_us = mxw_now_us();
-    e->pending = 2;
+    e->run->pending = 2;
     snprintf(name, sizeof name, "_mta-sts.%s", e->domain);
-    e->q_sts = dns_query_records(e->tp->dns, name, DNS_T_TXT, on_sts_txt, e);
+    e->run->q_sts = dns_query_records(e->tp->dns, name, DNS_T_TXT, on_sts_txt, e);
     snprintf(name, sizeof name, "_smtp._tls.%s", e->domain);
-    e->q_rpt = dns_query_records(e->tp->dns, name, DNS_T_TXT, on_rpt_txt, e);
+    e->run->q_rpt = dns_query_records(e->tp->dns, name, DNS_T_TXT, on_rpt_txt, e);
 }
 
 void tlspolicy_due(struct tlspolicy *tp, const char *domain)
@@ -332,7 +339,7 @@ void tlspolicy_due(struct tlspolicy *tp, const char *domain)
         e->tp = tp;
         strmap_put(&tp->entries, e->domain, e);
     }
-    if (e->running || (e->checked_us && mxw_now_us() - e->checked_us < tp->interval_ms * 1000))
+    if (e->run || (e->checked_us && mxw_now_us() - e->checked_us < tp->interval_ms * 1000))
         return;
     start_check(e);
 }
@@ -389,7 +396,7 @@ void tlspolicy_configure(struct tlspolicy *tp, struct dns *dns, const struct con
     if (dns != tp->dns) {
         struct entry *e;
         for (size_t it = 0; (e = strmap_next(&tp->entries, &it));)
-            if (e->running) {
+            if (e->run) {
                 stop_work(e);
                 e->checked_us = 0; /* due again at its next probe */
             }

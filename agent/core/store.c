@@ -204,11 +204,23 @@ void store_tls_summary(const struct dest_view *d, struct store_tls_summary *out)
     out->tlsa_authenticated &= out->tlsa;
 }
 
-const struct store_tls_policy *store_tls_policy_new(const struct store_tls_policy *p)
+const struct store_tls_policy *store_tls_policy_new(const struct store_tls_policy *p,
+                                                    const char *sts_mx, const char *sts_error,
+                                                    const char *rpt_rua)
 {
-    struct store_tls_policy *b = xmalloc(sizeof *b);
+    size_t nm = strnlen(sts_mx, STORE_POLICY_TEXT - 1),
+           ne = strnlen(sts_error, STORE_POLICY_TEXT - 1);
+    size_t nr = strnlen(rpt_rua, STORE_POLICY_TEXT - 1);
+    struct store_tls_policy *b = xmalloc(sizeof *b + nm + ne + nr + 3);
     memcpy(b, p, sizeof *b);
     atomic_init(&b->refs, 1);
+    char *d = b->data;
+    b->sts_mx = memcpy(d, sts_mx, nm);
+    d[nm] = '\0';
+    b->sts_error = memcpy(d += nm + 1, sts_error, ne);
+    d[ne] = '\0';
+    b->rpt_rua = memcpy(d += ne + 1, rpt_rua, nr);
+    d[nr] = '\0';
     return b;
 }
 

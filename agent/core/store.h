@@ -332,23 +332,31 @@ const char *store_sts_host_name(enum sts_host s);
 
 /* A destination's published policies as the policy checker (tlspolicy.c) last read them:
  * made once per check, immutable, shared by the views, freed with its last reference on any
- * thread. */
+ * thread. Its texts are as long as they are (most destinations publish nothing): a view
+ * costs a pointer and the block about a hundred bytes. */
 #define STORE_STS_ID_MAX  33
-#define STORE_POLICY_TEXT 256
+#define STORE_POLICY_TEXT 256 /* bound of each text, NUL included */
 struct store_tls_policy {
     atomic_int refs;
     double checked_at;       /* wall time of the check */
     enum txt_policy sts_txt; /* the _mta-sts record */
     char sts_id[STORE_STS_ID_MAX];
-    bool sts_in_force;                 /* a policy applies: fetched, or cached and not expired */
-    enum sts_mode sts_mode;            /* with sts_in_force */
-    unsigned sts_max_age;              /* seconds */
-    double sts_fetched_at;             /* wall time the policy in force was fetched */
-    char sts_mx[STORE_POLICY_TEXT];    /* its mx: patterns, space-separated, cut */
-    char sts_error[STORE_POLICY_TEXT]; /* the latest fault (record, fetch, policy); "" none */
-    enum txt_policy rpt_txt;           /* the _smtp._tls record */
-    char rpt_rua[STORE_POLICY_TEXT];   /* where reports go, as published */
+    bool sts_in_force;       /* a policy applies: fetched, or cached and not expired */
+    enum sts_mode sts_mode;  /* with sts_in_force */
+    unsigned sts_max_age;    /* seconds */
+    double sts_fetched_at;   /* wall time the policy in force was fetched */
+    enum txt_policy rpt_txt; /* the _smtp._tls record */
+    /* Into data, "" when none: the policy's mx patterns, space-separated; the latest fault
+     * (record, fetch, policy); where TLS reports go, as published. Each cut below
+     * STORE_POLICY_TEXT. */
+    const char *sts_mx, *sts_error, *rpt_rua;
+    char data[];
 };
+/* A block of one reference: the scalars of *p (refs and texts ignored) and copies of the
+ * three texts. */
+const struct store_tls_policy *store_tls_policy_new(const struct store_tls_policy *p,
+                                                    const char *sts_mx, const char *sts_error,
+                                                    const char *rpt_rua);
 /* A destination's TLS findings counted over its MX hosts (for /metrics and SNMP). Pure. */
 struct store_tls_summary {
     unsigned sts_failing;    /* hosts STS_HOST_NOT_LISTED or STS_HOST_BAD_CERT */
@@ -360,8 +368,6 @@ struct store_tls_summary {
 struct dest_view;
 void store_tls_summary(const struct dest_view *d, struct store_tls_summary *out);
 
-/* A block of one reference holding a copy of *p (refs ignored). */
-const struct store_tls_policy *store_tls_policy_new(const struct store_tls_policy *p);
 const struct store_tls_policy *store_tls_policy_ref(const struct store_tls_policy *p);
 void store_tls_policy_unref(const struct store_tls_policy *p);
 

@@ -181,15 +181,15 @@ static void tls_policy(struct buf *b, const struct store_tls_policy *p)
         kv_u64(b, "max_age", p->sts_max_age);
         kv_num(b, "fetched_at", p->sts_fetched_at);
         kv_num(b, "expires_at", p->sts_fetched_at + p->sts_max_age);
-        kv_str(b, "mx", p->sts_mx, sizeof p->sts_mx);
+        kv_str(b, "mx", p->sts_mx, STORE_POLICY_TEXT);
     }
-    kv_str(b, "error", p->sts_error, sizeof p->sts_error);
+    kv_str(b, "error", p->sts_error, STORE_POLICY_TEXT);
     close_with(b, '}');
     buf_append(b, ",", 1);
     key(b, "tls_rpt");
     buf_append(b, "{", 1);
     kv_str(b, "record", store_txt_policy_name(p->rpt_txt), 16);
-    kv_str(b, "rua", p->rpt_rua, sizeof p->rpt_rua);
+    kv_str(b, "rua", p->rpt_rua, STORE_POLICY_TEXT);
     close_with(b, '}');
     buf_append(b, ",", 1);
     close_with(b, '}');

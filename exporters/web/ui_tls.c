@@ -30,7 +30,7 @@ static void sts_rows(struct buf *b, const struct store_tls_policy *p, double now
         buf_printf(b, "</code>, fetched %s ago, expires %s); mx <code>",
                    fmt_duration(ago, sizeof ago, now - p->sts_fetched_at),
                    fmt_time(when, sizeof when, p->sts_fetched_at + p->sts_max_age));
-        html_textn(b, p->sts_mx, sizeof p->sts_mx);
+        html_textn(b, p->sts_mx, STORE_POLICY_TEXT);
         buf_puts(b, "</code>");
     } else {
         buf_puts(b, "no policy in force (record ");
@@ -40,12 +40,12 @@ static void sts_rows(struct buf *b, const struct store_tls_policy *p, double now
     buf_puts(b, "</td></tr>\n");
     if (p->sts_error[0]) {
         buf_puts(b, "<tr><th>Policy fault</th><td class=\"bad\">");
-        html_textn(b, p->sts_error, sizeof p->sts_error);
+        html_textn(b, p->sts_error, STORE_POLICY_TEXT);
         buf_puts(b, "</td></tr>\n");
     }
     buf_puts(b, "<tr><th>TLS reports</th><td>");
     if (p->rpt_rua[0])
-        html_textn(b, p->rpt_rua, sizeof p->rpt_rua);
+        html_textn(b, p->rpt_rua, STORE_POLICY_TEXT);
     else
         html_text(b, store_txt_policy_name(p->rpt_txt));
     buf_puts(b, "</td></tr>\n");
