@@ -114,3 +114,33 @@ start_smtpd() {
     "$MXW_SMTPD" "$@" >>"$T/smtpd.log" 2>&1 &
     track $!
 }
+
+# make_ca: a private certificate authority for a world, $T/ca.pem and $T/ca.key (ECDSA
+# P-256, two days); worlds with TLS policies trust it through global.tls_ca_file.
+make_ca() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca.key" \
+        -out "$T/ca.pem" -days 2 -subj "/CN=mxwatch test CA" \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign,cRLSign \
+        2>/dev/null || fail "openssl could not make the world's CA"
+}
+
+# make_cert NAME SANS: $T/NAME.pem (the leaf, then the CA) and $T/NAME.key, issued by
+# make_ca's CA for the subjectAltName list SANS ("DNS:a.test,DNS:b.test"); $T/NAME.leaf
+# holds the leaf alone.
+make_cert() {
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
+        -out "$T/$1.csr" -subj "/CN=$1" 2>/dev/null || fail "openssl: no key for $1"
+    printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\n' "$2" >"$T/$1.ext"
+    openssl x509 -req -in "$T/$1.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+        -days 2 -out "$T/$1.leaf" -extfile "$T/$1.ext" 2>/dev/null || fail "openssl: no cert for $1"
+    cat "$T/$1.leaf" "$T/ca.pem" >"$T/$1.pem"
+}
+
+# start_sts_server PORT CERT_NAME DIR: the MTA-STS policy host (deploy/demo/sts_server.py)
+# on 127.0.0.1:PORT with make_cert's CERT_NAME, serving DIR/mta-sts.DOMAIN by Host header.
+start_sts_server() {
+    python3 "$MXW_TOP/deploy/demo/sts_server.py" "$1" "$T/$2.pem" "$T/$2.key" "$3" \
+        2>>"$T/sts-server.log" &
+    track $!
+    wait_tcp 127.0.0.1 "$1"
+}

@@ -12,6 +12,16 @@
 #   throttled.test  MX host greets with 421                                -> down, banner_4xx
 #   nullmx.test     null MX "0 ." (accepts no mail)                        -> down, null_mx
 #   nxdomain.test   does not exist                                         -> down, dns_nxdomain
+#   sts.test        MTA-STS policy in enforce mode (mx: *.sts.test); MX 10 mx1.sts.test shows a
+#                   certificate of the world's CA for its name, MX 20 mx2.sts.test one for
+#                   another name: mx2 fails the policy, the MTA uses only mx1  -> up, 1 failing
+#   dane.test       MX 10 mx.dane.test, a TLSA record its certificate does not match (the
+#                   world's DNS is not signed: reported, not authenticated)  -> up, DANE mismatch
+#
+# The agent's sending address 127.0.0.2 has a PTR (mail.mxwatch.demo.test) that resolves back
+# to it, and is listed on the world's DNSBL bl.demo.test with a reason. An MTA-STS policy host
+# (deploy/demo/sts_server.py) serves sts.test's policy over HTTPS with a certificate of the
+# world's CA, which the agent trusts (global.tls_ca_file).
 #
 # With WORLD_MTA=true (make run, when deploy/demo/mta.sh allows it), a private Postfix
 # (deploy/demo/postfix.sh, in $T/postfix) sends mail into the world: every
@@ -29,11 +39,11 @@
 
 source "$(dirname "${BASH_SOURCE[0]}")/postfix.sh"
 
-WORLD_DOMAINS="alpha.test beta.test implicit.test refused.test silent.test throttled.test nullmx.test nxdomain.test"
+WORLD_DOMAINS="alpha.test beta.test implicit.test refused.test silent.test throttled.test nullmx.test nxdomain.test sts.test dane.test"
 
 world_expect() { # domain -> "status reason"
     case $1 in
-    alpha.test | beta.test | implicit.test) echo "up ok" ;;
+    alpha.test | beta.test | implicit.test | sts.test | dane.test) echo "up ok" ;;
     refused.test) echo "down refused" ;;
     silent.test) echo "down banner_timeout" ;;
     throttled.test) echo "down banner_4xx" ;;
@@ -58,6 +68,8 @@ implicit.test=smtp:[127.0.0.17]:$p
 refused.test=smtp:[127.0.0.14]:$p
 silent.test=smtp:[127.0.0.15]:$p
 throttled.test=smtp:[127.0.0.16]:$p
+sts.test=smtp:[127.0.0.18]:$p, [127.0.0.19]:$p
+dane.test=smtp:[127.0.0.18]:$p
 nullmx.test=error:5.1.10 Domain nullmx.test does not accept mail (nullMX)
 nxdomain.test=error:5.4.4 Host or domain name not found. Name service error for name=nxdomain.test type=MX: Host not found
 mxwatch.demo.test=discard:bounce notices of the demo
@@ -155,6 +167,26 @@ world_settled() {
     done
 }
 
+# _world_tls SMTP_PORT: the world's CA, the MX servers of sts.test and dane.test (one with a
+# certificate for their names, one for another name) and the MTA-STS policy host.
+_world_tls() {
+    make_ca
+    make_cert world-mx "DNS:mx1.sts.test,DNS:mx2.sts.test,DNS:mx.dane.test"
+    make_cert world-wrong "DNS:wrong.sts.test"
+    make_cert world-policy "DNS:mta-sts.sts.test"
+    start_smtpd --hostname mx1.sts.test --tls-cert "$T/world-mx.pem" --tls-key "$T/world-mx.key" \
+        --listen "127.0.0.18:$1=ok"
+    start_smtpd --hostname mx2.sts.test --tls-cert "$T/world-wrong.pem" \
+        --tls-key "$T/world-wrong.key" --listen "127.0.0.19:$1=ok"
+    mkdir -p "$T/sts"
+    printf 'version: STSv1\nmode: enforce\nmx: *.sts.test\nmax_age: 86400\n' \
+        >"$T/sts/mta-sts.sts.test"
+    WORLD_STS_PORT=$(free_port)
+    start_sts_server "$WORLD_STS_PORT" world-policy "$T/sts"
+    wait_tcp 127.0.0.18 "$1"
+    wait_tcp 127.0.0.19 "$1"
+}
+
 start_world() {
     WORLD_DNS_PORT=$(free_port)
     cat >"$T/world-zone.conf" <<EOZ
@@ -173,6 +205,20 @@ host-record=mx.silent.test,127.0.0.15
 mx-host=throttled.test,mx.throttled.test,10
 host-record=mx.throttled.test,127.0.0.16
 mx-host=nullmx.test,.,0
+mx-host=sts.test,mx1.sts.test,10
+mx-host=sts.test,mx2.sts.test,20
+host-record=mx1.sts.test,127.0.0.18
+host-record=mx2.sts.test,127.0.0.19
+host-record=mta-sts.sts.test,127.0.0.1
+txt-record=_mta-sts.sts.test,"v=STSv1; id=demo20261207;"
+txt-record=_smtp._tls.sts.test,"v=TLSRPTv1; rua=mailto:tls-reports@sts.test"
+mx-host=dane.test,mx.dane.test,10
+host-record=mx.dane.test,127.0.0.18
+dns-rr=_25._tcp.mx.dane.test,52,030101$(printf '%064d' 0)
+host-record=mail.mxwatch.demo.test,127.0.0.2
+ptr-record=2.0.0.127.in-addr.arpa,mail.mxwatch.demo.test
+host-record=2.0.0.127.bl.demo.test,127.0.0.2
+txt-record=2.0.0.127.bl.demo.test,"Listed on the demo DNSBL: the demo lists its own sender"
 EOZ
     start_dnsmasq "$WORLD_DNS_PORT" "$T/world-zone.conf"
 
@@ -189,6 +235,7 @@ EOZ
         --listen "127.0.0.17:$p=ok" --listen "127.0.0.15:$p=silent" \
         --listen "127.0.0.16:$p=421"
     wait_tcp 127.0.0.11 "$p"
+    _world_tls "$p"
     [ "${WORLD_MTA:-false}" != true ] || _world_start_mta "$p"
 
     WORLD_CONFIG=$T/world.yml
@@ -202,6 +249,10 @@ global:
   banner_timeout: 3s
   total_timeout: 8s
   ehlo_name: mxwatch.demo.test
+  tls_ca_file: $T/ca.pem
+  mta_sts_port: $WORLD_STS_PORT
+  sending_addresses: [127.0.0.2]
+  dnsbl_zones: [bl.demo.test]
 destinations:
 $(for d in $WORLD_DOMAINS; do echo "  - $d"; done)
 snmp:

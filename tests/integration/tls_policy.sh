@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # timeout: 120
 # tls_policy: MTA-STS, DANE and TLS-RPT per destination against a local world. NSD serves
-# the TXT, TLSA, MX and A records; a policy host (tests/lib/sts_server.py) serves the policy
+# the TXT, TLSA, MX and A records; a policy host (deploy/demo/sts_server.py) serves the policy
 # files over HTTPS with a certificate of a test CA; two mxw-smtpd present a certificate
 # valid for the MX names and one that is not. Checked: an enforced policy every MX passes
 # (up, 0 failing), one MX failing among two (up, 1 failing, its host bad_cert), an enforced
@@ -23,26 +23,15 @@ GOOD=127.0.0.21 # presents a certificate valid for every mx1/mx2 name below
 BAD=127.0.0.22  # presents one for wrong.test only
 
 note "a test CA, the MX certificates and the policy host's"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca.key" \
-    -out "$T/ca.pem" -days 2 -subj "/CN=mxwatch test CA" \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=keyCertSign,cRLSign 2>/dev/null ||
-    fail "no test CA"
-mkcert() { # mkcert NAME SAN-LIST: NAME.pem (leaf then CA) and NAME.key, issued by the CA
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
-        -out "$T/$1.csr" -subj "/CN=$1" 2>/dev/null || fail "no key for $1"
-    printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\n' "$2" >"$T/$1.ext"
-    openssl x509 -req -in "$T/$1.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
-        -days 2 -out "$T/$1.leaf" -extfile "$T/$1.ext" 2>/dev/null || fail "no cert for $1"
-    cat "$T/$1.leaf" "$T/ca.pem" >"$T/$1.pem"
-}
+make_ca
 DOMS="sts-ok sts-part sts-down sts-testing sts-badpolicy sts-badtxt sts-redirect dane-ok dane-ta dane-bad dane-unusable"
 sans=""
 for d in $DOMS; do sans="${sans:+$sans,}DNS:mx1.$d.test,DNS:mx2.$d.test"; done
-mkcert good "$sans"
-mkcert bad "DNS:wrong.test"
+make_cert good "$sans"
+make_cert bad "DNS:wrong.test"
 sans=""
 for d in $DOMS; do sans="${sans:+$sans,}DNS:mta-sts.$d.test"; done
-mkcert policyhost "$sans"
+make_cert policyhost "$sans"
 
 spki_sha256() { openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
 cert_sha256() { openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1; }
@@ -93,10 +82,7 @@ policy testing mx1.other.test >"$T/sts/mta-sts.sts-testing.test"
 printf 'version: STSv1\nmode: strict\nmax_age: 86400\nmx: mx1.sts-badpolicy.test\n' \
     >"$T/sts/mta-sts.sts-badpolicy.test"
 echo "https://elsewhere.test/policy" >"$T/sts/mta-sts.sts-redirect.test.redirect"
-python3 "$MXW_TOP/tests/lib/sts_server.py" "$HTTPS_PORT" "$T/policyhost.pem" "$T/policyhost.key" \
-    "$T/sts" 2>>"$T/sts.log" &
-track $!
-wait_tcp 127.0.0.1 "$HTTPS_PORT"
+start_sts_server "$HTTPS_PORT" policyhost "$T/sts"
 curl -fsS --cacert "$T/ca.pem" --connect-to "mta-sts.sts-ok.test:443:127.0.0.1:$HTTPS_PORT" \
     https://mta-sts.sts-ok.test/.well-known/mta-sts.txt | grep -q 'mode: enforce' ||
     fail "the policy host does not serve sts-ok's policy"

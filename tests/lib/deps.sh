@@ -9,11 +9,11 @@ set -euo pipefail
 
 RUN_PKGS=(gcc make pkg-config libc-ares-dev libcurl4-openssl-dev libmicrohttpd-dev
     libyaml-dev libjson-c-dev libxml2-dev zlib1g-dev libssl-dev libsnmp-dev
-    dnsmasq-base snmpd snmptrapd snmp curl openssl xxd)
+    dnsmasq-base snmpd snmptrapd snmp curl openssl xxd python3)
 TEST_PKGS=(libcmocka-dev postfix prometheus smitools chromium openssl python3 iproute2
     procps psmisc whois jq nsd systemd python3-yaml debhelper dpkg-dev fakeroot lintian
     util-linux groff-base cppcheck clang-tidy ldnsutils)
-# nsd: the fast resolver of the scale tests; whois: mkpasswd, bcrypt hashes for the web
+# python3 (run): the demo world's MTA-STS policy host; nsd: the fast resolver of the scale tests; whois: mkpasswd, bcrypt hashes for the web
 # config tests; jq: postqueue -j in tests; systemd: systemd-analyze for the unit (no systemd
 # runs as PID 1); python3-yaml: the unit test reads the shipped config; debhelper, dpkg-dev,
 # fakeroot, lintian: the Debian package test; util-linux: setpriv, to run as the package's

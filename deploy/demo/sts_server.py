@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""An MTA-STS policy host for the tests: HTTPS on 127.0.0.1:PORT with the given certificate,
+"""An MTA-STS policy host for the demo world and the tests: HTTPS on 127.0.0.1:PORT with the given certificate,
 answering GET /.well-known/mta-sts.txt by the Host header from DIR/HOST (the file's bytes).
 A file named HOST.redirect holds a Location to answer 302 with; HOST.type a media type to
-use instead of text/plain. Anything else is 404. Loopback only; for tests, never for use.
+use instead of text/plain. Anything else is 404. Loopback only; for the demo and the tests, never for use.
 
 usage: sts_server.py PORT CERT KEY DIR
 """
