@@ -23,6 +23,11 @@ struct probe_request {
     /* SMTP results of sessions started at or after this monotonic time (mxw_now_us) are
      * good enough, however many destinations share the address; 0: only a new session. */
     int64_t fresh_after_us;
+    /* Stop once the addresses are known (reason REASON_OK when there is one): no SMTP check.
+     * For the transaction probes (smtpping, the engine), which run their own sessions. */
+    bool resolve_only;
+    /* The MX host to use instead of the domain's MX records (smtpping --mx); NULL: ask. */
+    const char *mx_host;
 };
 
 struct probe_result {
