@@ -19,6 +19,8 @@ static const struct command commands[] = {
     {"run", cmd_run, "[flags]", "run the agent in the foreground (the default)"},
     {"probe", cmd_probe, "[--json] DOMAIN...",
      "probe domains once: MX records, SMTP banners, verdict"},
+    {"smtpping", cmd_smtpping, "[--count N] [--rcpt-only] RCPT@DOMAIN",
+     "full SMTP transactions to a recipient, timed per phase, like ping"},
     {"tophosts", cmd_tophosts, "[--sort COLUMN] [--limit N] [--json]",
      "destinations with the most waiting recipients (from a running agent)"},
     {"hoststatus", cmd_hoststatus, "[--json] DOMAIN", "one destination in detail"},
@@ -55,6 +57,12 @@ static void usage(FILE *out)
             "  --auth.file=FILE            credentials for it (or MXWATCH_USER/MXWATCH_PASSWORD,\n"
             "                              MXWATCH_TOKEN); see docs/OPERATOR.md\n"
             "  --sort=COLUMN, --limit=N    tophosts: order and length of the table\n"
+            "  --count=N, --interval=D     smtpping: transactions (default 1), time between\n"
+            "                              them (default 1s)\n"
+            "  --size=BYTES                smtpping: test message size (default 512)\n"
+            "  --from=ADDR, --helo=NAME    smtpping: sender (default <>), EHLO name\n"
+            "  --mx=HOST|IP                smtpping: this MX instead of the domain's\n"
+            "  --rcpt-only                 smtpping: stop after RCPT (RSET, QUIT): no mail\n"
             "  --json                      machine-readable output\n"
             "  -h, --help                  this text\n"
             "  --version                   version and revision\n"

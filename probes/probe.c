@@ -79,6 +79,7 @@ struct probe {
     char ehlo[256], source[64];
     unsigned max_mx, max_addrs;
     int64_t fresh_after_us;
+    bool resolve_only;
     probe_done_fn *fn;
     void *arg;
     enum probe_state state;
@@ -404,6 +405,10 @@ static void addresses_done(struct probe *p)
         verdict(p, temporary ? REASON_DNS_TEMPORARY : REASON_NO_ADDRESS, OUT_NOT_PROBED);
         return;
     }
+    if (p->resolve_only) {
+        verdict(p, REASON_OK, OUT_NOT_PROBED); /* the caller runs its own sessions */
+        return;
+    }
     enter_sessions(p);
 }
 
@@ -608,6 +613,15 @@ struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe
     p->state = P_RESOLVE_MX;
     p->start_us = mxw_now_us();
     p->fresh_after_us = rq->fresh_after_us ? rq->fresh_after_us : p->start_us;
+    p->resolve_only = rq->resolve_only;
+    if (rq->mx_host) { /* the operator named the host: its addresses, as an MX's */
+        p->hosts = xcalloc(1, sizeof *p->hosts);
+        p->n_hosts = 1;
+        store_host_set_name(&p->hosts[0], rq->mx_host);
+        note(p, "# MX host given: no MX query");
+        enter_addresses(p);
+        return p;
+    }
     p->mxq = dns_query_mx(dns, p->domain, on_mx, p);
     return p;
 }

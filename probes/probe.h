@@ -32,6 +32,11 @@ struct probe_request {
      * waited for (mxptr), or looked up and waited for before the verdict (wait_ptr). */
     struct mxptr *mxptr;
     bool wait_ptr;
+    /* Stop once the addresses are known (reason REASON_OK when there is one): no SMTP check.
+     * For the transaction probes (smtpping, the engine), which run their own sessions. */
+    bool resolve_only;
+    /* The MX host to use instead of the domain's MX records (smtpping --mx); NULL: ask. */
+    const char *mx_host;
 };
 
 struct probe_result {

@@ -16,6 +16,10 @@
  * Every event costs O(1) (a hash look-up, a list splice) or O(log n) (one loop timer):
  * nothing rescans a list. Callbacks never run inside smtp_check: a check served from the
  * cache is answered on the next loop turn. Loop thread only; never logs.
+ *
+ * Transaction probes (smtp_transaction, issue 16) bypass all of that sharing: each has its
+ * own session, since its MAIL and RCPT speak for one sender and one recipient only. They
+ * still count in the global cap, waiting in a FIFO of their own beyond it.
  */
 #include "smtp.h"
 
@@ -65,6 +69,19 @@ struct addr {
     struct list_node all_node; /* every address, for the sweep */
 };
 
+/* One transaction probe: the handle smtp_transaction returns. */
+struct smtp_txn {
+    struct smtp *s;
+    struct list_node node; /* in s->txn_ready while it waits for a slot or its answer, then
+                              in s->txn_running */
+    struct smtp_check_params p;
+    char mx_name[256], ehlo_name[256], source[64], from[TXN_ADDR_MAX], to[TXN_ADDR_MAX];
+    struct smtp_conn *conn;
+    smtp_done_fn *fn;
+    void *arg;
+    bool local_fail; /* no session could start: answered so on the next turn */
+};
+
 struct smtp {
     struct loop *loop;
     struct curlm *curlm;      /* the loop's multi handle, shared with other libcurl users */
@@ -72,7 +89,9 @@ struct smtp {
     unsigned in_flight, max_in_flight, per_minute;
     struct strmap addrs;
     struct list all, ready;
-    struct list answer; /* checks answered from the cache on the next turn */
+    struct list answer;      /* checks answered from the cache on the next turn */
+    struct list txn_ready;   /* transactions waiting for a global slot (or their failure) */
+    struct list txn_running; /* and those with a session */
     struct loop_timer *kick, *sweep;
     struct smtp_figures fig;
 };
@@ -234,6 +253,67 @@ static void on_conn_done(void *arg, const struct mx_addr_result *r)
     loop_timer_reset(s->loop, s->kick, 0); /* a global slot is free */
 }
 
+/* ---- transactions ---- */
+
+static void txn_answer_local(struct smtp_txn *t)
+{
+    struct mx_addr_result r = {.family = t->p.family, .outcome = OUT_LOCAL_ERROR};
+    memcpy(r.addr, t->p.addr, sizeof r.addr);
+    inet_ntop(t->p.family, t->p.addr, r.addr_str, sizeof r.addr_str);
+    r.connect_s = r.banner_s = r.ehlo_s = r.tls_s = -1;
+    r.probed_at = mxw_wall_time();
+    r.text = store_text_new("", "", "+0.0000 #: no session could start on this side\n");
+    if (t->p.txn) {
+        *t->p.txn = (struct txn_result){.mode = t->p.txn_mode, .at = r.probed_at};
+        mxw_strlcpy(t->p.txn->address, r.addr_str, sizeof t->p.txn->address);
+    }
+    t->fn(t->arg, &r);
+    store_text_unref(r.text);
+}
+
+static void on_txn_done(void *arg, const struct mx_addr_result *r)
+{
+    struct smtp_txn *t = arg;
+    struct smtp *s = t->s;
+    s->in_flight--;
+    t->conn = NULL;
+    list_unlink(&t->node);
+    t->fn(t->arg, r);
+    free(t);
+    loop_timer_reset(s->loop, s->kick, 0); /* a global slot is free */
+}
+
+/* Starts t's session now (a slot is free); false when it could not start. */
+static bool txn_start(struct smtp_txn *t)
+{
+    struct smtp *s = t->s;
+    t->conn = smtp_conn_start(&s->env, &t->p, on_txn_done, t);
+    if (!t->conn) {
+        s->fig.local_resources++;
+        return false;
+    }
+    s->in_flight++;
+    s->fig.sessions++;
+    list_push_back(&s->txn_running, &t->node);
+    return true;
+}
+
+/* Waiting transactions first (they wait for nothing else), while slots are free. */
+static void txn_kick(struct smtp *s)
+{
+    for (struct list_node *n = s->txn_ready.head, *next; n; n = next) {
+        next = n->next;
+        struct smtp_txn *t = LIST_ENTRY(n, struct smtp_txn, node);
+        if (!t->local_fail && s->in_flight >= s->max_in_flight)
+            continue;
+        list_unlink(&t->node);
+        if (t->local_fail || !txn_start(t)) {
+            txn_answer_local(t);
+            free(t);
+        }
+    }
+}
+
 /* ---- the loop's turn: cached answers, then addresses waiting for a slot ---- */
 
 static int64_t on_kick(struct loop *l, void *arg)
@@ -258,6 +338,7 @@ static int64_t on_kick(struct loop *l, void *arg)
         }
         free(c);
     }
+    txn_kick(s);
     for (struct list_node *n; s->in_flight < s->max_in_flight && (n = list_pop_front(&s->ready));)
         addr_try_start(LIST_ENTRY(n, struct addr, ready_node));
     return MXW_HOUR_MS;
@@ -320,6 +401,43 @@ void smtp_cancel(struct smtp *s, struct smtp_session *c)
     free(c);
 }
 
+struct smtp_txn *smtp_transaction(struct smtp *s, const struct smtp_check_params *p,
+                                  smtp_done_fn *fn, void *arg)
+{
+    struct smtp_txn *t = xcalloc(1, sizeof *t);
+    t->s = s;
+    t->p = *p;
+    mxw_strlcpy(t->mx_name, p->mx_name ? p->mx_name : "", sizeof t->mx_name);
+    mxw_strlcpy(t->ehlo_name, p->ehlo_name ? p->ehlo_name : "", sizeof t->ehlo_name);
+    mxw_strlcpy(t->source, p->source_address ? p->source_address : "", sizeof t->source);
+    mxw_strlcpy(t->from, p->mail_from ? p->mail_from : "", sizeof t->from);
+    mxw_strlcpy(t->to, p->rcpt_to ? p->rcpt_to : "", sizeof t->to);
+    t->p.mx_name = t->mx_name;
+    t->p.ehlo_name = t->ehlo_name;
+    t->p.source_address = t->source[0] ? t->source : NULL;
+    t->p.mail_from = t->from;
+    t->p.rcpt_to = t->to;
+    t->fn = fn;
+    t->arg = arg;
+    /* Never started here: the callback must not run inside this call. */
+    list_push_back(&s->txn_ready, &t->node);
+    loop_timer_reset(s->loop, s->kick, 0);
+    return t;
+}
+
+void smtp_transaction_cancel(struct smtp *s, struct smtp_txn *t)
+{
+    if (!t)
+        return;
+    if (t->conn) {
+        smtp_conn_abort(t->conn);
+        s->in_flight--;
+        loop_timer_reset(s->loop, s->kick, 0);
+    }
+    list_unlink(&t->node);
+    free(t);
+}
+
 unsigned smtp_in_flight(const struct smtp *s)
 {
     return s->in_flight;
@@ -377,6 +495,13 @@ void smtp_free(struct smtp *s)
         return;
     for (struct smtp_session *c; (c = pop_check(&s->answer));)
         free(c);
+    for (struct list_node *n; (n = list_pop_front(&s->txn_ready));)
+        free(LIST_ENTRY(n, struct smtp_txn, node));
+    for (struct list_node *n; (n = list_pop_front(&s->txn_running));) {
+        struct smtp_txn *t = LIST_ENTRY(n, struct smtp_txn, node);
+        smtp_conn_abort(t->conn);
+        free(t);
+    }
     for (struct list_node *n; (n = s->all.head);) {
         struct addr *a = LIST_ENTRY(n, struct addr, all_node);
         for (struct smtp_session *c; (c = pop_check(&a->waiting));)

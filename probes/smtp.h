@@ -34,6 +34,18 @@ struct smtp_session *smtp_check(struct smtp *s, const struct smtp_check_params *
  * serves the address's other checks. */
 void smtp_cancel(struct smtp *s, struct smtp_session *ss);
 
+/* A transaction probe (p->txn_mode is not TXN_MODE_NONE): a session of its own, never shared
+ * with another check and never answered from an address's latest result, started as soon as
+ * the global cap allows (it counts in it). The per-address rate ring is the banner checks';
+ * a transaction's own bound is its caller's (one in flight per destination, at most one a
+ * minute: config.c). The callback runs exactly once, later, on the loop (OUT_LOCAL_ERROR
+ * when no session could start); p->txn is filled before it. */
+struct smtp_txn;
+struct smtp_txn *smtp_transaction(struct smtp *s, const struct smtp_check_params *p,
+                                  smtp_done_fn *fn, void *arg);
+/* Ends a transaction (its session, if running, is closed); its callback is not called. */
+void smtp_transaction_cancel(struct smtp *s, struct smtp_txn *t);
+
 unsigned smtp_in_flight(const struct smtp *s);
 void smtp_figures(const struct smtp *s, struct smtp_figures *out);
 /* New caps (on reload): sessions over a lowered cap run to their end; a raised cap starts

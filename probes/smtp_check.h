@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "store.h"
+#include "txn.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,17 @@ struct smtp_check_params {
     /* Accept the result of a session that started at or after this monotonic time
      * (mxw_now_us); a result from an earlier session is not news to this check. */
     int64_t fresh_after_us;
+    /* The transaction probe (issue 16); TXN_MODE_NONE (zero) is the banner probe, unchanged.
+     * Otherwise, once EHLO (and STARTTLS) went well: MAIL FROM:<mail_from>, RCPT
+     * TO:<rcpt_to>, then RSET (TXN_MODE_RCPT: no mail) or DATA and a msg_size-byte test message
+     * (TXN_DATA), and QUIT. Such a session is never shared (smtp_transaction). */
+    enum txn_mode txn_mode;
+    const char *mail_from; /* copied by the session; "" = the null sender */
+    const char *rcpt_to;   /* copied by the session */
+    size_t msg_size;       /* data mode: bytes of the message, at most TXN_SIZE_MAX */
+    /* Every phase's duration and reply, filled just before the callback; NULL: not wanted.
+     * The caller's, and it must outlive the session. */
+    struct txn_result *txn;
 };
 
 /* The scheduler's own figures, for the agent's self metrics. */
@@ -53,7 +65,8 @@ struct smtp_step {
     const char *address; /* the MX address, as text */
     unsigned port;
     const char *from, *to; /* state names: connect, greeting, ehlo, helo, starttls,
-                              tls_handshake, tls_ehlo, quit, done */
+                              tls_handshake, tls_ehlo, mail, rcpt, data, body,
+                              rset, quit, done */
     int reply;             /* the reply code that moved it, 0 = none */
     const char *why;       /* a few words: "reply", "connected", a failure, ... */
     const char *outcome;   /* the outcome class, on the step to done only (else NULL) */

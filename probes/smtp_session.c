@@ -33,6 +33,13 @@
  *                  Bytes pipelined behind the 220 are refused: they would pass for TLS data
  *   TLS_HANDSHAKE  OpenSSL's handshake, within the STARTTLS reply's deadline
  *   TLS_EHLO       EHLO again over TLS; refused: HELO over TLS
+ *   MAIL           only with a transaction (p.txn_mode, issue 16): MAIL FROM; 2xx: RCPT
+ *   RCPT           RCPT TO; 2xx: RSET (rcpt mode) or DATA (data mode)
+ *   DATA           354: BODY
+ *   BODY           the test message (smtp_msg.c) in pieces and its ".", then its reply
+ *   RSET           rcpt mode: the transaction is dropped, no mail sent; then QUIT
+ *                  A refusal at MAIL, RCPT, DATA or BODY ends the transaction there (QUIT);
+ *                  the address answered, so the banner outcome stays ok
  *   QUIT           QUIT and its reply, so the remote MTA logs a clean end
  *   DONE           result handed to the caller
  * enter_state() sends, response() decides, on_io() moves bytes. Each command's reply must be
@@ -43,12 +50,15 @@
  * itself missed) is OUT_LOCAL_ERROR, never the address's fault.
  * Server lines are hostile: a line is kept up to SMTP_LINE_KEPT bytes (smtp_reply.c), the rest
  * dropped, and control bytes reach the transcript, the banner and the EHLO text only as '.'.
+ * Every phase's duration (from its command to the complete reply), reply code, enhanced code
+ * and first line (TXN_TEXT_MAX) are kept in c->txn, handed to the caller when p.txn is set.
  */
 #include "smtp_session.h"
 
 #include "buf.h"
 #include "curlm.h"
 #include "dane.h"
+#include "smtp_msg.h"
 #include "smtp_reply.h"
 #include "util.h"
 #include "xalloc.h"
@@ -71,8 +81,9 @@
 /* A deadline that fires this much later than due was missed by the agent, not the server. */
 #define SMTP_LATE_US 500000
 #define READ_CHUNK   4096
-#define READS_MAX    16  /* chunks read per readiness event, so a flood cannot hold the loop */
-#define CMD_MAX      300 /* "EHLO " + a 255-byte name + CRLF */
+#define READS_MAX    16    /* chunks read per readiness event, so a flood cannot hold the loop */
+#define CMD_MAX      300   /* "EHLO " + a 255-byte name + CRLF; "MAIL FROM:<255 bytes>" + CRLF */
+#define SEND_PIECE   16384 /* bytes handed to one send: the message goes out in pieces */
 
 enum sess_state {
     SS_CONNECT,
@@ -82,19 +93,42 @@ enum sess_state {
     SS_STARTTLS,
     SS_TLS_HANDSHAKE,
     SS_TLS_EHLO,
+    SS_MAIL,
+    SS_RCPT,
+    SS_DATA,
+    SS_BODY,
+    SS_RSET,
     SS_QUIT,
     SS_DONE
 };
 
 static const char *const state_names[] = {
-    "connect", "greeting", "ehlo", "helo", "starttls", "tls_handshake", "tls_ehlo", "quit", "done",
+    "connect", "greeting", "ehlo", "helo", "starttls", "tls_handshake", "tls_ehlo",
+    "mail",    "rcpt",     "data", "body", "rset",     "quit",          "done",
 };
 
 /* What each state waits for, in the words of a timeout. */
 static const char *const state_waits[] = {
-    "TCP connect",         "greeting",       "EHLO reply",
-    "HELO reply",          "STARTTLS reply", "TLS handshake",
-    "EHLO reply over TLS", "QUIT reply",     "nothing",
+    "TCP connect",
+    "greeting",
+    "EHLO reply",
+    "HELO reply",
+    "STARTTLS reply",
+    "TLS handshake",
+    "EHLO reply over TLS",
+    "MAIL reply",
+    "RCPT reply",
+    "DATA reply",
+    "reply to the end of data",
+    "RSET reply",
+    "QUIT reply",
+    "nothing",
+};
+
+/* The transaction phase each state's reply belongs to (HELO counts as EHLO). */
+static const enum txn_phase state_phase[] = {
+    TXN_CONNECT, TXN_GREETING, TXN_EHLO, TXN_EHLO, TXN_STARTTLS, TXN_TLS,  TXN_TLS_EHLO,
+    TXN_MAIL,    TXN_RCPT,     TXN_DATA, TXN_BODY, TXN_RSET,     TXN_QUIT, TXN_QUIT,
 };
 
 struct smtp_conn {
@@ -126,9 +160,17 @@ struct smtp_conn {
     char ehlo[STORE_EHLO_MAX];     /* the EHLO reply kept: over TLS when there was TLS */
     struct buf transcript;         /* bounded by p.transcript_max: see transcript_add */
     char out[CMD_MAX];             /* the command being sent */
+    const char *out_p;             /* what is being sent: out, or body.p (the message) */
     size_t out_len, out_off;
-    struct smtp_lines lines; /* the server line being read */
-    size_t rx_left;          /* bytes read behind the line being handled */
+    /* The transaction (p.txn_mode): its addresses, the message, what each phase saw. */
+    char mail_from[TXN_ADDR_MAX], rcpt_to[TXN_ADDR_MAX];
+    struct buf body;          /* data mode: the message, bounded by TXN_SIZE_MAX */
+    struct txn_result txn;    /* copied to *p.txn at the end */
+    int64_t phase_us;         /* when the current phase began (its command went out) */
+    bool txn_done, txn_fault; /* the transaction went through; or the phase where it failed
+                                 is in txn.failed */
+    struct smtp_lines lines;  /* the server line being read */
+    size_t rx_left;           /* bytes read behind the line being handled */
 };
 
 static void on_io(struct loop *l, int fd, unsigned events, void *arg);
@@ -163,6 +205,55 @@ static void transcript_add(struct smtp_conn *c, const char *who, const char *tex
 static void transcript_note(struct smtp_conn *c, const char *msg)
 {
     transcript_add(c, "#", msg, strlen(msg));
+}
+
+/* ---- the phases: durations and replies, for the transaction probe ---- */
+
+/* The phase of the state just entered begins now (its command goes out). */
+static void phase_begin(struct smtp_conn *c, enum txn_phase ph, int64_t since_us)
+{
+    struct txn_step *st = &c->txn.step[ph];
+    *st = (struct txn_step){.reached = true, .s = -1};
+    c->phase_us = since_us;
+}
+
+/* A reply line in the current state: the first line's text and enhanced code, and on the
+ * final line the code and the duration. */
+static void phase_reply(struct smtp_conn *c, int code, bool final, const char *line, size_t n)
+{
+    enum txn_phase ph = state_phase[c->state];
+    struct txn_step *st = &c->txn.step[ph];
+    if (!st->text[0]) {
+        smtp_reply_append(st->text, sizeof st->text, line, n);
+        txn_enhanced(line, n, st->enhanced, sizeof st->enhanced);
+    }
+    if (!final)
+        return;
+    st->code = code;
+    st->s = (double)(mxw_now_us() - c->phase_us) / 1e6;
+    c->txn.last = ph;
+}
+
+/* The transaction went wrong in phase ph (the first fault is the one kept). */
+static void txn_fault(struct smtp_conn *c, enum txn_phase ph)
+{
+    if (c->txn_fault)
+        return;
+    c->txn_fault = true;
+    c->txn.failed = ph;
+}
+
+/* The caller's copy of the transaction's result, at the end. */
+static void txn_report(struct smtp_conn *c)
+{
+    if (!c->p.txn)
+        return;
+    if (!c->txn_done)
+        txn_fault(c, state_phase[c->state]); /* a failure the replies did not name */
+    c->txn.mode = c->p.txn_mode;
+    c->txn.success = c->txn_done && c->p.txn_mode != TXN_MODE_NONE;
+    mxw_strlcpy(c->txn.address, c->r.addr_str, sizeof c->txn.address);
+    *c->p.txn = c->txn;
 }
 
 /* ---- classification ---- */
@@ -256,6 +347,7 @@ static void release(struct smtp_conn *c)
     }
     curl_slist_free_all(c->connect_to);
     buf_free(&c->transcript);
+    buf_free(&c->body);
     free(c);
 }
 
@@ -274,6 +366,7 @@ static void finish(struct smtp_conn *c, enum mx_outcome outcome, const char *why
              state_names[c->state]);
     transcript_note(c, note);
     trace(c, SS_DONE, 0, why, store_outcome_name(outcome));
+    txn_report(c);
     c->state = SS_DONE;
     /* One block for every destination the result reaches: the callee keeps a reference. */
     const struct smtp_text *t =
@@ -299,12 +392,15 @@ static void fail(struct smtp_conn *c, CURLcode rc, const char *msg)
     finish(c, smtp_classify(&c->seen), msg);
 }
 
-/* The dialogue is complete: QUIT when it went well, else the end. */
+/* The greeting dialogue is complete: QUIT when it went well (after the transaction, when
+ * one was asked for), else the end. */
 static void succeed(struct smtp_conn *c, int reply)
 {
     c->seen.rc = CURLE_OK;
     enum mx_outcome o = smtp_classify(&c->seen);
-    if (o == OUT_OK)
+    if (o == OUT_OK && c->p.txn_mode != TXN_MODE_NONE)
+        enter_state(c, SS_MAIL, reply, "dialogue complete: transaction");
+    else if (o == OUT_OK)
         enter_state(c, SS_QUIT, reply, "dialogue complete");
     else
         finish(c, o, "dialogue complete");
@@ -391,8 +487,10 @@ static long conn_read(struct smtp_conn *c, char *buf, size_t cap)
 static bool flush_out(struct smtp_conn *c)
 {
     while (c->out_off < c->out_len) {
-        const char *p = c->out + c->out_off;
+        const char *p = c->out_p + c->out_off;
         size_t left = c->out_len - c->out_off, sent = 0;
+        if (left > SEND_PIECE)
+            left = SEND_PIECE;
         if (c->ssl) {
             ERR_clear_error();
             c->io_rc = CURLE_OK;
@@ -411,6 +509,8 @@ static bool flush_out(struct smtp_conn *c)
                 return false;
         }
         c->out_off += sent;
+        if (c->state == SS_BODY && sent)
+            arm_deadline(c, c->p.banner_timeout_ms); /* the message is moving: wait on */
     }
     watch_for_more(c);
     return true;
@@ -423,6 +523,7 @@ static bool send_cmd(struct smtp_conn *c, const char *verb, const char *arg)
                 : snprintf(c->out, sizeof c->out, "%s\r\n", verb);
     if (n < 0 || (size_t)n >= sizeof c->out)
         n = 0; /* cannot happen: names are at most 255 bytes */
+    c->out_p = c->out;
     c->out_len = (size_t)n;
     c->out_off = 0;
     transcript_add(c, "C", c->out, c->out_len);
@@ -521,6 +622,8 @@ static void tls_sni(const struct smtp_conn *c, char *out, size_t cap)
 static void read_tls_facts(struct smtp_conn *c)
 {
     SSL *ssl = c->ssl;
+    c->txn.step[TXN_TLS].s = (double)(mxw_now_us() - c->phase_us) / 1e6;
+    c->txn.last = TXN_TLS;
     c->r.tls_negotiated = true;
     mxw_strlcpy(c->r.tls_version, SSL_get_version(ssl), sizeof c->r.tls_version);
     c->r.tls_verified = SSL_get_verify_result(ssl) == X509_V_OK;
@@ -577,6 +680,7 @@ static void tls_start(struct smtp_conn *c)
         SSL_set1_host(c->ssl, sni); /* "verified" means for this MX name, not any name */
     }
     SSL_set_connect_state(c->ssl);
+    phase_begin(c, TXN_TLS, mxw_now_us());
     tls_step(c);
 }
 
@@ -626,6 +730,40 @@ static void on_starttls(struct smtp_conn *c, int code)
         succeed(c, code); /* try: plain text it is */
 }
 
+/* The server refused a step of the transaction: it ends there, politely (QUIT); the
+ * address itself answered, so the banner outcome stays ok. */
+static void txn_refused(struct smtp_conn *c, int code)
+{
+    char why[64];
+    snprintf(why, sizeof why, "%s refused", state_names[c->state]);
+    txn_fault(c, state_phase[c->state]);
+    transcript_note(c, why);
+    enter_state(c, SS_QUIT, code, why);
+}
+
+/* A reply to MAIL, RCPT, DATA, the end of data or RSET. */
+static void on_transaction(struct smtp_conn *c, int code)
+{
+    bool ok = c->state == SS_DATA ? code == 354 : code / 100 == 2;
+    if (c->state == SS_RSET)
+        enter_state(c, SS_QUIT, code, "reply"); /* the transaction is over either way */
+    else if (!ok)
+        txn_refused(c, code);
+    else if (c->state == SS_MAIL)
+        enter_state(c, SS_RCPT, code, "reply");
+    else if (c->state == SS_RCPT && c->p.txn_mode == TXN_MODE_RCPT) {
+        c->txn_done = true;
+        enter_state(c, SS_RSET, code, "recipient accepted: no mail");
+    } else if (c->state == SS_RCPT)
+        enter_state(c, SS_DATA, code, "reply");
+    else if (c->state == SS_DATA)
+        enter_state(c, SS_BODY, code, "reply");
+    else {
+        c->txn_done = true;
+        enter_state(c, SS_QUIT, code, "message accepted");
+    }
+}
+
 /* A complete reply: what it means depends on what it answers. */
 static void response(struct smtp_conn *c, int code)
 {
@@ -646,6 +784,11 @@ static void response(struct smtp_conn *c, int code)
         else
             enter_state(c, SS_HELO, code, "EHLO over TLS refused");
         break;
+    case SS_MAIL:
+    case SS_RCPT:
+    case SS_DATA:
+    case SS_BODY:
+    case SS_RSET: on_transaction(c, code); break;
     default: break; /* no reply is awaited: nothing to decide */
     }
 }
@@ -662,12 +805,14 @@ static bool on_server_line(void *arg, const char *line, size_t n, size_t rest)
     struct smtp_conn *c = arg;
     c->rx_left = rest;
     transcript_add(c, "S", line, n);
+    bool final = false;
+    int code = smtp_reply_code(line, n, &final);
+    if (code >= 0)
+        phase_reply(c, code, final, line, n);
     if (c->state == SS_QUIT) {
         finish(c, OUT_OK, "reply"); /* any answer to QUIT will do */
         return false;
     }
-    bool final = false;
-    int code = smtp_reply_code(line, n, &final);
     if (code < 0)
         return true; /* not a reply line: the reply's deadline decides */
     if (c->state == SS_GREETING)
@@ -735,11 +880,47 @@ static void start_command(struct smtp_conn *c, const char *verb, const char *arg
         fail_io(c, CURLE_SEND_ERROR, "send failed");
 }
 
+/* MAIL FROM:<from> or RCPT TO:<to>. */
+static void start_envelope(struct smtp_conn *c, const char *verb, const char *key, const char *addr)
+{
+    char arg[TXN_ADDR_MAX + 8];
+    snprintf(arg, sizeof arg, "%s:<%s>", key, addr);
+    start_command(c, verb, arg);
+}
+
+/* The message after the 354: sent from c->body in pieces, and bounded (TXN_SIZE_MAX). */
+static void start_body(struct smtp_conn *c)
+{
+    smtp_msg_id(c->txn.message_id, sizeof c->txn.message_id, c->ehlo_name);
+    struct smtp_msg m = {
+        .from = c->mail_from,
+        .to = c->rcpt_to,
+        .message_id = c->txn.message_id,
+        .size = c->p.msg_size,
+        .date = time(NULL),
+    };
+    c->body.len = 0;
+    smtp_msg_build(&c->body, &m);
+    char note[TXN_MSGID_MAX + 64];
+    int n = snprintf(note, sizeof note, "<message of %zu bytes, Message-ID <%s>>", c->body.len,
+                     c->txn.message_id);
+    transcript_add(c, "C", note, n > 0 ? (size_t)n : 0);
+    c->out_p = c->body.p;
+    c->out_len = c->body.len;
+    c->out_off = 0;
+    c->io_rc = CURLE_OK;
+    arm_deadline(c, c->p.banner_timeout_ms);
+    if (!flush_out(c))
+        fail_io(c, CURLE_SEND_ERROR, "send failed");
+}
+
 /* Moves to the next state and does what entering it means: usually, send its command. */
 static void enter_state(struct smtp_conn *c, enum sess_state next, int reply, const char *why)
 {
     trace(c, next, reply, why, NULL);
     c->state = next;
+    if (next != SS_TLS_HANDSHAKE && next != SS_DONE && next != SS_CONNECT && next != SS_GREETING)
+        phase_begin(c, state_phase[next], mxw_now_us());
     switch (next) {
     case SS_GREETING: start_greeting(c); break;
     case SS_EHLO: start_command(c, "EHLO", c->ehlo_name); break;
@@ -750,6 +931,11 @@ static void enter_state(struct smtp_conn *c, enum sess_state next, int reply, co
         c->ehlo[0] = '\0'; /* the EHLO reply kept is the one given over TLS */
         start_command(c, "EHLO", c->ehlo_name);
         break;
+    case SS_MAIL: start_envelope(c, "MAIL", "FROM", c->mail_from); break;
+    case SS_RCPT: start_envelope(c, "RCPT", "TO", c->rcpt_to); break;
+    case SS_DATA: start_command(c, "DATA", NULL); break;
+    case SS_BODY: start_body(c); break;
+    case SS_RSET: start_command(c, "RSET", NULL); break;
     case SS_QUIT: start_quit(c); break;
     case SS_CONNECT:
     case SS_DONE: break;
@@ -831,6 +1017,9 @@ static void on_curl_done(void *arg, CURL *h, CURLcode rc)
         c->seen.connected = 1;
         if (c->r.connect_s < 0)
             c->r.connect_s = 0; /* faster than libcurl's clock */
+        c->txn.step[TXN_CONNECT].s = c->r.connect_s;
+        c->txn.last = TXN_CONNECT;
+        phase_begin(c, TXN_GREETING, c->start_us + (int64_t)(c->r.connect_s * 1e6));
         enter_state(c, SS_GREETING, 0, "connected");
     }
     settle(c);
@@ -928,6 +1117,8 @@ static bool start_curl(struct smtp_conn *c)
 {
     c->start_us = mxw_now_us();
     c->total_due_us = c->start_us + c->p.total_timeout_ms * 1000;
+    c->txn.at = mxw_wall_time();
+    phase_begin(c, TXN_CONNECT, c->start_us);
     c->h = curl_easy_init();
     if (!c->h || !setup_handle(c))
         return false;
@@ -955,6 +1146,16 @@ struct smtp_conn *smtp_conn_start(const struct smtp_conn_env *env,
     mxw_strlcpy(c->ehlo_name, url_safe(ehlo) ? ehlo : "localhost", sizeof c->ehlo_name);
     mxw_strlcpy(c->source, p->source_address ? p->source_address : "", sizeof c->source);
     c->p.mx_name = c->p.ehlo_name = c->p.source_address = NULL; /* use the copies */
+    if (p->txn_mode != TXN_MODE_NONE) {
+        const char *from = p->mail_from ? p->mail_from : "", *to = p->rcpt_to ? p->rcpt_to : "";
+        if (!txn_addr_ok(from, true) || !txn_addr_ok(to, false)) {
+            free(c); /* the caller checks them first: nothing to clean up yet */
+            return NULL;
+        }
+        mxw_strlcpy(c->mail_from, from, sizeof c->mail_from);
+        mxw_strlcpy(c->rcpt_to, to, sizeof c->rcpt_to);
+    }
+    c->p.mail_from = c->p.rcpt_to = NULL;
     c->r.family = p->family;
     memcpy(c->r.addr, p->addr, sizeof c->r.addr);
     inet_ntop(p->family, p->addr, c->r.addr_str, sizeof c->r.addr_str);

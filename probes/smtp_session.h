@@ -38,7 +38,8 @@ void smtp_conn_env_trust(struct smtp_conn_env *e, const char *ca_file);
 void smtp_conn_env_free(struct smtp_conn_env *e);
 
 /* Starts a session on the environment's multi handle; NULL when it cannot even start (no
- * memory, libcurl refused the handle): that is this side's failure, not the address's.
+ * memory, libcurl refused the handle, or a transaction's addresses are no addresses:
+ * txn_addr_ok, which callers check first): that is this side's failure, not the address's.
  * A session that fails on this side counts its cause in env->fig. After the callback
  * returns, the session is freed by itself. */
 struct smtp_conn *smtp_conn_start(const struct smtp_conn_env *env,

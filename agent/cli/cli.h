@@ -39,6 +39,9 @@ struct cli_flags {
     const char *sort;
     unsigned limit;
     bool json;
+    /* smtpping: as given, checked there */
+    const char *count, *interval, *size, *from, *helo, *mx;
+    bool rcpt_only;
     bool help;
     int first_arg; /* index of the first positional argument in argv */
 };
@@ -60,7 +63,30 @@ int cli_setup_log(const struct cli_flags *f);
 size_t cli_put_textn(FILE *out, const char *s, size_t n);
 size_t cli_put_text(FILE *out, const char *s);
 
+/* probe_env.c: the probe code run once from the command line (probe, smtpping). */
+struct loop;
+struct dns;
+struct curlm;
+struct smtp;
+struct probe_request;
+struct cli_probe_env {
+    struct loop *loop;
+    struct dns *dns;
+    struct curlm *curlm;
+    struct smtp *smtp;
+};
+/* Sets up the loop, resolver (DNS cache off in cfg), multi handle and SMTP client; -1 with
+ * err filled. */
+int cli_probe_env_open(struct cli_probe_env *e, struct config *cfg, char *err, size_t errlen);
+void cli_probe_env_close(struct cli_probe_env *e);
+/* The destination's own settings when the configuration lists it, else the defaults. */
+const struct probe_params *cli_params_for(const struct config *cfg, const char *domain);
+/* A probe request for domain as the agent would make it (names and caps from cfg). */
+void cli_probe_request(struct probe_request *rq, const struct config *cfg, const char *domain,
+                       const struct probe_params *params);
+
 int cmd_probe(int argc, char **argv);
+int cmd_smtpping(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_tophosts(int argc, char **argv);
 int cmd_hoststatus(int argc, char **argv);

@@ -189,49 +189,22 @@ static int exit_code(const struct one *all, size_t n)
     return rc;
 }
 
-/* A domain the configuration lists is probed with its own settings (port, timeouts,
- * mx_policy, starttls), as the agent would probe it. */
-static const struct probe_params *params_for(const struct config *cfg, const char *domain)
-{
-    for (size_t i = 0; i < cfg->n_dests; i++)
-        if (!strcmp(cfg->dests[i].domain, domain))
-            return &cfg->dests[i].params;
-    return &cfg->defaults;
-}
-
 static int probe_all(struct config *cfg, struct one *all, size_t n, char *err, size_t errlen)
 {
-    run.loop = loop_new();
-    cfg->dns_cache = DNS_CACHE_OFF; /* an operator at the terminal always asks afresh */
-    struct dns *dns = dns_new(run.loop, cfg, err, errlen);
-    struct curlm *curlm = dns ? curlm_new(run.loop, err, errlen) : NULL;
-    if (!curlm) {
-        dns_free(dns);
-        loop_free(run.loop);
+    struct cli_probe_env env;
+    if (cli_probe_env_open(&env, cfg, err, errlen) < 0)
         return -1;
-    }
-    struct smtp *smtp = smtp_new(run.loop, curlm, cfg);
-    smtp_set_trace(smtp, engine_log_smtp_step, NULL);
+    run.loop = env.loop;
     run.pending = n;
     for (size_t i = 0; i < n; i++) {
-        struct probe_request rq = {
-            .domain = all[i].domain,
-            .params = all[i].params,
-            .ehlo_name = cfg->ehlo_name,
-            .source_address = cfg->source_address,
-            .max_mx_hosts = cfg->max_mx_hosts,
-            .max_addresses = cfg->max_addresses,
-            .transcript_max = cfg->transcript_bytes,
-            .tls_policy = cfg->tls_policy,
-            .wait_ptr = true,
-        };
-        probe_start(dns, smtp, &rq, on_done, &all[i]);
+        struct probe_request rq;
+        cli_probe_request(&rq, cfg, all[i].domain, all[i].params);
+        rq.tls_policy = cfg->tls_policy;
+        rq.wait_ptr = true;
+        probe_start(env.dns, env.smtp, &rq, on_done, &all[i]);
     }
-    loop_run(run.loop);
-    smtp_free(smtp);
-    curlm_free(curlm);
-    dns_free(dns);
-    loop_free(run.loop);
+    loop_run(env.loop);
+    cli_probe_env_close(&env);
     return 0;
 }
 
@@ -268,7 +241,7 @@ int cmd_probe(int argc, char **argv)
         if (d[len - 1] == '.')
             d[len - 1] = '\0';
         all[i].domain = d;
-        all[i].params = params_for(cfg, d);
+        all[i].params = cli_params_for(cfg, d); /* a listed domain: its own settings */
     }
     if (probe_all(cfg, all, n, err, sizeof err) < 0) {
         fprintf(stderr, "mxwatch probe: %s\n", err);

@@ -31,6 +31,13 @@ enum {
     OPT_SHARD,
     OPT_RUN_AS_ROOT,
     OPT_USER,
+    OPT_COUNT,
+    OPT_INTERVAL,
+    OPT_SIZE,
+    OPT_FROM,
+    OPT_HELO,
+    OPT_MX,
+    OPT_RCPT_ONLY,
 };
 
 static const struct option options[] = {
@@ -51,6 +58,13 @@ static const struct option options[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {"run-as-root", no_argument, NULL, OPT_RUN_AS_ROOT},
     {"user", required_argument, NULL, OPT_USER},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"size", required_argument, NULL, OPT_SIZE},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"helo", required_argument, NULL, OPT_HELO},
+    {"mx", required_argument, NULL, OPT_MX},
+    {"rcpt-only", no_argument, NULL, OPT_RCPT_ONLY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -84,6 +98,13 @@ static int parse_one(int c, struct cli_flags *f)
     case OPT_JSON: f->json = true; return 0;
     case OPT_RUN_AS_ROOT: f->run_as_root = true; return 0;
     case OPT_USER: f->user = optarg; return 0;
+    case OPT_COUNT: f->count = optarg; return 0;
+    case OPT_INTERVAL: f->interval = optarg; return 0;
+    case OPT_SIZE: f->size = optarg; return 0;
+    case OPT_FROM: f->from = optarg; return 0;
+    case OPT_HELO: f->helo = optarg; return 0;
+    case OPT_MX: f->mx = optarg; return 0;
+    case OPT_RCPT_ONLY: f->rcpt_only = true; return 0;
     case 'h': f->help = true; return 0;
     case OPT_DNS:
         if (f->n_dns_servers == CLI_MAX_DNS_SERVERS) {

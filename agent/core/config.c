@@ -8,6 +8,7 @@
 
 #include "hostport.h"
 #include "strmap.h"
+#include "txn.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -375,9 +376,38 @@ static const struct field global_schema[] = {
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
+static const char *const txn_mode_names[] = {"none", "rcpt", "data", NULL};
+
+static int check_txn_from(const char *v, char *why, size_t cap)
+{
+    if (txn_addr_ok(v, true))
+        return 0;
+    snprintf(why, cap, "is not a sender address (local@domain, or empty for <>)");
+    return -1;
+}
+
+static int check_txn_to(const char *v, char *why, size_t cap)
+{
+    if (txn_addr_ok(v, false))
+        return 0;
+    snprintf(why, cap, "is not a recipient address (local@domain)");
+    return -1;
+}
+
+#define TXN_OFF(m) offsetof(struct dest_config, txn.m)
+static const struct field txn_schema[] = {
+    {"mode", F_ENUM, TXN_OFF(mode), 0, 0, 0, txn_mode_names, NULL, NULL, NULL},
+    {"from", F_STR, TXN_OFF(from), 0, 0, 0, NULL, NULL, NULL, check_txn_from},
+    {"to", F_STR, TXN_OFF(to), 0, 0, 0, NULL, NULL, NULL, check_txn_to},
+    {"every", F_DURATION, TXN_OFF(every_ms), 0, 0, 7 * 86400, NULL, NULL, NULL, NULL},
+    {"size", F_UINT, TXN_OFF(size), 0, 0, TXN_SIZE_MAX, NULL, NULL, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
+};
+
 static const struct field dest_schema[] = {
     {"domain", F_STR, offsetof(struct dest_config, domain), 0, 0, 0, NULL, NULL, NULL, NULL},
     PROBE_FIELDS(struct dest_config, params),
+    {"transaction", F_SECTION, 0, 0, 0, 0, NULL, txn_schema, NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
 
@@ -496,6 +526,8 @@ static int dest_item(struct ctx *c, yaml_node_t *n, void *base)
     struct dest_config *d = &cfg->dests[cfg->n_dests++];
     memset(d, 0, sizeof *d);
     d->params = cfg->defaults;
+    d->txn.every_ms = 15 * 60000LL; /* transaction.every's default: 15m */
+    d->txn.size = 512;
     d->line = (int)n->start_mark.line + 1;
     if (scalar(n))
         d->domain = xstrdup(scalar(n));
@@ -503,6 +535,11 @@ static int dest_item(struct ctx *c, yaml_node_t *n, void *base)
         return -1;
     if (!d->domain)
         return fault(c, n, "a destination needs a domain");
+    if (d->txn.mode != TXN_MODE_NONE && (!d->txn.to || !d->txn.to[0]))
+        return fault(c, n, "transaction.to: a transaction probe needs a recipient");
+    if (d->txn.mode != TXN_MODE_NONE && d->txn.every_ms < CONFIG_TXN_EVERY_MIN_MS)
+        return fault(c, n, "transaction.every: %lld ms is below the floor of 1m",
+                     (long long)d->txn.every_ms);
     const struct probe_params *dp = &d->params, *gp = &cfg->defaults;
     bool inherited = dp->total_timeout_ms == gp->total_timeout_ms &&
                      dp->connect_timeout_ms == gp->connect_timeout_ms; /* validate() says so */
@@ -851,8 +888,11 @@ void config_free(struct config *cfg)
     free_strv(cfg->dns_servers, cfg->n_dns_servers);
     free_strv(cfg->sending_addresses, cfg->n_sending_addresses);
     free_strv(cfg->dnsbl_zones, cfg->n_dnsbl_zones);
-    for (size_t i = 0; i < cfg->n_dests; i++)
+    for (size_t i = 0; i < cfg->n_dests; i++) {
         free(cfg->dests[i].domain);
+        free(cfg->dests[i].txn.from);
+        free(cfg->dests[i].txn.to);
+    }
     free(cfg->dests);
     free(cfg->web_listen_address);
     free(cfg->web_config_file);

@@ -34,9 +34,20 @@ struct probe_params {
     unsigned down_after;      /* consecutive failed probes before "down" */
 };
 
+/* A destination's transaction probe (issue 16), `transaction:` under it; off unless asked. */
+#define CONFIG_TXN_EVERY_MIN_MS 60000 /* the floor of `every`: the rate bound per destination */
+struct txn_config {
+    int mode;         /* enum txn_mode (txn.h); TXN_MODE_NONE (0): no transaction probe */
+    char *from;       /* MAIL FROM; NULL or "": the null sender */
+    char *to;         /* RCPT TO: an address the operator owns (data mode sends it mail) */
+    int64_t every_ms; /* between two transactions of this destination, >= the floor */
+    unsigned size;    /* data mode: the test message's bytes */
+};
+
 struct dest_config {
     char *domain; /* lower-case, no trailing dot */
     struct probe_params params;
+    struct txn_config txn;
     int line; /* where it was declared, for messages */
 };
 

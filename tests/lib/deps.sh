@@ -12,13 +12,15 @@ RUN_PKGS=(gcc make pkg-config libc-ares-dev libcurl4-openssl-dev libmicrohttpd-d
     dnsmasq-base snmpd snmptrapd snmp curl openssl xxd python3)
 TEST_PKGS=(libcmocka-dev postfix prometheus smitools chromium openssl python3 iproute2
     procps psmisc whois jq nsd systemd python3-yaml debhelper dpkg-dev fakeroot lintian
-    util-linux groff-base cppcheck clang-tidy ldnsutils)
-# python3 (run): the demo world's MTA-STS policy host; nsd: the fast resolver of the scale tests; whois: mkpasswd, bcrypt hashes for the web
-# config tests; jq: postqueue -j in tests; systemd: systemd-analyze for the unit (no systemd
-# runs as PID 1); python3-yaml: the unit test reads the shipped config; debhelper, dpkg-dev,
-# fakeroot, lintian: the Debian package test; util-linux: setpriv, to run as the package's
-# user; groff-base: groff for the manual pages' test; cppcheck, clang-tidy: make lint;
-# ldnsutils: ldns-signzone, a signed zone for the DANE test's validating resolver
+    util-linux groff-base cppcheck clang-tidy ldnsutils swaks)
+# python3 (run): the demo world's MTA-STS policy host; nsd: the fast resolver of the scale
+# tests; whois: mkpasswd, bcrypt hashes for the web config tests; jq: postqueue -j in tests;
+# systemd: systemd-analyze for the unit (no systemd runs as PID 1); python3-yaml: the unit
+# test reads the shipped config; debhelper, dpkg-dev, fakeroot, lintian: the Debian package
+# test; util-linux: setpriv, to run as the package's user; groff-base: groff for the manual
+# pages' test; cppcheck, clang-tidy: make lint; ldnsutils: ldns-signzone, a signed zone for
+# the DANE test's validating resolver; swaks: the reference SMTP client the smtpping test
+# compares with
 
 # The peers that `make bench` measures mxwatch against.
 BENCH_PKGS=(prometheus-blackbox-exporter prometheus-postfix-exporter)

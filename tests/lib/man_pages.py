@@ -117,7 +117,7 @@ def doc_defaults(configuration_md, gateways_md):
             out[prefix + key] = cells[1].replace('`', '').strip()
 
     def conf_prefix(title):
-        m = re.match(r'^`([a-z_]+)`', title)
+        m = re.match(r'^`([a-z_]+(?:\[\]\.[a-z_]+)?)`', title)  # `destinations[].transaction` too
         return m.group(1) + '.' if m else None
 
     tables(configuration_md, conf_prefix)

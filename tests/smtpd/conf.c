@@ -26,12 +26,13 @@ static const char *const mode_names[MODE_COUNT] = {
     [MODE_GARBAGE] = "garbage", [MODE_HUGE] = "huge",       [MODE_SILENT] = "silent",
     [MODE_NOEHLO] = "noehlo",   [MODE_RESET] = "reset",     [MODE_NOQUIT] = "noquit",
     [MODE_BADTLS] = "badtls",   [MODE_BACKLOG] = "backlog", [MODE_RCPT4XX] = "rcpt4xx",
+    [MODE_MAIL4XX] = "mail4xx", [MODE_MAIL5XX] = "mail5xx", [MODE_GREYLIST] = "greylist",
 };
 
 #define M(x) (1u << (x))
 #define TXN_MODES                                                                                  \
     (M(MODE_OK) | M(MODE_RCPT5XX) | M(MODE_DELAY) | M(MODE_SLOW) | M(MODE_HUGE) | M(MODE_NOQUIT) | \
-     M(MODE_BADTLS) | M(MODE_RCPT4XX))
+     M(MODE_BADTLS) | M(MODE_RCPT4XX) | M(MODE_MAIL4XX) | M(MODE_MAIL5XX) | M(MODE_GREYLIST))
 #define BANNER_MODES (TXN_MODES | M(MODE_NOEHLO))             /* the modes that greet with 220 */
 #define SESS_MODES   ((M(MODE_COUNT) - 1) & ~M(MODE_BACKLOG)) /* backlog has no sessions */
 

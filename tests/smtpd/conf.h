@@ -13,23 +13,27 @@
 
 /* How a listener behaves towards every client it accepts (see usage in conf.c). */
 enum conf_mode {
-    MODE_OK,      /* a well-behaved ESMTP server */
-    MODE_RCPT5XX, /* like ok, every RCPT refused with 550 5.1.1 */
-    MODE_DELAY,   /* banner only after delay=SECONDS, then like ok */
-    MODE_SLOW,    /* like ok, every reply sent one byte per interval=SECONDS */
-    MODE_421,     /* 421 greeting, then close */
-    MODE_554,     /* 554 greeting, 503 to everything until QUIT */
-    MODE_GARBAGE, /* bytes=N random bytes (NUL, never CR/LF), then close */
-    MODE_HUGE,    /* a size=N byte multi-line 220 greeting, then like ok */
-    MODE_SILENT,  /* never writes */
-    MODE_NOEHLO,  /* normal banner, then never answers */
-    MODE_RESET,   /* accept, then close with RST */
-    MODE_NOQUIT,  /* like ok, but QUIT (and anything after it) is never answered */
-    MODE_BADTLS,  /* offers STARTTLS even without a certificate, says 220 to it, then
-                     answers the client's TLS ClientHello in plain text */
-    MODE_BACKLOG, /* never accepts: the accept queue is kept full, so connects time out */
-    MODE_RCPT4XX, /* like ok, every RCPT deferred with 451 4.7.1 (a throttling MX: it greets
-                     with 220 but defers real mail) */
+    MODE_OK,       /* a well-behaved ESMTP server */
+    MODE_RCPT5XX,  /* like ok, every RCPT refused with 550 5.1.1 */
+    MODE_DELAY,    /* banner only after delay=SECONDS, then like ok */
+    MODE_SLOW,     /* like ok, every reply sent one byte per interval=SECONDS */
+    MODE_421,      /* 421 greeting, then close */
+    MODE_554,      /* 554 greeting, 503 to everything until QUIT */
+    MODE_GARBAGE,  /* bytes=N random bytes (NUL, never CR/LF), then close */
+    MODE_HUGE,     /* a size=N byte multi-line 220 greeting, then like ok */
+    MODE_SILENT,   /* never writes */
+    MODE_NOEHLO,   /* normal banner, then never answers */
+    MODE_RESET,    /* accept, then close with RST */
+    MODE_NOQUIT,   /* like ok, but QUIT (and anything after it) is never answered */
+    MODE_BADTLS,   /* offers STARTTLS even without a certificate, says 220 to it, then
+                      answers the client's TLS ClientHello in plain text */
+    MODE_BACKLOG,  /* never accepts: the accept queue is kept full, so connects time out */
+    MODE_RCPT4XX,  /* like ok, every RCPT deferred with 451 4.7.1 (a throttling MX: it greets
+                      with 220 but defers real mail) */
+    MODE_MAIL4XX,  /* like ok, every MAIL deferred with 451 4.7.1 */
+    MODE_MAIL5XX,  /* like ok, every MAIL refused with 550 5.7.1 */
+    MODE_GREYLIST, /* like ok, but RCPT gets 451 4.7.1 the first time its sender and
+                      recipient are seen together (by any session), 250 afterwards */
     MODE_COUNT
 };
 

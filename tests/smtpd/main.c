@@ -39,6 +39,10 @@ static void usage(FILE *f)
           "           certificate), HELO, MAIL, RCPT, DATA (body discarded), RSET, NOOP, QUIT\n"
           "  rcpt5xx  like ok, every RCPT gets 550 5.1.1\n"
           "  rcpt4xx  like ok, every RCPT gets 451 4.7.1 (a throttling MX)\n"
+          "  mail4xx  like ok, every MAIL gets 451 4.7.1\n"
+          "  mail5xx  like ok, every MAIL gets 550 5.7.1\n"
+          "  greylist like ok, RCPT gets 451 4.7.1 the first time its sender and recipient\n"
+          "           are seen together, 250 afterwards\n"
           "  delay    banner after delay=SECONDS (default 10), then like ok\n"
           "  slow     like ok, every byte sent interval=SECONDS apart (default 1)\n"
           "  421      421 greeting, then close\n"
@@ -56,7 +60,9 @@ static void usage(FILE *f)
           "mail transactions: maxmsg=BYTES (default 10485760); for the modes that greet with\n"
           "220: banner=TEXT, the greeting's text and EHLO's first line (last option: it takes\n"
           "the rest of the argument, commas included). --max-conns defaults to 4096.\n"
-          "The event log has one line per connection event and per command received.\n",
+          "The event log has one line per connection event and per command received; an\n"
+          "accepted message is logged (event=message) with its Message-ID and\n"
+          "X-Mxwatch-Probe headers.\n",
           f);
 }
 

@@ -21,6 +21,7 @@
 #define SESS_OUT_LOW    (16u << 10) /* ... and resume below this */
 #define SESS_MAX_RCPT   1000        /* recipients per transaction */
 #define SESS_MAX_ERRORS 50          /* 5xx replies before the session is closed with 421 */
+#define SESS_HDR_MAX    128         /* a logged header's value, cut */
 
 enum sess_state {
     SS_DELAY,         /* delay mode: banner not sent yet; input is discarded */
@@ -75,7 +76,10 @@ struct session {
     unsigned rcpts, errors;
     uint64_t msg_bytes; /* message size so far, after dot-unstuffing */
     enum data_fault data_fault;
-    int last_code; /* of the last reply, for the log; 0 when none was sent */
+    int last_code;      /* of the last reply, for the log; 0 when none was sent */
+    uint64_t from_hash; /* of MAIL's argument, for greylist mode */
+    bool in_headers;    /* DATA: before the blank line that ends the headers */
+    char msgid[SESS_HDR_MAX], probe_hdr[SESS_HDR_MAX]; /* the message's headers, logged */
     char peer[64]; /* "addr:port", filled only when the log is on */
 };
 

@@ -438,6 +438,9 @@ static void greet(struct session *s)
     case MODE_OK:
     case MODE_RCPT5XX:
     case MODE_RCPT4XX:
+    case MODE_MAIL4XX:
+    case MODE_MAIL5XX:
+    case MODE_GREYLIST:
     case MODE_NOQUIT:
     case MODE_BADTLS:
     case MODE_SLOW:

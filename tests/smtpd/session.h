@@ -29,6 +29,10 @@ struct sess_server {
     struct session *all;  /* every open session, so shutdown can close them */
     uint64_t next_id;     /* for the log's conn= and the queue id */
     uint64_t rng;         /* xorshift state for garbage mode; seeded by main.c, not 0 */
+    /* greylist mode: hashes of the sender/recipient pairs seen, a ring of GREY_MAX */
+#define GREY_MAX 4096
+    uint64_t grey[GREY_MAX];
+    unsigned n_grey, next_grey;
 };
 
 /* Takes ownership of the accepted non-blocking socket fd from listener lc; the peer address

@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd.h"
 #include "sess_priv.h"
@@ -67,6 +68,29 @@ static void do_ehlo(struct session *s, const struct cmd *c)
     s->state = SS_READY;
 }
 
+/* FNV-1a over n bytes, continuing from h. */
+static uint64_t fnv(uint64_t h, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* greylist: whether this sender/recipient pair was seen before; remembers it if not. */
+static bool grey_seen(struct session *s, const struct cmd *c)
+{
+    struct sess_server *srv = s->srv;
+    uint64_t h = fnv(s->from_hash, c->arg, c->arglen);
+    for (unsigned i = 0; i < srv->n_grey; i++)
+        if (srv->grey[i] == h)
+            return true;
+    srv->grey[srv->next_grey] = h;
+    srv->next_grey = (srv->next_grey + 1) % GREY_MAX;
+    if (srv->n_grey < GREY_MAX)
+        srv->n_grey++;
+    return false;
+}
+
 static void do_mail(struct session *s, const struct cmd *c)
 {
     uint64_t size = 0;
@@ -78,10 +102,15 @@ static void do_mail(struct session *s, const struct cmd *c)
         sess_reply(s, 501, "5.5.4 Syntax: MAIL FROM:<address>");
     else if (size > s->lc->max_msg)
         sess_reply(s, 552, "5.3.4 Message size exceeds fixed limit");
+    else if (s->lc->mode == MODE_MAIL4XX)
+        sess_reply(s, 451, "4.7.1 Sender throttled, try again later");
+    else if (s->lc->mode == MODE_MAIL5XX)
+        sess_reply(s, 550, "5.7.1 Sender refused");
     else {
         sess_reply(s, 250, "2.1.0 Ok");
         s->state = SS_MAIL;
         s->rcpts = 0;
+        s->from_hash = fnv(0xcbf29ce484222325ULL, c->arg, c->arglen);
     }
 }
 
@@ -95,6 +124,8 @@ static void do_rcpt(struct session *s, const struct cmd *c)
         sess_reply(s, 550, "5.1.1 user unknown");
     else if (s->lc->mode == MODE_RCPT4XX)
         sess_reply(s, 451, "4.7.1 Throttled: too many messages, try again later");
+    else if (s->lc->mode == MODE_GREYLIST && !grey_seen(s, c))
+        sess_reply(s, 451, "4.7.1 Greylisted, try again later");
     else if (s->rcpts >= SESS_MAX_RCPT)
         sess_reply(s, 452, "4.5.3 Error: too many recipients");
     else {
@@ -117,6 +148,8 @@ static void do_data(struct session *s, const struct cmd *c)
         s->state = SS_DATA;
         s->msg_bytes = 0;
         s->data_fault = DATA_FINE;
+        s->in_headers = true;
+        s->msgid[0] = s->probe_hdr[0] = '\0';
     }
 }
 
@@ -202,21 +235,46 @@ static void end_of_data(struct session *s)
         sess_replyf(s, 250, "2.0.0 Ok: queued as %08llX", (unsigned long long)s->id);
         break;
     }
-    sess_log(s, "event=message bytes=%llu rcpts=%u reply=%d", (unsigned long long)s->msg_bytes,
-             s->rcpts, s->last_code);
+    sess_log(s, "event=message bytes=%llu rcpts=%u reply=%d msgid=\"%s\" probe=\"%s\"",
+             (unsigned long long)s->msg_bytes, s->rcpts, s->last_code, s->msgid, s->probe_hdr);
     s->state = SS_READY;
 }
 
+/* A header's value into dst, if line is that header: printable bytes only, '"' and
+ * '\\' as '?', cut at SESS_HDR_MAX, so the log line stays one logfmt value. */
+static void keep_header(char *dst, const char *name, const char *line, size_t len)
+{
+    size_t k = strlen(name);
+    if (len <= k || strncasecmp(line, name, k) != 0)
+        return;
+    size_t i = k, n = 0;
+    while (i < len && line[i] == ' ')
+        i++;
+    for (; i < len && n + 1 < SESS_HDR_MAX; i++) {
+        unsigned char ch = (unsigned char)line[i];
+        dst[n++] = (char)(ch < ' ' || ch >= 0x7f || ch == '"' || ch == '\\' ? '?' : ch);
+    }
+    dst[n] = '\0';
+}
+
 /* A body line: counted (a leading dot of a stuffed line is not part of the message) and
- * dropped. */
+ * dropped; the headers Message-ID and X-Mxwatch-Probe are kept for the log. */
 static void data_line(struct session *s, const char *line, size_t len, bool too_long)
 {
     if (!too_long && len == 1 && line[0] == '.') {
         end_of_data(s);
         return;
     }
-    if (len > 0 && line[0] == '.')
+    if (len > 0 && line[0] == '.') {
+        line++;
         len--;
+    }
+    if (s->in_headers && len == 0)
+        s->in_headers = false;
+    if (s->in_headers && !too_long) {
+        keep_header(s->msgid, "Message-ID:", line, len);
+        keep_header(s->probe_hdr, "X-Mxwatch-Probe:", line, len);
+    }
     s->msg_bytes += len + 2;
     if (too_long)
         s->data_fault = DATA_LINE_TOO_LONG;

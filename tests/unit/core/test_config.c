@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "txn.h"
 #include "util.h"
 
 static struct config *parse(const char *text, char *err)
@@ -183,6 +184,45 @@ static void cross_field_checks_point_at_their_section(void **state)
         "sources:\n  gateways:\n    - name: a\n      url: ftp://x\n",
         "t.yml:3:7: sources.gateways[0]: gateway url must be https://host[:port] (no user, path "
         "or query)");
+}
+
+static void transaction_probes_are_opt_in_and_bounded(void **state)
+{
+    (void)state;
+    char err[CONFIG_ERR_MAX];
+    struct config *cfg =
+        parse("destinations:\n"
+              "  - plain.test\n"
+              "  - domain: x.test\n"
+              "    transaction: {from: p@a.test, to: c@x.test, mode: rcpt}\n"
+              "  - domain: y.test\n"
+              "    transaction: {to: c@y.test, mode: data, every: 1m, size: 2048}\n",
+              err);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->dests[0].txn.mode, TXN_MODE_NONE); /* never on by default */
+    assert_int_equal(cfg->dests[1].txn.mode, TXN_MODE_RCPT);
+    assert_string_equal(cfg->dests[1].txn.from, "p@a.test");
+    assert_int_equal(cfg->dests[1].txn.every_ms, 15 * 60000);
+    assert_int_equal(cfg->dests[2].txn.mode, TXN_MODE_DATA);
+    assert_null(cfg->dests[2].txn.from);
+    assert_int_equal(cfg->dests[2].txn.every_ms, 60000);
+    assert_int_equal(cfg->dests[2].txn.size, 2048);
+    config_free(cfg);
+    rejects("destinations:\n  - domain: x.test\n    transaction: {to: c@x.test, mode: rcpt, "
+            "every: 30s}\n",
+            "t.yml:2:5: destinations[0]: transaction.every: 30000 ms is below the floor of 1m");
+    rejects("destinations:\n  - domain: x.test\n    transaction: {mode: data}\n",
+            "t.yml:2:5: destinations[0]: transaction.to: a transaction probe needs a recipient");
+    rejects("destinations:\n  - domain: x.test\n    transaction: {to: 'a b@x', mode: rcpt}\n",
+            "t.yml:3:23: destinations[0].transaction.to: 'a b@x' is not a recipient address "
+            "(local@domain)");
+    rejects("destinations:\n  - domain: x.test\n    transaction: {to: c@x.test, mode: send}\n",
+            "t.yml:3:39: destinations[0].transaction.mode: 'send' is not one of the allowed "
+            "values");
+    rejects("destinations:\n  - domain: x.test\n    transaction: {to: c@x.test, mode: data, "
+            "size: 20000000}\n",
+            "t.yml:3:51: destinations[0].transaction.size: 20000000 is out of range "
+            "(0..10485760)");
 }
 
 static void duplicates_are_rejected(void **state)
@@ -437,6 +477,7 @@ int main(void)
         cmocka_unit_test(cross_field_checks_point_at_their_section),
         cmocka_unit_test(sender_reputation_keys_are_checked),
         cmocka_unit_test(duplicates_are_rejected),
+        cmocka_unit_test(transaction_probes_are_opt_in_and_bounded),
         cmocka_unit_test(yaml_syntax_errors_have_a_position),
         cmocka_unit_test(durations_in_every_unit),
         cmocka_unit_test(destinations_inherit_and_override_the_global_settings),

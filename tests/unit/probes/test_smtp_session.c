@@ -10,8 +10,10 @@
  *
  * The server runs on its own thread with blocking sockets, one connection per test, from a
  * script of steps: "S<bytes>" send, "P<ms>" pause, "R" read one client line, "T" TLS accept,
- * "H" hold until the client closes (recording how many bytes it sent meanwhile); the end of
- * the script closes the connection.
+ * "H" hold until the client closes (recording how many bytes it sent meanwhile), "D" read a
+ * message up to its "." line (recording its size); the end of the script closes the
+ * connection. The transaction tests (MAIL, RCPT, RSET or DATA and the message) check each
+ * phase's reply code, enhanced code and first line, and where a refusal ends it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -85,6 +87,26 @@ static void srv_read_line(struct server *s)
     got_add(s, line);
 }
 
+/* Reads the message up to the line ".", noting its bytes (stuffing included) as "D<n>". */
+static void srv_read_data(struct server *s)
+{
+    char line[1024], note[32], ch;
+    long total = 0;
+    for (;;) {
+        size_t n = 0;
+        while (srv_recv(s, &ch, 1) == 1 && ch != '\n')
+            if (n + 1 < sizeof line)
+                line[n++] = ch;
+        line[n] = '\0';
+        if (!strcmp(line, ".\r") || n == 0)
+            break;
+        total += (long)n + 1;
+        assert_true(n <= 80); /* 78 characters, a stuffing dot, the CR */
+    }
+    snprintf(note, sizeof note, "D%ld", total);
+    got_add(s, note);
+}
+
 static void srv_hold(struct server *s)
 {
     char buf[512], note[32];
@@ -133,6 +155,8 @@ static void *srv_run(void *arg)
             srv_tls_accept(s);
         } else if (st[0] == 'H') {
             srv_hold(s);
+        } else if (st[0] == 'D') {
+            srv_read_data(s);
         }
     }
     SSL_free(s->ssl);
@@ -194,6 +218,7 @@ struct run {
     char trace[512];   /* "connect>greeting>ehlo>...>done" */
     bool trace_broken; /* a step's from was not the previous step's to */
     char outcome[32];  /* from the step to done */
+    struct txn_result txn;
 };
 
 static void on_done(void *arg, const struct mx_addr_result *r)
@@ -232,6 +257,8 @@ static int64_t on_guard(struct loop *l, void *arg)
 
 struct opts {
     enum starttls_mode starttls;
+    enum txn_mode txn_mode;
+    size_t msg_size;
     int64_t banner_ms, total_ms;
     size_t transcript_max;
 };
@@ -261,6 +288,11 @@ static void run_session(const char *const *script, const struct opts *o, struct 
         .banner_timeout_ms = o->banner_ms ? o->banner_ms : 300,
         .total_timeout_ms = o->total_ms ? o->total_ms : 4000,
         .transcript_max = o->transcript_max ? o->transcript_max : 4096,
+        .txn_mode = o->txn_mode,
+        .mail_from = "probe@session.test",
+        .rcpt_to = "canary@session.test",
+        .msg_size = o->msg_size,
+        .txn = &run->txn,
     };
     inet_pton(AF_INET, "127.0.0.1", p.addr);
     struct smtp_conn *c = smtp_conn_start(&env, &p, on_done, run);
@@ -539,6 +571,81 @@ static void long_lines_stay_within_the_banner_and_transcript_bounds(void **state
     assert_string_equal(srv.got, "EHLO " EHLO_NAME "|QUIT|");
 }
 
+static void an_rcpt_transaction_ends_with_rset_and_records_every_phase(void **state)
+{
+    (void)state;
+    static const char *const script[] = {
+        "S220 hi\r\n",          "R",  "S250 mx\r\n",       "R", "S250 2.1.0 Ok\x01\r\n", "R",
+        "S250-2.1.5 first\r\n", "P3", "S250 2.1.5 Ok\r\n", "R", "S250 2.0.0 Ok\r\n",     "R",
+        "S221 bye\r\n",         NULL,
+    };
+    struct opts o = {.starttls = STARTTLS_TRY, .txn_mode = TXN_MODE_RCPT};
+    struct run run;
+    struct server srv;
+    run_session(script, &o, &run, &srv);
+    assert_string_equal(store_outcome_name(run.r.outcome), "ok");
+    assert_string_equal(run.trace, "connect>greeting>ehlo>mail>rcpt>rset>quit>done");
+    assert_string_equal(srv.got, "EHLO " EHLO_NAME
+                                 "|MAIL FROM:<probe@session.test>|RCPT TO:<canary@session.test>"
+                                 "|RSET|QUIT|");
+    assert_true(run.txn.success);
+    assert_int_equal(run.txn.step[TXN_MAIL].code, 250);
+    assert_string_equal(run.txn.step[TXN_MAIL].enhanced, "2.1.0");
+    assert_string_equal(run.txn.step[TXN_MAIL].text, "250 2.1.0 Ok.");   /* control byte */
+    assert_string_equal(run.txn.step[TXN_RCPT].text, "250-2.1.5 first"); /* the first line */
+    assert_true(run.txn.step[TXN_RCPT].s >= 0.003);
+    assert_false(run.txn.step[TXN_DATA].reached);
+    assert_int_equal(run.txn.step[TXN_QUIT].code, 221);
+}
+
+static void a_4xx_at_rcpt_fails_the_transaction_there_and_quits(void **state)
+{
+    (void)state;
+    static const char *const script[] = {
+        "S220 hi\r\n",
+        "R",
+        "S250 mx\r\n",
+        "R",
+        "S250 ok\r\n",
+        "R",
+        "S451 4.7.1 greylisted\r\n",
+        "R",
+        "S221 bye\r\n",
+        NULL,
+    };
+    struct opts o = {.starttls = STARTTLS_TRY, .txn_mode = TXN_MODE_DATA};
+    struct run run;
+    struct server srv;
+    run_session(script, &o, &run, &srv);
+    assert_string_equal(store_outcome_name(run.r.outcome), "ok"); /* the address answered */
+    assert_string_equal(run.trace, "connect>greeting>ehlo>mail>rcpt>quit>done");
+    assert_false(run.txn.success);
+    assert_int_equal(run.txn.failed, TXN_RCPT);
+    assert_string_equal(run.txn.step[TXN_RCPT].enhanced, "4.7.1");
+    assert_int_equal(txn_signal_of(&run.txn), TXN_SIG_THROTTLED);
+}
+
+static void a_data_transaction_sends_a_stuffed_message_larger_than_a_command(void **state)
+{
+    (void)state;
+    static const char *const script[] = {
+        "S220 hi\r\n", "R", "S250 mx\r\n",           "R", "S250 ok\r\n",  "R",  "S250 ok\r\n", "R",
+        "S354 go\r\n", "D", "S250 2.0.0 queued\r\n", "R", "S221 bye\r\n", NULL,
+    };
+    struct opts o = {.starttls = STARTTLS_TRY, .txn_mode = TXN_MODE_DATA, .msg_size = 100000};
+    struct run run;
+    struct server srv;
+    run_session(script, &o, &run, &srv);
+    assert_string_equal(run.trace, "connect>greeting>ehlo>mail>rcpt>data>body>quit>done");
+    assert_true(run.txn.success);
+    assert_int_equal(run.txn.step[TXN_BODY].code, 250);
+    assert_true(run.txn.message_id[0] != '\0');
+    assert_contains(srv.got, "DATA|D");
+    long got = atol(strstr(srv.got, "DATA|D") + 6);
+    assert_true(got >= 100000 && got < 100200); /* the whole message, padded to the size */
+    assert_contains(srv.got, "|QUIT|");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +661,9 @@ int main(void)
         cmocka_unit_test(a_close_after_the_greeting_is_a_protocol_error_in_ehlo),
         cmocka_unit_test(an_unanswered_quit_still_ends_ok),
         cmocka_unit_test(long_lines_stay_within_the_banner_and_transcript_bounds),
+        cmocka_unit_test(an_rcpt_transaction_ends_with_rset_and_records_every_phase),
+        cmocka_unit_test(a_4xx_at_rcpt_fails_the_transaction_there_and_quits),
+        cmocka_unit_test(a_data_transaction_sends_a_stuffed_message_larger_than_a_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
