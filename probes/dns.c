@@ -469,6 +469,15 @@ static bool cache_ttl(enum dns_rcode rc, unsigned min_ttl, const unsigned char *
            dns_negative_ttl(abuf, alen, ttl) == 0;
 }
 
+/* Whether q's answer goes through the cache. TXT answers do not: their askers come at
+ * their own pace (a destination's MTA-STS and TLS-RPT records once per
+ * tls_policy_interval, a DNSBL's reason once per reputation round), so a cached TXT answer
+ * would only hold memory, two entries for each of 100,000 destinations. */
+static bool cacheable(const struct dns_query *q)
+{
+    return q->d->cache && !(q->type == Q_REC && q->rtype == DNS_T_TXT);
+}
+
 static void deliver_records(struct dns_query *q, enum dns_rcode rc, const char *detail,
                             const unsigned char *abuf, int alen)
 {
@@ -488,7 +497,7 @@ static void deliver_records(struct dns_query *q, enum dns_rcode rc, const char *
     unsigned ttl = UINT32_MAX;
     for (size_t i = 0; i < a->n; i++)
         ttl = a->rec[i].ttl < ttl ? a->rec[i].ttl : ttl;
-    if (q->d->cache && cache_ttl(a->rcode, ttl, abuf, alen, &ttl))
+    if (cacheable(q) && cache_ttl(a->rcode, ttl, abuf, alen, &ttl))
         dns_cache_put_records(q->d->cache, q->name, a, ttl, mxw_now_us());
     q->fn.rec(q->arg, a);
     free(a);
@@ -690,7 +699,7 @@ static struct dns_query *enqueue(struct dns *d, enum qtype type, unsigned rtype,
     q->arg = arg;
     q->born_us = mxw_now_us();
     mxw_strlcpy(q->name, name, sizeof q->name);
-    if (!d->cache || !from_cache(d, q))
+    if (!cacheable(q) || !from_cache(d, q))
         list_push_back(&d->wait_first, &q->node);
     loop_timer_reset(d->loop, d->kick, 0);
     return q;

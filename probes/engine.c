@@ -42,7 +42,8 @@ struct target {
     struct probe_params params;
     struct loop_timer *timer;
     struct probe *running;
-    int64_t last_done_us; /* monotonic end of the latest probe, 0 = none */
+    int64_t last_done_us;      /* monotonic end of the latest probe, 0 = none */
+    int64_t policy_checked_us; /* its latest TLS policy check (tlspolicy_due), 0 = none */
     bool probed_once;
     bool seen;     /* marked during a sync */
     char domain[]; /* the map's key, as long as it is */
@@ -165,7 +166,7 @@ static int64_t on_target_timer(struct loop *l, void *arg)
         .mxptr = eng.mxptr,
     };
     if (eng.tlspolicy)
-        tlspolicy_due(eng.tlspolicy, t->domain);
+        tlspolicy_due(eng.tlspolicy, t->domain, &t->policy_checked_us);
     t->running = probe_start(eng.dns, eng.smtp, &rq, on_probe_done, t);
     return next_slot(t);
 }

@@ -45,10 +45,12 @@ struct run {
     char sts_error[STORE_POLICY_TEXT], rpt_rua[STORE_POLICY_TEXT];
 };
 
+/* A domain with a check in flight or a policy held; one that publishes nothing has no entry
+ * between checks (its caller keeps when it was last checked), so 100,000 destinations
+ * without MTA-STS cost nothing here. */
 struct entry {
     struct tlspolicy *tp;
     struct run *run;            /* the check in flight, or NULL */
-    int64_t checked_us;         /* monotonic start of the latest check, 0 = never */
     struct sts_policy *policy;  /* the policy in force, or NULL */
     char policy_id[STS_ID_MAX]; /* its id */
     double fetched_at;          /* its fetch, wall time */
@@ -62,6 +64,7 @@ struct tlspolicy {
     char *ca_file;
     unsigned port;
     struct strmap entries;
+    const struct store_tls_policy *nothing; /* the findings of a check that found nothing */
 };
 
 static double wall_now(void)
@@ -115,7 +118,6 @@ static void publish(struct entry *e)
     struct store_tls_policy *out = &e->run->out;
     char mx[STORE_POLICY_TEXT] = "";
     double now = wall_now();
-    out->checked_at = now;
     out->sts_in_force = in_force(e, now);
     if (out->sts_in_force) {
         out->sts_mode = e->policy->mode;
@@ -125,10 +127,16 @@ static void publish(struct entry *e)
         patterns_text(e->policy, mx, sizeof mx);
     }
     struct dest *d = store_dest_find(e->domain);
-    if (d)
+    bool nothing = out->sts_txt == TXT_POLICY_ABSENT && out->rpt_txt == TXT_POLICY_ABSENT &&
+                   !out->sts_in_force && !e->run->sts_error[0];
+    if (d && nothing)
+        store_dest_set_tls_policy(d, store_tls_policy_ref(e->tp->nothing), now);
+    else if (d)
         store_dest_set_tls_policy(
-            d, store_tls_policy_new(out, mx, e->run->sts_error, e->run->rpt_rua));
+            d, store_tls_policy_new(out, mx, e->run->sts_error, e->run->rpt_rua), now);
     stop_work(e);
+    if (!e->policy) /* nothing held between checks */
+        free(strmap_del(&e->tp->entries, e->domain));
 }
 
 static void settle(struct entry *e)
@@ -321,7 +329,6 @@ static void start_check(struct entry *e)
 {
     char name[STORE_DOMAIN_MAX + 16];
     e->run = xcalloc(1, sizeof *e->run);
-    e->checked_us = mxw_now_us();
     e->run->pending = 2;
     snprintf(name, sizeof name, "_mta-sts.%s", e->domain);
     e->run->q_sts = dns_query_records(e->tp->dns, name, DNS_T_TXT, on_sts_txt, e);
@@ -329,9 +336,14 @@ static void start_check(struct entry *e)
     e->run->q_rpt = dns_query_records(e->tp->dns, name, DNS_T_TXT, on_rpt_txt, e);
 }
 
-void tlspolicy_due(struct tlspolicy *tp, const char *domain)
+void tlspolicy_due(struct tlspolicy *tp, const char *domain, int64_t *checked_us)
 {
+    int64_t now = mxw_now_us();
+    if (*checked_us && now - *checked_us < tp->interval_ms * 1000)
+        return;
     struct entry *e = strmap_get(&tp->entries, domain);
+    if (e && e->run)
+        return;
     if (!e) {
         size_t n = strlen(domain);
         e = xcalloc(1, sizeof *e + n + 1);
@@ -339,8 +351,7 @@ void tlspolicy_due(struct tlspolicy *tp, const char *domain)
         e->tp = tp;
         strmap_put(&tp->entries, e->domain, e);
     }
-    if (e->run || (e->checked_us && mxw_now_us() - e->checked_us < tp->interval_ms * 1000))
-        return;
+    *checked_us = now;
     start_check(e);
 }
 
@@ -397,8 +408,7 @@ void tlspolicy_configure(struct tlspolicy *tp, struct dns *dns, const struct con
         struct entry *e;
         for (size_t it = 0; (e = strmap_next(&tp->entries, &it));)
             if (e->run) {
-                stop_work(e);
-                e->checked_us = 0; /* due again at its next probe */
+                stop_work(e); /* due again at its next interval */
             }
         tp->dns = dns;
     }
@@ -413,6 +423,7 @@ struct tlspolicy *tlspolicy_new(struct dns *dns, struct curlm *cm, const struct 
     struct tlspolicy *tp = xcalloc(1, sizeof *tp);
     tp->dns = dns;
     tp->curlm = cm;
+    tp->nothing = store_tls_policy_new(&(struct store_tls_policy){0}, "", "", "");
     tlspolicy_configure(tp, dns, cfg);
     return tp;
 }
@@ -422,6 +433,7 @@ void tlspolicy_free(struct tlspolicy *tp)
     if (!tp)
         return;
     strmap_clear(&tp->entries, entry_free);
+    store_tls_policy_unref(tp->nothing);
     free(tp->ca_file);
     free(tp);
 }

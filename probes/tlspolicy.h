@@ -26,8 +26,10 @@ void tlspolicy_free(struct tlspolicy *tp);
  * resolver are stopped (they run again when next due); cached policies stay. */
 void tlspolicy_configure(struct tlspolicy *tp, struct dns *dns, const struct config *cfg);
 
-/* Starts a check of domain when none ran within the interval and none is running. */
-void tlspolicy_due(struct tlspolicy *tp, const char *domain);
+/* Starts a check of domain when none ran within the interval (*checked_us: the monotonic
+ * start of its latest check, 0 = never; the caller keeps it and it is set here) and none is
+ * running. */
+void tlspolicy_due(struct tlspolicy *tp, const char *domain, int64_t *checked_us);
 /* Forgets domain (it left the store): its check in flight is stopped. */
 void tlspolicy_forget(struct tlspolicy *tp, const char *domain);
 

@@ -949,11 +949,12 @@ void store_dest_set_transcript(struct dest *d, const struct store_transcript *tr
     v->transcript = transcript;
 }
 
-void store_dest_set_tls_policy(struct dest *d, const struct store_tls_policy *p)
+void store_dest_set_tls_policy(struct dest *d, const struct store_tls_policy *p, double checked_at)
 {
     struct dest_view *v = writable(d);
     store_tls_policy_unref(v->tls_policy);
     v->tls_policy = p;
+    v->tls_checked_at = checked_at;
 }
 
 void store_dest_set_dns_answer(struct dest *d, bool cached, double age_s)

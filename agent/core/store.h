@@ -332,13 +332,12 @@ const char *store_sts_host_name(enum sts_host s);
 
 /* A destination's published policies as the policy checker (tlspolicy.c) last read them:
  * made once per check, immutable, shared by the views, freed with its last reference on any
- * thread. Its texts are as long as they are (most destinations publish nothing): a view
- * costs a pointer and the block about a hundred bytes. */
+ * thread. Its texts are as long as they are; the checks that find nothing at all (most
+ * destinations publish no policy) share one block. */
 #define STORE_STS_ID_MAX  33
 #define STORE_POLICY_TEXT 256 /* bound of each text, NUL included */
 struct store_tls_policy {
     atomic_int refs;
-    double checked_at;       /* wall time of the check */
     enum txt_policy sts_txt; /* the _mta-sts record */
     char sts_id[STORE_STS_ID_MAX];
     bool sts_in_force;       /* a policy applies: fetched, or cached and not expired */
@@ -505,7 +504,10 @@ struct dest_view {
      * oldest first; NULL before the first probe. Immutable and shared by the views of the
      * destination until the next change, so a view costs a pointer, not 240 samples. */
     const struct store_history *history;
-    const struct store_tls_policy *tls_policy; /* NULL before the first policy check */
+    /* The latest TLS policy check: its findings (NULL before the first; the many checks
+     * that find nothing share one block) and when it ended (wall time). */
+    const struct store_tls_policy *tls_policy;
+    double tls_checked_at;
     char domain[]; /* as long as it is (less than STORE_DOMAIN_MAX): allocated with the view */
 };
 
@@ -724,8 +726,9 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
 void store_dest_set_delivery(struct dest *d, const struct delivery_attempt *a);
 /* Replaces the transcript (the caller's reference moves to the store). */
 void store_dest_set_transcript(struct dest *d, const struct store_transcript *transcript);
-/* Takes the caller's reference to p (the latest policy check). */
-void store_dest_set_tls_policy(struct dest *d, const struct store_tls_policy *p);
+/* Takes the caller's reference to p, the findings of the policy check that ended at
+ * checked_at (wall time). */
+void store_dest_set_tls_policy(struct dest *d, const struct store_tls_policy *p, double checked_at);
 /* MTA figures, for writing fields in place (errors through store_mta_count_*). */
 struct mta_figures *store_dest_mta(struct dest *d);
 /* Makes the figures of d a copy of m (sharing its error block); changes nothing, and copies

@@ -773,7 +773,7 @@ static void fill_tls_policy(struct drow *row, const struct dest_view *d)
     put(h, v, DC_STS_NONE, sts, sts && p->sts_mode == STS_MODE_NONE);
     put(h, v, DC_STS_TESTING, sts, sts && p->sts_mode == STS_MODE_TESTING);
     put(h, v, DC_STS_ENFORCE, sts, sts && p->sts_mode == STS_MODE_ENFORCE);
-    put(h, v, DC_STS_AGE, sts, sts ? p->checked_at - p->sts_fetched_at : 0);
+    put(h, v, DC_STS_AGE, sts, sts ? d->tls_checked_at - p->sts_fetched_at : 0);
     put(h, v, DC_STS_EXPIRY, sts, sts ? p->sts_fetched_at + p->sts_max_age : 0);
     put(h, v, DC_STS_ERROR, p != NULL, p && p->sts_error[0]);
     put(h, v, DC_RPT, p != NULL, p && p->rpt_txt == TXT_POLICY_OK);

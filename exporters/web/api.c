@@ -162,7 +162,7 @@ void api_render_mx(struct buf *b, const struct mx_host *hosts, size_t n)
 }
 
 /* "tls_policy": the latest MTA-STS and TLS-RPT check, null before the first. */
-static void tls_policy(struct buf *b, const struct store_tls_policy *p)
+static void tls_policy(struct buf *b, const struct store_tls_policy *p, double checked_at)
 {
     key(b, "tls_policy");
     if (!p) {
@@ -170,7 +170,7 @@ static void tls_policy(struct buf *b, const struct store_tls_policy *p)
         return;
     }
     buf_append(b, "{", 1);
-    kv_num(b, "checked_at", p->checked_at);
+    kv_num(b, "checked_at", checked_at);
     key(b, "mta_sts");
     buf_append(b, "{", 1);
     kv_str(b, "record", store_txt_policy_name(p->sts_txt), 16);
@@ -353,7 +353,7 @@ static void dest_common(struct buf *b, const struct snapshot *s, const struct de
     kv_opt(b, "dns_ttl_seconds", probed ? (double)d->dns_ttl : -1.0, 0);
     probes(b, d);
     mx_hosts(b, d);
-    tls_policy(b, d->tls_policy);
+    tls_policy(b, d->tls_policy, d->tls_checked_at);
     mta(b, &d->mta, s->agent.n_sources > 0);
 }
 

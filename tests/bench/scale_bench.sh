@@ -17,6 +17,7 @@
 #   RATE=100 SHAPES="shared spread" tests/bench/scale_bench.sh "10000" 30
 # PROFILE=DIR also records the agent with perf over each window (DIR/perf-N-SHAPE.data) and
 # keeps its flat report (DIR/perf-N-SHAPE.txt): the profile behind a figure.
+# BENCH_GLOBAL adds lines to the global section ("  tls_policy: false"): the cost of a feature.
 # Figures only, never a verdict. Talks to 127.0.0.0/8 only; stops what it starts.
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/tests/lib/nsd.sh"
@@ -63,6 +64,7 @@ run() { # N SHAPE
     start_nsd "$dns_port" "$T/test.zone"
     {
         printf 'global:\n  probe_interval: %ss\n  dns_servers: ["127.0.0.1:%s"]\n  smtp_port: %s\n' "$iv" "$dns_port" "$P"
+        [ -z "${BENCH_GLOBAL:-}" ] || printf '%s\n' "$BENCH_GLOBAL"
         printf 'snmp: {enabled: false}\ndestinations:\n'
         awk -v n="$n" 'BEGIN { for (i = 1; i <= n; i++) printf "  - d%d.test\n", i }'
     } >"$T/agent.yml"
