@@ -29,15 +29,19 @@ struct crec {
     char *text;
 };
 
+/* 32 bytes and the key: a cache holds several entries for each of 100,000 destinations,
+ * most of them negative answers with no records at all. */
 struct entry {
-    enum dns_rcode rcode;
-    bool authenticated; /* generic records: the answer's AD bit */
     int64_t stored_us, expires_us;
-    size_t n;
-    struct cmx *mx;         /* MX entries */
-    struct dns_addr *addrs; /* A / AAAA entries */
-    struct crec *recs;      /* TXT, PTR and TLSA entries */
-    char key[];             /* as long as it is: a cache of 100,000 names stays small */
+    uint32_t n;
+    uint8_t rcode;              /* enum dns_rcode */
+    bool authenticated;         /* generic records: the answer's AD bit */
+    union {                     /* by the key's kind (key[0]) */
+        struct cmx *mx;         /* MX */
+        struct dns_addr *addrs; /* A / AAAA */
+        struct crec *recs;      /* TXT, PTR and TLSA */
+    } u;
+    char key[]; /* as long as it is: a cache of 100,000 names stays small */
 };
 
 struct dns_cache {
@@ -49,13 +53,17 @@ struct dns_cache {
 static void entry_free(void *val)
 {
     struct entry *e = val;
-    for (size_t i = 0; e->mx && i < e->n; i++)
-        free(e->mx[i].host);
-    free(e->mx);
-    for (size_t i = 0; e->recs && i < e->n; i++)
-        free(e->recs[i].text);
-    free(e->recs);
-    free(e->addrs);
+    if (e->key[0] == 'm') {
+        for (size_t i = 0; e->u.mx && i < e->n; i++)
+            free(e->u.mx[i].host);
+        free(e->u.mx);
+    } else if (e->key[0] == '4' || e->key[0] == '6') {
+        free(e->u.addrs);
+    } else {
+        for (size_t i = 0; e->u.recs && i < e->n; i++)
+            free(e->u.recs[i].text);
+        free(e->u.recs);
+    }
     free(e);
 }
 
@@ -113,7 +121,7 @@ static struct entry *put(struct dns_cache *c, char kind, const char *name, enum 
     size_t klen = strlen(key) + 1;
     struct entry *e = xcalloc(1, sizeof *e + klen);
     memcpy(e->key, key, klen);
-    e->rcode = rc;
+    e->rcode = (uint8_t)rc;
     e->stored_us = now_us;
     e->expires_us = now_us + (int64_t)ttl * 1000000;
     struct entry *old = strmap_get(&c->map, e->key);
@@ -131,10 +139,10 @@ void dns_cache_put_mx(struct dns_cache *c, const char *name, const struct dns_mx
     struct entry *e = put(c, 'm', name, a->rcode, ttl_s, now_us);
     if (!e || !a->n)
         return;
-    e->mx = xcalloc(a->n, sizeof *e->mx);
+    e->u.mx = xcalloc(a->n, sizeof *e->u.mx);
     for (size_t i = 0; i < a->n; i++)
-        e->mx[i] = (struct cmx){a->mx[i].preference, a->mx[i].ttl, xstrdup(a->mx[i].host)};
-    e->n = a->n;
+        e->u.mx[i] = (struct cmx){a->mx[i].preference, a->mx[i].ttl, xstrdup(a->mx[i].host)};
+    e->n = (uint32_t)a->n;
 }
 
 void dns_cache_put_addr(struct dns_cache *c, const char *name, int family,
@@ -143,10 +151,10 @@ void dns_cache_put_addr(struct dns_cache *c, const char *name, int family,
     struct entry *e = put(c, family == AF_INET6 ? '6' : '4', name, a->rcode, ttl_s, now_us);
     if (!e || !a->n)
         return;
-    e->addrs = xmalloc(a->n * sizeof *e->addrs);
-    if (e->addrs) {
-        memcpy(e->addrs, a->addrs, a->n * sizeof *e->addrs);
-        e->n = a->n;
+    e->u.addrs = xmalloc(a->n * sizeof *e->u.addrs);
+    if (e->u.addrs) {
+        memcpy(e->u.addrs, a->addrs, a->n * sizeof *e->u.addrs);
+        e->n = (uint32_t)a->n;
     }
 }
 
@@ -179,16 +187,16 @@ int dns_cache_get_mx(struct dns_cache *c, const char *name, int64_t now_us,
     if (!e)
         return 0;
     int64_t age = now_us - e->stored_us;
-    out->rcode = e->rcode;
+    out->rcode = (enum dns_rcode)e->rcode;
     out->detail = e->rcode == DNS_NXDOMAIN ? "domain name not found (cached)" : NULL;
     out->cached = true;
     out->age_s = (double)age / 1e6;
     out->n = 0;
     for (size_t i = 0; i < e->n && out->n < DNS_MX_MAX; i++) {
         struct dns_mx *m = &out->mx[out->n++];
-        m->preference = e->mx[i].preference;
-        m->ttl = aged(e->mx[i].ttl, age);
-        mxw_strlcpy(m->host, e->mx[i].host, sizeof m->host);
+        m->preference = e->u.mx[i].preference;
+        m->ttl = aged(e->u.mx[i].ttl, age);
+        mxw_strlcpy(m->host, e->u.mx[i].host, sizeof m->host);
     }
     return 1;
 }
@@ -200,14 +208,14 @@ int dns_cache_get_addr(struct dns_cache *c, const char *name, int family, int64_
     if (!e)
         return 0;
     int64_t age = now_us - e->stored_us;
-    out->rcode = e->rcode;
+    out->rcode = (enum dns_rcode)e->rcode;
     out->detail = NULL;
     out->cached = true;
     out->age_s = (double)age / 1e6;
     out->n = e->n < DNS_ADDRS_MAX ? e->n : DNS_ADDRS_MAX;
     for (size_t i = 0; i < out->n; i++) {
-        out->addrs[i] = e->addrs[i];
-        out->addrs[i].ttl = aged(e->addrs[i].ttl, age);
+        out->addrs[i] = e->u.addrs[i];
+        out->addrs[i].ttl = aged(e->u.addrs[i].ttl, age);
     }
     return 1;
 }
@@ -235,10 +243,10 @@ void dns_cache_put_records(struct dns_cache *c, const char *name,
     e->authenticated = a->authenticated;
     if (!a->n)
         return;
-    e->recs = xcalloc(a->n, sizeof *e->recs);
+    e->u.recs = xcalloc(a->n, sizeof *e->u.recs);
     for (size_t i = 0; i < a->n; i++) {
         const struct dns_record *r = &a->rec[i];
-        struct crec *cr = &e->recs[i];
+        struct crec *cr = &e->u.recs[i];
         *cr = (struct crec){.ttl = r->ttl,
                             .truncated = r->truncated,
                             .usage = r->usage,
@@ -248,7 +256,7 @@ void dns_cache_put_records(struct dns_cache *c, const char *name,
         cr->data_len = r->data_len < sizeof cr->data ? r->data_len : sizeof cr->data;
         memcpy(cr->data, r->data, cr->data_len);
     }
-    e->n = a->n;
+    e->n = (uint32_t)a->n;
 }
 
 int dns_cache_get_records(struct dns_cache *c, const char *name, unsigned type, int64_t now_us,
@@ -258,7 +266,7 @@ int dns_cache_get_records(struct dns_cache *c, const char *name, unsigned type, 
     if (!e)
         return 0;
     int64_t age = now_us - e->stored_us;
-    out->rcode = e->rcode;
+    out->rcode = (enum dns_rcode)e->rcode;
     out->detail = e->rcode == DNS_NXDOMAIN ? "domain name not found (cached)" : NULL;
     out->cached = true;
     out->age_s = (double)age / 1e6;
@@ -266,7 +274,7 @@ int dns_cache_get_records(struct dns_cache *c, const char *name, unsigned type, 
     out->type = type;
     out->n = 0;
     for (size_t i = 0; i < e->n && out->n < DNS_RECORDS_MAX; i++) {
-        const struct crec *cr = &e->recs[i];
+        const struct crec *cr = &e->u.recs[i];
         struct dns_record *r = &out->rec[out->n++];
         memset(r, 0, sizeof *r);
         r->ttl = aged(cr->ttl, age);

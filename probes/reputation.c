@@ -3,8 +3,9 @@
  * at most REP_IN_FLIGHT_MAX of them asking at once: per address a PTR lookup (whose names
  * then each get an A or AAAA lookup: forward-confirmed reverse DNS) and one A lookup per
  * DNSBL zone (followed by a TXT lookup for a listing's reason). When the last job of a
- * round ends, the results become a new sender view in the store. The answers are cached by
- * the resolver for their TTLs, so a round inside a TTL asks the network nothing.
+ * round ends, the results become a new sender view in the store. The answers but the TXT
+ * reasons are cached by the resolver for their TTLs, so a round inside a TTL asks the network
+ * little.
  * Loop thread only; logs listings and FCrDNS changes (subsys=reputation).
  */
 #include "reputation.h"
