@@ -16,7 +16,7 @@ struct strmap_slot {
 
 struct strmap {
     struct strmap_slot *slots;
-    size_t cap, n; /* cap is 0 or a power of two; n <= cap / 2 */
+    size_t cap, n; /* cap is 0 or a power of two; n <= 3 cap / 4 */
 };
 
 void *strmap_get(const struct strmap *m, const char *key);
