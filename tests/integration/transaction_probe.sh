@@ -10,7 +10,8 @@
 #  - data mode: the message arrives (the server logs its Message-ID and X-Mxwatch-Probe),
 #    mxwatch_transaction_success 1;
 #  - a destination without `transaction:` gets no transaction session: no MAIL from us;
-#  - /metrics (promtool-valid), the API, hoststatus, the page and SNMP show the results.
+#  - /metrics (promtool-valid), the API, hoststatus, the page and SNMP show the results;
+#  - a reload that removes a section drops its result; one that changes a section keeps it.
 source "$(dirname "$0")/../lib/common.sh"
 source "$MXW_TOP/deploy/demo/snmpd.sh"
 
@@ -131,3 +132,11 @@ assert_eq '"rcpt"' "$(snmp_col 42 reject.test)" "mxwDestTxnFailedPhase"
 assert_eq 550 "$(snmp_col 43 reject.test)" "mxwDestTxnReplyCode"
 assert_contains "$(snmp_col 44 reject.test)" "550 5.1.1" "mxwDestTxnReply"
 assert_eq 4 "$(snmp_col 27 reject.test)" "mxwDestStatusSignal (transaction)"
+
+note "reload: a removed transaction section drops its result, a changed one runs on"
+sed -i '/to: canary@data.test/d; s/to: nobody@reject.test, every: 1m/to: nobody@reject.test, every: 2m/' "$T/mxwatch.yml"
+kill -HUP "$AGENT_PID"
+wait_for 10 bash -c "[ \"\$(curl -fsS '$AGENT_URL/api/v1/destinations/data.test' | jq -r .transaction)\" = null ]" ||
+    fail "data.test kept its transaction after the section was removed"
+assert_eq 550 "$(api reject.test | jq -r '[.transaction.phases[] | select(.phase == "rcpt")][0].reply_code' )" "reject.test result kept"
+curl -fsS --max-time 5 "$AGENT_URL/-/healthy" >/dev/null || fail "agent not healthy after the reload"
