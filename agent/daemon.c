@@ -71,6 +71,7 @@ static void sync_destinations(const struct config *cfg)
         struct dest *d = store_dest_add(cfg->dests[i].domain, ORIGIN_CONFIG);
         store_mark(d, true);
         store_dest_set_params(d, &cfg->dests[i].params);
+        store_dest_set_txn_config(d, &cfg->dests[i].txn);
         owned++;
     }
     store_foreach(mark_owned_discovered, (void *)&cfg->shard);

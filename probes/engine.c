@@ -11,6 +11,9 @@
  * changed), and in between the store tells the engine of each destination that comes or
  * goes (discovery), so no timer walks every destination.
  *
+ * A destination with a transaction probe (destinations[].transaction) has one beside its
+ * target (txnprobe.c), on a timer of its own; the target owns it and ends it with itself.
+ *
  * Results go into the store (store_dest_set_probe), which notifies status observers.
  * Loop thread only. Owns the c-ares channel (dns.c) and the sender reputation checks that
  * share it (reputation.c); the daemon owns the loop's libcurl
@@ -28,6 +31,8 @@
 #include "smtp.h"
 #include "strmap.h"
 #include "tlspolicy.h"
+#include "txn.h"
+#include "txnprobe.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -42,6 +47,7 @@ struct target {
     struct probe_params params;
     struct loop_timer *timer;
     struct probe *running;
+    struct txnprobe *txn;      /* NULL: no transaction probe configured */
     int64_t last_done_us;      /* monotonic end of the latest probe, 0 = none */
     int64_t policy_checked_us; /* its latest TLS policy check (tlspolicy_due), 0 = none */
     bool probed_once;
@@ -58,6 +64,7 @@ static struct {
     struct tlspolicy *tlspolicy; /* NULL with global.tls_policy off */
     struct mxptr *mxptr;         /* PTR names of the MX addresses */
     struct reputation *rep;      /* NULL: no sending address to check */
+    struct txnprobe_env tenv;    /* what the transaction probes run on, kept current */
     struct strmap targets;
     size_t n_targets, n_probed_once;
     bool first_round_done;
@@ -80,6 +87,29 @@ static const struct probe_params *params_of(const struct dest *d)
 {
     const struct probe_params *p = store_dest_params(d);
     return p ? p : &eng.cfg->defaults;
+}
+
+/* d's transaction probe config, NULL when it has none (or is discovered). */
+static const struct txn_config *txn_of(const struct dest *d)
+{
+    const struct txn_config *c = store_dest_txn_config(d);
+    return c && c->mode != TXN_MODE_NONE ? c : NULL;
+}
+
+/* Makes t's transaction probe follow the configuration: started, updated or ended (and then
+ * its last result leaves the view: the destination has no transaction probe any more). */
+static void txn_follow(struct target *t, struct dest *d)
+{
+    const struct txn_config *c = txn_of(d);
+    if (c && !t->txn)
+        t->txn = txnprobe_new(&eng.tenv, t->domain, &t->params, c);
+    else if (c)
+        txnprobe_update(t->txn, c);
+    else if (t->txn) {
+        txnprobe_free(t->txn);
+        t->txn = NULL;
+        store_dest_set_transaction(d, NULL);
+    }
 }
 
 /* ---- results ---- */
@@ -205,6 +235,7 @@ static void target_add(struct dest *d)
     t->seen = true;
     strmap_put(&eng.targets, t->domain, t);
     eng.n_targets++;
+    txn_follow(t, d);
 }
 
 /* Everything of a target but its place in the map. */
@@ -215,6 +246,7 @@ static void target_release(void *val)
     if (d && store_dest_handle(d) == t)
         store_dest_set_handle(d, NULL);
     probe_cancel(t->running);
+    txnprobe_free(t->txn);
     if (eng.tlspolicy)
         tlspolicy_forget(eng.tlspolicy, t->domain);
     loop_timer_del(eng.loop, t->timer);
@@ -238,6 +270,7 @@ static void sync_one(struct dest *d, void *arg)
     t->params = *p;
     if (interval_changed)
         loop_timer_reset(eng.loop, t->timer, next_slot(t));
+    txn_follow(t, d);
 }
 
 /* For strmap_sweep: a target whose destination left the store goes. */
@@ -323,6 +356,7 @@ int engine_start(struct loop *l, struct curlm *cm, const struct config *cfg, cha
     eng.smtp = smtp_new(l, eng.curlm, cfg);
     smtp_set_trace(eng.smtp, engine_log_smtp_step, NULL);
     eng.mxptr = mxptr_new(eng.dns);
+    eng.tenv = (struct txnprobe_env){.loop = l, .dns = eng.dns, .smtp = eng.smtp, .cfg = cfg};
     if (cfg->tls_policy)
         eng.tlspolicy = tlspolicy_new(eng.dns, eng.curlm, cfg);
     store_subscribe_status(on_status, NULL);
@@ -356,11 +390,14 @@ int engine_reload(const struct config *cfg, char *err, size_t errlen)
         } else {
             /* Running probes hold the old resolver: cancel them, they run again soon. */
             struct target *t;
-            for (size_t it = 0; (t = strmap_next(&eng.targets, &it));)
+            for (size_t it = 0; (t = strmap_next(&eng.targets, &it));) {
                 if (t->running) {
                     probe_cancel(t->running);
                     t->running = NULL;
                 }
+                if (t->txn)
+                    txnprobe_drop_dns(t->txn);
+            }
             struct dns_figures total;
             dns_totals(&total);
             eng.dns_base = total;
@@ -373,6 +410,8 @@ int engine_reload(const struct config *cfg, char *err, size_t errlen)
             eng.dns = fresh;
         }
     }
+    eng.tenv.dns = eng.dns;
+    eng.tenv.cfg = cfg;
     if (cfg->tls_policy && !eng.tlspolicy)
         eng.tlspolicy = tlspolicy_new(eng.dns, eng.curlm, cfg);
     else if (!cfg->tls_policy && eng.tlspolicy) {

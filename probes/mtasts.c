@@ -266,8 +266,8 @@ static enum txt_policy rua_take(struct span v, char rua[TLSRPT_RUA_MAX], char *e
         if (!rua_uri_ok(u))
             return malformed(err, errlen, "rua URI not mailto: or https:", u);
         for (size_t i = 0; i <= u.n && have + 1 < TLSRPT_RUA_MAX; i++) {
-            char c = i < u.n ? u.p[i] : ',';
-            rua[have++] = (unsigned char)c < 0x21 || (unsigned char)c > 0x7e ? '.' : c;
+            unsigned char c = i < u.n ? (unsigned char)u.p[i] : (unsigned char)',';
+            rua[have++] = (char)(c < 0x21 || c > 0x7e ? '.' : c);
         }
         v = comma ? (struct span){comma + 1, v.n - n - 1} : (struct span){v.p + n, 0};
     }

@@ -490,6 +490,54 @@ static void tls_policy(struct json_object *d)
     tls_hosts(d);
 }
 
+/* The last transaction probe: mode, envelope, when and how it ended, then each phase it
+ * reached with its time and reply (a stranger's text, through cli_put_text). */
+static void transaction(struct json_object *d)
+{
+    struct json_object *t = jget(d, "transaction"), *ph = t ? jget(t, "phases") : NULL;
+    if (!t || json_object_is_type(t, json_type_null))
+        return;
+    char when[FMT_TIME_MAX], ago[FMT_DURATION_MAX];
+    double at = jnum(t, "time");
+    bool ok = json_object_get_boolean(jget(t, "success"));
+    printf("\nTransaction probe:\n  %-10s", "mode:");
+    cli_put_text(stdout, jstr(t, "mode") ? jstr(t, "mode") : "?");
+    printf(", MAIL FROM:<");
+    cli_put_text(stdout, jstr(t, "from") ? jstr(t, "from") : "");
+    printf("> RCPT TO:<");
+    cli_put_text(stdout, jstr(t, "to") ? jstr(t, "to") : "");
+    printf(">\n  %-10s%s (%s ago) via ", "when:", fmt_time(when, sizeof when, at),
+           fmt_duration(ago, sizeof ago, (double)time(NULL) - at));
+    cli_put_text(stdout, jstr(t, "mx_host") ? jstr(t, "mx_host") : "");
+    printf(" [");
+    cli_put_text(stdout, jstr(t, "mx_address") ? jstr(t, "mx_address") : "");
+    printf("]\n  %-10s", "success:");
+    if (ok) {
+        printf("yes\n");
+    } else {
+        printf("no, failed at ");
+        cli_put_text(stdout, jstr(t, "failed_phase") ? jstr(t, "failed_phase") : "?");
+        printf(" (");
+        cli_put_text(stdout, jstr(t, "outcome") ? jstr(t, "outcome") : "?");
+        printf(")\n");
+    }
+    for (size_t i = 0; ph && i < json_object_array_length(ph); i++) {
+        struct json_object *p = json_object_array_get_idx(ph, i), *s = jget(p, "seconds");
+        printf("  ");
+        put_col(jstr(p, "phase"), 10);
+        if (s && !json_object_is_type(s, json_type_null))
+            printf("%8.1f ms  ", json_object_get_double(s) * 1000);
+        else
+            printf("%8s     ", "-");
+        long long code = json_object_get_int64(jget(p, "reply_code"));
+        const char *enh = jstr(p, "enhanced_code");
+        if (code)
+            printf("%lld %-6s ", code, enh && *enh ? enh : "-");
+        cli_put_text(stdout, jstr(p, "reply") ? jstr(p, "reply") : "");
+        printf("\n");
+    }
+}
+
 static void hoststatus_text(struct json_object *d)
 {
     char since[FMT_TIME_MAX], ago[FMT_DURATION_MAX];
@@ -523,6 +571,7 @@ static void hoststatus_text(struct json_object *d)
     mx_records(d);
     addresses(d);
     tls_policy(d);
+    transaction(d);
     const char *failure = m ? jstr(m, "last_failure") : NULL;
     if (failure && *failure) {
         printf("\nLatest failure:\n  ");

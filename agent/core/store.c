@@ -26,6 +26,7 @@ struct dest {
     bool mark;
     size_t pos; /* in st.sorted, as of the last publish (exact while !set_changed) */
     const struct probe_params *params; /* store_dest_set_params */
+    const struct txn_config *txn;      /* store_dest_set_txn_config */
     void *handle;                      /* store_dest_set_handle */
     char domain[]; /* the map's key, as long as it is: stable while views are replaced */
 };
@@ -131,8 +132,8 @@ static const char *const cmd_names[DCMD__COUNT] = {
     "none", "connect", "greeting", "ehlo",        "starttls",
     "mail", "rcpt",    "data",     "end_of_data", "other",
 };
-static const char *const signal_names[] = {"none", "probe", "delivery"};
-static const char *const vote_names[] = {"none", "up", "down", "throttled"};
+static const char *const signal_names[] = {"none", "probe", "delivery", "transaction"};
+static const char *const vote_names[] = {"none", "up", "down", "throttled", "rejected"};
 
 const char *store_delivery_class_name(enum delivery_class c)
 {
@@ -146,12 +147,12 @@ const char *store_delivery_cmd_name(enum delivery_cmd c)
 
 const char *store_signal_name(enum dest_signal s)
 {
-    return (unsigned)s < 3 ? signal_names[s] : "unknown";
+    return (unsigned)s < 4 ? signal_names[s] : "unknown";
 }
 
 const char *store_vote_name(enum delivery_vote v)
 {
-    return (unsigned)v < 4 ? vote_names[v] : "unknown";
+    return (unsigned)v < 5 ? vote_names[v] : "unknown";
 }
 
 const char *store_sts_mode_name(enum sts_mode m)
@@ -240,9 +241,10 @@ void store_tls_policy_unref(const struct store_tls_policy *cp)
 
 const char *store_dest_reason_text(const struct dest_view *d)
 {
-    if (d->status_signal == SIGNAL_DELIVERY)
+    if (d->status_signal == SIGNAL_DELIVERY || d->status_signal == SIGNAL_TRANSACTION)
         return d->vote == VOTE_UP          ? reason_names[REASON_OK]
                : d->vote == VOTE_THROTTLED ? "throttled"
+               : d->vote == VOTE_REJECTED  ? "rejected"
                                            : store_outcome_name(d->vote_outcome);
     if (d->reason == REASON_ALL_FAILED)
         return store_outcome_name(d->addr_outcome);
@@ -387,6 +389,53 @@ enum delivery_vote store_delivery_vote(const struct delivery_attempt *a)
             return VOTE_THROTTLED;
         return VOTE_NONE;
     case DELIV_LOST: return a->cmd <= DCMD_STARTTLS ? VOTE_DOWN : VOTE_NONE;
+    default: return VOTE_NONE;
+    }
+}
+
+/* ---- transaction probes ---- */
+
+const struct store_txn *store_txn_new(const struct txn_result *r, enum mx_outcome outcome,
+                                      const char *from, const char *to, const char *mx)
+{
+    const char *in[3] = {from ? from : "", to ? to : "", mx ? mx : ""};
+    size_t n[3] = {strnlen(in[0], TXN_ADDR_MAX - 1), strnlen(in[1], TXN_ADDR_MAX - 1),
+                   strnlen(in[2], STORE_DOMAIN_MAX - 1)};
+    struct store_txn *t = xcalloc(1, sizeof *t + n[0] + n[1] + n[2] + 3);
+    atomic_init(&t->refs, 1);
+    t->outcome = outcome;
+    t->r = *r;
+    t->signal = txn_signal_of(r);
+    const char **out[3] = {&t->from, &t->to, &t->mx};
+    char *p = t->data;
+    for (int i = 0; i < 3; i++) {
+        mxw_strncpy_printable(p, n[i] + 1, in[i], n[i]);
+        *out[i] = p;
+        p += n[i] + 1;
+    }
+    return t;
+}
+
+const struct store_txn *store_txn_ref(const struct store_txn *t)
+{
+    if (t)
+        atomic_fetch_add(&((struct store_txn *)t)->refs, 1);
+    return t;
+}
+
+void store_txn_unref(const struct store_txn *ct)
+{
+    struct store_txn *t = (struct store_txn *)ct;
+    if (t && atomic_fetch_sub(&t->refs, 1) == 1)
+        free(t);
+}
+
+enum delivery_vote store_txn_vote(const struct store_txn *t)
+{
+    switch (t->signal) {
+    case TXN_SIG_OK: return VOTE_UP;
+    case TXN_SIG_THROTTLED: return VOTE_THROTTLED;
+    case TXN_SIG_REJECTED: return VOTE_REJECTED;
     default: return VOTE_NONE;
     }
 }
@@ -562,6 +611,7 @@ static void view_free(struct dest_view *v)
     store_delivery_unref(v->delivery);
     store_delivery_unref(v->last_error);
     store_tls_policy_unref(v->tls_policy);
+    store_txn_unref(v->txn);
     store_mta_clear(&v->mta);
     free(v);
 }
@@ -613,6 +663,7 @@ static struct dest_view *writable(struct dest *d)
     store_delivery_ref(v->delivery);            /* shared, not copied */
     store_delivery_ref(v->last_error);
     store_tls_policy_ref(v->tls_policy);
+    store_txn_ref(v->txn);
     if (v->history)
         atomic_fetch_add(&((struct store_history *)v->history)->refs, 1);
     mta_ref_blocks(&v->mta);
@@ -734,6 +785,16 @@ const struct probe_params *store_dest_params(const struct dest *d)
     return d->params;
 }
 
+void store_dest_set_txn_config(struct dest *d, const struct txn_config *c)
+{
+    d->txn = c;
+}
+
+const struct txn_config *store_dest_txn_config(const struct dest *d)
+{
+    return d->txn;
+}
+
 void store_dest_set_handle(struct dest *d, void *handle)
 {
     d->handle = handle;
@@ -816,21 +877,25 @@ struct status_pick {
     enum dest_signal signal;
 };
 
+/* A transaction's vote counts as a delivery attempt's does (the fresher of the two stands):
+ * both are mail the destination was offered; only the signal named differs, so that the
+ * operator sees which of them set the status. */
 static struct status_pick delivery_pick(const struct dest_view *v)
 {
+    enum dest_signal sig = v->vote_signal ? v->vote_signal : SIGNAL_DELIVERY;
     if (v->vote == VOTE_UP)
-        return (struct status_pick){DEST_UP, SIGNAL_DELIVERY};
+        return (struct status_pick){DEST_UP, sig};
     if (v->vote == VOTE_THROTTLED)
-        return (struct status_pick){policy.throttled_is_down ? DEST_DOWN : DEST_UP,
-                                    SIGNAL_DELIVERY};
-    return (struct status_pick){DEST_DOWN, SIGNAL_DELIVERY};
+        return (struct status_pick){policy.throttled_is_down ? DEST_DOWN : DEST_UP, sig};
+    return (struct status_pick){DEST_DOWN, sig};
 }
 
 /* The status by the policy, at now. With both signals the fresher one wins, but:
  *  - a delivery's vote counts only while fresh (policy.delivery_fresh_s); then the probe's;
  *  - a fresh sent delivery is up whatever the probe says (real mail got through);
- *  - a probe's up does not undo a fresh throttled vote: the probe stops after EHLO and can
- *    never see a 4xx to MAIL, RCPT or DATA; its down (the host stopped answering) does;
+ *  - a probe's up does not undo a fresh throttled or rejected vote: the probe stops after
+ *    EHLO and can never see a 4xx or 5xx to MAIL, RCPT or DATA; its down (the host stopped
+ *    answering) does;
  *  - a probe result with reason local (unknown) never undoes a delivery's vote. */
 static struct status_pick status_pick(const struct dest_view *v, double now)
 {
@@ -844,7 +909,7 @@ static struct status_pick status_pick(const struct dest_view *v, double now)
     bool probe_newer = v->last_probe > v->vote_at && v->probe_status != DEST_UNKNOWN;
     if (v->vote == VOTE_UP || !probe_newer)
         return delivery_pick(v);
-    if (v->vote == VOTE_THROTTLED && v->probe_status == DEST_UP)
+    if ((v->vote == VOTE_THROTTLED || v->vote == VOTE_REJECTED) && v->probe_status == DEST_UP)
         return delivery_pick(v);
     return probe;
 }
@@ -916,6 +981,23 @@ void store_dest_set_delivery(struct dest *d, const struct delivery_attempt *a)
     v->vote = vote;
     v->vote_outcome = a->outcome;
     v->vote_at = a->at;
+    v->vote_signal = SIGNAL_DELIVERY;
+    enum dest_status old_s, new_s;
+    apply_status(d, v, mxw_wall_time(), &old_s, &new_s);
+}
+
+void store_dest_set_transaction(struct dest *d, const struct store_txn *t)
+{
+    struct dest_view *v = writable(d);
+    store_txn_unref(v->txn);
+    v->txn = t;
+    enum delivery_vote vote = t ? store_txn_vote(t) : VOTE_NONE;
+    if (vote == VOTE_NONE)
+        return;
+    v->vote = vote;
+    v->vote_outcome = t->outcome;
+    v->vote_at = t->r.at;
+    v->vote_signal = SIGNAL_TRANSACTION;
     enum dest_status old_s, new_s;
     apply_status(d, v, mxw_wall_time(), &old_s, &new_s);
 }

@@ -28,6 +28,7 @@
 #include "gwstatus.h"
 #include "jobs.h"
 #include "shard.h"
+#include "txn.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -107,11 +108,15 @@ enum delivery_cmd {
     DCMD__COUNT
 };
 
-/* Which signal set a destination's status: its probes or the MTA's deliveries. */
-enum dest_signal { SIGNAL_NONE = 0, SIGNAL_PROBE, SIGNAL_DELIVERY };
+/* Which signal set a destination's status: its probes, the MTA's deliveries, or the agent's
+ * own transaction probe (store_dest_set_transaction). */
+enum dest_signal { SIGNAL_NONE = 0, SIGNAL_PROBE, SIGNAL_DELIVERY, SIGNAL_TRANSACTION };
 
-/* What a delivery attempt says of the destination's status (store_delivery_vote). */
-enum delivery_vote { VOTE_NONE = 0, VOTE_UP, VOTE_DOWN, VOTE_THROTTLED };
+/* What a delivery attempt or a transaction probe says of the destination's status
+ * (store_delivery_vote, store_txn_vote). Only a transaction votes rejected: a 5xx to one of
+ * the MTA's messages is that message's trouble, a 5xx to the operator's own canary sender
+ * and recipient is the destination refusing the mail it was asked to take. */
+enum delivery_vote { VOTE_NONE = 0, VOTE_UP, VOTE_DOWN, VOTE_THROTTLED, VOTE_REJECTED };
 
 /* global.status_source */
 enum status_source { STATUS_SOURCE_PROBE = 0, STATUS_SOURCE_DELIVERY, STATUS_SOURCE_BOTH };
@@ -155,6 +160,31 @@ const char *store_delivery_class_name(enum delivery_class c);
 const char *store_delivery_cmd_name(enum delivery_cmd c);
 const char *store_signal_name(enum dest_signal s);
 const char *store_vote_name(enum delivery_vote v);
+
+/* The last transaction probe of a destination (issue 16, probes/txnprobe.c): made once per
+ * transaction on the loop thread (store_txn_new), immutable from then on, shared by the views
+ * that show it, freed with its last reference on any thread. Only destinations with a
+ * `transaction:` section have one. */
+struct store_txn {
+    atomic_int refs;
+    enum mx_outcome outcome; /* the session's class (ok, refused, local_error, ...) */
+    enum txn_signal signal;  /* what it said of delivery (txn_signal_of) */
+    struct txn_result r;     /* mode, time, success, the failing phase, every phase's reply */
+    const char *from, *to;   /* into data: the envelope, as configured */
+    const char *mx;          /* into data: the MX host's name ("" when unknown) */
+    char data[];
+};
+/* A block of one reference (the caller's): a copy of *r and of the three texts (each cut
+ * below TXN_ADDR_MAX, or STORE_DOMAIN_MAX for mx; NULL is ""). */
+const struct store_txn *store_txn_new(const struct txn_result *r, enum mx_outcome outcome,
+                                      const char *from, const char *to, const char *mx);
+const struct store_txn *store_txn_ref(const struct store_txn *t);
+void store_txn_unref(const struct store_txn *t);
+/* The status vote of a transaction: success up, a 4xx at MAIL, RCPT, DATA or the end of data
+ * after a 2xx greeting throttled, a 5xx there rejected; anything else (it never got that far,
+ * or the agent's own trouble) no vote: the banner probe speaks of connects and greetings.
+ * Pure. */
+enum delivery_vote store_txn_vote(const struct store_txn *t);
 
 /* How statuses are derived (global.status_source, global.throttled_is_down,
  * global.delivery_fresh); set at start-up and reload, loop thread. Applies from the next
@@ -508,6 +538,10 @@ struct dest_view {
      * that find nothing share one block) and when it ended (wall time). */
     const struct store_tls_policy *tls_policy;
     double tls_checked_at;
+    /* The last transaction probe; NULL when none ran (or the destination has none). */
+    const struct store_txn *txn;
+    /* Which signal cast the vote above: SIGNAL_DELIVERY or SIGNAL_TRANSACTION. */
+    enum dest_signal vote_signal;
     char domain[]; /* as long as it is (less than STORE_DOMAIN_MAX): allocated with the view */
 };
 
@@ -673,7 +707,8 @@ const char *store_status_name(enum dest_status s);
 const char *store_outcome_name(enum mx_outcome o);
 const char *store_reason_name(enum dest_reason r);
 /* The reason string users see: "refused" for REASON_ALL_FAILED with OUT_REFUSED; with a
- * status set by a delivery: "ok", "throttled", or the attempt's class ("refused"...). */
+ * status set by a delivery or a transaction: "ok", "throttled", "rejected" (transactions
+ * only), or the attempt's class ("refused"...). */
 const char *store_dest_reason_text(const struct dest_view *d);
 /* probes[] slot names: outcome names, then reason names. */
 const char *store_result_name(size_t slot);
@@ -708,6 +743,11 @@ struct probe_params;
 void store_dest_set_params(struct dest *d, const struct probe_params *p);
 const struct probe_params *store_dest_params(const struct dest *d);
 void store_dest_set_handle(struct dest *d, void *handle);
+/* The transaction probe of its configuration entry (NULL: none; valid until the next reload,
+ * which sets it again). Never in a view. */
+struct txn_config;
+void store_dest_set_txn_config(struct dest *d, const struct txn_config *c);
+const struct txn_config *store_dest_txn_config(const struct dest *d);
 void *store_dest_handle(const struct dest *d);
 enum dest_origin store_dest_origin(const struct dest *d);
 enum dest_status store_dest_status(const struct dest *d);
@@ -724,6 +764,10 @@ void store_dest_set_probe(struct dest *d, struct mx_host *hosts, size_t n_hosts,
  * becomes the latest attempt and, when it votes, the status is derived again by the policy.
  * Status observers are told of a change as for a probe. */
 void store_dest_set_delivery(struct dest *d, const struct delivery_attempt *a);
+/* The latest transaction probe of d (the caller's reference moves to the store; NULL clears
+ * it): shown as the view's txn and, when it votes (store_txn_vote), a vote like a delivery
+ * attempt's, with the signal SIGNAL_TRANSACTION. Status observers are told of a change. */
+void store_dest_set_transaction(struct dest *d, const struct store_txn *t);
 /* Replaces the transcript (the caller's reference moves to the store). */
 void store_dest_set_transcript(struct dest *d, const struct store_transcript *transcript);
 /* Takes the caller's reference to p, the findings of the policy check that ended at

@@ -14,6 +14,7 @@
 #include "expfmt.h"
 #include "prom_gateway.h"
 #include "prom_sender.h"
+#include "prom_txn.h"
 #include "promtext.h"
 #include "util.h"
 #include "xalloc.h"
@@ -944,6 +945,7 @@ void prom_render(const struct snapshot *snap, struct buf *out)
         render_tls_version(out, &r);
     prom_gateway_render(snap, out);
     prom_sender_render(snap, out);
+    prom_txn_render(snap, out);
     render_agent(out, snap);
     render_process(out, snap);
     free_rows(&r);

@@ -266,6 +266,32 @@ static int dest_get_tls(const struct dest_view *d, unsigned col, struct ax_value
     }
 }
 
+/* The step whose reply mxwDestTxnReplyCode and mxwDestTxnReply show: the failed one, or on
+ * success the last one answered; NULL without a transaction. */
+static const struct txn_step *txn_shown(const struct store_txn *t)
+{
+    if (!t)
+        return NULL;
+    return &t->r.step[t->r.success ? t->r.last : t->r.failed];
+}
+
+static int dest_get_txn(const struct dest_view *d, unsigned col, struct ax_value *o)
+{
+    const struct store_txn *t = d->txn;
+    const struct txn_step *s = txn_shown(t);
+    switch (col) {
+    case MXW_DEST_TXN_SUCCESS: /* succeeded(1), failed(2), none(3) */
+        return v_num(o, ASN_INTEGER, !t ? 3 : t->r.success ? 1 : 2);
+    case MXW_DEST_TXN_TIME: return v_scaled(o, ASN_UNSIGNED, t ? t->r.at : 0, 1);
+    case MXW_DEST_TXN_FAILED_PHASE:
+        return v_line(o, t && !t->r.success ? txn_phase_name(t->r.failed) : "");
+    case MXW_DEST_TXN_REPLY_CODE:
+        return v_u32(o, ASN_UNSIGNED, s && s->code > 0 ? (unsigned)s->code : 0);
+    case MXW_DEST_TXN_REPLY: return v_line(o, s ? s->text : "");
+    default: return -1;
+    }
+}
+
 static int dest_get(const struct ax_view *v, const struct ax_row *r, unsigned col,
                     struct ax_value *o)
 {
@@ -283,9 +309,10 @@ static int dest_get(const struct ax_view *v, const struct ax_row *r, unsigned co
     case MXW_DEST_ORIGIN: return v_num(o, ASN_INTEGER, d->origin == ORIGIN_CONFIG ? 1 : 2);
     case MXW_DEST_STATUS_SIGNAL:
         return v_num(o, ASN_INTEGER,
-                     d->status_signal == SIGNAL_PROBE      ? 1
-                     : d->status_signal == SIGNAL_DELIVERY ? 2
-                                                           : 3);
+                     d->status_signal == SIGNAL_PROBE         ? 1
+                     : d->status_signal == SIGNAL_DELIVERY    ? 2
+                     : d->status_signal == SIGNAL_TRANSACTION ? 4
+                                                              : 3);
     case MXW_DEST_LAST_DELIVERY_TIME:
         return v_scaled(o, ASN_UNSIGNED, d->delivery ? d->delivery->at : 0, 1);
     case MXW_DEST_LAST_DELIVERY_SUCCESS:
@@ -294,6 +321,8 @@ static int dest_get(const struct ax_view *v, const struct ax_row *r, unsigned co
         return v_u32(o, ASN_UNSIGNED, d->last_error ? d->last_error->reply : 0);
     case MXW_DEST_LAST_ERROR_REPLY: return v_line(o, d->last_error ? d->last_error->text : "");
     default:
+        if (col >= MXW_DEST_TXN_SUCCESS)
+            return dest_get_txn(d, col, o);
         return col >= MXW_DEST_MTA_STS_MODE ? dest_get_tls(d, col, o)
                                             : dest_get_mta(&d->mta, col, o);
     }
@@ -597,10 +626,10 @@ static const unsigned char agent_cols[] = {
     MXW_AGENT_DESTINATIONS, MXW_AGENT_PROBES_IN_FLIGHT,   MXW_AGENT_LOOP_LAG,
     MXW_AGENT_SOURCES_UP,   MXW_AGENT_SOURCES_CONFIGURED, MXW_AGENT_VERSION,
 };
-/* MXW_DEST_STATUS (2) to MXW_DEST_DANE_FAILING_ADDRS (39): every column but the index. */
-static const unsigned char dest_cols[] = {2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
-                                          15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-                                          28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39};
+/* MXW_DEST_STATUS (2) to MXW_DEST_TXN_REPLY (44): every column but the index. */
+static const unsigned char dest_cols[] = {
+    2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+    24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44};
 /* MXW_MX_HOST_NAME (4) to MXW_MX_BANNER (15). */
 static const unsigned char mx_cols[] = {4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 /* MXW_GW_UP (2) to MXW_GW_LAST_SUCCESS (21). */

@@ -196,6 +196,51 @@ static void tls_policy(struct buf *b, const struct store_tls_policy *p, double c
     buf_append(b, ",", 1);
 }
 
+/* "transaction": the last transaction probe, null when none ran (or none is configured).
+ * Replies are a stranger's: bounded by the session, escaped here. */
+static void transaction(struct buf *b, const struct store_txn *t)
+{
+    key(b, "transaction");
+    if (!t) {
+        buf_append(b, "null,", 5);
+        return;
+    }
+    buf_append(b, "{", 1);
+    kv_str(b, "mode", txn_mode_name(t->r.mode), 16);
+    kv_str(b, "from", t->from, TXN_ADDR_MAX);
+    kv_str(b, "to", t->to, TXN_ADDR_MAX);
+    kv_num(b, "time", t->r.at);
+    kv_bool(b, "success", t->r.success);
+    kv_str(b, "failed_phase", t->r.success ? "" : txn_phase_name(t->r.failed), 16);
+    kv_str(b, "outcome", store_outcome_name(t->outcome), 32);
+    kv_str(b, "vote", store_vote_name(store_txn_vote(t)), 16);
+    kv_str(b, "mx_host", t->mx, STORE_DOMAIN_MAX);
+    kv_str(b, "mx_address", t->r.address, sizeof t->r.address);
+    kv_str(b, "message_id", t->r.message_id, sizeof t->r.message_id);
+    key(b, "phases");
+    buf_append(b, "[", 1);
+    for (int p = 0; p < TXN__PHASES; p++) {
+        const struct txn_step *st = &t->r.step[p];
+        if (!st->reached)
+            continue;
+        buf_append(b, "{", 1);
+        kv_str(b, "phase", txn_phase_name((enum txn_phase)p), 16);
+        kv_opt(b, "seconds", st->s, 0);
+        if (st->code)
+            kv_u64(b, "reply_code", (uint64_t)st->code);
+        else
+            buf_puts(b, "\"reply_code\":null,");
+        kv_str(b, "enhanced_code", st->enhanced, sizeof st->enhanced);
+        kv_str(b, "reply", st->text, sizeof st->text);
+        close_with(b, '}');
+        buf_append(b, ",", 1);
+    }
+    close_with(b, ']');
+    buf_append(b, ",", 1);
+    close_with(b, '}');
+    buf_append(b, ",", 1);
+}
+
 static void mx_hosts(struct buf *b, const struct dest_view *d)
 {
     key(b, "mx");
@@ -354,6 +399,7 @@ static void dest_common(struct buf *b, const struct snapshot *s, const struct de
     probes(b, d);
     mx_hosts(b, d);
     tls_policy(b, d->tls_policy, d->tls_checked_at);
+    transaction(b, d->txn);
     mta(b, &d->mta, s->agent.n_sources > 0);
 }
 

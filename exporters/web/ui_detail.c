@@ -2,7 +2,8 @@
  * ui_detail.c - one destination in detail (/destinations/{domain}): the hoststatus view in
  * the gateway's sections and words (host up/down, counters, gauges), the history chart,
  * the MX records with preference and TTL, every address with its outcome, timings,
- * banner, STARTTLS and certificate facts, the TLS policy (ui_tls.c), the latest failure
+ * banner, STARTTLS and certificate facts, the TLS policy (ui_tls.c), the last transaction
+ * probe (ui_txn.c), the latest failure
  * and the last SMTP conversation. Every string here except our own labels came from DNS, an SMTP
  * server or the MTA and goes through html.h. Pure; any thread.
  */
@@ -109,9 +110,10 @@ static void host_status(struct buf *b, const struct dest_view *d, double now)
     buf_puts(b, "<tr><th scope=\"row\">Reason</th><td><code>");
     html_text(b, store_dest_reason_text(d));
     buf_puts(b, "</code></td></tr><tr><th scope=\"row\">Set by</th><td>");
-    buf_puts(b, d->status_signal == SIGNAL_DELIVERY ? "the MTA's last delivery attempt"
-                : d->status_signal == SIGNAL_PROBE  ? "the agent's SMTP probe"
-                                                    : "nothing yet");
+    buf_puts(b, d->status_signal == SIGNAL_DELIVERY      ? "the MTA's last delivery attempt"
+                : d->status_signal == SIGNAL_TRANSACTION ? "the agent's transaction probe"
+                : d->status_signal == SIGNAL_PROBE       ? "the agent's SMTP probe"
+                                                         : "nothing yet");
     buf_puts(b, "</td></tr><tr><th scope=\"row\">Since</th><td>");
     if (d->status_changed > 0)
         buf_printf(b, "%s (%s ago)", fmt_time(w, sizeof w, d->status_changed),
@@ -373,6 +375,7 @@ void ui_render_destination(const struct snapshot *s, const struct dest_view *d,
     mx_table(out, d);
     addresses(out, d, c->now);
     ui_render_tls_policy(d, c->now, out);
+    ui_render_txn(d, c->now, out);
     transcript(out, d);
     buf_puts(out, "</div>\n");
     ui_page_foot(out, s);

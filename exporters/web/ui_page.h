@@ -24,6 +24,8 @@ bool ui_mta_known(const struct snapshot *s, const struct dest_view *d);
 void ui_dest_href(struct buf *b, const char *domain);
 /* A destination's "TLS policy" section (ui_tls.c); nothing when there is nothing to show. */
 void ui_render_tls_policy(const struct dest_view *d, double now, struct buf *b);
+/* A destination's "Transaction probe" section (ui_txn.c); nothing before its first one. */
+void ui_render_txn(const struct dest_view *d, double now, struct buf *b);
 /* The "Sending addresses" section (ui_sender.c): nothing when no address is checked. */
 void ui_render_sender(struct buf *b, const struct snapshot *s);
 

@@ -64,7 +64,8 @@ kids mxwDestinationEntry 1 mxwDestName mxwDestStatus mxwDestStatusReason \
     mxwDestOrigin mxwDestStatusSignal mxwDestLastDeliveryTime mxwDestLastDeliverySuccess \
     mxwDestLastErrorReplyCode mxwDestLastErrorReply mxwDestMtaStsMode \
     mxwDestMtaStsPolicyExpiry mxwDestMtaStsFailingMx mxwDestMtaStsFault mxwDestTlsRptRua \
-    mxwDestDaneAuthenticated mxwDestDaneMatchingAddrs mxwDestDaneFailingAddrs
+    mxwDestDaneAuthenticated mxwDestDaneMatchingAddrs mxwDestDaneFailingAddrs \
+    mxwDestTxnSuccess mxwDestTxnTime mxwDestTxnFailedPhase mxwDestTxnReplyCode mxwDestTxnReply
 kids mxwMxTable 1 mxwMxEntry
 kids mxwMxEntry 1 mxwMxPreference mxwMxAddressType mxwMxAddress mxwMxHostName \
     mxwMxStatus mxwMxOutcome mxwMxConnectTime mxwMxBannerTime mxwMxEhloTime mxwMxTlsTime \

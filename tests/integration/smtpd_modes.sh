@@ -55,6 +55,7 @@ A=127.0.0
     --listen $A.41:$P=reset --listen $A.42:$P=ok,idle=1,maxmsg=2000 \
     --listen $A.43:$P=slow --listen $A.44:$P=silent,idle=1 --listen $A.47:$P=noquit \
     --listen $A.48:$P=badtls --listen $A.49:$P=backlog --listen $A.51:$P=rcpt4xx \
+    --listen $A.53:$P=mail4xx --listen $A.54:$P=mail5xx --listen $A.55:$P=greylist \
     --listen "$A.50:$P=ok,idle=5,banner=<script>alert(1)</script>, <b>hostile</b> ESMTP" \
     >>"$T/smtpd.log" 2>&1 &
 SMTPD_PID=$!
@@ -118,6 +119,17 @@ assert_contains "$out" "220 " "rcpt4xx greeting"
 assert_contains "$out" "250 2.1.0" "rcpt4xx MAIL accepted"
 assert_contains "$out" "451 4.7.1 Throttled" "rcpt4xx RCPT"
 assert_contains "$out" "554 5.5.1 Error: no valid recipients" "rcpt4xx DATA"
+
+note "mail4xx and mail5xx: every MAIL refused, 451 4.7.1 and 550 5.7.1"
+out=$($SMTPC chat $A.53 $P "EHLO c" "MAIL FROM:<a@b>" "QUIT")
+assert_contains "$out" "451 4.7.1 Sender throttled" "mail4xx MAIL"
+out=$($SMTPC chat $A.54 $P "EHLO c" "MAIL FROM:<a@b>" "QUIT")
+assert_contains "$out" "550 5.7.1 Sender refused" "mail5xx MAIL"
+
+note "greylist: 451 at the first RCPT of a sender and recipient, 250 at the next"
+out=$($SMTPC chat $A.55 $P "EHLO c" "MAIL FROM:<a@b>" "RCPT TO:<c@d>" "RSET" "MAIL FROM:<a@b>" \
+    "RCPT TO:<c@d>" "RCPT TO:<e@d>" "QUIT")
+assert_contains "$out" "$(printf '451 4.7.1 Greylisted, try again later\r\n250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n451 4.7.1 Greylisted')" "greylist replies"
 
 note "delay: banner after delay=1.5 s, then a normal server"
 out=$($SMTPC greet $A.33 $P)

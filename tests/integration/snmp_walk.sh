@@ -62,7 +62,7 @@ in_order "$T/walk.txt" || fail "the walk of the mxwatch subtree is out of order"
 n_dest=$(wc -w <<<"$WORLD_DOMAINS")
 assert_eq "$n_dest" "$(value $MXW.1.1.1.0)" "mxwAgentDestinations"
 assert_eq "$n_dest" "$(grep -c "^$DEST\.2\." "$T/walk.txt")" "rows of mxwDestStatus"
-assert_eq "$((n_dest * 38))" "$(grep -c "^$DEST\." "$T/walk.txt")" "cells of mxwDestinationTable"
+assert_eq "$((n_dest * 43))" "$(grep -c "^$DEST\." "$T/walk.txt")" "cells of mxwDestinationTable"
 
 m=$(scrape)
 for d in $WORLD_DOMAINS; do

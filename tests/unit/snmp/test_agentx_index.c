@@ -199,8 +199,8 @@ static void every_region_walks_each_instance_once(void **state)
     (void)state;
     struct ax_view v = {0};
     ax_view_use(&v, store_snapshot_acquire());
-    /* 6 scalars, 38 columns x 7 destinations, 12 columns x 5 MX rows. */
-    assert_int_equal(walk(&v, region("mxwObjects"), NULL), 6 + 38 * 7 + 12 * 5);
+    /* 6 scalars, 43 columns x 7 destinations, 12 columns x 5 MX rows. */
+    assert_int_equal(walk(&v, region("mxwObjects"), NULL), 6 + 43 * 7 + 12 * 5);
     /* applTable: 8 columns of row 1. */
     assert_int_equal(walk(&v, region("applTable"), NULL), 8);
     /* mtaTable 2 columns; mtaGroupTable 8 columns x 8 destinations; no errors counted. */
