@@ -14,7 +14,7 @@ static void fcrdns_cell(struct buf *b, const struct sender_address *a)
     static const char *const cls[] = {"unknown", "up", "down"};
     static const char *const word[] = {"? unknown", "\xe2\x9c\x94 ok", "\xe2\x9c\x96 fails"};
     unsigned f = (unsigned)a->fcrdns < 3 ? a->fcrdns : 0;
-    buf_printf(b, "<td><span class=\"st st-%s\" title=\"", cls[f]);
+    buf_printf(b, "<td data-label=\"FCrDNS\"><span class=\"st st-%s\" title=\"", cls[f]);
     html_textn(b, a->detail, sizeof a->detail);
     buf_printf(b, "\">%s</span></td>", word[f]);
 }
@@ -50,16 +50,16 @@ void ui_render_sender(struct buf *b, const struct snapshot *s)
                 "<th scope=\"col\">FCrDNS</th><th scope=\"col\">DNSBL</th></tr></thead><tbody>\n");
     for (size_t i = 0; i < v->n; i++) {
         const struct sender_address *a = &v->a[i];
-        buf_puts(b, "<tr><td class=\"addr\">");
+        buf_puts(b, "<tr><td class=\"addr\" data-label=\"Address\">");
         html_textn(b, a->addr, sizeof a->addr);
-        buf_puts(b, "</td><td>");
+        buf_puts(b, "</td><td data-label=\"PTR\">");
         if (a->ptr[0])
             html_textn(b, a->ptr, sizeof a->ptr);
         else
             buf_puts(b, "\xe2\x80\x94");
         buf_puts(b, "</td>");
         fcrdns_cell(b, a);
-        buf_puts(b, "<td><ul class=\"zones\">");
+        buf_puts(b, "<td data-label=\"DNSBL\"><ul class=\"zones\">");
         for (size_t k = 0; k < a->n_zones && k < STORE_ZONES_MAX; k++)
             zone_item(b, &a->zones[k]);
         if (!a->n_zones)

@@ -7,8 +7,8 @@
 const { launch, watchedPage, check, rows } = require('./lib.cjs');
 
 const [base, out] = process.argv.slice(2);
-const ALL = ['alpha.test', 'beta.test', 'implicit.test', 'nullmx.test', 'nxdomain.test',
-  'refused.test', 'silent.test', 'throttled.test'];
+const ALL = ['alpha.test', 'beta.test', 'dane.test', 'implicit.test', 'nullmx.test',
+  'nxdomain.test', 'refused.test', 'silent.test', 'sts.test', 'throttled.test'];
 const DOWN = ['nullmx.test', 'nxdomain.test', 'refused.test', 'silent.test', 'throttled.test'];
 
 async function sortChecks(page) {
@@ -46,7 +46,7 @@ async function filterChecks(page) {
   await page.waitForFunction(() => document.querySelectorAll('table.dests tbody tr').length === 5);
   check((await rows(page)).sort().join() === DOWN.join(), 'status "Down" shows the 5 down destinations');
   await page.selectOption('select[name=status]', '');
-  await page.waitForFunction(() => document.querySelectorAll('table.dests tbody tr').length === 8);
+  await page.waitForFunction((n) => document.querySelectorAll('table.dests tbody tr').length === n, ALL.length);
 }
 
 async function detailChecks(page) {
@@ -86,7 +86,7 @@ async function detailChecks(page) {
     const csp = resp.headers()['content-security-policy'] || '';
     check(csp.includes("script-src 'self'") && !csp.includes('unsafe-inline'), 'CSP forbids inline script');
     check(await page.textContent('h1') === 'Outgoing destinations', 'the list page');
-    check((await rows(page)).length === 8, '8 rows');
+    check((await rows(page)).length === ALL.length, ALL.length + ' rows');
     await sortChecks(page);
     await filterChecks(page);
     await page.goto(base + '/?sort=domain&order=asc');
