@@ -6,15 +6,16 @@
  *                  temporary. NODATA: the implicit MX (the domain itself, preference 0,
  *                  RFC 5321 5.1). A single "0 ." record: null MX, the domain accepts no mail
  *                  (RFC 7505).
- *   RESOLVE_ADDRS  A and AAAA of every MX host (capped), all in parallel, and with
- *                  rq->tls_policy its TLSA records (_25._tcp.HOST, RFC 7672), which the
- *                  sessions' chains are matched against as each ends (dane.c).
+ *   RESOLVE_ADDRS  A and AAAA of every MX host (capped), all in parallel; with
+ *                  rq->tls_policy each host's TLSA records (_25._tcp.HOST, RFC 7672) are
+ *                  asked for too, and answered while the sessions run.
  *   SESSIONS       banner checks of the addresses in preference order: all of them in
  *                  parallel (mx_policy all), or one after another until one answers
  *                  (mx_policy first).
- *   PTR            with rq->wait_ptr (mxwatch probe), the PTR name of every address, all
- *                  in parallel; the agent instead takes names from its cache (mxptr.c)
- *                  as the addresses are known, and never waits for one.
+ *   TLSA           the sessions are done: the TLSA answers still out are waited for, then
+ *                  every answering address's chain is matched against them (dane.c).
+ * With rq->mxptr each address gets the PTR name the agent's cache holds (mxptr.c), never
+ * waited for.
  *   VERDICT        the reason and the primary outcome are known; finish() hands them to
  *                  the caller, the one exit.
  * A phase that cannot go on (no MX, no address, a silent resolver) goes straight to
@@ -25,7 +26,6 @@
 
 #include "dane.h"
 #include "mxptr.h"
-#include "reputation.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -36,7 +36,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-enum probe_state { P_RESOLVE_MX, P_RESOLVE_ADDRS, P_SESSIONS, P_PTR, P_VERDICT };
+enum probe_state { P_RESOLVE_MX, P_RESOLVE_ADDRS, P_SESSIONS, P_TLSA, P_VERDICT };
 
 struct addr_query {
     struct probe *p;
@@ -55,13 +55,6 @@ struct tlsa_query {
     struct dns_query *q;
     size_t n;
     struct dane_tlsa rec[DNS_RECORDS_MAX];
-};
-
-/* One address's PTR lookup (P_PTR). */
-struct ptr_query {
-    struct probe *p;
-    struct mx_addr_result *a;
-    struct dns_query *q;
 };
 
 struct addr_check {
@@ -96,10 +89,8 @@ struct probe {
     struct addr_query *aq; /* two per host: A, AAAA */
     bool tls_policy;       /* look up TLSA records and judge the chains */
     struct tlsa_query *tq; /* one per host with tls_policy */
+    size_t tlsa_pending;   /* TLSA answers still out */
     struct mxptr *mxptr;   /* the agent's PTR names, or NULL */
-    bool wait_ptr;         /* look each address's PTR up before the verdict */
-    struct ptr_query *pq;  /* P_PTR: one per address */
-    size_t n_pq, ptr_pending;
     size_t dns_pending;
     unsigned ttl;
     double dns_s;
@@ -171,10 +162,7 @@ static void free_work(struct probe *p)
         if (p->tq[i].q)
             dns_cancel(p->dns, p->tq[i].q);
     free(p->tq);
-    for (size_t i = 0; i < p->n_pq; i++)
-        if (p->pq[i].q)
-            dns_cancel(p->dns, p->pq[i].q);
-    free(p->pq);
+
     for (size_t i = 0; i < p->n_checks; i++)
         if (p->checks[i].started && !p->checks[i].done)
             smtp_cancel(p->smtp, p->checks[i].ss);
@@ -225,11 +213,6 @@ static void on_smtp_done(void *arg, const struct mx_addr_result *r)
     h->addrs[c->addr] = *r;
     h->addrs[c->addr].ptr = ptr;
     store_text_ref(r->text); /* shared with every destination behind the address */
-    if (p->tq && r->outcome == OUT_OK) {
-        const struct tlsa_query *t = &p->tq[c->host];
-        h->addrs[c->addr].dane =
-            (uint8_t)dane_match(r->text ? r->text->chain : NULL, t->rec, t->n, NULL);
-    }
     char head[400];
     snprintf(head, sizeof head, "== %s [%s]:%u (preference %u)", h->name, r->addr_str,
              p->params.smtp_port, h->preference);
@@ -280,40 +263,6 @@ static void enter_sessions(struct probe *p)
         start_check(&p->checks[p->next_check++]);
 }
 
-/* ---- PTR names (mxwatch probe) ---- */
-
-static void on_ptr(void *arg, const struct dns_records_answer *a)
-{
-    struct ptr_query *q = arg;
-    q->q = NULL;
-    if (a->rcode == DNS_OK || a->rcode == DNS_NXDOMAIN || a->rcode == DNS_NODATA) {
-        const char *name = a->rcode == DNS_OK && a->n ? a->rec[0].text : "";
-        q->a->ptr = store_name_new(name, strlen(name));
-    }
-    q->p->ptr_pending--;
-    step(q->p);
-}
-
-/* Enters PTR: every address's reverse name at once. */
-static void enter_ptr(struct probe *p)
-{
-    size_t n = 0;
-    for (size_t h = 0; h < p->n_hosts; h++)
-        n += p->hosts[h].n_addrs;
-    p->pq = xcalloc(n ? n : 1, sizeof *p->pq);
-    for (size_t h = 0; h < p->n_hosts; h++)
-        for (size_t k = 0; k < p->hosts[h].n_addrs; k++) {
-            struct mx_addr_result *a = &p->hosts[h].addrs[k];
-            char qname[80];
-            if (a->ptr || rep_query_name(a->addr_str, NULL, qname, sizeof qname) < 0)
-                continue;
-            struct ptr_query *q = &p->pq[p->n_pq++];
-            *q = (struct ptr_query){.p = p, .a = a};
-            p->ptr_pending++;
-            q->q = dns_query_records(p->dns, qname, DNS_T_PTR, on_ptr, q);
-        }
-}
-
 /* SESSIONS with no check running: with mx_policy first and no answer yet, the next
  * address; otherwise the verdict. */
 static void sessions_done(struct probe *p)
@@ -324,10 +273,27 @@ static void sessions_done(struct probe *p)
         start_check(&p->checks[p->next_check++]);
         return;
     }
-    p->state = p->wait_ptr ? P_PTR : P_VERDICT;
+    p->state = P_TLSA;
+}
+
+/* Every answering address's presented chain against its host's TLSA records. */
+static void match_tlsa(struct probe *p)
+{
+    for (size_t h = 0; p->tq && h < p->n_hosts; h++)
+        for (size_t k = 0; k < p->hosts[h].n_addrs; k++) {
+            struct mx_addr_result *a = &p->hosts[h].addrs[k];
+            if (a->outcome == OUT_OK)
+                a->dane = (uint8_t)dane_match(a->text ? a->text->chain : NULL, p->tq[h].rec,
+                                              p->tq[h].n, NULL);
+        }
+}
+
+/* TLSA with every answer in: the verdict. */
+static void tlsa_done(struct probe *p)
+{
+    match_tlsa(p);
+    p->state = P_VERDICT;
     p->reason = probe_verdict(p->hosts, p->n_hosts, &p->primary);
-    if (p->wait_ptr)
-        enter_ptr(p);
     if (p->reason == REASON_OK && p->tls_policy)
         p->reason = probe_dane_verdict(p->hosts, p->n_hosts);
     if (p->reason == REASON_DANE)
@@ -440,7 +406,7 @@ static void on_tlsa(void *arg, const struct dns_records_answer *a)
                  h->n_tlsa_usable, a->authenticated ? "authenticated (AD)" : "not authenticated");
         note(p, line);
     }
-    p->dns_pending--;
+    p->tlsa_pending--;
     step(p);
 }
 
@@ -471,7 +437,7 @@ static void enter_addresses(struct probe *p)
     if (!p->tls_policy)
         return;
     p->tq = xcalloc(p->n_hosts, sizeof *p->tq);
-    p->dns_pending += p->n_hosts;
+    p->tlsa_pending = p->n_hosts;
     for (size_t h = 0; h < p->n_hosts; h++) {
         char name[STORE_DOMAIN_MAX + 16];
         snprintf(name, sizeof name, "_25._tcp.%s", p->hosts[h].name);
@@ -582,10 +548,10 @@ static void step(struct probe *p)
                 return;
             sessions_done(p); /* mx_policy first may start the next address */
             break;
-        case P_PTR:
-            if (p->ptr_pending)
+        case P_TLSA:
+            if (p->tlsa_pending)
                 return;
-            p->state = P_VERDICT;
+            tlsa_done(p);
             break;
         case P_VERDICT: finish(p); return;
         }
@@ -607,7 +573,6 @@ struct probe *probe_start(struct dns *dns, struct smtp *smtp, const struct probe
     p->transcript.max = rq->transcript_max;
     p->tls_policy = rq->tls_policy;
     p->mxptr = rq->mxptr;
-    p->wait_ptr = rq->wait_ptr;
     p->fn = fn;
     p->arg = arg;
     p->state = P_RESOLVE_MX;

@@ -28,10 +28,9 @@ struct probe_request {
     /* Look up each MX host's TLSA records and match every answering address's chain against
      * them (RFC 7672): mx_host.tlsa, mx_addr_result.dane. */
     bool tls_policy;
-    /* PTR names of the MX addresses (mx_addr_result.ptr): from the agent's cache, never
-     * waited for (mxptr), or looked up and waited for before the verdict (wait_ptr). */
+    /* PTR names of the MX addresses (mx_addr_result.ptr) from the agent's cache, never
+     * waited for; NULL: none (mxwatch probe looks them up itself). */
     struct mxptr *mxptr;
-    bool wait_ptr;
     /* Stop once the addresses are known (reason REASON_OK when there is one): no SMTP check.
      * For the transaction probes (smtpping, the engine), which run their own sessions. */
     bool resolve_only;

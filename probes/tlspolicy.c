@@ -29,7 +29,13 @@
 #include <time.h>
 
 #define FETCH_TIMEOUT_MS 15000
-#define STS_ERR(e)       (e)->run->sts_error, sizeof(e)->run->sts_error
+/* New checks a second at most, over all destinations (a bucket of CHECKS_BURST): a fresh
+ * agent of 100,000 destinations asks for their policies over half an hour, never in one
+ * storm of TXT queries at its resolver; one not started now is at the destination's next
+ * probe. */
+#define CHECKS_PER_S 50
+#define CHECKS_BURST 100
+#define STS_ERR(e)   (e)->run->sts_error, sizeof(e)->run->sts_error
 
 /* A check while it runs (freed at its end, so a destination at rest costs only its entry). */
 struct run {
@@ -65,6 +71,8 @@ struct tlspolicy {
     unsigned port;
     struct strmap entries;
     const struct store_tls_policy *nothing; /* the findings of a check that found nothing */
+    double tokens;                          /* checks that may start now (CHECKS_PER_S) */
+    int64_t tokens_at_us;                   /* when tokens was last topped up */
 };
 
 static double wall_now(void)
@@ -344,6 +352,12 @@ void tlspolicy_due(struct tlspolicy *tp, const char *domain, int64_t *checked_us
     struct entry *e = strmap_get(&tp->entries, domain);
     if (e && e->run)
         return;
+    tp->tokens += (double)(now - tp->tokens_at_us) * CHECKS_PER_S / 1e6;
+    tp->tokens = tp->tokens > CHECKS_BURST ? CHECKS_BURST : tp->tokens;
+    tp->tokens_at_us = now;
+    if (tp->tokens < 1)
+        return;
+    tp->tokens -= 1;
     if (!e) {
         size_t n = strlen(domain);
         e = xcalloc(1, sizeof *e + n + 1);
@@ -424,6 +438,8 @@ struct tlspolicy *tlspolicy_new(struct dns *dns, struct curlm *cm, const struct 
     tp->dns = dns;
     tp->curlm = cm;
     tp->nothing = store_tls_policy_new(&(struct store_tls_policy){0}, "", "", "");
+    tp->tokens = CHECKS_BURST;
+    tp->tokens_at_us = mxw_now_us();
     tlspolicy_configure(tp, dns, cfg);
     return tp;
 }

@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "log.h"
 #include "probe.h"
+#include "reputation.h"
 #include "smtp.h"
 #include "util.h"
 #include "xalloc.h"
@@ -189,6 +190,71 @@ static int exit_code(const struct one *all, size_t n)
     return rc;
 }
 
+/* ---- PTR names: as telnet says "Connected to NAME", at most PTR_WAIT_MS more ---- */
+
+#define PTR_WAIT_MS 2000 /* the names are a courtesy: a silent resolver does not hold the answer   \
+                          */
+
+struct ptr_ask {
+    struct mx_addr_result *a;
+    struct dns_query *q;
+    size_t *pending;
+    struct loop *loop;
+};
+
+static void on_ptr(void *arg, const struct dns_records_answer *ans)
+{
+    struct ptr_ask *k = arg;
+    k->q = NULL;
+    if (ans->rcode == DNS_OK || ans->rcode == DNS_NXDOMAIN || ans->rcode == DNS_NODATA) {
+        const char *name = ans->rcode == DNS_OK && ans->n ? ans->rec[0].text : "";
+        k->a->ptr = store_name_new(name, strlen(name));
+    }
+    if (--*k->pending == 0)
+        loop_stop(k->loop);
+}
+
+static int64_t on_ptr_deadline(struct loop *l, void *arg)
+{
+    *(bool *)arg = true;
+    loop_stop(l);
+    return -1; /* the timer is freed */
+}
+
+/* Every address's PTR name, all at once; what has not come within PTR_WAIT_MS stays unknown. */
+static void lookup_ptrs(struct cli_probe_env *env, struct one *all, size_t n)
+{
+    size_t total = 0, pending = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t h = 0; h < all[i].res.n_hosts; h++)
+            total += all[i].res.hosts[h].n_addrs;
+    struct ptr_ask *asks = xcalloc(total ? total : 1, sizeof *asks);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t h = 0; h < all[i].res.n_hosts; h++)
+            for (size_t j = 0; j < all[i].res.hosts[h].n_addrs; j++) {
+                struct mx_addr_result *a = &all[i].res.hosts[h].addrs[j];
+                char qname[80];
+                if (rep_query_name(a->addr_str, NULL, qname, sizeof qname) < 0)
+                    continue;
+                asks[k] = (struct ptr_ask){.a = a, .pending = &pending, .loop = env->loop};
+                pending++;
+                asks[k].q = dns_query_records(env->dns, qname, DNS_T_PTR, on_ptr, &asks[k]);
+                k++;
+            }
+    if (pending) {
+        bool fired = false;
+        struct loop_timer *t = loop_timer_add(env->loop, PTR_WAIT_MS, on_ptr_deadline, &fired);
+        loop_run(env->loop);
+        if (!fired)
+            loop_timer_del(env->loop, t);
+    }
+    for (size_t i = 0; i < k; i++)
+        if (asks[i].q)
+            dns_cancel(env->dns, asks[i].q);
+    free(asks);
+}
+
 static int probe_all(struct config *cfg, struct one *all, size_t n, char *err, size_t errlen)
 {
     struct cli_probe_env env;
@@ -200,10 +266,10 @@ static int probe_all(struct config *cfg, struct one *all, size_t n, char *err, s
         struct probe_request rq;
         cli_probe_request(&rq, cfg, all[i].domain, all[i].params);
         rq.tls_policy = cfg->tls_policy;
-        rq.wait_ptr = true;
         probe_start(env.dns, env.smtp, &rq, on_done, &all[i]);
     }
     loop_run(env.loop);
+    lookup_ptrs(&env, all, n);
     cli_probe_env_close(&env);
     return 0;
 }

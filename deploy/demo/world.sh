@@ -17,6 +17,9 @@
 #                   another name: mx2 fails the policy, the MTA uses only mx1  -> up, 1 failing
 #   dane.test       MX 10 mx.dane.test, a TLSA record its certificate does not match (the
 #                   world's DNS is not signed: reported, not authenticated)  -> up, DANE mismatch
+#   greylist.test   MX host greets 220 but greylists: 451 4.7.1 at RCPT until a sender and
+#                   recipient pair is 10 minutes old; a transaction probe (mode rcpt, every
+#                   15m) sees it                                -> down, throttled (transaction)
 #
 # The agent's sending address 127.0.0.2 has a PTR (mail.mxwatch.demo.test) that resolves back
 # to it, and is listed on the world's DNSBL bl.demo.test with a reason. An MTA-STS policy host
@@ -39,7 +42,7 @@
 
 source "$(dirname "${BASH_SOURCE[0]}")/postfix.sh"
 
-WORLD_DOMAINS="alpha.test beta.test implicit.test refused.test silent.test throttled.test nullmx.test nxdomain.test sts.test dane.test"
+WORLD_DOMAINS="alpha.test beta.test implicit.test refused.test silent.test throttled.test nullmx.test nxdomain.test sts.test dane.test greylist.test"
 
 world_expect() { # domain -> "status reason"
     case $1 in
@@ -49,6 +52,7 @@ world_expect() { # domain -> "status reason"
     throttled.test) echo "down banner_4xx" ;;
     nullmx.test) echo "down null_mx" ;;
     nxdomain.test) echo "down dns_nxdomain" ;;
+    greylist.test) echo "down throttled" ;;
     esac
 }
 
@@ -70,6 +74,7 @@ silent.test=smtp:[127.0.0.15]:$p
 throttled.test=smtp:[127.0.0.16]:$p
 sts.test=smtp:[127.0.0.18]:$p, [127.0.0.19]:$p
 dane.test=smtp:[127.0.0.18]:$p
+greylist.test=smtp:[127.0.0.20]:$p
 nullmx.test=error:5.1.10 Domain nullmx.test does not accept mail (nullMX)
 nxdomain.test=error:5.4.4 Host or domain name not found. Name service error for name=nxdomain.test type=MX: Host not found
 mxwatch.demo.test=discard:bounce notices of the demo
@@ -214,6 +219,8 @@ txt-record=_mta-sts.sts.test,"v=STSv1; id=demo20261207;"
 txt-record=_smtp._tls.sts.test,"v=TLSRPTv1; rua=mailto:tls-reports@sts.test"
 mx-host=dane.test,mx.dane.test,10
 host-record=mx.dane.test,127.0.0.18
+mx-host=greylist.test,mx.greylist.test,10
+host-record=mx.greylist.test,127.0.0.20
 dns-rr=_25._tcp.mx.dane.test,52,030101$(printf '%064d' 0)
 host-record=mail.mxwatch.demo.test,127.0.0.2
 ptr-record=2.0.0.127.in-addr.arpa,mail.mxwatch.demo.test
@@ -233,7 +240,7 @@ EOZ
         --tls-cert "$T/world-cert.pem" --tls-key "$T/world-key.pem" \
         --listen "127.0.0.11:$p=ok" --listen "127.0.0.12:$p=ok" --listen "127.0.0.13:$p=ok" \
         --listen "127.0.0.17:$p=ok" --listen "127.0.0.15:$p=silent" \
-        --listen "127.0.0.16:$p=421"
+        --listen "127.0.0.16:$p=421" --listen "127.0.0.20:$p=greylist,wait=600"
     wait_tcp 127.0.0.11 "$p"
     _world_tls "$p"
     [ "${WORLD_MTA:-false}" != true ] || _world_start_mta "$p"
@@ -254,7 +261,9 @@ global:
   sending_addresses: [127.0.0.2]
   dnsbl_zones: [bl.demo.test]
 destinations:
-$(for d in $WORLD_DOMAINS; do echo "  - $d"; done)
+$(for d in $WORLD_DOMAINS; do [ "$d" = greylist.test ] || echo "  - $d"; done)
+  - domain: greylist.test
+    transaction: {mode: rcpt, from: probe@mxwatch.demo.test, to: postmaster@greylist.test, every: 15m}
 snmp:
   enabled: ${WORLD_SNMP:-false}
   agentx_socket: "${WORLD_AGENTX_SOCKET:-$T/agentx.sock}"

@@ -9,7 +9,7 @@
 const { launch, check } = require('./lib.cjs');
 
 const [base, out, username, password] = process.argv.slice(2);
-const STUCK = ['refused.test', 'silent.test', 'throttled.test'];
+const STUCK = ['greylist.test', 'refused.test', 'silent.test', 'throttled.test'];
 
 (async () => {
   const browser = await launch();

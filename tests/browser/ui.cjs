@@ -7,9 +7,10 @@
 const { launch, watchedPage, check, rows } = require('./lib.cjs');
 
 const [base, out] = process.argv.slice(2);
-const ALL = ['alpha.test', 'beta.test', 'dane.test', 'implicit.test', 'nullmx.test',
-  'nxdomain.test', 'refused.test', 'silent.test', 'sts.test', 'throttled.test'];
-const DOWN = ['nullmx.test', 'nxdomain.test', 'refused.test', 'silent.test', 'throttled.test'];
+const ALL = ['alpha.test', 'beta.test', 'dane.test', 'greylist.test', 'implicit.test',
+  'nullmx.test', 'nxdomain.test', 'refused.test', 'silent.test', 'sts.test', 'throttled.test'];
+const DOWN = ['greylist.test', 'nullmx.test', 'nxdomain.test', 'refused.test', 'silent.test',
+  'throttled.test'];
 
 async function sortChecks(page) {
   check((await rows(page)).join() === ALL.join(),
@@ -26,10 +27,11 @@ async function sortChecks(page) {
   check((await rows(page)).join() === ALL.slice().reverse().join(), 'Destination descending');
   await page.click('th >> text=Latest Host Status');
   await page.waitForURL(/sort=status&order=desc/);
-  await page.waitForFunction(() => document.querySelector('table.dests tbody th a').textContent === 'nullmx.test');
+  await page.waitForFunction(() => document.querySelector('table.dests tbody th a').textContent === 'greylist.test');
   const st = await page.$$eval('table.dests tbody td[data-label="Latest Host Status"] .st', (b) => b.map((x) => x.textContent.trim()));
-  check(st.slice(0, 5).every((s) => s === '\u2716 down') && st.slice(5).every((s) => s === '\u2714 up'),
-    'status sort puts the 5 down destinations first; badges read "\u2716 down" / "\u2714 up"');
+  check(st.slice(0, DOWN.length).every((s) => s === '\u2716 down') &&
+    st.slice(DOWN.length).every((s) => s === '\u2714 up'),
+    'status sort puts the ' + DOWN.length + ' down destinations first; badges read "\u2716 down" / "\u2714 up"');
 }
 
 async function filterChecks(page) {
@@ -43,8 +45,8 @@ async function filterChecks(page) {
     'auto-refresh ran and kept the filter and its rows');
   await page.fill('#filter', '');
   await page.selectOption('select[name=status]', 'down');
-  await page.waitForFunction(() => document.querySelectorAll('table.dests tbody tr').length === 5);
-  check((await rows(page)).sort().join() === DOWN.join(), 'status "Down" shows the 5 down destinations');
+  await page.waitForFunction((n) => document.querySelectorAll('table.dests tbody tr').length === n, DOWN.length);
+  check((await rows(page)).sort().join() === DOWN.join(), 'status "Down" shows the down destinations');
   await page.selectOption('select[name=status]', '');
   await page.waitForFunction((n) => document.querySelectorAll('table.dests tbody tr').length === n, ALL.length);
 }
@@ -94,7 +96,7 @@ async function detailChecks(page) {
     // The README's picture (docs/img/status-page.png): the down destinations first, with
     // their reasons, as an operator opens the page when mail piles up.
     await page.goto(base + '/?sort=status&order=desc');
-    await page.waitForFunction(() => document.querySelector('table.dests tbody th a').textContent === 'nullmx.test');
+    await page.waitForFunction(() => document.querySelector('table.dests tbody th a').textContent === 'greylist.test');
     await page.screenshot({ path: out + '/status-page.png', fullPage: true });
     await detailChecks(page);
     const phone = await watchedPage(browser, { width: 390, height: 844 });

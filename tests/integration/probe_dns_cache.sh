@@ -42,6 +42,12 @@ config ttl >"$T/agent.yml"
 start_agent "$T/agent.yml"
 probed_twice() { [ "$(metric_value "$(scrape)" 'mxwatch_probes_total{destination="gone.test",result="dns_nxdomain"}')" -ge 2 ] 2>/dev/null; }
 wait_for 20 probed_twice || fail "gone.test was not probed twice"
+# Every name asked once: per destination its MX, the A and AAAA of its two hosts and their
+# TLSA records (asked from the probe after its TLS policy was first checked), and the
+# NXDOMAIN of gone.test. TXT answers are never cached (docs/TLS.md).
+entries() { metric_value "$(scrape)" mxwatch_dns_cache_entries; }
+wait_for 20 bash -c "[ \"\$(curl -fsS '$AGENT_URL/metrics' | sed -n 's/^mxwatch_dns_cache_entries //p')\" = $((7 * N + 1)) ]" ||
+    fail "the cache holds $(entries) entries, not $((7 * N + 1))"
 sleep 1.5 # the relay writes its count every 0.5 s
 before=$(answered)
 sleep 4
@@ -57,7 +63,7 @@ ttl=$(metric_value "$m" 'mxwatch_dns_ttl_seconds{destination="d1.test"}')
 awk -v t="$ttl" -v a="$age" 'BEGIN { exit !(t <= 300 - int(a) && t >= 300 - int(a) - 2) }' || fail "d1.test's TTL $ttl at age $age"
 hits=$(metric_value "$m" mxwatch_dns_cache_hits_total)
 [ "${hits:-0}" -gt 50 ] || fail "mxwatch_dns_cache_hits_total $hits"
-assert_eq $((5 * N + 1)) "$(metric_value "$m" mxwatch_dns_cache_entries)" "cache entries (an MX answer, then A and AAAA of its two hosts, per destination)"
+assert_eq $((7 * N + 1)) "$(metric_value "$m" mxwatch_dns_cache_entries)" "cache entries (an MX answer, then A, AAAA and TLSA of its two hosts, per destination)"
 up=$(grep -c '^mxwatch_destination_up{.*} 1$' <<<"$m")
 assert_eq "$N" "$up" "destinations up"
 

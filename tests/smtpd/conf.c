@@ -49,6 +49,8 @@ static const struct opt_def {
     {"idle", OPT_SECONDS, offsetof(struct conf_listener, idle_ms), SESS_MODES, 1, CONF_SECONDS_MAX},
     {"delay", OPT_SECONDS, offsetof(struct conf_listener, delay_ms), M(MODE_DELAY), 0,
      CONF_SECONDS_MAX},
+    {"wait", OPT_SECONDS, offsetof(struct conf_listener, wait_ms), M(MODE_GREYLIST), 0,
+     CONF_SECONDS_MAX},
     {"interval", OPT_SECONDS, offsetof(struct conf_listener, interval_ms), M(MODE_SLOW), 1,
      CONF_SECONDS_MAX},
     {"size", OPT_BYTES, offsetof(struct conf_listener, huge_size), M(MODE_HUGE), 1024, 1 << 20},

@@ -45,12 +45,13 @@ struct conf_listener {
     struct sockaddr_storage addr; /* where to bind */
     socklen_t addrlen;
     enum conf_mode mode;
-    int64_t idle_ms;                  /* idle=: close a client silent this long (all modes) */
-    int64_t delay_ms;                 /* delay=: banner delay (delay mode) */
-    int64_t interval_ms;              /* interval=: time between two bytes (slow mode) */
-    size_t huge_size;                 /* size=: whole greeting in bytes (huge mode) */
-    size_t garbage_size;              /* bytes=: garbage sent before closing (garbage mode) */
-    size_t max_msg;                   /* maxmsg=: message size limit, advertised in EHLO SIZE */
+    int64_t idle_ms;     /* idle=: close a client silent this long (all modes) */
+    int64_t delay_ms;    /* delay=: banner delay (delay mode) */
+    int64_t interval_ms; /* interval=: time between two bytes (slow mode) */
+    int64_t wait_ms;     /* wait=: a pair is admitted this long after its first try (greylist) */
+    size_t huge_size;    /* size=: whole greeting in bytes (huge mode) */
+    size_t garbage_size; /* bytes=: garbage sent before closing (garbage mode) */
+    size_t max_msg;      /* maxmsg=: message size limit, advertised in EHLO SIZE */
     char banner[CONF_BANNER_MAX + 1]; /* banner=: the text of the 220 greeting and of the
                                          first EHLO/HELO line; "" for the default */
 };

@@ -42,7 +42,7 @@ static void usage(FILE *f)
           "  mail4xx  like ok, every MAIL gets 451 4.7.1\n"
           "  mail5xx  like ok, every MAIL gets 550 5.7.1\n"
           "  greylist like ok, RCPT gets 451 4.7.1 the first time its sender and recipient\n"
-          "           are seen together, 250 afterwards\n"
+          "           are seen together, 250 from wait=SECONDS (default 0) after that\n"
           "  delay    banner after delay=SECONDS (default 10), then like ok\n"
           "  slow     like ok, every byte sent interval=SECONDS apart (default 1)\n"
           "  421      421 greeting, then close\n"

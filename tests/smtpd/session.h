@@ -32,6 +32,7 @@ struct sess_server {
     /* greylist mode: hashes of the sender/recipient pairs seen, a ring of GREY_MAX */
 #define GREY_MAX 4096
     uint64_t grey[GREY_MAX];
+    int64_t grey_at[GREY_MAX]; /* when each pair was first tried, loop_now() scale */
     unsigned n_grey, next_grey;
 };
 

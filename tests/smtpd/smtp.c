@@ -76,14 +76,17 @@ static uint64_t fnv(uint64_t h, const char *p, size_t n)
     return h;
 }
 
-/* greylist: whether this sender/recipient pair was seen before; remembers it if not. */
+/* greylist: whether this sender/recipient pair is admitted: first tried at least wait= ago
+ * (the listener's, 0 by default: any later try); remembers a new pair. */
 static bool grey_seen(struct session *s, const struct cmd *c)
 {
     struct sess_server *srv = s->srv;
     uint64_t h = fnv(s->from_hash, c->arg, c->arglen);
+    int64_t now = loop_now(srv->loop);
     for (unsigned i = 0; i < srv->n_grey; i++)
         if (srv->grey[i] == h)
-            return true;
+            return now - srv->grey_at[i] >= s->lc->wait_ms;
+    srv->grey_at[srv->next_grey] = now;
     srv->grey[srv->next_grey] = h;
     srv->next_grey = (srv->next_grey + 1) % GREY_MAX;
     if (srv->n_grey < GREY_MAX)
