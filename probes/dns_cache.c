@@ -180,6 +180,15 @@ static unsigned aged(unsigned ttl, int64_t age_us)
     return left > 0 ? (unsigned)left : 0;
 }
 
+/* What every cached answer says of itself, whatever its records. */
+static void head_of(const struct entry *e, int64_t age_us, enum dns_rcode *rcode,
+                    const char **detail, double *age_s)
+{
+    *rcode = (enum dns_rcode)e->rcode;
+    *detail = e->rcode == DNS_NXDOMAIN ? "domain name not found (cached)" : NULL;
+    *age_s = (double)age_us / 1e6;
+}
+
 int dns_cache_get_mx(struct dns_cache *c, const char *name, int64_t now_us,
                      struct dns_mx_answer *out)
 {
@@ -187,10 +196,8 @@ int dns_cache_get_mx(struct dns_cache *c, const char *name, int64_t now_us,
     if (!e)
         return 0;
     int64_t age = now_us - e->stored_us;
-    out->rcode = (enum dns_rcode)e->rcode;
-    out->detail = e->rcode == DNS_NXDOMAIN ? "domain name not found (cached)" : NULL;
+    head_of(e, age, &out->rcode, &out->detail, &out->age_s);
     out->cached = true;
-    out->age_s = (double)age / 1e6;
     out->n = 0;
     for (size_t i = 0; i < e->n && out->n < DNS_MX_MAX; i++) {
         struct dns_mx *m = &out->mx[out->n++];
@@ -266,10 +273,8 @@ int dns_cache_get_records(struct dns_cache *c, const char *name, unsigned type, 
     if (!e)
         return 0;
     int64_t age = now_us - e->stored_us;
-    out->rcode = (enum dns_rcode)e->rcode;
-    out->detail = e->rcode == DNS_NXDOMAIN ? "domain name not found (cached)" : NULL;
+    head_of(e, age, &out->rcode, &out->detail, &out->age_s);
     out->cached = true;
-    out->age_s = (double)age / 1e6;
     out->authenticated = e->authenticated;
     out->type = type;
     out->n = 0;

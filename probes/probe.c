@@ -88,7 +88,8 @@ struct probe {
     size_t n_hosts;
     struct addr_query *aq; /* two per host: A, AAAA */
     bool tls_policy;       /* look up TLSA records and judge the chains */
-    struct tlsa_query *tq; /* one per host with tls_policy */
+    struct tlsa_query *tq; /* one per host with tls_policy: n_tq of them */
+    size_t n_tq;           /* kept apart from n_hosts, which finish() clears first */
     size_t tlsa_pending;   /* TLSA answers still out */
     struct mxptr *mxptr;   /* the agent's PTR names, or NULL */
     size_t dns_pending;
@@ -158,7 +159,7 @@ static void free_work(struct probe *p)
     for (size_t i = 0; p->aq && i < 2 * p->n_hosts; i++)
         if (p->aq[i].q)
             dns_cancel(p->dns, p->aq[i].q);
-    for (size_t i = 0; p->tq && i < p->n_hosts; i++)
+    for (size_t i = 0; i < p->n_tq; i++) /* a verdict may come before their answers */
         if (p->tq[i].q)
             dns_cancel(p->dns, p->tq[i].q);
     free(p->tq);
@@ -437,6 +438,7 @@ static void enter_addresses(struct probe *p)
     if (!p->tls_policy)
         return;
     p->tq = xcalloc(p->n_hosts, sizeof *p->tq);
+    p->n_tq = p->n_hosts;
     p->tlsa_pending = p->n_hosts;
     for (size_t h = 0; h < p->n_hosts; h++) {
         char name[STORE_DOMAIN_MAX + 16];

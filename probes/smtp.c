@@ -253,16 +253,25 @@ static void on_conn_done(void *arg, const struct mx_addr_result *r)
     loop_timer_reset(s->loop, s->kick, 0); /* a global slot is free */
 }
 
+/* The result of a check or transaction no session could even start for (this side's
+ * trouble: no descriptor, memory): local_error, never the address's fault. The caller drops
+ * the reference to r->text. */
+static void local_result(const struct smtp_check_params *p, struct mx_addr_result *r)
+{
+    *r = (struct mx_addr_result){.family = p->family, .outcome = OUT_LOCAL_ERROR};
+    memcpy(r->addr, p->addr, sizeof r->addr);
+    inet_ntop(p->family, p->addr, r->addr_str, sizeof r->addr_str);
+    r->connect_s = r->banner_s = r->ehlo_s = r->tls_s = -1;
+    r->probed_at = mxw_wall_time();
+    r->text = store_text_new("", "", "+0.0000 #: no session could start on this side\n");
+}
+
 /* ---- transactions ---- */
 
 static void txn_answer_local(struct smtp_txn *t)
 {
-    struct mx_addr_result r = {.family = t->p.family, .outcome = OUT_LOCAL_ERROR};
-    memcpy(r.addr, t->p.addr, sizeof r.addr);
-    inet_ntop(t->p.family, t->p.addr, r.addr_str, sizeof r.addr_str);
-    r.connect_s = r.banner_s = r.ehlo_s = r.tls_s = -1;
-    r.probed_at = mxw_wall_time();
-    r.text = store_text_new("", "", "+0.0000 #: no session could start on this side\n");
+    struct mx_addr_result r;
+    local_result(&t->p, &r);
     if (t->p.txn) {
         *t->p.txn = (struct txn_result){.mode = t->p.txn_mode, .at = r.probed_at};
         mxw_strlcpy(t->p.txn->address, r.addr_str, sizeof t->p.txn->address);
@@ -323,12 +332,8 @@ static int64_t on_kick(struct loop *l, void *arg)
     for (struct smtp_session *c; (c = pop_check(&s->answer));) {
         struct addr *a = c->a;
         if (c->local_fail) {
-            struct mx_addr_result r = {.family = c->p.family, .outcome = OUT_LOCAL_ERROR};
-            memcpy(r.addr, c->p.addr, sizeof r.addr);
-            inet_ntop(c->p.family, c->p.addr, r.addr_str, sizeof r.addr_str);
-            r.connect_s = r.banner_s = r.ehlo_s = r.tls_s = -1;
-            r.probed_at = mxw_wall_time();
-            r.text = store_text_new("", "", "+0.0000 #: no session could start on this side\n");
+            struct mx_addr_result r;
+            local_result(&c->p, &r);
             c->fn(c->arg, &r);
             store_text_unref(r.text);
         } else {

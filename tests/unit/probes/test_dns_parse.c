@@ -15,46 +15,7 @@
 #include <string.h>
 
 #include "dns.h"
-
-/* A DNS message under construction. */
-struct msg {
-    unsigned char b[8192];
-    size_t n;
-};
-
-static void put8(struct msg *m, unsigned v)
-{
-    assert_true(m->n < sizeof m->b);
-    m->b[m->n++] = (unsigned char)v;
-}
-
-static void put16(struct msg *m, unsigned v)
-{
-    put8(m, v >> 8 & 0xff);
-    put8(m, v & 0xff);
-}
-
-static void put32(struct msg *m, unsigned long v)
-{
-    put16(m, (unsigned)(v >> 16 & 0xffff));
-    put16(m, (unsigned)(v & 0xffff));
-}
-
-/* "a.b.c" as labels, ending with the root label unless ptr >= 0 (then a pointer). */
-static void put_name(struct msg *m, const char *name, int ptr)
-{
-    while (*name) {
-        size_t len = strcspn(name, ".");
-        put8(m, (unsigned)len);
-        for (size_t i = 0; i < len; i++)
-            put8(m, (unsigned char)name[i]);
-        name += len + (name[len] == '.');
-    }
-    if (ptr >= 0)
-        put16(m, 0xc000u | (unsigned)ptr);
-    else
-        put8(m, 0);
-}
+#include "dnsmsg.h"
 
 static void header(struct msg *m, unsigned qd, unsigned an)
 {

@@ -17,46 +17,8 @@
 #include <string.h>
 
 #include "dns.h"
+#include "dnsmsg.h"
 #include "dns_cache.h"
-
-struct msg {
-    unsigned char b[16384];
-    size_t n;
-    size_t rdlen_at, rd_start; /* of the record being written */
-};
-
-static void put8(struct msg *m, unsigned v)
-{
-    assert_true(m->n < sizeof m->b);
-    m->b[m->n++] = (unsigned char)v;
-}
-
-static void put16(struct msg *m, unsigned v)
-{
-    put8(m, v >> 8 & 0xff);
-    put8(m, v & 0xff);
-}
-
-static void put32(struct msg *m, unsigned long v)
-{
-    put16(m, (unsigned)(v >> 16 & 0xffff));
-    put16(m, (unsigned)(v & 0xffff));
-}
-
-static void put_name(struct msg *m, const char *name, int ptr)
-{
-    while (*name) {
-        size_t len = strcspn(name, ".");
-        put8(m, (unsigned)len);
-        for (size_t i = 0; i < len; i++)
-            put8(m, (unsigned char)name[i]);
-        name += len + (name[len] == '.');
-    }
-    if (ptr >= 0)
-        put16(m, 0xc000u | (unsigned)ptr);
-    else
-        put8(m, 0);
-}
 
 /* A header (flags 0x8180 plus ad), one question of qtype, an answer count. */
 static void begin(struct msg *m, const char *qname, unsigned qtype, unsigned an, bool ad)
