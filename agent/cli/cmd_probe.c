@@ -192,8 +192,8 @@ static int exit_code(const struct one *all, size_t n)
 
 /* ---- PTR names: as telnet says "Connected to NAME", at most PTR_WAIT_MS more ---- */
 
-#define PTR_WAIT_MS 2000 /* the names are a courtesy: a silent resolver does not hold the answer   \
-                          */
+/* The names are a courtesy: a silent resolver must not hold the answer back. */
+#define PTR_WAIT_MS 2000
 
 struct ptr_ask {
     struct mx_addr_result *a;

@@ -189,6 +189,8 @@ assert_eq 1 "$(mv 'mxwatch_dane_match_addresses{destination="dane-ok.test"}')" "
 assert_eq 1 "$(mv 'mxwatch_dane_failing_addresses{destination="dane-bad.test"}')" "dane-bad failing metric"
 assert_eq 0 "$(mv 'mxwatch_dane_authenticated{destination="dane-bad.test"}')" "dane-bad authenticated metric"
 assert_eq "" "$(mv 'mxwatch_dane_match_addresses{destination="sts-ok.test"}')" "no DANE family without TLSA"
+assert_eq "" "$(mv 'mxwatch_tls_rpt_published{destination="dane-ok.test"}')" "no policy families for a destination that publishes nothing"
+assert_eq "" "$(mv 'mxwatch_mta_sts_check_error{destination="dane-ok.test"}')" "nor a check error of 0"
 
 note "hoststatus shows the policy and the hosts"
 OUT=$("$MXWATCH" hoststatus --url "$AGENT_URL" sts-part.test)
